@@ -1,0 +1,211 @@
+//! How giamsat documents sit in Automerge, and the schema version every document carries.
+//!
+//! Two kinds of document exist:
+//!
+//! ```text
+//! supervision (one per đợt giám sát / kiểm tra)
+//! ROOT {
+//!   schema: 1                      uint, see SCHEMA_VERSION
+//!   doc_kind: "supervision"
+//!   setup: { title, kind, basis_number, basis_date, basis_issuer, period_from, period_to,
+//!            created_at (ms), created_by }
+//!   units: { <RecordId>: { name, created_by, created_at } }
+//!   unit_order: [RecordId]          the display order, ids only
+//!   findings: { <RecordId>: { unit, kind, text: Text, author, created_at } }
+//!   finding_order: [RecordId]
+//!   actors: { <actor hex>: member name }   who wrote each change
+//! }
+//!
+//! catalogue (one per deployment)
+//! ROOT { schema: 1, doc_kind: "catalogue", supervisions: { <DocumentId>: { title, created_at } } }
+//! ```
+//!
+//! Every container is made when the document is created, never later: two members creating
+//! the same map offline would make two maps under one key, and one would hide the other.
+//! A migration that needs a new container must therefore write it as a deterministic change
+//! (fixed actor, fixed time) so that every replica makes the very same change.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+
+use crate::error::ModelError;
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// What a document is, read from its `doc_kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Supervision,
+    Catalogue,
+}
+
+impl DocKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Supervision => "supervision",
+            DocKind::Catalogue => "catalogue",
+        }
+    }
+}
+
+/// Make the empty skeleton of a document of `kind`, as one change at `now_ms`.
+pub(crate) fn skeleton(
+    tx: &mut impl Transactable,
+    kind: DocKind,
+) -> Result<(), ModelError> {
+    tx.put(ROOT, "schema", SCHEMA_VERSION)?;
+    tx.put(ROOT, "doc_kind", kind.as_str())?;
+    match kind {
+        DocKind::Supervision => {
+            tx.put_object(ROOT, "setup", ObjType::Map)?;
+            tx.put_object(ROOT, "units", ObjType::Map)?;
+            tx.put_object(ROOT, "unit_order", ObjType::List)?;
+            tx.put_object(ROOT, "findings", ObjType::Map)?;
+            tx.put_object(ROOT, "finding_order", ObjType::List)?;
+            tx.put_object(ROOT, "actors", ObjType::Map)?;
+        }
+        DocKind::Catalogue => {
+            tx.put_object(ROOT, "supervisions", ObjType::Map)?;
+        }
+    }
+    Ok(())
+}
+
+/// A new, empty catalogue document.
+pub fn new_catalogue(now_ms: i64) -> Result<Automerge, ModelError> {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    skeleton(&mut tx, DocKind::Catalogue)?;
+    tx.commit_with(commit_options("tạo danh mục", now_ms));
+    Ok(doc)
+}
+
+/// Read the kind of a document, checking its schema version first.
+pub fn doc_kind(doc: &Automerge) -> Result<DocKind, ModelError> {
+    let version = schema_version(doc)?;
+    if version > SCHEMA_VERSION {
+        return Err(ModelError::TooNew { found: version, supported: SCHEMA_VERSION });
+    }
+    match string(doc, &ROOT, "doc_kind").as_deref() {
+        Some("supervision") => Ok(DocKind::Supervision),
+        Some("catalogue") => Ok(DocKind::Catalogue),
+        _ => Err(ModelError::Missing("doc_kind")),
+    }
+}
+
+/// The document's schema version.
+pub fn schema_version(doc: &Automerge) -> Result<u64, ModelError> {
+    match doc.get(ROOT, "schema")? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Uint(v) => Ok(*v),
+            ScalarValue::Int(v) if *v >= 0 => Ok(*v as u64),
+            _ => Err(ModelError::BadValue { field: "schema" }),
+        },
+        _ => Err(ModelError::Missing("schema")),
+    }
+}
+
+/// Bring a document up to [`SCHEMA_VERSION`]. Returns whether anything changed.
+///
+/// Version 1 is the first: there is nothing to migrate yet. The next version adds its step
+/// here, as a deterministic change (see the module comment).
+pub fn migrate(doc: &mut Automerge) -> Result<bool, ModelError> {
+    let version = schema_version(doc)?;
+    if version > SCHEMA_VERSION {
+        return Err(ModelError::TooNew { found: version, supported: SCHEMA_VERSION });
+    }
+    Ok(false)
+}
+
+/// Commit options carrying a human-readable message and the wall time (seconds) of the edit.
+pub(crate) fn commit_options(message: &str, now_ms: i64) -> CommitOptions {
+    CommitOptions::default().with_message(message.to_owned()).with_time(now_ms / 1000)
+}
+
+/// The object stored at `key` in map `obj`, if it is one.
+pub(crate) fn object(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Option<ObjId> {
+    match doc.get(obj, key) {
+        Ok(Some((Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+/// The required container at `key` of the root.
+pub(crate) fn root_object(doc: &impl ReadDoc, key: &'static str) -> Result<ObjId, ModelError> {
+    object(doc, &ROOT, key).ok_or(ModelError::Missing(key))
+}
+
+/// A string stored at `key`: a scalar string, or the content of a Text object.
+pub(crate) fn string(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        Ok(Some((Value::Object(ObjType::Text), id))) => doc.text(&id).ok(),
+        _ => None,
+    }
+}
+
+/// An integer stored at `key`.
+pub(crate) fn int(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Option<i64> {
+    match doc.get(obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Int(v) => Some(*v),
+            ScalarValue::Uint(v) => i64::try_from(*v).ok(),
+            ScalarValue::Timestamp(v) => Some(*v),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The ids in an order list, skipping anything that is not a string, and each id once
+/// (two members can append the same id only by a bug, but a reader must not show it twice).
+pub(crate) fn id_list(doc: &impl ReadDoc, list: &ObjId) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    doc.list_range(list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.to_string()),
+            _ => None,
+        })
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_catalogue_carries_the_schema_version_and_its_kind() {
+        let doc = new_catalogue(1_700_000_000_000).unwrap();
+        assert_eq!(schema_version(&doc).unwrap(), SCHEMA_VERSION);
+        assert_eq!(doc_kind(&doc).unwrap(), DocKind::Catalogue);
+    }
+
+    #[test]
+    fn a_document_from_a_newer_app_is_refused_not_misread() {
+        let mut doc = new_catalogue(0).unwrap();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "schema", SCHEMA_VERSION + 1).unwrap();
+        tx.commit();
+        assert!(matches!(doc_kind(&doc), Err(ModelError::TooNew { .. })));
+        assert!(matches!(migrate(&mut doc), Err(ModelError::TooNew { .. })));
+    }
+
+    #[test]
+    fn an_empty_document_is_not_a_giamsat_document() {
+        let doc = Automerge::new();
+        assert!(matches!(doc_kind(&doc), Err(ModelError::Missing("schema"))));
+    }
+
+    #[test]
+    fn migrating_a_current_document_changes_nothing() {
+        let mut doc = new_catalogue(0).unwrap();
+        let heads = doc.get_heads();
+        assert!(!migrate(&mut doc).unwrap());
+        assert_eq!(doc.get_heads(), heads);
+    }
+}

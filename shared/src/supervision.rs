@@ -1,0 +1,232 @@
+//! The supervision (đợt giám sát / kiểm tra): its set-up, and reading a whole document back.
+//!
+//! Shape in the document (see [`crate::schema`]): `setup` is a map of scalars
+//! `{ title, kind, basis_number, basis_date, basis_issuer, period_from, period_to,
+//! created_at, created_by }`; units and findings live in their own maps.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc, ROOT};
+
+use crate::error::ModelError;
+use crate::finding::{self, Finding};
+use crate::schema::{self, DocKind};
+use crate::unit::{self, Unit};
+
+/// Who makes a change and when: every operation is stamped with both.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// The member's name as they gave it (accounts come later).
+    pub member: &'a str,
+    /// Wall time of the edit, milliseconds since the Unix epoch.
+    pub now_ms: i64,
+}
+
+/// Giám sát (supervision) or kiểm tra (inspection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SupervisionKind {
+    #[default]
+    Supervision,
+    Inspection,
+}
+
+impl SupervisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupervisionKind::Supervision => "giam_sat",
+            SupervisionKind::Inspection => "kiem_tra",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "giam_sat" => Some(SupervisionKind::Supervision),
+            "kiem_tra" => Some(SupervisionKind::Inspection),
+            _ => None,
+        }
+    }
+}
+
+/// The set-up of a supervision: what a decision establishes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Setup {
+    /// "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường …"
+    pub title: String,
+    pub kind: SupervisionKind,
+    /// The basis decision's number, e.g. "1175-QĐ/QU".
+    pub basis_number: String,
+    /// The basis decision's date, ISO `yyyy-mm-dd` (shown dd/mm/yyyy).
+    pub basis_date: String,
+    /// The body that issued the decision, e.g. "Quận ủy Thanh Khê". Data, never an enum:
+    /// administrative levels change.
+    pub basis_issuer: String,
+    /// The period under review, free text as written ("6/2020").
+    pub period_from: String,
+    pub period_to: String,
+}
+
+/// A whole supervision document, read into plain values for display.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Supervision {
+    pub setup: Setup,
+    pub created_at: i64,
+    pub created_by: String,
+    pub units: Vec<Unit>,
+    pub findings: Vec<Finding>,
+}
+
+impl Supervision {
+    /// The findings about one unit, in document order.
+    pub fn findings_of<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.unit.as_str() == unit)
+    }
+}
+
+/// Create a new supervision document with its set-up, as one change by `stamp.member`.
+pub fn create(setup: &Setup, stamp: Stamp<'_>) -> Result<Automerge, ModelError> {
+    let mut doc = Automerge::new();
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    schema::skeleton(&mut tx, DocKind::Supervision)?;
+    let s = schema::root_object(&tx, "setup")?;
+    write_setup(&mut tx, &s, setup)?;
+    tx.put(&s, "created_at", stamp.now_ms)?;
+    tx.put(&s, "created_by", stamp.member)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("tạo đợt giám sát", stamp.now_ms));
+    Ok(doc)
+}
+
+/// Change the set-up. Only fields that differ are written, so an unchanged field never
+/// overwrites another member's concurrent edit.
+pub fn update_setup(doc: &mut Automerge, setup: &Setup, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let current = read_setup(doc)?;
+    if &current == setup {
+        return Ok(());
+    }
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let s = schema::root_object(&tx, "setup")?;
+    let pairs = [
+        ("title", &current.title, &setup.title),
+        ("basis_number", &current.basis_number, &setup.basis_number),
+        ("basis_date", &current.basis_date, &setup.basis_date),
+        ("basis_issuer", &current.basis_issuer, &setup.basis_issuer),
+        ("period_from", &current.period_from, &setup.period_from),
+        ("period_to", &current.period_to, &setup.period_to),
+    ];
+    for (key, old, new) in pairs {
+        if old != new {
+            tx.put(&s, key, new.as_str())?;
+        }
+    }
+    if current.kind != setup.kind {
+        tx.put(&s, "kind", setup.kind.as_str())?;
+    }
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("sửa thông tin đợt giám sát", stamp.now_ms));
+    Ok(())
+}
+
+fn write_setup(tx: &mut impl Transactable, s: &automerge::ObjId, setup: &Setup) -> Result<(), ModelError> {
+    tx.put(s, "title", setup.title.as_str())?;
+    tx.put(s, "kind", setup.kind.as_str())?;
+    tx.put(s, "basis_number", setup.basis_number.as_str())?;
+    tx.put(s, "basis_date", setup.basis_date.as_str())?;
+    tx.put(s, "basis_issuer", setup.basis_issuer.as_str())?;
+    tx.put(s, "period_from", setup.period_from.as_str())?;
+    tx.put(s, "period_to", setup.period_to.as_str())?;
+    Ok(())
+}
+
+/// Read the set-up alone (cheap: the catalogue and the list screen need only this).
+pub fn read_setup(doc: &impl ReadDoc) -> Result<Setup, ModelError> {
+    let s = schema::root_object(doc, "setup")?;
+    let text = |key| schema::string(doc, &s, key).unwrap_or_default();
+    Ok(Setup {
+        title: text("title"),
+        kind: schema::string(doc, &s, "kind")
+            .and_then(|k| SupervisionKind::parse(&k))
+            .unwrap_or_default(),
+        basis_number: text("basis_number"),
+        basis_date: text("basis_date"),
+        basis_issuer: text("basis_issuer"),
+        period_from: text("period_from"),
+        period_to: text("period_to"),
+    })
+}
+
+/// Read a whole supervision document.
+pub fn read(doc: &Automerge) -> Result<Supervision, ModelError> {
+    if schema::doc_kind(doc)? != DocKind::Supervision {
+        return Err(ModelError::Missing("setup"));
+    }
+    let s = schema::root_object(doc, "setup")?;
+    Ok(Supervision {
+        setup: read_setup(doc)?,
+        created_at: schema::int(doc, &s, "created_at").unwrap_or_default(),
+        created_by: schema::string(doc, &s, "created_by").unwrap_or_default(),
+        units: unit::read_all(doc)?,
+        findings: finding::read_all(doc)?,
+    })
+}
+
+/// Record that this document's actor writes for `stamp.member`, so every change is attributed.
+/// Written only when it is new or different, so it costs nothing on later edits.
+pub(crate) fn attribute(tx: &mut automerge::transaction::Transaction<'_>, actor: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let actors = schema::root_object(tx, "actors")?;
+    if schema::string(tx, &actors, actor).as_deref() != Some(stamp.member) {
+        tx.put(&actors, actor, stamp.member)?;
+    }
+    Ok(())
+}
+
+/// Who wrote with a given actor (hex), if the document knows.
+pub fn member_of_actor(doc: &Automerge, actor_hex: &str) -> Option<String> {
+    let actors = schema::object(doc, &ROOT, "actors")?;
+    schema::string(doc, &actors, actor_hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn setup() -> Setup {
+        Setup {
+            title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+            kind: SupervisionKind::Supervision,
+            basis_number: "1175-QĐ/QU".into(),
+            basis_date: "2022-07-13".into(),
+            basis_issuer: "Quận ủy Thanh Khê".into(),
+            period_from: "6/2020".into(),
+            period_to: "6/2022".into(),
+        }
+    }
+
+    #[test]
+    fn a_created_supervision_reads_back_as_written() {
+        let doc = create(&setup(), Stamp { member: "Lan", now_ms: 5_000 }).unwrap();
+        let s = read(&doc).unwrap();
+        assert_eq!(s.setup, setup());
+        assert_eq!(s.created_by, "Lan");
+        assert_eq!(s.created_at, 5_000);
+        assert!(s.units.is_empty() && s.findings.is_empty());
+        let actor = doc.get_actor().to_hex_string();
+        assert_eq!(member_of_actor(&doc, &actor).as_deref(), Some("Lan"));
+    }
+
+    #[test]
+    fn concurrent_setup_edits_of_different_fields_both_survive() {
+        let mut a = create(&setup(), Stamp { member: "Lan", now_ms: 0 }).unwrap();
+        let mut b = a.fork();
+        let mut sa = setup();
+        sa.period_to = "12/2022".into();
+        update_setup(&mut a, &sa, Stamp { member: "Lan", now_ms: 1 }).unwrap();
+        let mut sb = setup();
+        sb.basis_issuer = "Thành ủy Đà Nẵng".into();
+        update_setup(&mut b, &sb, Stamp { member: "Minh", now_ms: 1 }).unwrap();
+        a.merge(&mut b).unwrap();
+        let merged = read_setup(&a).unwrap();
+        assert_eq!(merged.period_to, "12/2022");
+        assert_eq!(merged.basis_issuer, "Thành ủy Đà Nẵng");
+    }
+}

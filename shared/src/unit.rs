@@ -1,0 +1,60 @@
+//! The units supervised (đối tượng giám sát): a ward Party committee, a court, a company.
+//!
+//! Shape: `units: { <RecordId>: { name, created_by, created_at } }` and `unit_order: [RecordId]`.
+//! Keyed by random id, so two members adding units offline keep both.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ReadDoc};
+
+use crate::error::ModelError;
+use crate::ids::RecordId;
+use crate::schema;
+use crate::supervision::{attribute, Stamp};
+
+/// One unit under supervision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: RecordId,
+    /// "Đảng ủy phường Thanh Khê Tây"
+    pub name: String,
+    pub created_by: String,
+}
+
+/// Add a unit named `name` with the id the caller drew.
+pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let units = schema::root_object(&tx, "units")?;
+    let order = schema::root_object(&tx, "unit_order")?;
+    let unit = tx.put_object(&units, id.as_str(), ObjType::Map)?;
+    tx.put(&unit, "name", name.trim())?;
+    tx.put(&unit, "created_by", stamp.member)?;
+    tx.put(&unit, "created_at", stamp.now_ms)?;
+    let end = tx.length(&order);
+    tx.insert(&order, end, id.as_str())?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("thêm đơn vị", stamp.now_ms));
+    Ok(())
+}
+
+/// All units, in display order. Units present in the map but missing from the order list
+/// (never expected, but a reader must not hide data) come last, by id.
+pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Unit>, ModelError> {
+    let units = schema::root_object(doc, "units")?;
+    let order = schema::root_object(doc, "unit_order")?;
+    let mut ids = schema::id_list(doc, &order);
+    let mut rest: Vec<String> = doc.keys(&units).filter(|k| !ids.contains(k)).collect();
+    rest.sort();
+    ids.extend(rest);
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| {
+            let obj = schema::object(doc, &units, &id)?;
+            Some(Unit {
+                name: schema::string(doc, &obj, "name").unwrap_or_default(),
+                created_by: schema::string(doc, &obj, "created_by").unwrap_or_default(),
+                id: RecordId::from_key(&id),
+            })
+        })
+        .collect())
+}
