@@ -1,0 +1,40 @@
+//! The server's settings, from flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// giamsat server: serves the app to delegation members' tablets and merges their changes.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "giamsat-server", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on. Until accounts exist, keep it on loopback.
+    #[arg(long, env = "GIAMSAT_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, env = "GIAMSAT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Directory of the built app (index.html, wasm, js, css). Built by `cargo xtask build`.
+    #[arg(long, env = "GIAMSAT_APP_DIR", default_value = "./app/dist")]
+    pub app_dir: PathBuf,
+
+    /// Largest WebSocket message accepted on /sync, in bytes; a larger one closes that
+    /// connection with an error message.
+    #[arg(long, env = "GIAMSAT_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+}
+
+impl Config {
+    /// Settings for a test: loopback on a free port, the given data directory.
+    pub fn for_test(data_dir: PathBuf) -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            app_dir: PathBuf::from("./app/dist"),
+            max_frame_bytes: 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The giamsat server binary: parse flags, start, serve until Ctrl-C or SIGTERM, flush, exit.
+
+use clap::Parser;
+use server::Config;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,samod=warn,samod_core=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::parse();
+    let running = match server::start(config.clone()).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("giamsat-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // Tests read this line to learn the port when started with --addr 127.0.0.1:0.
+    println!("giamsat-server listening on http://{}", running.addr);
+    if !config.app_dir.join("index.html").exists() {
+        eprintln!(
+            "note: the app is not built in {} (run `cargo xtask build`); /sync works regardless",
+            config.app_dir.display()
+        );
+    }
+    shutdown_signal().await;
+    eprintln!("giamsat-server: stopping, flushing documents to disk");
+    running.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

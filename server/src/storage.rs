@@ -1,0 +1,181 @@
+//! samod's key/value storage on SQLite: one file, WAL, `synchronous=FULL`, so a change is on
+//! disk when `put` returns. Keys are samod's path-like [`StorageKey`]s joined with `/` (samod
+//! guarantees no component contains one). SQLite work runs on the blocking pool, never on
+//! the async workers.
+//!
+//! samod's `Storage` trait cannot report errors, so a failed write is logged loudly; the data
+//! stays in samod's memory and is written again on its next save.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use samod::storage::{Storage, StorageKey};
+
+use crate::error::ServerError;
+
+/// The SQLite database behind the repo, plus a small table of server settings.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStorage {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, ServerError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+        )?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Run `f` on the connection on the blocking pool.
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock means a panic mid-statement; SQLite rolled the statement back,
+            // so the connection itself is still sound.
+            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&guard).map_err(ServerError::from)
+        })
+        .await
+        .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
+    }
+
+    /// A server setting.
+    pub async fn meta(&self, key: &'static str) -> Result<Option<String>, ServerError> {
+        self.with_conn(move |c| {
+            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+        })
+        .await
+    }
+
+    /// Record a server setting.
+    pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
+        self.with_conn(move |c| {
+            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map(|_| ())
+        })
+        .await
+    }
+
+    /// How many chunks are stored (for `/health`).
+    pub async fn chunk_count(&self) -> Result<u64, ServerError> {
+        self.with_conn(|c| c.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0))).await
+    }
+}
+
+fn key_string(key: &StorageKey) -> String {
+    key.to_string()
+}
+
+fn parse_key(s: &str) -> Option<StorageKey> {
+    StorageKey::from_parts(s.split('/')).ok()
+}
+
+impl Storage for SqliteStorage {
+    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        let k = key_string(&key);
+        match self
+            .with_conn(move |c| c.query_row("SELECT data FROM chunks WHERE key = ?1", [k], |r| r.get(0)).optional())
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!("storage load {key} failed: {e}");
+                None
+            }
+        }
+    }
+
+    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        let p = key_string(&prefix);
+        let result = self
+            .with_conn(move |c| {
+                // Every key equal to the prefix or below it: "p/..." sorts between "p/" and
+                // "p0" ('0' follows '/').
+                let mut stmt = c.prepare(
+                    "SELECT key, data FROM chunks WHERE key = ?1 OR (key >= ?1 || '/' AND key < ?1 || '0')",
+                )?;
+                let rows = stmt.query_map([p], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+                rows.collect::<Result<Vec<_>, _>>()
+            })
+            .await;
+        match result {
+            Ok(rows) => rows
+                .into_iter()
+                .filter_map(|(k, v)| parse_key(&k).map(|k| (k, v)))
+                .filter(|(k, _)| prefix.is_prefix_of(k))
+                .collect(),
+            Err(e) => {
+                tracing::error!("storage load_range {prefix} failed: {e}");
+                HashMap::new()
+            }
+        }
+    }
+
+    async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        let k = key_string(&key);
+        if let Err(e) = self
+            .with_conn(move |c| {
+                c.execute("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)", params![k, data]).map(|_| ())
+            })
+            .await
+        {
+            tracing::error!("storage put {key} failed: {e}");
+        }
+    }
+
+    async fn delete(&self, key: StorageKey) {
+        let k = key_string(&key);
+        if let Err(e) = self.with_conn(move |c| c.execute("DELETE FROM chunks WHERE key = ?1", [k]).map(|_| ())).await {
+            tracing::error!("storage delete {key} failed: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> StorageKey {
+        StorageKey::from_parts(parts).unwrap()
+    }
+
+    #[tokio::test]
+    async fn range_loads_only_keys_below_the_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
+        s.put(key(&["doc", "incremental", "a"]), vec![1]).await;
+        s.put(key(&["doc", "snapshot", "b"]), vec![2]).await;
+        s.put(key(&["docx", "incremental", "c"]), vec![3]).await;
+        let got = s.load_range(key(&["doc"])).await;
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[&key(&["doc", "snapshot", "b"])], vec![2]);
+        s.delete(key(&["doc", "snapshot", "b"])).await;
+        assert_eq!(s.load(key(&["doc", "snapshot", "b"])).await, None);
+        assert_eq!(s.load(key(&["doc", "incremental", "a"])).await, Some(vec![1]));
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        {
+            let s = SqliteStorage::open(&path).unwrap();
+            s.put(key(&["x"]), b"giam sat".to_vec()).await;
+            s.set_meta("catalogue_id", "abc".into()).await.unwrap();
+        }
+        let s = SqliteStorage::open(&path).unwrap();
+        assert_eq!(s.load(key(&["x"])).await, Some(b"giam sat".to_vec()));
+        assert_eq!(s.meta("catalogue_id").await.unwrap().as_deref(), Some("abc"));
+    }
+}

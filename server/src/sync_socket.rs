@@ -1,0 +1,87 @@
+//! `/sync`: the automerge-repo WebSocket, handed to samod after one check of our own.
+//!
+//! Every inbound frame is decoded with `shared::wire` before samod sees it. A frame that is
+//! not an automerge-repo message (bad CBOR, a text frame, over the size limit) gets an
+//! `error` message back with the reason, and that connection closes; samod, the other
+//! connections and the server carry on. samod itself would close silently.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures::channel::mpsc;
+use futures::{SinkExt, Stream, StreamExt};
+use shared::wire::WireMessage;
+
+use crate::AppState;
+
+/// Why a connection's inbound stream ended early.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(String);
+
+/// The upgrade handler.
+pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let limit = state.config.max_frame_bytes;
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| async move { attach(state, socket) })
+}
+
+/// Wrap the socket in a checked transport and give it to samod.
+fn attach(state: AppState, socket: WebSocket) {
+    let (mut ws_tx, ws_rx) = socket.split();
+    // Everything we send goes through one channel, so an error message written by the
+    // checker is ordered with samod's own messages, and the socket closes after both.
+    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(64);
+    tokio::spawn(async move {
+        while let Some(bytes) = out_rx.next().await {
+            if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = ws_tx.send(Message::Close(None)).await;
+    });
+    let inbound = checked(ws_rx, out_tx.clone());
+    let transport = samod::Transport::new(inbound, out_tx);
+    if state.acceptor.accept(transport).is_err() {
+        tracing::warn!("a sync connection arrived while the repo is stopping");
+    }
+}
+
+/// The inbound frames samod sees: only well-formed automerge-repo messages. At the first bad
+/// frame, an `error` message is queued for the peer and the stream ends.
+fn checked(
+    ws_rx: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
+    errors: mpsc::Sender<Vec<u8>>,
+) -> impl Stream<Item = Result<Vec<u8>, Refused>> + Send + Unpin + 'static {
+    futures::stream::unfold((ws_rx, errors, false), |(mut rx, mut errors, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            let refusal = match rx.next().await? {
+                Ok(Message::Binary(bytes)) => match WireMessage::decode(&bytes) {
+                    Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
+                    Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
+                },
+                Ok(Message::Text(_)) => "khung văn bản không được chấp nhận / text frames are not accepted".to_owned(),
+                Ok(Message::Close(_)) => return None,
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Err(e) => {
+                    let text = e.to_string();
+                    // A peer that vanished (reset, no close handshake) is just gone; only a
+                    // refused frame (over the size limit) deserves an answer.
+                    if !(text.contains("too long") || text.contains("Capacity") || text.contains("Space limit")) {
+                        tracing::debug!("sync connection ended: {text}");
+                        return None;
+                    }
+                    format!("khung quá lớn / frame too large: {text}")
+                }
+            };
+            tracing::warn!("closing a sync connection: {refusal}");
+            let _ = errors.send(WireMessage::Error { message: refusal.clone() }.encode()).await;
+            return Some((Err(Refused(refusal)), (rx, errors, true)));
+        }
+    })
+    .boxed()
+}

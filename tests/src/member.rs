@@ -1,0 +1,190 @@
+//! A simulated delegation member: shared's [`SyncClient`] driven over a real WebSocket by a
+//! small task, exactly as the browser app drives it over its own socket.
+//!
+//! Edits go through [`Member::change`]; while connected, their frames go out at once. Tests
+//! wait for what they expect with [`Member::wait_for`], which wakes on every event and gives
+//! up after a bound — never a sleep.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use automerge::{Automerge, ChangeHash};
+use futures::{SinkExt, StreamExt};
+use shared::sync::{Event, Output, SyncClient};
+use shared::DocumentId;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+struct Inner {
+    client: SyncClient,
+    /// The open connection's outbound queue, if connected.
+    outbound: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// The last error the server sent before closing, if any.
+    server_error: Option<String>,
+}
+
+/// One member's device.
+pub struct Member {
+    pub name: String,
+    inner: Arc<Mutex<Inner>>,
+    /// Bumped on every event, so waiters re-check their condition.
+    version: watch::Sender<u64>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Member {
+    pub fn new(name: &str) -> Member {
+        let peer = format!("member-{name}-{:016x}", u64::from_le_bytes(crate::random()));
+        Member {
+            name: name.to_owned(),
+            inner: Arc::new(Mutex::new(Inner { client: SyncClient::new(peer), outbound: None, server_error: None })),
+            version: watch::channel(0).0,
+            task: None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().expect("member state")
+    }
+
+    /// Connect to `ws_url` and keep syncing in the background until [`Member::disconnect`].
+    pub async fn connect(&mut self, ws_url: &str) {
+        self.disconnect();
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url).await.expect("WebSocket connect");
+        let (mut sink, mut stream) = socket.split();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        {
+            let mut inner = self.lock();
+            inner.outbound = Some(tx.clone());
+            let out = inner.client.handle(Event::Connected).expect("join");
+            send(&tx, out);
+        }
+        let inner = self.inner.clone();
+        let version = self.version.clone();
+        self.task = Some(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    frame = rx.recv() => match frame {
+                        Some(bytes) => if sink.send(Message::Binary(bytes.into())).await.is_err() { break },
+                        None => break,
+                    },
+                    msg = stream.next() => {
+                        let bytes = match msg {
+                            Some(Ok(Message::Binary(b))) => b,
+                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                            Some(Ok(_)) => continue,
+                        };
+                        let mut guard = inner.lock().expect("member state");
+                        match guard.client.handle(Event::Frame(&bytes)) {
+                            Ok(out) => {
+                                if let Some(e) = out.server_error.clone() {
+                                    guard.server_error = Some(e);
+                                }
+                                send(&tx, out);
+                            }
+                            Err(e) => guard.server_error = Some(format!("client: {e}")),
+                        }
+                        drop(guard);
+                        version.send_modify(|v| *v += 1);
+                    }
+                }
+            }
+            let mut guard = inner.lock().expect("member state");
+            guard.outbound = None;
+            let _ = guard.client.handle(Event::Disconnected);
+            drop(guard);
+            version.send_modify(|v| *v += 1);
+        }));
+    }
+
+    /// Drop the connection (the network is cut); edits keep working locally.
+    pub fn disconnect(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        let mut inner = self.lock();
+        inner.outbound = None;
+        let _ = inner.client.handle(Event::Disconnected);
+    }
+
+    /// Hold a document created on this device.
+    pub fn insert(&self, id: DocumentId, doc: Automerge) {
+        let mut inner = self.lock();
+        let out = inner.client.insert(id, doc, Vec::new());
+        if let Some(tx) = &inner.outbound {
+            send(tx, out);
+        }
+    }
+
+    /// Ask the server for a document another member made.
+    pub fn want(&self, id: DocumentId) {
+        let mut inner = self.lock();
+        let out = inner.client.want(id);
+        if let Some(tx) = &inner.outbound {
+            send(tx, out);
+        }
+    }
+
+    /// Edit a held document; panics if it is not held (a test bug).
+    pub fn change<T>(&self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> T {
+        let mut inner = self.lock();
+        let (result, out) = inner.client.change(id, edit).expect("the member holds this document");
+        if let Some(tx) = &inner.outbound {
+            send(tx, out);
+        }
+        result
+    }
+
+    /// Read a held document.
+    pub fn read<T>(&self, id: &DocumentId, f: impl FnOnce(&Automerge) -> T) -> Option<T> {
+        self.lock().client.doc(id).map(f)
+    }
+
+    pub fn heads(&self, id: &DocumentId) -> Vec<ChangeHash> {
+        let mut h = self.read(id, |d| d.get_heads()).unwrap_or_default();
+        h.sort();
+        h
+    }
+
+    pub fn pending(&self, id: &DocumentId) -> usize {
+        self.lock().client.pending(id)
+    }
+
+    pub fn confirmed(&self, id: &DocumentId) -> Vec<ChangeHash> {
+        let mut h = self.lock().client.confirmed_heads(id).to_vec();
+        h.sort();
+        h
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self.lock().client.link(), shared::sync::Link::Ready { .. })
+    }
+
+    pub fn server_error(&self) -> Option<String> {
+        self.lock().server_error.clone()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Wait until `cond` holds, waking on every sync event; panics after `bound` with `what`.
+    pub async fn wait_for(&self, what: &str, bound: Duration, cond: impl Fn(&Member) -> bool) {
+        let mut rx = self.version.subscribe();
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            if cond(self) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+                panic!("{}: gave up after {bound:?} waiting for {what}", self.name);
+            }
+        }
+    }
+}
+
+fn send(tx: &mpsc::UnboundedSender<Vec<u8>>, out: Output) {
+    for f in out.frames {
+        let _ = tx.send(f);
+    }
+}
