@@ -27,7 +27,8 @@ struct Inner {
 pub struct Member {
     pub name: String,
     inner: Arc<Mutex<Inner>>,
-    /// Bumped on every event, so waiters re-check their condition.
+    /// Bumped on every event of any member, so waiters re-check conditions that may involve
+    /// several members.
     version: watch::Sender<u64>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -38,7 +39,7 @@ impl Member {
         Member {
             name: name.to_owned(),
             inner: Arc::new(Mutex::new(Inner { client: SyncClient::new(peer), outbound: None, server_error: None })),
-            version: watch::channel(0).0,
+            version: events().clone(),
             task: None,
         }
     }
@@ -181,6 +182,12 @@ impl Member {
             }
         }
     }
+}
+
+/// The one event counter all members of this test process share.
+fn events() -> &'static watch::Sender<u64> {
+    static EVENTS: std::sync::OnceLock<watch::Sender<u64>> = std::sync::OnceLock::new();
+    EVENTS.get_or_init(|| watch::channel(0).0)
 }
 
 fn send(tx: &mpsc::UnboundedSender<Vec<u8>>, out: Output) {
