@@ -83,7 +83,12 @@ impl Supervision {
 
 /// Create a new supervision document with its set-up, as one change by `stamp.member`.
 pub fn create(setup: &Setup, stamp: Stamp<'_>) -> Result<Automerge, ModelError> {
-    let mut doc = Automerge::new();
+    create_as(Automerge::new(), setup, stamp)
+}
+
+/// Create a new supervision in `doc`, an empty document whose actor the caller chose (the
+/// app uses one actor per device, so every change is attributed to that device's member).
+pub fn create_as(mut doc: Automerge, setup: &Setup, stamp: Stamp<'_>) -> Result<Automerge, ModelError> {
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     schema::skeleton(&mut tx, DocKind::Supervision)?;

@@ -176,6 +176,18 @@ impl SyncClient {
         Some((result, self.generate(*id)))
     }
 
+    /// Change a held document without sending anything yet: the caller first makes the change
+    /// durable on the device, then calls [`SyncClient::announce`]. Returns `edit`'s result.
+    pub fn edit<T>(&mut self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> Option<T> {
+        let r = self.replicas.get_mut(id).filter(|r| r.status == ReplicaStatus::Held)?;
+        Some(edit(&mut r.doc))
+    }
+
+    /// Send whatever the server has not seen of `id` yet (after [`SyncClient::edit`]).
+    pub fn announce(&mut self, id: &DocumentId) -> Output {
+        self.generate(*id)
+    }
+
     /// The ids of every document this client holds or wants.
     pub fn ids(&self) -> impl Iterator<Item = &DocumentId> {
         self.replicas.keys()
@@ -206,6 +218,10 @@ impl SyncClient {
                 self.link = Link::Joining;
                 for r in self.replicas.values_mut() {
                     r.sync = sync::State::new();
+                    // A new connection is a new chance: ask again for what was missing.
+                    if r.status == ReplicaStatus::Unavailable {
+                        r.status = ReplicaStatus::Wanted;
+                    }
                 }
                 let join = WireMessage::Join {
                     sender_id: self.peer_id.clone(),

@@ -1,0 +1,80 @@
+//! The form that creates a supervision: title, kind, the basis decision (number, date,
+//! issuing body) and the period under review.
+
+use leptos::prelude::*;
+use shared::supervision::{Setup, SupervisionKind};
+use shared::DocumentId;
+
+use crate::i18n::{now, t, Msg};
+use crate::workspace::ws;
+
+/// Props: `on_done` gets the new supervision's id, or `None` if cancelled.
+#[component]
+pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new(SupervisionKind::Supervision);
+    let basis_number = RwSignal::new(String::new());
+    let basis_date = RwSignal::new(String::new());
+    let basis_issuer = RwSignal::new(String::new());
+    let period_from = RwSignal::new(String::new());
+    let period_to = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let setup = Setup {
+            title: title.get_untracked().trim().to_owned(),
+            kind: kind.get_untracked(),
+            basis_number: basis_number.get_untracked().trim().to_owned(),
+            basis_date: basis_date.get_untracked(),
+            basis_issuer: basis_issuer.get_untracked().trim().to_owned(),
+            period_from: period_from.get_untracked().trim().to_owned(),
+            period_to: period_to.get_untracked().trim().to_owned(),
+        };
+        if setup.title.is_empty() {
+            error.set(Some(now(Msg::TitleRequired).to_owned()));
+            return;
+        }
+        match ws().create_supervision(&setup) {
+            Ok(id) => on_done.run(Some(id)),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let field = |label: Msg, name: &'static str, sig: RwSignal<String>, kind: &'static str, placeholder: &'static str| {
+        view! {
+            <label>
+                {t(label)}
+                <input name=name type=kind placeholder=placeholder
+                    on:input=move |ev| sig.set(event_target_value(&ev)) prop:value=move || sig.get()/>
+            </label>
+        }
+    };
+    view! {
+        <form class="card new-supervision" on:submit=submit>
+            <h2>{t(Msg::NewSupervision)}</h2>
+            <label class="wide">
+                {t(Msg::Title)}
+                <textarea name="title" rows="2" required placeholder=now(Msg::TitlePlaceholder)
+                    on:input=move |ev| title.set(event_target_value(&ev)) prop:value=move || title.get()></textarea>
+            </label>
+            <label>
+                {t(Msg::Kind)}
+                <select name="kind" on:change=move |ev| kind.set(SupervisionKind::parse(&event_target_value(&ev)).unwrap_or_default())>
+                    <option value="giam_sat">{t(Msg::KindSupervision)}</option>
+                    <option value="kiem_tra">{t(Msg::KindInspection)}</option>
+                </select>
+            </label>
+            {field(Msg::BasisNumber, "basis-number", basis_number, "text", "1175-QĐ/QU")}
+            {field(Msg::BasisDate, "basis-date", basis_date, "date", "")}
+            {field(Msg::BasisIssuer, "basis-issuer", basis_issuer, "text", "Quận ủy Thanh Khê")}
+            {field(Msg::PeriodFrom, "period-from", period_from, "text", "6/2020")}
+            {field(Msg::PeriodTo, "period-to", period_to, "text", "6/2022")}
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="actions">
+                <button type="button" on:click=move |_| on_done.run(None)>{t(Msg::Cancel)}</button>
+                <button type="submit" class="primary" data-testid="create-supervision">{t(Msg::Create)}</button>
+            </div>
+        </form>
+    }
+}

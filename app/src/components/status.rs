@@ -1,0 +1,40 @@
+//! The sync badge: offline / connecting / syncing / synced, and how many local changes the
+//! server has not confirmed yet.
+
+use leptos::prelude::*;
+
+use crate::i18n::{t, text, Language, Msg};
+use crate::workspace::{ws, LinkState};
+
+#[component]
+pub fn SyncBadge() -> impl IntoView {
+    let signals = ws().signals;
+    let lang = expect_context::<Language>().0;
+    let label = move || {
+        let msg = match signals.link.get() {
+            LinkState::Offline => Msg::Offline,
+            LinkState::Connecting => Msg::Connecting,
+            LinkState::Syncing => Msg::Syncing,
+            LinkState::Synced => Msg::Synced,
+        };
+        text(lang.get(), msg)
+    };
+    let state = move || match signals.link.get() {
+        LinkState::Offline => "offline",
+        LinkState::Connecting => "connecting",
+        LinkState::Syncing => "syncing",
+        LinkState::Synced => "synced",
+    };
+    let pending_label = t(Msg::PendingChanges);
+    let confirmed_label = t(Msg::AllConfirmed);
+    view! {
+        <span class="sync-badge" data-state=state data-pending=move || signals.pending.get().to_string() data-testid="sync-status"
+            title=move || if signals.pending.get() == 0 { confirmed_label().to_owned() } else { format!("{} {}", signals.pending.get(), pending_label()) }>
+            <span class="dot"></span>
+            {label}
+            <Show when=move || { signals.pending.get() > 0 }>
+                <span class="pending" data-testid="pending-count">" · " {move || signals.pending.get()} " " {pending_label}</span>
+            </Show>
+        </span>
+    }
+}

@@ -1,0 +1,42 @@
+//! # app: giamsat in the browser
+//!
+//! Leptos, client-side rendered to wasm32. A component never touches Automerge: it reads
+//! plain values from `shared` through the [`workspace`] and calls its operations.
+//!
+//! - [`workspace`]: the device's state — documents, member, signals — and every user operation.
+//! - [`store`]: IndexedDB (documents and small settings), the tablet's own copy of everything.
+//! - [`net`]: the WebSocket to `/sync`, with reconnect and back-off.
+//! - [`i18n`]: the one message catalogue, Vietnamese first, English second.
+//! - [`components`]: the screens.
+//!
+//! Where a finding is created: [`components::finding`] → [`workspace::Workspace::add_finding`]
+//! → `shared::finding::add`; stored by `Workspace::persist` → [`store::Store::save_doc`];
+//! merged by `shared::sync`; shown by [`components::finding::FindingCard`].
+
+pub mod components;
+pub mod i18n;
+pub mod net;
+pub mod store;
+pub mod workspace;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Load the workspace from IndexedDB, mount the views, start syncing.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    spawn_local(async {
+        match workspace::Workspace::load().await {
+            Ok(_) => {
+                mount_to_body(components::app::App);
+                net::start();
+            }
+            Err(e) => {
+                let message = format!(
+                    "Không mở được bộ nhớ của trình duyệt (IndexedDB): {e}. / Could not open the browser's storage (IndexedDB): {e}."
+                );
+                mount_to_body(move || view! { <p class="fatal">{message.clone()}</p> });
+            }
+        }
+    });
+}
