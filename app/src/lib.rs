@@ -25,6 +25,8 @@ use leptos::task::spawn_local;
 /// Load the workspace from IndexedDB, mount the views, start syncing.
 pub fn start() {
     console_error_panic_hook::set_once();
+    // Leptos's spawn_local needs its executor before the first view mounts.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     spawn_local(async {
         match workspace::Workspace::load().await {
             Ok(_) => {

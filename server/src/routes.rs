@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{sync_socket, AppState};
 
@@ -25,7 +26,12 @@ pub fn app(state: AppState) -> Router {
             .precompressed_br()
             .precompressed_gzip()
             .fallback(ServeFile::new(&index));
-        Router::new().fallback_service(dir)
+        // Revalidate every time: a new build is picked up on the next load (the service
+        // worker serves the cached copy only when the server cannot be reached).
+        Router::new().fallback_service(dir).layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-cache"),
+        ))
     } else {
         Router::new().fallback(get(not_built))
     };

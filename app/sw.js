@@ -1,0 +1,41 @@
+// giamsat service worker: the app loads with no network after one visit.
+//
+// Network first, cache as fallback: online, every load gets the newest version (and
+// refreshes the cache); offline or with the server down, the cached shell is served. Data
+// never goes through here: documents live in IndexedDB and sync over /sync; /api is never
+// cached. A new version takes over on the next load; unsynced changes are in IndexedDB,
+// untouched by an update.
+const CACHE = "giamsat-shell-v1";
+const SHELL = ["/", "/app.js", "/app_bg.wasm", "/app.css"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/") || url.pathname === "/sync" || url.pathname === "/health") return;
+  // Every page of the app is the same shell.
+  const key = request.mode === "navigate" ? "/" : url.pathname;
+  event.respondWith(
+    fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          event.waitUntil(caches.open(CACHE).then((c) => c.put(key, copy)));
+        }
+        return response;
+      })
+      .catch(() => caches.match(key).then((cached) => cached || Response.error())),
+  );
+});

@@ -1,0 +1,89 @@
+// Harness for the browser tests: the real server binary on a free loopback port, Debian's
+// Chromium driven by Playwright, and helpers that wait on events with a bound (never sleep).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const artifacts = join(here, "..", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const SERVER_BIN = process.env.GIAMSAT_SERVER_BIN ?? join(here, "..", "..", "target", "debug", "giamsat-server");
+const APP_DIR = process.env.GIAMSAT_APP_DIR ?? join(here, "..", "..", "app", "dist");
+
+export const BOUND = 20_000;
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync",
+];
+
+/** A temporary directory. */
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Start the server over `dataDir` on `addr` (default: a free port); resolves once it listens. */
+export function startServer(dataDir, addr = "127.0.0.1:0") {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER_BIN, ["--addr", addr, "--data-dir", dataDir, "--app-dir", APP_DIR], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, RUST_LOG: "warn" },
+    });
+    const timer = setTimeout(() => reject(new Error("the server did not listen within 30 s")), 30_000);
+    let buffered = "";
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk.toString();
+      const m = buffered.match(/giamsat-server listening on http:\/\/(\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          addr: m[1],
+          url: `http://${m[1]}/`,
+          stop: () => new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once("exit", () => done());
+            child.kill("SIGTERM");
+          }),
+        });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
+  });
+}
+
+/** Launch headless Chromium. */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A browser profile that survives closing (IndexedDB, service worker cache): a tablet. */
+export function launchTablet(profileDir) {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+}
+
+/** Collect page errors so a test can assert there were none. */
+export function watchErrors(page, sink) {
+  page.on("pageerror", (e) => sink.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") sink.push(m.text()); });
+}
+
+/** Give the member's name on first visit. */
+export async function signIn(page, name) {
+  await page.getByRole("textbox").first().fill(name);
+  await page.getByRole("button", { name: /Tiếp tục/ }).click();
+  await page.getByTestId("member").filter({ hasText: name }).waitFor({ timeout: BOUND });
+}
+
+/** Wait until the sync badge is in `state` (offline / connecting / syncing / synced). */
+export async function waitSync(page, state) {
+  await page.locator(`[data-testid="sync-status"][data-state="${state}"]`).waitFor({ timeout: BOUND });
+}
