@@ -63,6 +63,9 @@ pub enum Msg {
     StorageError,
     TitleRequired,
     Save,
+    FindingKind,
+    DecisionPhrase,
+    Of,
 }
 
 /// The message in the given language.
@@ -130,6 +133,9 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         ),
         Msg::TitleRequired => ("Cần nhập tên đợt giám sát.", "A title is required."),
         Msg::Save => ("Lưu", "Save"),
+        Msg::FindingKind => ("Loại nhận xét", "Kind of finding"),
+        Msg::DecisionPhrase => ("Quyết định số", "Decision No."),
+        Msg::Of => ("của", "of"),
     };
     match lang {
         Lang::Vi => vi,

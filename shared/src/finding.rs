@@ -1,17 +1,25 @@
 //! Findings (nhận xét): what the delegation found about a unit — a strength, a shortcoming,
-//! or a cause — written by one member and edited by any.
+//! or a cause linked to the shortcomings it explains — with the figures found, a status
+//! (draft, or agreed by the delegation), evidence, and who wrote it when.
 //!
-//! Shape: `findings: { <RecordId>: { unit, kind, text: Text, author, created_at } }` and
-//! `finding_order: [RecordId]`. The text is Automerge Text, merged character by character.
+//! Shape: `findings: { <RecordId>: { unit, kind, topic, text: Text, figures: Text, status,
+//! explains: { <shortcoming id>: true }, evidence: { <sha256>: { name, mime, size, added_by } },
+//! deleted, author, created_at } }` and `finding_order: [RecordId]`.
+//!
+//! Deleting is a flag, never a removal: a member offline may still be editing the finding,
+//! and a removal would silently drop their words. A cause that explains a deleted shortcoming
+//! keeps the link; readers show the cause and leave the deleted shortcoming out of
+//! [`Finding::explains`] until it is restored (tested in `tests/merge_rules.rs`).
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
 use crate::error::ModelError;
+use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
-use crate::schema;
+use crate::schema::{self, Choice};
 use crate::supervision::{attribute, Stamp};
-use crate::text::{self, Splice};
+use crate::text::Splice;
 
 /// What a finding says about the unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +49,42 @@ impl FindingKind {
     }
 }
 
+/// Draft, or agreed by the delegation (only agreed findings go into the conclusion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FindingStatus {
+    #[default]
+    Draft,
+    Agreed,
+}
+
+impl FindingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingStatus::Draft => "draft",
+            FindingStatus::Agreed => "agreed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(FindingStatus::Draft),
+            "agreed" => Some(FindingStatus::Agreed),
+            _ => None,
+        }
+    }
+}
+
+/// A photo or document attached to a finding, by content hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// Lowercase hex SHA-256 of the bytes: the blob's address.
+    pub sha256: String,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub added_by: String,
+}
+
 /// One finding, read for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -48,10 +92,31 @@ pub struct Finding {
     /// The unit it is about.
     pub unit: RecordId,
     pub kind: FindingKind,
+    /// The kind as stored, with values members set concurrently.
+    pub kind_choice: Choice,
+    /// The topic or regulation it concerns ("QĐ 217-QĐ/TW").
+    pub topic: String,
     pub text: String,
+    /// Figures found: "02 chuyên đề giám sát, 03 buổi đối thoại".
+    pub figures: String,
+    pub status: FindingStatus,
+    pub status_choice: Choice,
+    /// For a cause: the (not deleted) shortcomings it explains.
+    pub explains: Vec<RecordId>,
+    pub evidence: Vec<Evidence>,
+    pub deleted: bool,
     /// The member who wrote it first.
     pub author: String,
     pub created_at: i64,
+}
+
+/// What a new finding says.
+#[derive(Debug, Clone, Default)]
+pub struct NewFinding<'a> {
+    pub kind: FindingKind,
+    pub topic: &'a str,
+    pub text: &'a str,
+    pub figures: &'a str,
 }
 
 /// Add a finding about `unit`, with the id the caller drew.
@@ -63,93 +128,166 @@ pub fn add(
     content: &str,
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
+    add_full(doc, id, unit, &NewFinding { kind, text: content, ..NewFinding::default() }, stamp)
+}
+
+/// Add a finding with its topic and figures.
+pub fn add_full(doc: &mut Automerge, id: &RecordId, unit: &RecordId, new: &NewFinding<'_>, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    schema::record(doc, "units", unit.as_str())?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
-    let units = schema::root_object(&tx, "units")?;
-    if schema::object(&tx, &units, unit.as_str()).is_none() {
-        return Err(ModelError::NoSuchRecord(unit.to_string()));
-    }
-    let findings = schema::root_object(&tx, "findings")?;
-    let order = schema::root_object(&tx, "finding_order")?;
-    let f = tx.put_object(&findings, id.as_str(), ObjType::Map)?;
+    let f = schema::new_record(&mut tx, "findings", "finding_order", id.as_str())?;
     tx.put(&f, "unit", unit.as_str())?;
-    tx.put(&f, "kind", kind.as_str())?;
+    tx.put(&f, "kind", new.kind.as_str())?;
+    tx.put(&f, "topic", new.topic.trim())?;
     let t = tx.put_object(&f, "text", ObjType::Text)?;
-    tx.splice_text(&t, 0, 0, content)?;
+    tx.splice_text(&t, 0, 0, new.text)?;
+    let fig = tx.put_object(&f, "figures", ObjType::Text)?;
+    tx.splice_text(&fig, 0, 0, new.figures)?;
+    tx.put(&f, "status", FindingStatus::Draft.as_str())?;
+    tx.put_object(&f, "explains", ObjType::Map)?;
+    tx.put_object(&f, "evidence", ObjType::Map)?;
+    tx.put(&f, "deleted", false)?;
     tx.put(&f, "author", stamp.member)?;
     tx.put(&f, "created_at", stamp.now_ms)?;
-    let end = tx.length(&order);
-    tx.insert(&order, end, id.as_str())?;
     attribute(&mut tx, &actor, stamp)?;
     tx.commit_with(schema::commit_options("thêm nhận xét", stamp.now_ms));
     Ok(())
 }
 
+fn obj(doc: &impl ReadDoc, id: &RecordId) -> Result<ObjId, ModelError> {
+    schema::record(doc, "findings", id.as_str())
+}
+
 /// The Text object holding a finding's words (for carets and splices).
 pub fn text_object(doc: &impl ReadDoc, id: &RecordId) -> Result<ObjId, ModelError> {
-    let findings = schema::root_object(doc, "findings")?;
-    let f = schema::object(doc, &findings, id.as_str()).ok_or_else(|| ModelError::NoSuchRecord(id.to_string()))?;
-    schema::object(doc, &f, "text").ok_or(ModelError::Missing("text"))
+    TextField::new(RecordKind::Finding, id, "text").object(doc)
 }
 
 /// Apply one splice to a finding's text.
 pub fn splice(doc: &mut Automerge, id: &RecordId, edit: &Splice, stamp: Stamp<'_>) -> Result<(), ModelError> {
-    let t = text_object(doc, id)?;
-    let len = doc.length(&t);
-    if edit.pos > len || edit.pos + edit.delete > len {
-        return Err(ModelError::BadValue { field: "text" });
-    }
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx.splice_text(&t, edit.pos, edit.delete as isize, &edit.insert)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("sửa nhận xét", stamp.now_ms));
-    Ok(())
+    field::splice(doc, &TextField::new(RecordKind::Finding, id, "text"), edit, stamp)
 }
 
-/// Make a finding's text read `new`, as the smallest splice from what it reads now.
-/// Returns whether anything changed.
+/// Make a finding's text read `new`, as the smallest splice. Returns whether anything changed.
 pub fn set_text(doc: &mut Automerge, id: &RecordId, new: &str, stamp: Stamp<'_>) -> Result<bool, ModelError> {
-    let t = text_object(doc, id)?;
-    let old = doc.text(&t)?;
-    match text::diff(&old, new) {
-        None => Ok(false),
-        Some(edit) => splice(doc, id, &edit, stamp).map(|()| true),
-    }
+    field::set(doc, &TextField::new(RecordKind::Finding, id, "text"), new, stamp)
 }
 
-/// Change a finding's kind.
+/// Change a finding's kind (resolves a kind conflict too).
 pub fn set_kind(doc: &mut Automerge, id: &RecordId, kind: FindingKind, stamp: Stamp<'_>) -> Result<(), ModelError> {
-    let findings = schema::root_object(doc, "findings")?;
-    let f = schema::object(doc, &findings, id.as_str()).ok_or_else(|| ModelError::NoSuchRecord(id.to_string()))?;
+    let f = obj(doc, id)?;
+    field::put_scalar(doc, &f, "kind", kind.as_str(), "đổi loại nhận xét", stamp)
+}
+
+/// Mark a finding draft or agreed (resolves a status conflict too).
+pub fn set_status(doc: &mut Automerge, id: &RecordId, status: FindingStatus, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let f = obj(doc, id)?;
+    field::put_scalar(doc, &f, "status", status.as_str(), "đổi trạng thái nhận xét", stamp)
+}
+
+/// Change the topic a finding concerns.
+pub fn set_topic(doc: &mut Automerge, id: &RecordId, topic: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let f = obj(doc, id)?;
+    field::put_scalar(doc, &f, "topic", topic.trim(), "đổi chủ đề nhận xét", stamp)
+}
+
+/// Link (or unlink) a cause to a shortcoming it explains.
+pub fn link_cause(doc: &mut Automerge, cause: &RecordId, shortcoming: &RecordId, linked: bool, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let c = obj(doc, cause)?;
+    obj(doc, shortcoming)?;
+    let set = schema::object(doc, &c, "explains").ok_or(ModelError::Missing("explains"))?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
-    tx.put(&f, "kind", kind.as_str())?;
+    if linked {
+        tx.put(&set, shortcoming.as_str(), true)?;
+    } else {
+        tx.delete(&set, shortcoming.as_str())?;
+    }
     attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("đổi loại nhận xét", stamp.now_ms));
+    tx.commit_with(schema::commit_options("liên kết nguyên nhân", stamp.now_ms));
     Ok(())
 }
 
-/// All findings in document order (records missing from the order list come last, by id).
+/// Delete (or restore) a finding. Its words stay in the document.
+pub fn set_deleted(doc: &mut Automerge, id: &RecordId, deleted: bool, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let f = obj(doc, id)?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    tx.put(&f, "deleted", deleted)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options(if deleted { "xóa nhận xét" } else { "khôi phục nhận xét" }, stamp.now_ms));
+    Ok(())
+}
+
+/// Attach evidence (already stored by hash) to a finding.
+pub fn attach(doc: &mut Automerge, id: &RecordId, evidence: &Evidence, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    if evidence.sha256.len() != 64 || !evidence.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ModelError::BadValue { field: "sha256" });
+    }
+    let f = obj(doc, id)?;
+    let ev = schema::object(doc, &f, "evidence").ok_or(ModelError::Missing("evidence"))?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let e = tx.put_object(&ev, evidence.sha256.as_str(), ObjType::Map)?;
+    tx.put(&e, "name", evidence.name.as_str())?;
+    tx.put(&e, "mime", evidence.mime.as_str())?;
+    tx.put(&e, "size", evidence.size)?;
+    tx.put(&e, "added_by", stamp.member)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("đính kèm tài liệu", stamp.now_ms));
+    Ok(())
+}
+
+/// All findings in document order, deleted ones included (flagged).
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
-    let findings = schema::root_object(doc, "findings")?;
-    let order = schema::root_object(doc, "finding_order")?;
-    let mut ids = schema::id_list(doc, &order);
-    let mut rest: Vec<String> = doc.keys(&findings).filter(|k| !ids.contains(k)).collect();
-    rest.sort();
-    ids.extend(rest);
+    let map = schema::root_object(doc, "findings")?;
+    let ids = schema::ordered_ids(doc, "findings", "finding_order")?;
+    let deleted: std::collections::BTreeSet<String> = ids
+        .iter()
+        .filter(|id| schema::object(doc, &map, id).is_some_and(|o| schema::flag(doc, &o, "deleted")))
+        .cloned()
+        .collect();
     Ok(ids
         .into_iter()
         .filter_map(|id| {
-            let obj = schema::object(doc, &findings, &id)?;
+            let o = schema::object(doc, &map, &id)?;
+            let kind_choice = schema::choice(doc, &o, "kind");
+            let status_choice = schema::choice(doc, &o, "status");
+            let evidence = schema::object(doc, &o, "evidence")
+                .map(|ev| {
+                    doc.keys(&ev)
+                        .filter_map(|sha| {
+                            let e = schema::object(doc, &ev, &sha)?;
+                            Some(Evidence {
+                                name: schema::string(doc, &e, "name").unwrap_or_default(),
+                                mime: schema::string(doc, &e, "mime").unwrap_or_default(),
+                                size: schema::int(doc, &e, "size").unwrap_or_default().max(0) as u64,
+                                added_by: schema::string(doc, &e, "added_by").unwrap_or_default(),
+                                sha256: sha,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             Some(Finding {
-                unit: RecordId::from_key(&schema::string(doc, &obj, "unit").unwrap_or_default()),
-                kind: schema::string(doc, &obj, "kind")
-                    .and_then(|k| FindingKind::parse(&k))
-                    .unwrap_or_default(),
-                text: schema::string(doc, &obj, "text").unwrap_or_default(),
-                author: schema::string(doc, &obj, "author").unwrap_or_default(),
-                created_at: schema::int(doc, &obj, "created_at").unwrap_or_default(),
+                unit: RecordId::from_key(&schema::string(doc, &o, "unit").unwrap_or_default()),
+                kind: FindingKind::parse(&kind_choice.value).unwrap_or_default(),
+                kind_choice,
+                topic: schema::string(doc, &o, "topic").unwrap_or_default(),
+                text: field::text_of(doc, &o, "text"),
+                figures: field::text_of(doc, &o, "figures"),
+                status: FindingStatus::parse(&status_choice.value).unwrap_or_default(),
+                status_choice,
+                explains: schema::id_set(doc, &o, "explains")
+                    .into_iter()
+                    .filter(|s| !deleted.contains(s))
+                    .map(|s| RecordId::from_key(&s))
+                    .collect(),
+                evidence,
+                deleted: deleted.contains(&id),
+                author: schema::string(doc, &o, "author").unwrap_or_default(),
+                created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
                 id: RecordId::from_key(&id),
             })
         })

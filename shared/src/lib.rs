@@ -8,7 +8,14 @@
 //! - [`schema`]: how a supervision and the catalogue sit in an Automerge document, the schema
 //!   version every document carries, and the migrations.
 //! - [`supervision`]: the supervision record and its set-up (basis, period, kind).
-//! - [`unit`], [`finding`]: the units supervised and the findings written about them.
+//! - [`member`]: the delegation's members with roles and titles.
+//! - [`unit`], [`session`]: the units supervised, the working sessions with them, remarks
+//!   and the unit's explanations.
+//! - [`finding`]: strengths, shortcomings and causes, with figures, status and evidence.
+//! - [`recommendation`]: recommendations with addressee, due date and follow-up.
+//! - [`conclusion`]: the conclusion draft, generated from agreed findings, co-edited.
+//! - [`field`]: every text field addressed one way, for splices and carets.
+//! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
 //! - [`catalogue`]: the deployment's list of supervisions, itself a synced document.
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
@@ -16,11 +23,17 @@
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod catalogue;
+pub mod conclusion;
 pub mod error;
+pub mod field;
 pub mod finding;
 pub mod ids;
+pub mod member;
+pub mod presence;
+pub mod recommendation;
 pub mod schema;
 pub mod search;
+pub mod session;
 pub mod supervision;
 pub mod sync;
 pub mod text;

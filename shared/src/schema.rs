@@ -8,11 +8,21 @@
 //!   schema: 1                      uint, see SCHEMA_VERSION
 //!   doc_kind: "supervision"
 //!   setup: { title, kind, basis_number, basis_date, basis_issuer, period_from, period_to,
-//!            created_at (ms), created_by }
+//!            schedule_from, schedule_to, created_at (ms), created_by }
+//!   topics: [string]                the regulations and topics examined (a free list)
+//!   members: { <RecordId>: { name, role, title } }, member_order: [RecordId]
 //!   units: { <RecordId>: { name, created_by, created_at } }
 //!   unit_order: [RecordId]          the display order, ids only
-//!   findings: { <RecordId>: { unit, kind, text: Text, author, created_at } }
+//!   sessions: { <RecordId>: { unit, date, place, attendees: Text, created_by } }, session_order
+//!   remarks: { <RecordId>: { session, kind, text: Text, answers?, author, created_at } }, remark_order
+//!   findings: { <RecordId>: { unit, kind, topic, text: Text, figures: Text, status,
+//!               explains: { <shortcoming id>: true }, evidence: { <sha256>: {…} },
+//!               deleted, author, created_at } }
 //!   finding_order: [RecordId]
+//!   recommendations: { <RecordId>: { kind, text: Text, addressee, due, status, response: Text,
+//!                      answers: { <finding id>: true }, deleted, author, created_at } }
+//!   recommendation_order: [RecordId]
+//!   conclusion: { paragraphs: { <RecordId>: { section, text: Text, source? } }, order: [RecordId] }
 //!   actors: { <actor hex>: member name }   who wrote each change
 //! }
 //!
@@ -49,6 +59,16 @@ impl DocKind {
     }
 }
 
+/// The record maps of a supervision and their order lists.
+pub(crate) const RECORD_MAPS: [(&str, &str); 6] = [
+    ("members", "member_order"),
+    ("units", "unit_order"),
+    ("sessions", "session_order"),
+    ("remarks", "remark_order"),
+    ("findings", "finding_order"),
+    ("recommendations", "recommendation_order"),
+];
+
 /// Make the empty skeleton of a document of `kind`, as one change at `now_ms`.
 pub(crate) fn skeleton(
     tx: &mut impl Transactable,
@@ -59,10 +79,14 @@ pub(crate) fn skeleton(
     match kind {
         DocKind::Supervision => {
             tx.put_object(ROOT, "setup", ObjType::Map)?;
-            tx.put_object(ROOT, "units", ObjType::Map)?;
-            tx.put_object(ROOT, "unit_order", ObjType::List)?;
-            tx.put_object(ROOT, "findings", ObjType::Map)?;
-            tx.put_object(ROOT, "finding_order", ObjType::List)?;
+            tx.put_object(ROOT, "topics", ObjType::List)?;
+            for (map, order) in RECORD_MAPS {
+                tx.put_object(ROOT, map, ObjType::Map)?;
+                tx.put_object(ROOT, order, ObjType::List)?;
+            }
+            let conclusion = tx.put_object(ROOT, "conclusion", ObjType::Map)?;
+            tx.put_object(&conclusion, "paragraphs", ObjType::Map)?;
+            tx.put_object(&conclusion, "order", ObjType::List)?;
             tx.put_object(ROOT, "actors", ObjType::Map)?;
         }
         DocKind::Catalogue => {
@@ -172,6 +196,89 @@ pub(crate) fn id_list(doc: &impl ReadDoc, list: &ObjId) -> Vec<String> {
         })
         .filter(|id| seen.insert(id.clone()))
         .collect()
+}
+
+/// A scalar that members may have set differently while apart: the value Automerge picked,
+/// and the others, kept visible until someone chooses (DESIGN.md decision 1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Choice {
+    pub value: String,
+    /// The concurrent values that lost; empty when there is no conflict.
+    pub alternatives: Vec<String>,
+}
+
+impl Choice {
+    pub fn is_conflict(&self) -> bool {
+        !self.alternatives.is_empty()
+    }
+}
+
+/// Read a string scalar with its conflicting values.
+pub(crate) fn choice(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Choice {
+    let value = string(doc, obj, key).unwrap_or_default();
+    let mut alternatives: Vec<String> = doc
+        .get_all(obj, key)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|v| *v != value)
+        .collect();
+    alternatives.sort();
+    alternatives.dedup();
+    Choice { value, alternatives }
+}
+
+/// The keys of a map whose value is `true` (a set of ids, safe under concurrent adds).
+pub(crate) fn id_set(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<String> {
+    let Some(set) = object(doc, obj, key) else { return Vec::new() };
+    doc.keys(&set)
+        .filter(|k| matches!(doc.get(&set, k.as_str()), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true))))
+        .collect()
+}
+
+/// A boolean flag.
+pub(crate) fn flag(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> bool {
+    matches!(doc.get(obj, key), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+}
+
+/// The record `id` of root map `map`.
+pub(crate) fn record(doc: &impl ReadDoc, map: &'static str, id: &str) -> Result<ObjId, ModelError> {
+    let m = root_object(doc, map)?;
+    object(doc, &m, id).ok_or_else(|| ModelError::NoSuchRecord(id.to_owned()))
+}
+
+/// The ids of root map `map` in display order: the order list first, then any record
+/// missing from it (never expected, but a reader must not hide data), by id.
+pub(crate) fn ordered_ids(doc: &impl ReadDoc, map: &'static str, order: &'static str) -> Result<Vec<String>, ModelError> {
+    let m = root_object(doc, map)?;
+    let o = root_object(doc, order)?;
+    let mut ids = id_list(doc, &o);
+    ids.retain(|id| object(doc, &m, id).is_some());
+    let mut rest: Vec<String> = doc.keys(&m).filter(|k| !ids.contains(k)).collect();
+    rest.sort();
+    ids.extend(rest);
+    Ok(ids)
+}
+
+/// Create record `id` in root map `map` and append it to `order`; returns the new map.
+pub(crate) fn new_record(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    map: &'static str,
+    order: &'static str,
+    id: &str,
+) -> Result<ObjId, ModelError> {
+    let m = root_object(tx, map)?;
+    let o = root_object(tx, order)?;
+    let obj = tx.put_object(&m, id, ObjType::Map)?;
+    let end = tx.length(&o);
+    tx.insert(&o, end, id)?;
+    Ok(obj)
 }
 
 #[cfg(test)]

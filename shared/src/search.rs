@@ -13,6 +13,32 @@ pub fn matches(text: &str, query: &str) -> bool {
     fold(query).split_whitespace().all(|word| text.contains(word))
 }
 
+/// Where a search hit is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hit {
+    Finding(crate::RecordId),
+    Recommendation(crate::RecordId),
+}
+
+/// Search a supervision's live findings (text, figures, topic) and recommendations (text,
+/// addressee, the unit's response) for `query`, accent-insensitively, in document order.
+pub fn search(s: &crate::supervision::Supervision, query: &str) -> Vec<Hit> {
+    if query.trim().is_empty() {
+        return Vec::new();
+    }
+    let findings = s
+        .findings
+        .iter()
+        .filter(|f| !f.deleted && matches(&format!("{} {} {}", f.text, f.figures, f.topic), query))
+        .map(|f| Hit::Finding(f.id.clone()));
+    let recs = s
+        .recommendations
+        .iter()
+        .filter(|r| !r.deleted && matches(&format!("{} {} {}", r.text, r.addressee, r.response), query))
+        .map(|r| Hit::Recommendation(r.id.clone()));
+    findings.chain(recs).collect()
+}
+
 fn fold_char(c: char) -> char {
     const GROUPS: [(&str, char); 14] = [
         ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),

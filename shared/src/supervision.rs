@@ -7,9 +7,14 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc, ROOT};
 
+use crate::conclusion::{self, Paragraph};
 use crate::error::ModelError;
 use crate::finding::{self, Finding};
+use crate::ids::RecordId;
+use crate::member::{self, DelegationMember};
+use crate::recommendation::{self, Recommendation};
 use crate::schema::{self, DocKind};
+use crate::session::{self, Remark, WorkingSession};
 use crate::unit::{self, Unit};
 
 /// Who makes a change and when: every operation is stamped with both.
@@ -62,6 +67,9 @@ pub struct Setup {
     /// The period under review, free text as written ("6/2020").
     pub period_from: String,
     pub period_to: String,
+    /// The schedule of the delegation's work, ISO dates ("2017-08-02" – "2017-08-11").
+    pub schedule_from: String,
+    pub schedule_to: String,
 }
 
 /// A whole supervision document, read into plain values for display.
@@ -70,14 +78,26 @@ pub struct Supervision {
     pub setup: Setup,
     pub created_at: i64,
     pub created_by: String,
+    /// The regulations and topics examined.
+    pub topics: Vec<String>,
+    pub members: Vec<DelegationMember>,
     pub units: Vec<Unit>,
+    pub sessions: Vec<WorkingSession>,
+    pub remarks: Vec<Remark>,
     pub findings: Vec<Finding>,
+    pub recommendations: Vec<Recommendation>,
+    pub conclusion: Vec<Paragraph>,
 }
 
 impl Supervision {
-    /// The findings about one unit, in document order.
+    /// The live findings about one unit, in document order.
     pub fn findings_of<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.unit.as_str() == unit)
+        self.findings.iter().filter(move |f| f.unit.as_str() == unit && !f.deleted)
+    }
+
+    /// A finding by id.
+    pub fn finding(&self, id: &RecordId) -> Option<&Finding> {
+        self.findings.iter().find(|f| &f.id == id)
     }
 }
 
@@ -118,6 +138,8 @@ pub fn update_setup(doc: &mut Automerge, setup: &Setup, stamp: Stamp<'_>) -> Res
         ("basis_issuer", &current.basis_issuer, &setup.basis_issuer),
         ("period_from", &current.period_from, &setup.period_from),
         ("period_to", &current.period_to, &setup.period_to),
+        ("schedule_from", &current.schedule_from, &setup.schedule_from),
+        ("schedule_to", &current.schedule_to, &setup.schedule_to),
     ];
     for (key, old, new) in pairs {
         if old != new {
@@ -140,6 +162,8 @@ fn write_setup(tx: &mut impl Transactable, s: &automerge::ObjId, setup: &Setup) 
     tx.put(s, "basis_issuer", setup.basis_issuer.as_str())?;
     tx.put(s, "period_from", setup.period_from.as_str())?;
     tx.put(s, "period_to", setup.period_to.as_str())?;
+    tx.put(s, "schedule_from", setup.schedule_from.as_str())?;
+    tx.put(s, "schedule_to", setup.schedule_to.as_str())?;
     Ok(())
 }
 
@@ -157,6 +181,8 @@ pub fn read_setup(doc: &impl ReadDoc) -> Result<Setup, ModelError> {
         basis_issuer: text("basis_issuer"),
         period_from: text("period_from"),
         period_to: text("period_to"),
+        schedule_from: text("schedule_from"),
+        schedule_to: text("schedule_to"),
     })
 }
 
@@ -170,9 +196,58 @@ pub fn read(doc: &Automerge) -> Result<Supervision, ModelError> {
         setup: read_setup(doc)?,
         created_at: schema::int(doc, &s, "created_at").unwrap_or_default(),
         created_by: schema::string(doc, &s, "created_by").unwrap_or_default(),
+        topics: read_topics(doc)?,
+        members: member::read_all(doc)?,
         units: unit::read_all(doc)?,
+        sessions: session::read_all(doc)?,
+        remarks: session::read_remarks(doc)?,
         findings: finding::read_all(doc)?,
+        recommendations: recommendation::read_all(doc)?,
+        conclusion: conclusion::read(doc)?,
     })
+}
+
+/// The topics examined, in order.
+pub fn read_topics(doc: &impl ReadDoc) -> Result<Vec<String>, ModelError> {
+    let t = schema::root_object(doc, "topics")?;
+    Ok(schema::id_list(doc, &t))
+}
+
+/// Add a topic or regulation examined ("QĐ 217-QĐ/TW"); an existing one is not repeated.
+pub fn add_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let topic = topic.trim();
+    if topic.is_empty() || read_topics(doc)?.iter().any(|t| t == topic) {
+        return Ok(());
+    }
+    let t = schema::root_object(doc, "topics")?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let end = tx.length(&t);
+    tx.insert(&t, end, topic)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("thêm nội dung giám sát", stamp.now_ms));
+    Ok(())
+}
+
+/// Remove a topic (every copy of it, should two members have added it concurrently).
+pub fn remove_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let t = schema::root_object(doc, "topics")?;
+    let positions: Vec<usize> = doc
+        .list_range(&t, ..)
+        .filter(|i| matches!(&i.value, automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) if s.as_ref() == topic))
+        .map(|i| i.index)
+        .collect();
+    if positions.is_empty() {
+        return Ok(());
+    }
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    for pos in positions.into_iter().rev() {
+        tx.delete(&t, pos)?;
+    }
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("bớt nội dung giám sát", stamp.now_ms));
+    Ok(())
 }
 
 /// Record that this document's actor writes for `stamp.member`, so every change is attributed.
@@ -204,6 +279,7 @@ mod tests {
             basis_issuer: "Quận ủy Thanh Khê".into(),
             period_from: "6/2020".into(),
             period_to: "6/2022".into(),
+            ..Setup::default()
         }
     }
 

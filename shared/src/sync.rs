@@ -54,6 +54,8 @@ pub struct Output {
     pub unavailable: Vec<DocumentId>,
     /// The server sent an error: close the connection; this is its message.
     pub server_error: Option<String>,
+    /// Ephemeral messages (presence) from other peers: (document, sender, payload).
+    pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
 }
 
 impl Output {
@@ -62,6 +64,7 @@ impl Output {
         self.changed.extend(other.changed);
         self.confirmed.extend(other.confirmed);
         self.unavailable.extend(other.unavailable);
+        self.ephemeral.extend(other.ephemeral);
         if other.server_error.is_some() {
             self.server_error = other.server_error;
         }
@@ -105,12 +108,48 @@ pub struct SyncClient {
     peer_id: String,
     link: Link,
     replicas: BTreeMap<DocumentId, Replica>,
+    /// The actors whose changes count as this device's own (for [`SyncClient::pending`]).
+    own_actors: Vec<automerge::ActorId>,
+    /// Ephemeral session id and message counter (automerge-repo dedupes on the pair).
+    session_id: String,
+    ephemeral_count: u64,
 }
 
 impl SyncClient {
     /// A client that will introduce itself as `peer_id`.
     pub fn new(peer_id: impl Into<String>) -> Self {
-        Self { peer_id: peer_id.into(), link: Link::Offline, replicas: BTreeMap::new() }
+        let peer_id = peer_id.into();
+        Self {
+            session_id: peer_id.clone(),
+            peer_id,
+            link: Link::Offline,
+            replicas: BTreeMap::new(),
+            own_actors: Vec::new(),
+            ephemeral_count: 0,
+        }
+    }
+
+    /// Count changes by these actors as this device's own, besides each document's current
+    /// actor (a device that used other actors before a reload still sees those pending).
+    pub fn set_own_actors(&mut self, actors: Vec<automerge::ActorId>) {
+        self.own_actors = actors;
+    }
+
+    /// Send an ephemeral message (presence) about `id` to everyone syncing it.
+    pub fn broadcast(&mut self, id: DocumentId, data: Vec<u8>) -> Output {
+        let Link::Ready { server_id } = &self.link else {
+            return Output::default();
+        };
+        self.ephemeral_count += 1;
+        let msg = WireMessage::Ephemeral {
+            sender_id: self.peer_id.clone(),
+            target_id: server_id.clone(),
+            document_id: id,
+            count: self.ephemeral_count,
+            session_id: self.session_id.clone(),
+            data,
+        };
+        Output { frames: vec![msg.encode()], ..Output::default() }
     }
 
     pub fn peer_id(&self) -> &str {
@@ -208,7 +247,11 @@ impl SyncClient {
             .filter(|h| r.doc.get_change_by_hash(h).is_some())
             .collect();
         let me = r.doc.get_actor();
-        r.doc.get_changes(&known).iter().filter(|c| c.actor_id() == me).count()
+        r.doc
+            .get_changes(&known)
+            .iter()
+            .filter(|c| c.actor_id() == me || self.own_actors.contains(c.actor_id()))
+            .count()
     }
 
     /// Feed one event; returns the frames to send and what changed.
@@ -265,9 +308,11 @@ impl SyncClient {
                 self.link = Link::Offline;
                 Ok(Output { server_error: Some(message), ..Output::default() })
             }
+            WireMessage::Ephemeral { document_id, sender_id, data, .. } => {
+                Ok(Output { ephemeral: vec![(document_id, sender_id, data)], ..Output::default() })
+            }
             WireMessage::Join { .. }
             | WireMessage::Leave { .. }
-            | WireMessage::Ephemeral { .. }
             | WireMessage::RemoteSubscriptionChange { .. }
             | WireMessage::RemoteHeadsChanged { .. }
             | WireMessage::Unknown { .. } => Ok(Output::default()),

@@ -4,7 +4,7 @@
 //! Keyed by random id, so two members adding units offline keep both.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc};
+use automerge::{Automerge, ReadDoc};
 
 use crate::error::ModelError;
 use crate::ids::RecordId;
@@ -24,14 +24,10 @@ pub struct Unit {
 pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
-    let units = schema::root_object(&tx, "units")?;
-    let order = schema::root_object(&tx, "unit_order")?;
-    let unit = tx.put_object(&units, id.as_str(), ObjType::Map)?;
+    let unit = schema::new_record(&mut tx, "units", "unit_order", id.as_str())?;
     tx.put(&unit, "name", name.trim())?;
     tx.put(&unit, "created_by", stamp.member)?;
     tx.put(&unit, "created_at", stamp.now_ms)?;
-    let end = tx.length(&order);
-    tx.insert(&order, end, id.as_str())?;
     attribute(&mut tx, &actor, stamp)?;
     tx.commit_with(schema::commit_options("thêm đơn vị", stamp.now_ms));
     Ok(())
@@ -41,12 +37,7 @@ pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, stamp: Stamp<'_>) -> 
 /// (never expected, but a reader must not hide data) come last, by id.
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Unit>, ModelError> {
     let units = schema::root_object(doc, "units")?;
-    let order = schema::root_object(doc, "unit_order")?;
-    let mut ids = schema::id_list(doc, &order);
-    let mut rest: Vec<String> = doc.keys(&units).filter(|k| !ids.contains(k)).collect();
-    rest.sort();
-    ids.extend(rest);
-    Ok(ids
+    Ok(schema::ordered_ids(doc, "units", "unit_order")?
         .into_iter()
         .filter_map(|id| {
             let obj = schema::object(doc, &units, &id)?;

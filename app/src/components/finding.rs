@@ -69,7 +69,7 @@ pub fn FindingCard(doc: DocumentId, finding: RecordId, supervision: Memo<Option<
     view! {
         <li class="finding" data-testid="finding" data-kind=move || kind_now().as_str()>
             <div class="finding-meta">
-                <select class="kind" aria-label="kind" on:change=on_kind prop:value=move || kind_now().as_str().to_owned()>
+                <select class="kind" aria-label=crate::i18n::now(Msg::FindingKind) on:change=on_kind prop:value=move || kind_now().as_str().to_owned()>
                     {FindingKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                 </select>
                 <span class="author" data-testid="finding-author">

@@ -38,7 +38,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                         <dt>{t(Msg::Basis)}</dt>
                         <dd data-testid="basis">{move || doc.get().map(|s| {
                             let b = &s.setup;
-                            format!("Quyết định số {} ngày {} của {}", b.basis_number, date_vn(&b.basis_date), b.basis_issuer)
+                            format!("{} {} — {} — {} {}", t(Msg::DecisionPhrase)(), b.basis_number, date_vn(&b.basis_date), t(Msg::Of)(), b.basis_issuer)
                         })}</dd>
                         <dt>{t(Msg::Period)}</dt>
                         <dd>{move || doc.get().map(|s| format!("{} – {}", s.setup.period_from, s.setup.period_to))}</dd>

@@ -50,7 +50,7 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
                 </ul>
             </Show>
             <form class="add-finding" on:submit=add>
-                <select name="finding-kind" aria-label=now(Msg::Cause)
+                <select name="finding-kind" aria-label=now(Msg::FindingKind)
                     on:change=move |ev| kind.set(FindingKind::parse(&event_target_value(&ev)).unwrap_or_default())>
                     {FindingKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                 </select>

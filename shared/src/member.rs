@@ -1,0 +1,113 @@
+//! The delegation's members as the supervision records them: name, role and title
+//! ("Phó Chủ tịch Ủy ban MTTQ quận"). Accounts come later (issue 4); these are the names the
+//! conclusion and the documents print.
+//!
+//! Shape: `members: { <RecordId>: { name, role, title } }`, `member_order: [RecordId]`.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc};
+
+use crate::error::ModelError;
+use crate::ids::RecordId;
+use crate::schema::{self, Choice};
+use crate::supervision::{attribute, Stamp};
+
+/// A member's role in the delegation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Trưởng đoàn.
+    Head,
+    /// Phó trưởng đoàn.
+    Deputy,
+    /// Thành viên.
+    #[default]
+    Member,
+    /// Thư ký.
+    Secretary,
+    /// Quan sát viên: reads, does not write (enforced from issue 4).
+    Observer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Head, Role::Deputy, Role::Member, Role::Secretary, Role::Observer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Head => "head",
+            Role::Deputy => "deputy",
+            Role::Member => "member",
+            Role::Secretary => "secretary",
+            Role::Observer => "observer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// One member of the delegation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationMember {
+    pub id: RecordId,
+    pub name: String,
+    pub role: Role,
+    /// The role as stored, with any value another member set concurrently.
+    pub role_choice: Choice,
+    pub title: String,
+}
+
+/// Add a member.
+pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, role: Role, title: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let m = schema::new_record(&mut tx, "members", "member_order", id.as_str())?;
+    tx.put(&m, "name", name.trim())?;
+    tx.put(&m, "role", role.as_str())?;
+    tx.put(&m, "title", title.trim())?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("thêm thành viên đoàn", stamp.now_ms));
+    Ok(())
+}
+
+/// Change a member's role.
+pub fn set_role(doc: &mut Automerge, id: &RecordId, role: Role, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let m = schema::record(doc, "members", id.as_str())?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    tx.put(&m, "role", role.as_str())?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("đổi vai trò", stamp.now_ms));
+    Ok(())
+}
+
+/// Remove a member from the delegation's list.
+pub fn remove(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    schema::record(doc, "members", id.as_str())?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let m = schema::root_object(&tx, "members")?;
+    tx.delete(&m, id.as_str())?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("bớt thành viên đoàn", stamp.now_ms));
+    Ok(())
+}
+
+/// Every member, in order.
+pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<DelegationMember>, ModelError> {
+    let map = schema::root_object(doc, "members")?;
+    Ok(schema::ordered_ids(doc, "members", "member_order")?
+        .into_iter()
+        .filter_map(|id| {
+            let m = schema::object(doc, &map, &id)?;
+            let role_choice = schema::choice(doc, &m, "role");
+            Some(DelegationMember {
+                name: schema::string(doc, &m, "name").unwrap_or_default(),
+                role: Role::parse(&role_choice.value).unwrap_or_default(),
+                role_choice,
+                title: schema::string(doc, &m, "title").unwrap_or_default(),
+                id: RecordId::from_key(&id),
+            })
+        })
+        .collect())
+}

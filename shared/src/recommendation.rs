@@ -1,0 +1,169 @@
+//! Recommendations (kiến nghị, đề xuất, yêu cầu) to the unit: text, the findings they answer,
+//! addressee, due date, and the follow-up — status and the unit's response.
+//!
+//! Shape: `recommendations: { <RecordId>: { kind, text: Text, addressee, due, status,
+//! response: Text, answers: { <finding id>: true }, deleted, author, created_at } }` and
+//! `recommendation_order`. "Overdue" is not stored: it is read from the due date and today.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ReadDoc};
+
+use crate::error::ModelError;
+use crate::field;
+use crate::ids::RecordId;
+use crate::schema::{self, Choice};
+use crate::supervision::{attribute, Stamp};
+
+/// Kiến nghị, đề xuất or yêu cầu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecommendationKind {
+    #[default]
+    Recommendation,
+    Proposal,
+    Requirement,
+}
+
+impl RecommendationKind {
+    pub const ALL: [RecommendationKind; 3] =
+        [RecommendationKind::Recommendation, RecommendationKind::Proposal, RecommendationKind::Requirement];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecommendationKind::Recommendation => "kien_nghi",
+            RecommendationKind::Proposal => "de_xuat",
+            RecommendationKind::Requirement => "yeu_cau",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Follow-up status as members set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FollowUp {
+    #[default]
+    Open,
+    InProgress,
+    Remedied,
+}
+
+impl FollowUp {
+    pub const ALL: [FollowUp; 3] = [FollowUp::Open, FollowUp::InProgress, FollowUp::Remedied];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUp::Open => "open",
+            FollowUp::InProgress => "in_progress",
+            FollowUp::Remedied => "remedied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One recommendation, read for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recommendation {
+    pub id: RecordId,
+    pub kind: RecommendationKind,
+    pub text: String,
+    pub addressee: String,
+    /// ISO date, or empty.
+    pub due: Choice,
+    pub status: FollowUp,
+    pub status_choice: Choice,
+    pub response: String,
+    pub answers: Vec<RecordId>,
+    pub deleted: bool,
+    pub author: String,
+    pub created_at: i64,
+}
+
+impl Recommendation {
+    /// Past its due date (ISO `today`) and not remedied.
+    pub fn is_overdue(&self, today: &str) -> bool {
+        self.status != FollowUp::Remedied && !self.due.value.is_empty() && self.due.value.as_str() < today
+    }
+}
+
+/// What a new recommendation says.
+#[derive(Debug, Clone, Default)]
+pub struct NewRecommendation<'a> {
+    pub kind: RecommendationKind,
+    pub text: &'a str,
+    pub addressee: &'a str,
+    pub due: &'a str,
+    pub answers: &'a [RecordId],
+}
+
+pub fn add(doc: &mut Automerge, id: &RecordId, new: &NewRecommendation<'_>, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    for f in new.answers {
+        schema::record(doc, "findings", f.as_str())?;
+    }
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    let r = schema::new_record(&mut tx, "recommendations", "recommendation_order", id.as_str())?;
+    tx.put(&r, "kind", new.kind.as_str())?;
+    let t = tx.put_object(&r, "text", ObjType::Text)?;
+    tx.splice_text(&t, 0, 0, new.text)?;
+    tx.put(&r, "addressee", new.addressee.trim())?;
+    tx.put(&r, "due", new.due)?;
+    tx.put(&r, "status", FollowUp::Open.as_str())?;
+    tx.put_object(&r, "response", ObjType::Text)?;
+    let answers = tx.put_object(&r, "answers", ObjType::Map)?;
+    for f in new.answers {
+        tx.put(&answers, f.as_str(), true)?;
+    }
+    tx.put(&r, "deleted", false)?;
+    tx.put(&r, "author", stamp.member)?;
+    tx.put(&r, "created_at", stamp.now_ms)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("thêm kiến nghị", stamp.now_ms));
+    Ok(())
+}
+
+/// Set the follow-up status (resolves a status conflict too).
+pub fn set_status(doc: &mut Automerge, id: &RecordId, status: FollowUp, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let r = schema::record(doc, "recommendations", id.as_str())?;
+    field::put_scalar(doc, &r, "status", status.as_str(), "cập nhật theo dõi kiến nghị", stamp)
+}
+
+/// Set the due date (ISO; resolves a due-date conflict too).
+pub fn set_due(doc: &mut Automerge, id: &RecordId, due: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let r = schema::record(doc, "recommendations", id.as_str())?;
+    field::put_scalar(doc, &r, "due", due, "đổi thời hạn kiến nghị", stamp)
+}
+
+pub fn set_addressee(doc: &mut Automerge, id: &RecordId, addressee: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    let r = schema::record(doc, "recommendations", id.as_str())?;
+    field::put_scalar(doc, &r, "addressee", addressee.trim(), "đổi nơi nhận kiến nghị", stamp)
+}
+
+pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
+    let map = schema::root_object(doc, "recommendations")?;
+    Ok(schema::ordered_ids(doc, "recommendations", "recommendation_order")?
+        .into_iter()
+        .filter_map(|id| {
+            let r = schema::object(doc, &map, &id)?;
+            let status_choice = schema::choice(doc, &r, "status");
+            Some(Recommendation {
+                kind: schema::string(doc, &r, "kind").and_then(|k| RecommendationKind::parse(&k)).unwrap_or_default(),
+                text: field::text_of(doc, &r, "text"),
+                addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
+                due: schema::choice(doc, &r, "due"),
+                status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
+                status_choice,
+                response: field::text_of(doc, &r, "response"),
+                answers: schema::id_set(doc, &r, "answers").into_iter().map(|s| RecordId::from_key(&s)).collect(),
+                deleted: schema::flag(doc, &r, "deleted"),
+                author: schema::string(doc, &r, "author").unwrap_or_default(),
+                created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
+                id: RecordId::from_key(&id),
+            })
+        })
+        .collect())
+}
