@@ -6,7 +6,7 @@
 // cached. A new version takes over on the next load; unsynced changes are in IndexedDB,
 // untouched by an update.
 const CACHE = "giamsat-shell-v1";
-const SHELL = ["/", "/app.js", "/app_bg.wasm", "/app.css"];
+const SHELL = ["/", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -24,7 +24,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/api/") || url.pathname === "/sync" || url.pathname === "/health") return;
+  if (url.pathname.startsWith("/api/") || url.pathname === "/sw.js" || url.pathname === "/sync" || url.pathname === "/health") return;
   // Every page of the app is the same shell.
   const key = request.mode === "navigate" ? "/" : url.pathname;
   event.respondWith(

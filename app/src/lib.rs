@@ -6,6 +6,7 @@
 //! - [`workspace`]: the device's state — documents, member, signals — and every user operation.
 //! - [`store`]: IndexedDB (documents and small settings), the tablet's own copy of everything.
 //! - [`net`]: the WebSocket to `/sync`, with reconnect and back-off.
+//! - [`blobs`]: evidence files — downscaled, hashed, kept in IndexedDB, uploaded.
 //! - [`i18n`]: the one message catalogue, Vietnamese first, English second.
 //! - [`components`]: the screens.
 //!
@@ -13,6 +14,7 @@
 //! → `shared::finding::add`; stored by `Workspace::persist` → [`store::Store::save_doc`];
 //! merged by `shared::sync`; shown by [`components::finding::FindingCard`].
 
+pub mod blobs;
 pub mod components;
 pub mod i18n;
 pub mod net;

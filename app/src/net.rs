@@ -32,6 +32,13 @@ thread_local! {
 /// Start syncing in the background, for the life of the page.
 pub fn start() {
     listen_online_offline();
+    // Presence heartbeat: announce ourselves, forget whoever went quiet.
+    spawn_local(async {
+        loop {
+            TimeoutFuture::new(shared::presence::HEARTBEAT_MS as u32).await;
+            ws().presence_tick();
+        }
+    });
     spawn_local(async {
         let mut backoff = 500;
         loop {

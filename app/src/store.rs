@@ -4,8 +4,10 @@
 //! - `docs`: document id → the document saved whole (Automerge's compressed format), written
 //!   in one transaction after every change, so a closed tab or a crash loses nothing that
 //!   was on screen before the write completed.
-//! - `meta`: small strings — the member's name, this device's actor id, the catalogue's id,
-//!   and `confirmed:<doc id>` (the server heads last known to cover that document).
+//! - `meta`: small strings — the member's name, this device's actor ids, the catalogue's id,
+//!   `confirmed:<doc id>` (the server heads last known to cover that document),
+//!   `mime:<sha256>` and `uploaded:<sha256>` for evidence.
+//! - `blobs` (version 2): sha256 → the bytes of a photo or document attached as evidence.
 //!
 //! Nothing here knows what a finding is; it stores bytes and strings.
 
@@ -18,6 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 const DB_NAME: &str = "giamsat";
 const DOCS: &str = "docs";
 const META: &str = "meta";
+const BLOBS: &str = "blobs";
 
 /// A storage failure, with the browser's own words (quota exceeded, blocked, …).
 #[derive(Debug, Clone)]
@@ -44,11 +47,14 @@ impl Store {
     /// Open (creating or upgrading) the database.
     pub async fn open() -> Result<Store, StoreError> {
         let db = Database::open(DB_NAME)
-            .with_version(1u8)
+            .with_version(2u8)
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
                     db.create_object_store(DOCS).build()?;
                     db.create_object_store(META).build()?;
+                }
+                if event.old_version() < 2.0 {
+                    db.create_object_store(BLOBS).build()?;
                 }
                 Ok(())
             })
@@ -100,5 +106,36 @@ impl Store {
         store.put(JsValue::from_str(value)).with_key(key.to_owned()).primitive()?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Keep a blob (and its mime type) under its hash, in one transaction.
+    pub async fn put_blob(&self, sha: &str, mime: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let tx = self.db.transaction([BLOBS, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let blobs = tx.object_store(BLOBS)?;
+        let meta = tx.object_store(META)?;
+        let value: JsValue = Uint8Array::from(bytes).into();
+        blobs.put(value).with_key(sha.to_owned()).primitive()?;
+        meta.put(JsValue::from_str(mime)).with_key(format!("mime:{sha}")).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A blob's bytes and mime type, if this device has it.
+    pub async fn blob(&self, sha: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+        let tx = self.db.transaction([BLOBS, META]).build()?;
+        let blobs = tx.object_store(BLOBS)?;
+        let meta = tx.object_store(META)?;
+        let value: Option<JsValue> = blobs.get(sha.to_owned()).primitive()?.await?;
+        let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) else { return Ok(None) };
+        let mime: Option<JsValue> = meta.get(format!("mime:{sha}")).primitive()?.await?;
+        Ok(Some((bytes.to_vec(), mime.and_then(|m| m.as_string()).unwrap_or_else(|| "application/octet-stream".into()))))
+    }
+
+    /// The hashes of every blob on this device.
+    pub async fn blob_keys(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(BLOBS).build()?;
+        let store = tx.object_store(BLOBS)?;
+        let keys: Vec<JsValue> = store.get_all_keys::<JsValue>().primitive()?.await?.collect::<Result<_, _>>()?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
 }

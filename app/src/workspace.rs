@@ -14,11 +14,13 @@ use std::rc::Rc;
 use automerge::{ActorId, Automerge, ChangeHash};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::field::{self as text_field, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
+use shared::presence::{Board, Presence};
 use shared::supervision::{self, Setup, Stamp, Supervision};
 use shared::sync::{Event, Link, Output, ReplicaStatus, SyncClient};
 use shared::text::{self, Caret};
-use shared::{catalogue, schema, unit, DocumentId, RecordId};
+use shared::{catalogue, schema, unit, DocumentId, ModelError, RecordId};
 use web_sys::HtmlTextAreaElement;
 
 use crate::store::Store;
@@ -46,13 +48,27 @@ pub struct Signals {
     pub member: RwSignal<Option<String>>,
     /// The last storage failure, shown until the next successful write.
     pub storage_error: RwSignal<Option<String>>,
+    /// Bumped whenever who is present (or what they edit) changes.
+    pub presence: RwSignal<u64>,
 }
 
 /// The text field being typed in, so a merge can keep its caret.
 pub struct ActiveField {
     pub doc: DocumentId,
-    pub finding: RecordId,
+    pub field: TextField,
     pub element: HtmlTextAreaElement,
+}
+
+/// What presence calls a text field: "finding:<id>", "paragraph:<id>", …
+pub fn presence_target(field: &TextField) -> String {
+    let kind = match field.record {
+        RecordKind::Finding => "finding",
+        RecordKind::Remark => "remark",
+        RecordKind::Session => "session",
+        RecordKind::Recommendation => "recommendation",
+        RecordKind::Paragraph => "paragraph",
+    };
+    format!("{kind}:{}", field.id)
 }
 
 pub struct Workspace {
@@ -66,6 +82,10 @@ pub struct Workspace {
     /// Documents being written to IndexedDB, and those changed again meanwhile.
     saving: RefCell<BTreeSet<DocumentId>>,
     dirty: RefCell<BTreeSet<DocumentId>>,
+    /// Who is present in each supervision, from ephemeral messages.
+    boards: RefCell<std::collections::BTreeMap<DocumentId, Board>>,
+    /// The supervision on screen, which presence is announced for.
+    viewing: Cell<Option<DocumentId>>,
     pub signals: Signals,
 }
 
@@ -97,17 +117,23 @@ impl Workspace {
     /// Open IndexedDB, load every document and install the workspace.
     pub async fn load() -> Result<Rc<Workspace>, String> {
         let store = Store::open().await.map_err(|e| e.0)?;
-        let actor = match store.meta("actor").await.map_err(|e| e.0)? {
-            Some(hex) => ActorId::try_from(hex.as_str()).map_err(|e| e.to_string())?,
-            None => {
-                let actor = ActorId::from(random::<16>());
-                store.set_meta("actor", &actor.to_hex_string()).await.map_err(|e| e.0)?;
-                actor
-            }
-        };
+        // A new actor for every page load: two tabs on one tablet must never write with the
+        // same actor (their sequence numbers would collide). The device remembers all of
+        // its actors, so changes made before a reload still count as its own until confirmed.
+        let actor = ActorId::from(random::<16>());
+        let mut actors: Vec<String> = store
+            .meta("actors")
+            .await
+            .map_err(|e| e.0)?
+            .map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        actors.push(actor.to_hex_string());
+        store.set_meta("actors", &actors.join(",")).await.map_err(|e| e.0)?;
+        let own_actors: Vec<ActorId> = actors.iter().filter_map(|a| ActorId::try_from(a.as_str()).ok()).collect();
         let member = store.meta("member").await.map_err(|e| e.0)?;
         let catalogue = store.meta("catalogue").await.map_err(|e| e.0)?.and_then(|s| s.parse().ok());
         let mut client = SyncClient::new(format!("giamsat-{}", actor.to_hex_string()));
+        client.set_own_actors(own_actors);
         for (id, bytes) in store.load_docs().await.map_err(|e| e.0)? {
             let Ok(doc_id) = id.parse::<DocumentId>() else { continue };
             let mut doc = match Automerge::load(&bytes) {
@@ -133,6 +159,7 @@ impl Workspace {
             pending: RwSignal::new(0),
             member: RwSignal::new(member),
             storage_error: RwSignal::new(None),
+            presence: RwSignal::new(0),
         };
         let w = Rc::new(Workspace {
             client: RefCell::new(client),
@@ -143,11 +170,33 @@ impl Workspace {
             active: RefCell::new(None),
             saving: RefCell::new(BTreeSet::new()),
             dirty: RefCell::new(BTreeSet::new()),
+            boards: RefCell::new(Default::default()),
+            viewing: Cell::new(None),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
         w.refresh_pending();
         Ok(w)
+    }
+
+    /// The IndexedDB store (for evidence files).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Keep an evidence file on the device, attach it to a finding, and upload it if online.
+    pub async fn attach_evidence(&self, doc: DocumentId, finding_id: RecordId, name: String, bytes: Vec<u8>, mime: String) -> Result<(), String> {
+        let sha = crate::blobs::sha256_hex(&bytes);
+        self.store.put_blob(&sha, &mime, &bytes).await.map_err(|e| {
+            self.signals.storage_error.set(Some(e.0.clone()));
+            e.0
+        })?;
+        let evidence = finding::Evidence { sha256: sha, name, mime, size: bytes.len() as u64, added_by: String::new() };
+        self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s))?;
+        if matches!(self.client.borrow().link(), Link::Ready { .. }) {
+            spawn_local(crate::blobs::upload_pending());
+        }
+        Ok(())
     }
 
     // ----- who is writing -------------------------------------------------------------
@@ -225,6 +274,29 @@ impl Workspace {
         Ok(id)
     }
 
+    /// Apply one of shared's operations to a supervision, stamped with the member and time.
+    pub fn apply(&self, doc: DocumentId, op: impl FnOnce(&mut Automerge, Stamp<'_>) -> Result<(), ModelError>) -> Result<(), String> {
+        let member = self.member();
+        self.edit(doc, |d| op(d, Stamp { member: &member, now_ms: now_ms() }))
+    }
+
+    /// A fresh record id.
+    pub fn new_id() -> RecordId {
+        RecordId::from_bytes(random())
+    }
+
+    /// The member typed in a text field: apply the difference as a splice.
+    pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
+        self.apply(doc, |d, s| text_field::set(d, field, value, s).map(|_| ()))
+    }
+
+    /// Change the set-up and refresh the catalogue's title.
+    pub fn update_setup(&self, doc: DocumentId, setup: &Setup) -> Result<(), String> {
+        self.apply(doc, |d, s| supervision::update_setup(d, setup, s))?;
+        self.list_in_catalogue();
+        Ok(())
+    }
+
     pub fn add_unit(&self, doc: DocumentId, name: &str) -> Result<(), String> {
         let member = self.member();
         let id = RecordId::from_bytes(random());
@@ -237,16 +309,7 @@ impl Workspace {
         self.edit(doc, |d| finding::add(d, &id, unit_id, kind, content, Stamp { member: &member, now_ms: now_ms() }))
     }
 
-    pub fn set_finding_kind(&self, doc: DocumentId, id: &RecordId, kind: FindingKind) -> Result<(), String> {
-        let member = self.member();
-        self.edit(doc, |d| finding::set_kind(d, id, kind, Stamp { member: &member, now_ms: now_ms() }))
-    }
 
-    /// The member typed in a finding's text field: apply the difference as a splice.
-    pub fn set_finding_text(&self, doc: DocumentId, id: &RecordId, value: &str) -> Result<(), String> {
-        let member = self.member();
-        self.edit(doc, |d| finding::set_text(d, id, value, Stamp { member: &member, now_ms: now_ms() }).map(|_| ()))
-    }
 
     fn edit(&self, doc: DocumentId, f: impl FnOnce(&mut Automerge) -> Result<(), shared::ModelError>) -> Result<(), String> {
         let result = self.client.borrow_mut().edit(&doc, f);
@@ -270,7 +333,69 @@ impl Workspace {
     // ----- the field being typed in ----------------------------------------------------
 
     pub fn set_active(&self, field: Option<ActiveField>) {
+        let target = field.as_ref().map(|f| presence_target(&f.field));
         *self.active.borrow_mut() = field;
+        self.announce_presence(target);
+    }
+
+    // ----- presence --------------------------------------------------------------------
+
+    /// The supervision on screen changed: say goodbye to the old one, hello to the new one.
+    pub fn set_viewing(&self, doc: Option<DocumentId>) {
+        let old = self.viewing.replace(doc);
+        if old == doc {
+            return;
+        }
+        if let Some(old) = old {
+            let bye = Presence { member: self.member(), editing: None, left: true };
+            let out = self.client.borrow_mut().broadcast(old, bye.encode());
+            self.send(out);
+        }
+        self.announce_presence(None);
+    }
+
+    /// Tell the others in the supervision on screen who we are and what we edit.
+    pub fn announce_presence(&self, editing: Option<String>) {
+        let Some(doc) = self.viewing.get() else { return };
+        let editing = editing.or_else(|| self.active.borrow().as_ref().map(|f| presence_target(&f.field)));
+        let me = Presence { member: self.member(), editing, left: false };
+        let out = self.client.borrow_mut().broadcast(doc, me.encode());
+        self.send(out);
+    }
+
+    /// Heartbeat: announce again, and forget whoever went quiet.
+    pub fn presence_tick(&self) {
+        self.announce_presence(None);
+        let now = now_ms();
+        let changed = self.boards.borrow_mut().values_mut().fold(false, |acc, b| b.expire(now) || acc);
+        if changed {
+            self.signals.presence.update(|v| *v += 1);
+        }
+    }
+
+    /// Who else is in `doc` now.
+    pub fn present(&self, doc: &DocumentId) -> Vec<Presence> {
+        self.boards.borrow().get(doc).map(Board::present).unwrap_or_default()
+    }
+
+    /// Who else is editing `target` in `doc`.
+    pub fn editing(&self, doc: &DocumentId, target: &str) -> Vec<String> {
+        self.boards.borrow().get(doc).map(|b| b.editing(target)).unwrap_or_default()
+    }
+
+    fn observe_presence(&self, ephemeral: Vec<(DocumentId, String, Vec<u8>)>) {
+        if ephemeral.is_empty() {
+            return;
+        }
+        let now = now_ms();
+        let mut boards = self.boards.borrow_mut();
+        for (doc, sender, data) in ephemeral {
+            if let Some(p) = Presence::decode(&data) {
+                boards.entry(doc).or_default().observe(&sender, p, now);
+            }
+        }
+        drop(boards);
+        self.signals.presence.update(|v| *v += 1);
     }
 
     // ----- durability ------------------------------------------------------------------
@@ -352,11 +477,13 @@ impl Workspace {
             Ok(out) => out,
             Err(e) => return Some(e.to_string()),
         };
-        if let Some((doc, finding, element, start, end)) = anchored {
+        if let Some((doc, field, element, start, end)) = anchored {
             if out.changed.contains(&doc) {
-                self.restore_active(doc, &finding, &element, &start, &end);
+                self.restore_active(doc, &field, &element, &start, &end);
             }
         }
+        let ephemeral = out.ephemeral.clone();
+        self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
         let changed = out.changed.clone();
         let unavailable = out.unavailable.clone();
@@ -364,6 +491,9 @@ impl Workspace {
         self.send(out);
         if ready && self.signals.link.get_untracked() == LinkState::Connecting {
             self.signals.link.set(LinkState::Syncing);
+            // Just joined: say who we are, and upload evidence taken offline.
+            self.announce_presence(None);
+            spawn_local(crate::blobs::upload_pending());
         }
         let cat = self.catalogue.get();
         for id in &changed {
@@ -389,28 +519,28 @@ impl Workspace {
         }
     }
 
-    fn anchor_active(&self) -> Option<(DocumentId, RecordId, HtmlTextAreaElement, Caret, Caret)> {
+    fn anchor_active(&self) -> Option<(DocumentId, TextField, HtmlTextAreaElement, Caret, Caret)> {
         let active = self.active.borrow();
         let field = active.as_ref()?;
         let client = self.client.borrow();
         let doc = client.doc(&field.doc)?;
-        let obj = finding::text_object(doc, &field.finding).ok()?;
+        let obj = field.field.object(doc).ok()?;
         let value = field.element.value();
         let start = text::utf16_to_chars(&value, field.element.selection_start().ok()??.try_into().ok()?);
         let end = text::utf16_to_chars(&value, field.element.selection_end().ok()??.try_into().ok()?);
         Some((
             field.doc,
-            field.finding.clone(),
+            field.field.clone(),
             field.element.clone(),
             Caret::anchor(doc, &obj, start)?,
             Caret::anchor(doc, &obj, end)?,
         ))
     }
 
-    fn restore_active(&self, doc: DocumentId, finding: &RecordId, el: &HtmlTextAreaElement, start: &Caret, end: &Caret) {
+    fn restore_active(&self, doc: DocumentId, field: &TextField, el: &HtmlTextAreaElement, start: &Caret, end: &Caret) {
         let client = self.client.borrow();
         let Some(d) = client.doc(&doc) else { return };
-        let Ok(obj) = finding::text_object(d, finding) else { return };
+        let Ok(obj) = field.object(d) else { return };
         let Ok(value) = automerge::ReadDoc::text(d, &obj) else { return };
         if el.value() == value {
             return;

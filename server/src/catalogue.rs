@@ -13,11 +13,7 @@ pub async fn ensure(repo: &Repo, storage: &SqliteStorage) -> Result<String, Serv
     if let Some(id) = storage.meta(KEY).await? {
         return Ok(id);
     }
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let doc = shared::schema::new_catalogue(now_ms).map_err(|e| ServerError::Startup(e.to_string()))?;
+    let doc = shared::schema::new_catalogue(crate::now_ms()).map_err(|e| ServerError::Startup(e.to_string()))?;
     let handle = repo
         .create(doc)
         .await

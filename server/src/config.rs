@@ -25,6 +25,18 @@ pub struct Config {
     /// connection with an error message.
     #[arg(long, env = "GIAMSAT_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+
+    /// Largest photo or scanned document accepted by `PUT /api/blobs/{sha256}`, in bytes
+    /// (default 10 MiB). A larger upload is refused with 413 before it is read into memory.
+    #[arg(long, env = "GIAMSAT_MAX_BLOB_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_blob_bytes: usize,
+
+    /// Load two example supervisions written from real reports (a supervision of one ward,
+    /// an inspection of four units), so a new user sees real data at once. Each is loaded
+    /// once per data directory; starting again with --demo adds nothing. The environment
+    /// variable takes true/false (also 1/0, yes/no, on/off).
+    #[arg(long, env = "GIAMSAT_DEMO")]
+    pub demo: bool,
 }
 
 impl Config {
@@ -35,6 +47,8 @@ impl Config {
             data_dir,
             app_dir: PathBuf::from("./app/dist"),
             max_frame_bytes: 1024 * 1024,
+            max_blob_bytes: 10 * 1024 * 1024,
+            demo: false,
         }
     }
 }

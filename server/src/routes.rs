@@ -1,6 +1,7 @@
-//! The HTTP routes: `/health`, `/api/catalogue`, `/sync`, and the built app's files
-//! (precompressed brotli/gzip where the build made them, `.wasm` as `application/wasm`,
-//! unknown paths answered with `index.html` for the app's own routes).
+//! The HTTP routes: `/health`, `/api/catalogue`, `/sync`, `/api/blobs/{sha256}` (see
+//! [`crate::blobs`]), and the built app's files (precompressed brotli/gzip where the build
+//! made them, `.wasm` as `application/wasm`, unknown paths answered with `index.html` for the
+//! app's own routes).
 
 use axum::extract::State;
 use axum::http::header;
@@ -12,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{sync_socket, AppState};
+use crate::{blobs, sync_socket, AppState};
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
@@ -20,7 +21,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health))
         .route("/api/catalogue", get(catalogue))
-        .route("/sync", get(sync_socket::upgrade));
+        .route("/sync", get(sync_socket::upgrade))
+        .merge(blobs::router(state.config.max_blob_bytes));
     let files: Router<AppState> = if index.exists() {
         let dir = ServeDir::new(&state.config.app_dir)
             .precompressed_br()

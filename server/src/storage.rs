@@ -1,7 +1,9 @@
 //! samod's key/value storage on SQLite: one file, WAL, `synchronous=FULL`, so a change is on
-//! disk when `put` returns. Keys are samod's path-like [`StorageKey`]s joined with `/` (samod
-//! guarantees no component contains one). SQLite work runs on the blocking pool, never on
-//! the async workers.
+//! disk when `put` returns. The same file keeps the server's settings (`meta`) and the
+//! evidence blobs (`blobs`: photos and scans by SHA-256, see [`crate::blobs`]).
+//!
+//! Keys are samod's path-like [`StorageKey`]s joined with `/` (samod guarantees no component
+//! contains one). SQLite work runs on the blocking pool, never on the async workers.
 //!
 //! samod's `Storage` trait cannot report errors, so a failed write is logged loudly; the data
 //! stays in samod's memory and is written again on its next save.
@@ -30,7 +32,9 @@ impl SqliteStorage {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+             -- Blobs are large: a rowid table keeps them out of the primary key's b-tree pages.
+             CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);",
         )?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -67,10 +71,47 @@ impl SqliteStorage {
         .await
     }
 
+    /// Store a blob under its SHA-256 (lowercase hex, checked by the caller). Returns `true`
+    /// when it is new, `false` when that hash was already stored: the bytes are the same by
+    /// construction, and the first upload's mime type is kept.
+    pub async fn put_blob(
+        &self,
+        sha: String,
+        mime: String,
+        data: impl AsRef<[u8]> + Send + 'static,
+    ) -> Result<bool, ServerError> {
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO blobs (sha, mime, data) VALUES (?1, ?2, ?3)",
+                params![sha, mime, data.as_ref()],
+            )
+            .map(|inserted| inserted == 1)
+        })
+        .await
+    }
+
+    /// The blob stored under `sha`, if any.
+    pub async fn get_blob(&self, sha: String) -> Result<Option<StoredBlob>, ServerError> {
+        self.with_conn(move |c| {
+            c.query_row("SELECT mime, data FROM blobs WHERE sha = ?1", [sha], |r| {
+                Ok(StoredBlob { mime: r.get(0)?, data: r.get(1)? })
+            })
+            .optional()
+        })
+        .await
+    }
+
     /// How many chunks are stored (for `/health`).
     pub async fn chunk_count(&self) -> Result<u64, ServerError> {
         self.with_conn(|c| c.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0))).await
     }
+}
+
+/// A blob as stored: its mime type and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub mime: String,
+    pub data: Vec<u8>,
 }
 
 fn key_string(key: &StorageKey) -> String {
@@ -177,5 +218,17 @@ mod tests {
         let s = SqliteStorage::open(&path).unwrap();
         assert_eq!(s.load(key(&["x"])).await, Some(b"giam sat".to_vec()));
         assert_eq!(s.meta("catalogue_id").await.unwrap().as_deref(), Some("abc"));
+    }
+
+    #[tokio::test]
+    async fn a_blob_is_stored_once_and_keeps_its_first_mime_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
+        let sha = "a".repeat(64);
+        assert_eq!(s.get_blob(sha.clone()).await.unwrap(), None);
+        assert!(s.put_blob(sha.clone(), "image/jpeg".into(), vec![1, 2, 3]).await.unwrap());
+        assert!(!s.put_blob(sha.clone(), "image/png".into(), vec![1, 2, 3]).await.unwrap());
+        let got = s.get_blob(sha).await.unwrap().unwrap();
+        assert_eq!(got, StoredBlob { mime: "image/jpeg".into(), data: vec![1, 2, 3] });
     }
 }

@@ -20,10 +20,12 @@
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
+//! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod catalogue;
 pub mod conclusion;
+pub mod dates;
 pub mod error;
 pub mod field;
 pub mod finding;

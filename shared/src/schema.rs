@@ -200,7 +200,7 @@ pub(crate) fn id_list(doc: &impl ReadDoc, list: &ObjId) -> Vec<String> {
 
 /// A scalar that members may have set differently while apart: the value Automerge picked,
 /// and the others, kept visible until someone chooses (DESIGN.md decision 1).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Choice {
     pub value: String,
     /// The concurrent values that lost; empty when there is no conflict.

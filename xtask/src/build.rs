@@ -33,6 +33,11 @@ pub fn app() -> Result<(), String> {
     )?;
     copy(&root.join("app").join("index.html"), &dist.join("index.html"))?;
     copy(&root.join("app").join("sw.js"), &dist.join("sw.js"))?;
+    copy(&root.join("app").join("manifest.webmanifest"), &dist.join("manifest.webmanifest"))?;
+    std::fs::create_dir_all(dist.join("icons")).map_err(|e| e.to_string())?;
+    for name in ["icon-192.png", "icon-512.png"] {
+        copy(&root.join("app").join("icons").join(name), &dist.join("icons").join(name))?;
+    }
     for entry in std::fs::read_dir(root.join("style")).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if let Some(name) = path.file_name() {
@@ -43,6 +48,9 @@ pub fn app() -> Result<(), String> {
     let mut total = (0usize, 0usize);
     for entry in std::fs::read_dir(&dist).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            continue;
+        }
         let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
         let gz = gzip(&bytes)?;
         std::fs::write(with_ext(&path, "gz"), &gz).map_err(|e| e.to_string())?;

@@ -1,83 +1,154 @@
-//! One finding: its kind, its text (edited in place, merged character by character with
-//! other members' typing), and who wrote it.
-//!
-//! The text area is not bound to the document reactively while it has focus: typing is
-//! diffed into splices, and remote edits are merged into it by the workspace with the caret
-//! kept where it was. When it does not have focus, it simply shows the document's text.
+//! One finding: kind and status (each showing a conflict when members disagreed), topic,
+//! text and figures (edited live), for a cause the shortcomings it explains, evidence, who
+//! wrote it and when; delete and restore.
 
-use leptos::html::Textarea;
 use leptos::prelude::*;
-use shared::finding::FindingKind;
+use shared::dates;
+use shared::field::{RecordKind, TextField};
+use shared::finding::{self, FindingKind, FindingStatus};
 use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
-use crate::i18n::{t, Msg};
-use crate::workspace::{ws, ActiveField};
+use crate::components::conflict::ConflictPicker;
+use crate::components::evidence::EvidenceList;
+use crate::components::live_text::LiveText;
+use crate::i18n::{now, t, text, Language, Msg};
+use crate::workspace::ws;
 
 /// The label of a finding kind in the current language.
 pub fn kind_label(kind: FindingKind) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    t(match kind {
+    t(kind_msg(kind))
+}
+
+fn kind_msg(kind: FindingKind) -> Msg {
+    match kind {
         FindingKind::Strength => Msg::Strength,
         FindingKind::Shortcoming => Msg::Shortcoming,
         FindingKind::Cause => Msg::Cause,
-    })
+    }
+}
+
+fn status_msg(status: FindingStatus) -> Msg {
+    match status {
+        FindingStatus::Draft => Msg::Draft,
+        FindingStatus::Agreed => Msg::Agreed,
+    }
 }
 
 /// Props: `doc` the supervision, `finding` this finding's id, `supervision` the document as read.
 #[component]
 pub fn FindingCard(doc: DocumentId, finding: RecordId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+    let lang = expect_context::<Language>().0;
     let fid = finding.clone();
     let current = Memo::new(move |_| supervision.get().and_then(|s| s.findings.into_iter().find(|f| f.id == fid)));
-    let text_ref = NodeRef::<Textarea>::new();
-
-    // Show the document's text whenever the field is not being typed in.
-    Effect::new(move |_| {
-        let Some(f) = current.get() else { return };
-        let Some(el) = text_ref.get() else { return };
-        let focused = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.active_element())
-            .is_some_and(|a| a == **el);
-        if !focused && el.value() != f.text {
-            el.set_value(&f.text);
-        }
+    let unit_shortcomings = Memo::new(move |_| {
+        let s = supervision.get()?;
+        let f = current.get()?;
+        Some(
+            s.findings_of(f.unit.as_str())
+                .filter(|o| o.kind == FindingKind::Shortcoming && o.id != f.id)
+                .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
+                .collect::<Vec<_>>(),
+        )
     });
-
-    let id_input = finding.clone();
-    let on_input = move |_| {
-        if let Some(el) = text_ref.get_untracked() {
-            if let Err(e) = ws().set_finding_text(doc, &id_input, &el.value()) {
-                web_sys::console::error_1(&e.into());
-            }
-        }
-    };
-    let id_focus = finding.clone();
-    let on_focus = move |_| {
-        if let Some(el) = text_ref.get_untracked() {
-            ws().set_active(Some(ActiveField { doc, finding: id_focus.clone(), element: el.clone() }));
-        }
-    };
-    let on_blur = move |_| ws().set_active(None);
-    let id_kind = finding.clone();
-    let on_kind = move |ev| {
-        if let Some(k) = FindingKind::parse(&event_target_value(&ev)) {
-            let _ = ws().set_finding_kind(doc, &id_kind, k);
-        }
-    };
-    let initial = current.get_untracked().map(|f| f.text).unwrap_or_default();
     let kind_now = move || current.get().map(|f| f.kind).unwrap_or_default();
+    let status_now = move || current.get().map(|f| f.status).unwrap_or_default();
+
+    let id_kind = finding.clone();
+    let set_kind = move |k: FindingKind| {
+        let id = id_kind.clone();
+        let _ = ws().apply(doc, move |d, s| finding::set_kind(d, &id, k, s));
+    };
+    let id_status = finding.clone();
+    let set_status = move |st: FindingStatus| {
+        let id = id_status.clone();
+        let _ = ws().apply(doc, move |d, s| finding::set_status(d, &id, st, s));
+    };
+    let id_topic = finding.clone();
+    let on_topic = move |ev| {
+        let id = id_topic.clone();
+        let v = event_target_value(&ev);
+        let _ = ws().apply(doc, move |d, s| finding::set_topic(d, &id, &v, s));
+    };
+    let id_del = finding.clone();
+    let on_delete = move |_| {
+        let id = id_del.clone();
+        let _ = ws().apply(doc, move |d, s| finding::set_deleted(d, &id, true, s));
+    };
+    let set_kind_pick = set_kind.clone();
+    let set_status_pick = set_status.clone();
+    let id_link = finding.clone();
+    let text_field = TextField::new(RecordKind::Finding, &finding, "text");
+    let figures_field = TextField::new(RecordKind::Finding, &finding, "figures");
+    let dom_id = format!("finding-{finding}");
     view! {
-        <li class="finding" data-testid="finding" data-kind=move || kind_now().as_str()>
+        <li class="finding" id=dom_id data-testid="finding" data-kind=move || kind_now().as_str() data-status=move || status_now().as_str()>
             <div class="finding-meta">
-                <select class="kind" aria-label=crate::i18n::now(Msg::FindingKind) on:change=on_kind prop:value=move || kind_now().as_str().to_owned()>
+                <select class="kind" aria-label=now(Msg::FindingKind) data-testid="finding-kind"
+                    on:change=move |ev| if let Some(k) = FindingKind::parse(&event_target_value(&ev)) { set_kind(k) }
+                    prop:value=move || kind_now().as_str().to_owned()>
                     {FindingKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                 </select>
+                <select class="status" aria-label=now(Msg::Status) data-testid="finding-status"
+                    on:change=move |ev| if let Some(st) = FindingStatus::parse(&event_target_value(&ev)) { set_status(st) }
+                    prop:value=move || status_now().as_str().to_owned()>
+                    <option value="draft">{t(Msg::Draft)}</option>
+                    <option value="agreed">{t(Msg::Agreed)}</option>
+                </select>
+                <input class="topic" placeholder=now(Msg::Topic) aria-label=now(Msg::Topic) data-testid="finding-topic"
+                    prop:value=move || current.get().map(|f| f.topic).unwrap_or_default() on:change=on_topic/>
                 <span class="author" data-testid="finding-author">
                     {t(Msg::WrittenBy)} ": " {move || current.get().map(|f| f.author).unwrap_or_default()}
+                    " · " {move || current.get().map(|f| created(f.created_at)).unwrap_or_default()}
                 </span>
+                <button type="button" class="delete" on:click=on_delete data-testid="delete-finding">{t(Msg::Delete)}</button>
             </div>
-            <textarea node_ref=text_ref class="finding-text" data-testid="finding-text" rows="3"
-                on:input=on_input on:focus=on_focus on:blur=on_blur>{initial}</textarea>
+            <ConflictPicker
+                choice=Signal::derive(move || current.get().map(|f| f.kind_choice).unwrap_or_default())
+                label=Callback::new(move |v: String| FindingKind::parse(&v).map(|k| text(lang.get(), kind_msg(k)).to_owned()).unwrap_or(v))
+                on_pick=Callback::new(move |v: String| if let Some(k) = FindingKind::parse(&v) { set_kind_pick(k) })/>
+            <ConflictPicker
+                choice=Signal::derive(move || current.get().map(|f| f.status_choice).unwrap_or_default())
+                label=Callback::new(move |v: String| FindingStatus::parse(&v).map(|k| text(lang.get(), status_msg(k)).to_owned()).unwrap_or(v))
+                on_pick=Callback::new(move |v: String| if let Some(st) = FindingStatus::parse(&v) { set_status_pick(st) })/>
+            <LiveText doc=doc field=text_field value=Signal::derive(move || current.get().map(|f| f.text).unwrap_or_default())
+                testid="finding-text" label=now(Msg::Findings)/>
+            <LiveText doc=doc field=figures_field value=Signal::derive(move || current.get().map(|f| f.figures).unwrap_or_default())
+                rows=1 testid="finding-figures" placeholder=now(Msg::FiguresPlaceholder) label=now(Msg::Figures)/>
+            <Show when=move || kind_now() == FindingKind::Cause && !unit_shortcomings.get().unwrap_or_default().is_empty()>
+                <fieldset class="explains" data-testid="explains">
+                    <legend>{t(Msg::Explains)}</legend>
+                    <For each=move || unit_shortcomings.get().unwrap_or_default() key=|(id, _)| id.clone() children={
+                        let id_link = id_link.clone();
+                        move |(sid, label)| { let id_link = id_link.clone(); view! {
+                        <label class="check">
+                            <input type="checkbox"
+                                prop:checked={ let sid = sid.clone(); move || current.get().is_some_and(|f| f.explains.contains(&sid)) }
+                                on:change={
+                                    let sid = sid.clone();
+                                    let cause = id_link.clone();
+                                    move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        let (c, s2) = (cause.clone(), sid.clone());
+                                        let _ = ws().apply(doc, move |d, s| finding::link_cause(d, &c, &s2, on, s));
+                                    }
+                                }/>
+                            {label}
+                        </label>
+                    }}}/>
+                </fieldset>
+            </Show>
+            <EvidenceList doc=doc finding=finding.clone() items=Signal::derive(move || current.get().map(|f| f.evidence).unwrap_or_default())/>
         </li>
     }
+}
+
+/// When a finding was written, dd/mm/yyyy hh:mm local time.
+fn created(ms: i64) -> String {
+    if ms <= 0 {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    let iso = format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date());
+    format!("{} {:02}:{:02}", dates::format_vn(&iso), d.get_hours(), d.get_minutes())
 }

@@ -18,17 +18,26 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
     let basis_issuer = RwSignal::new(String::new());
     let period_from = RwSignal::new(String::new());
     let period_to = RwSignal::new(String::new());
+    let schedule_from = RwSignal::new(String::new());
+    let schedule_to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let iso = |v: String| -> Option<String> { if v.trim().is_empty() { Some(String::new()) } else { shared::dates::parse_vn(&v) } };
+        let (Some(bd), Some(sf), Some(st)) = (iso(basis_date.get_untracked()), iso(schedule_from.get_untracked()), iso(schedule_to.get_untracked())) else {
+            error.set(Some(now(Msg::BadDate).to_owned()));
+            return;
+        };
         let setup = Setup {
             title: title.get_untracked().trim().to_owned(),
             kind: kind.get_untracked(),
             basis_number: basis_number.get_untracked().trim().to_owned(),
-            basis_date: basis_date.get_untracked(),
+            basis_date: bd,
             basis_issuer: basis_issuer.get_untracked().trim().to_owned(),
             period_from: period_from.get_untracked().trim().to_owned(),
             period_to: period_to.get_untracked().trim().to_owned(),
+            schedule_from: sf,
+            schedule_to: st,
         };
         if setup.title.is_empty() {
             error.set(Some(now(Msg::TitleRequired).to_owned()));
@@ -64,10 +73,12 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
                 </select>
             </label>
             {field(Msg::BasisNumber, "basis-number", basis_number, "text", "1175-QĐ/QU")}
-            {field(Msg::BasisDate, "basis-date", basis_date, "date", "")}
+            {field(Msg::BasisDate, "basis-date", basis_date, "text", "dd/mm/yyyy")}
             {field(Msg::BasisIssuer, "basis-issuer", basis_issuer, "text", "Quận ủy Thanh Khê")}
             {field(Msg::PeriodFrom, "period-from", period_from, "text", "6/2020")}
             {field(Msg::PeriodTo, "period-to", period_to, "text", "6/2022")}
+            {field(Msg::ScheduleFrom, "schedule-from", schedule_from, "text", "dd/mm/yyyy")}
+            {field(Msg::ScheduleTo, "schedule-to", schedule_to, "text", "dd/mm/yyyy")}
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>

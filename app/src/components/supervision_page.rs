@@ -1,13 +1,20 @@
-//! One supervision: its set-up, then each unit with its findings. While the document is not
-//! on this device yet, says so (it downloads when online).
+//! One supervision: its set-up at a glance, who else is here, search, and four tabs —
+//! the delegation and scope, units with sessions and findings, recommendations, conclusion.
+//! While the document is not on this device yet, says so (it downloads when online).
 
 use leptos::prelude::*;
+use shared::dates;
 use shared::supervision::SupervisionKind;
 use shared::DocumentId;
 
+use crate::components::conclusion_panel::ConclusionPanel;
+use crate::components::presence_bar::PresenceBar;
+use crate::components::recommendations::RecommendationsPanel;
 use crate::components::route::{Route, Router};
+use crate::components::search_box::{SearchBox, Tab};
+use crate::components::setup_panel::SetupPanel;
 use crate::components::unit_section::{AddUnit, UnitSection};
-use crate::i18n::{date_vn, t, Msg};
+use crate::i18n::{t, Msg};
 use crate::workspace::ws;
 
 /// Props: `id`, the supervision's document.
@@ -15,14 +22,23 @@ use crate::workspace::ws;
 pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let router = expect_context::<Router>();
     let revision = ws().signals.revision;
+    ws().set_viewing(Some(id));
+    on_cleanup(move || ws().set_viewing(None));
     let doc = Memo::new(move |_| {
         revision.track();
         ws().supervision(&id)
     });
     let units = Memo::new(move |_| doc.get().map(|s| s.units).unwrap_or_default());
+    let tab = RwSignal::new(Tab::Work);
     let waiting = move || {
         revision.track();
         if ws().is_wanted(&id) { t(Msg::Loading)() } else { t(Msg::NotOnThisDevice)() }
+    };
+    let tab_button = move |which: Tab, label: Msg, testid: &'static str| {
+        view! {
+            <button type="button" role="tab" class="tab" class:active=move || tab.get() == which data-testid=testid
+                aria-selected=move || (tab.get() == which).to_string() on:click=move |_| tab.set(which)>{t(label)}</button>
+        }
     };
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
@@ -38,21 +54,38 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                         <dt>{t(Msg::Basis)}</dt>
                         <dd data-testid="basis">{move || doc.get().map(|s| {
                             let b = &s.setup;
-                            format!("{} {} — {} — {} {}", t(Msg::DecisionPhrase)(), b.basis_number, date_vn(&b.basis_date), t(Msg::Of)(), b.basis_issuer)
+                            format!("{} {} — {} — {} {}", t(Msg::DecisionPhrase)(), b.basis_number, dates::format_vn(&b.basis_date), t(Msg::Of)(), b.basis_issuer)
                         })}</dd>
                         <dt>{t(Msg::Period)}</dt>
                         <dd>{move || doc.get().map(|s| format!("{} – {}", s.setup.period_from, s.setup.period_to))}</dd>
+                        <dt>{t(Msg::Schedule)}</dt>
+                        <dd data-testid="schedule">{move || doc.get().map(|s| format!("{} – {}", dates::format_vn(&s.setup.schedule_from), dates::format_vn(&s.setup.schedule_to)))}</dd>
                     </dl>
                 </header>
-                <section class="units">
-                    <h2>{t(Msg::Units)}</h2>
-                    <Show when=move || !units.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoUnits)}</p> }>
-                        <For each=move || units.get() key=|u| (u.id.clone(), u.name.clone()) let(u)>
-                            <UnitSection doc=id unit=u supervision=doc/>
-                        </For>
-                    </Show>
-                    <AddUnit doc=id/>
-                </section>
+                <PresenceBar doc=id/>
+                <SearchBox supervision=doc tab=tab/>
+                <nav class="tabs" role="tablist">
+                    {tab_button(Tab::Setup, Msg::TabSetup, "tab-setup")}
+                    {tab_button(Tab::Work, Msg::TabWork, "tab-work")}
+                    {tab_button(Tab::Recommendations, Msg::TabRecommendations, "tab-recommendations")}
+                    {tab_button(Tab::Conclusion, Msg::TabConclusion, "tab-conclusion")}
+                </nav>
+                {move || match tab.get() {
+                    Tab::Setup => view! { <SetupPanel doc=id supervision=doc/> }.into_any(),
+                    Tab::Work => view! {
+                        <section class="units">
+                            <h2>{t(Msg::Units)}</h2>
+                            <Show when=move || !units.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoUnits)}</p> }>
+                                <For each=move || units.get() key=|u| (u.id.clone(), u.name.clone()) let(u)>
+                                    <UnitSection doc=id unit=u supervision=doc/>
+                                </For>
+                            </Show>
+                            <AddUnit doc=id/>
+                        </section>
+                    }.into_any(),
+                    Tab::Recommendations => view! { <RecommendationsPanel doc=id supervision=doc/> }.into_any(),
+                    Tab::Conclusion => view! { <ConclusionPanel doc=id supervision=doc/> }.into_any(),
+                }}
             </article>
         </Show>
     }

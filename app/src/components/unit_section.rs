@@ -1,28 +1,51 @@
-//! A unit under supervision with its findings, the form to add a finding about it, and the
-//! form to add a unit.
+//! A unit under supervision: its working sessions, its findings (with the form to add one),
+//! the findings deleted from it (restorable), and the form to add a unit.
 
 use leptos::prelude::*;
-use shared::finding::FindingKind;
+use shared::dates;
+use shared::finding::{self, FindingKind, NewFinding};
+use shared::session;
 use shared::supervision::Supervision;
 use shared::unit::Unit;
 use shared::DocumentId;
 
 use crate::components::finding::{kind_label, FindingCard};
+use crate::components::session_block::SessionBlock;
 use crate::i18n::{now, t, Msg};
-use crate::workspace::ws;
+use crate::workspace::{ws, Workspace};
 
 /// Props: `doc` the supervision, `unit` this unit, `supervision` the document as read.
 #[component]
 pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervision>>) -> impl IntoView {
-    let unit_id = unit.id.clone();
+    let unit_key = unit.id.as_str().to_owned();
+    let uk = unit_key.clone();
     let findings = Memo::new(move |_| {
+        supervision.get().map(|s| s.findings_of(&uk).map(|f| f.id.clone()).collect::<Vec<_>>()).unwrap_or_default()
+    });
+    let uk = unit_key.clone();
+    let deleted = Memo::new(move |_| {
         supervision
             .get()
-            .map(|s| s.findings_of(unit_id.as_str()).cloned().collect::<Vec<_>>())
+            .map(|s| {
+                s.findings
+                    .iter()
+                    .filter(|f| f.deleted && f.unit.as_str() == uk)
+                    .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     });
+    let uk = unit_key.clone();
+    let sessions = Memo::new(move |_| {
+        supervision.get().map(|s| s.sessions.into_iter().filter(|x| x.unit.as_str() == uk).collect::<Vec<_>>()).unwrap_or_default()
+    });
+    let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
+
+    // The add-finding form.
     let kind = RwSignal::new(FindingKind::Strength);
+    let topic = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
+    let figures = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let add_unit_id = unit.id.clone();
     let add = move |ev: leptos::ev::SubmitEvent| {
@@ -31,21 +54,75 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
         if content.trim().is_empty() {
             return;
         }
-        match ws().add_finding(doc, &add_unit_id, kind.get_untracked(), content.trim()) {
+        let id = Workspace::new_id();
+        let unit_id = add_unit_id.clone();
+        let (tp, fg) = (topic.get_untracked(), figures.get_untracked());
+        let k = kind.get_untracked();
+        let result = ws().apply(doc, move |d, s| {
+            finding::add_full(d, &id, &unit_id, &NewFinding { kind: k, topic: &tp, text: content.trim(), figures: fg.trim() }, s)
+        });
+        match result {
             Ok(()) => {
                 draft.set(String::new());
+                figures.set(String::new());
                 error.set(None);
             }
             Err(e) => error.set(Some(e)),
         }
     };
+
+    // The add-session form.
+    let s_date = RwSignal::new(String::new());
+    let s_place = RwSignal::new(String::new());
+    let s_people = RwSignal::new(String::new());
+    let s_error = RwSignal::new(None::<String>);
+    let session_unit = unit.id.clone();
+    let add_session = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(date) = dates::parse_vn(&s_date.get_untracked()) else {
+            s_error.set(Some(now(Msg::BadDate).to_owned()));
+            return;
+        };
+        let id = Workspace::new_id();
+        let unit_id = session_unit.clone();
+        let (place, people) = (s_place.get_untracked(), s_people.get_untracked());
+        match ws().apply(doc, move |d, s| session::add(d, &id, &unit_id, &date, &place, &people, s)) {
+            Ok(()) => {
+                s_date.set(String::new());
+                s_place.set(String::new());
+                s_people.set(String::new());
+                s_error.set(None);
+            }
+            Err(e) => s_error.set(Some(e)),
+        }
+    };
     view! {
-        <section class="card unit" data-testid="unit">
+        <section class="card unit" data-testid="unit" data-unit=unit_key.clone()>
             <h3>{unit.name.clone()}</h3>
+            <details class="sessions">
+                <summary>{t(Msg::Sessions)} " (" {move || sessions.get().len()} ")"</summary>
+                <For each=move || sessions.get() key=|x| x.id.clone() let(x)>
+                    <SessionBlock doc=doc session=x supervision=supervision/>
+                </For>
+                <form class="add-session" on:submit=add_session>
+                    <label>{t(Msg::SessionDate)}
+                        <input name="session-date" placeholder=now(Msg::DateHint) inputmode="numeric"
+                            on:input=move |ev| s_date.set(event_target_value(&ev)) prop:value=move || s_date.get()/></label>
+                    <label>{t(Msg::SessionPlace)}
+                        <input name="session-place" on:input=move |ev| s_place.set(event_target_value(&ev)) prop:value=move || s_place.get()/></label>
+                    <label class="wide">{t(Msg::Attendees)}
+                        <input name="session-attendees" on:input=move |ev| s_people.set(event_target_value(&ev)) prop:value=move || s_people.get()/></label>
+                    <button type="submit" data-testid="add-session">{t(Msg::AddSession)}</button>
+                    <Show when=move || s_error.get().is_some()>
+                        <p class="error" role="alert">{move || s_error.get().unwrap_or_default()}</p>
+                    </Show>
+                </form>
+            </details>
+            <h4>{t(Msg::Findings)}</h4>
             <Show when=move || !findings.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoFindings)}</p> }>
                 <ul class="findings">
-                    <For each=move || findings.get() key=|f| f.id.clone() let(f)>
-                        <FindingCard doc=doc finding=f.id.clone() supervision=supervision/>
+                    <For each=move || findings.get() key=|id| id.clone() let(id)>
+                        <FindingCard doc=doc finding=id supervision=supervision/>
                     </For>
                 </ul>
             </Show>
@@ -54,12 +131,34 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
                     on:change=move |ev| kind.set(FindingKind::parse(&event_target_value(&ev)).unwrap_or_default())>
                     {FindingKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                 </select>
+                <select name="finding-topic" aria-label=now(Msg::Topic) on:change=move |ev| topic.set(event_target_value(&ev))>
+                    <option value="">{t(Msg::Topic)} "…"</option>
+                    <For each=move || topics.get() key=|x| x.clone() let(x)>
+                        <option value=x.clone()>{x.clone()}</option>
+                    </For>
+                </select>
                 <textarea name="new-finding" rows="2" placeholder=now(Msg::FindingPlaceholder) data-testid="new-finding"
                     on:input=move |ev| draft.set(event_target_value(&ev)) prop:value=move || draft.get()></textarea>
+                <input name="new-figures" placeholder=now(Msg::FiguresPlaceholder) aria-label=now(Msg::Figures)
+                    on:input=move |ev| figures.set(event_target_value(&ev)) prop:value=move || figures.get()/>
                 <button type="submit" class="primary" data-testid="add-finding">{t(Msg::AddFinding)}</button>
             </form>
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || !deleted.get().is_empty()>
+                <details class="deleted">
+                    <summary>{t(Msg::Deleted)} " (" {move || deleted.get().len()} ")"</summary>
+                    <For each=move || deleted.get() key=|(id, _)| id.clone() let((id, excerpt))>
+                        <p class="deleted-item">
+                            <span>{excerpt}</span>
+                            <button type="button" data-testid="restore-finding" on:click=move |_| {
+                                let id = id.clone();
+                                let _ = ws().apply(doc, move |d, s| finding::set_deleted(d, &id, false, s));
+                            }>{t(Msg::Restore)}</button>
+                        </p>
+                    </For>
+                </details>
             </Show>
         </section>
     }

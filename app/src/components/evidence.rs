@@ -1,0 +1,95 @@
+//! Evidence on a finding: the attached photos and documents (thumbnails for photos, a link
+//! for others), and the control to attach more — from the tablet's camera or its files,
+//! working offline (kept in IndexedDB, uploaded when online).
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::finding::Evidence;
+use shared::{DocumentId, RecordId};
+
+
+use crate::blobs;
+use crate::i18n::{now, t, Msg};
+use crate::workspace::ws;
+
+/// Props: `doc`, `finding`, and `items`, the evidence as read (reactive).
+#[component]
+pub fn EvidenceList(doc: DocumentId, finding: RecordId, #[prop(into)] items: Signal<Vec<Evidence>>) -> impl IntoView {
+    let input = NodeRef::<Input>::new();
+    let error = RwSignal::new(None::<String>);
+    let on_change = move |_| {
+        let Some(el) = input.get_untracked() else { return };
+        let Some(files) = el.files() else { return };
+        let finding = finding.clone();
+        let list: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        el.set_value("");
+        spawn_local(async move {
+            for file in list {
+                match blobs::prepare(&file).await {
+                    Ok((bytes, mime)) => {
+                        if let Err(e) = ws().attach_evidence(doc, finding.clone(), file.name(), bytes, mime).await {
+                            error.set(Some(e));
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        });
+    };
+    view! {
+        <div class="evidence">
+            <ul class="evidence-items">
+                <For each=move || items.get() key=|e| e.sha256.clone() let(e)>
+                    <EvidenceItem evidence=e/>
+                </For>
+            </ul>
+            <label class="attach">
+                <span>"📎 " {t(Msg::AttachEvidence)}</span>
+                <input node_ref=input type="file" accept="image/*,application/pdf,.doc,.docx" multiple
+                    data-testid="attach-evidence" aria-label=now(Msg::AttachEvidence) on:change=on_change/>
+            </label>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// One attached file: a thumbnail for a photo (from the device, or fetched when online).
+#[component]
+fn EvidenceItem(evidence: Evidence) -> impl IntoView {
+    let url = RwSignal::new(None::<String>);
+    let sha = evidence.sha256.clone();
+    let is_image = evidence.mime.starts_with("image/");
+    let load = move || {
+        let sha = sha.clone();
+        spawn_local(async move {
+            if let Some(u) = blobs::object_url(&sha).await {
+                url.set(Some(u));
+            }
+        });
+    };
+    if is_image {
+        load();
+    }
+    let load_click = load.clone();
+    let name = evidence.name.clone();
+    let size_kb = evidence.size.div_ceil(1024);
+    view! {
+        <li class="evidence-item" data-testid="evidence" data-sha=evidence.sha256.clone()>
+            {move || match (url.get(), is_image) {
+                (Some(u), true) => view! { <img src=u alt=name.clone() data-testid="evidence-image"/> }.into_any(),
+                (Some(u), false) => view! { <a href=u target="_blank" rel="noopener">{name.clone()}</a> }.into_any(),
+                (None, _) => {
+                    let load_click = load_click.clone();
+                    view! {
+                        <button type="button" on:click=move |_| load_click()>{t(Msg::Download)} " " {name.clone()}</button>
+                    }.into_any()
+                }
+            }}
+            <span class="size">{format!("{size_kb} KB")}</span>
+        </li>
+    }
+}
+

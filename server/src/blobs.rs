@@ -1,0 +1,377 @@
+//! `/api/blobs/{sha256}`: the photos and scanned documents members attach to findings as
+//! evidence, stored by content.
+//!
+//! A finding names its evidence by SHA-256 (`shared::finding::Evidence`); the bytes travel
+//! here, outside the Automerge document, and are uploaded when the tablet is online.
+//! `PUT` stores the body under its hash, after checking that the hash in the path is the
+//! hash of the body; the same upload again is a harmless no-op (200), so a tablet may retry
+//! freely. `GET` returns the bytes with the stored mime type, cacheable for ever: an
+//! address names one content. An upload over `--max-blob-bytes` is refused with 413 before
+//! it is read (by its `Content-Length`) or as soon as it passes the limit (a chunked body,
+//! through axum's [`DefaultBodyLimit`]); a refused upload stores nothing.
+//!
+//! Never trusted: the path, the `Content-Type`, the body. Uploads are served back with
+//! `nosniff`, and anything but a PDF with a sandboxing content security policy, so a blob
+//! cannot run script in the app's origin.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+
+use crate::error::ServerError;
+use crate::AppState;
+
+/// The mime type stored when an upload names none.
+const DEFAULT_MIME: &str = "application/octet-stream";
+
+/// The longest `Content-Type` accepted.
+const MAX_MIME_CHARS: usize = 100;
+
+/// The blob routes; uploads are limited to `max_blob_bytes`.
+pub fn router(max_blob_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/blobs/{sha256}", get(download).put(upload))
+        .layer(DefaultBodyLimit::max(max_blob_bytes))
+}
+
+/// `PUT /api/blobs/{sha256}`: 201 when stored, 200 when it already was.
+async fn upload(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+    request: Request,
+) -> Result<Response, ServerError> {
+    check_sha(&sha)?;
+    let mime = mime_of(request.headers())?;
+    let limit = state.config.max_blob_bytes;
+    if declared_length(request.headers()).is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    // Only now is the body read, through the limit the router's `DefaultBodyLimit` set.
+    let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(limit)
+        } else {
+            tracing::debug!("blob upload body failed: {rejection}");
+            ServerError::BadRequest(
+                "Không đọc được nội dung gửi lên; hãy gửi lại. / The upload's body could not be read; send it again."
+                    .into(),
+            )
+        }
+    })?;
+    // Hashing 10 MiB takes a while in a debug build: off the async workers.
+    let hashed = body.clone();
+    let actual = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+        .await
+        .map_err(|e| ServerError::Internal(format!("hashing task failed: {e}")))?;
+    if actual != sha {
+        return Err(ServerError::BadRequest(format!(
+            "Nội dung không khớp với mã SHA-256 trong địa chỉ: nội dung có mã {actual}; không lưu gì. \
+             / The body does not match the SHA-256 in the address: the body's is {actual}; nothing was stored."
+        )));
+    }
+    let size = body.len();
+    let created = state.storage.put_blob(sha.clone(), mime.clone(), body).await?;
+    tracing::info!("blob {sha} ({mime}, {size} bytes) {}", if created { "stored" } else { "already stored" });
+    let (status, message) = if created {
+        (StatusCode::CREATED, "Đã lưu tệp. / Stored.")
+    } else {
+        (StatusCode::OK, "Tệp đã có sẵn. / Already stored.")
+    };
+    Ok((status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response())
+}
+
+/// `GET /api/blobs/{sha256}`: the bytes, with the stored mime type.
+async fn download(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response, ServerError> {
+    check_sha(&sha)?;
+    let Some(blob) = state.storage.get_blob(sha.clone()).await? else {
+        return Err(ServerError::NotFound(format!(
+            "Không có tệp đính kèm {sha} trên máy chủ (có thể chưa được tải lên). \
+             / No blob {sha} on the server (it may not have been uploaded yet)."
+        )));
+    };
+    // Checked when stored; should an older row hold something else, serve it as bytes.
+    let mime = HeaderValue::from_str(&blob.mime).unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_MIME));
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // A PDF viewer refuses to open in a sandbox; every other type is shown sandboxed, so an
+    // uploaded HTML or SVG page cannot run script in the app's origin.
+    if !blob.mime.starts_with("application/pdf") {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    }
+    headers.insert(header::CONTENT_TYPE, mime);
+    Ok((StatusCode::OK, headers, blob.data).into_response())
+}
+
+/// A blob's address: 64 lowercase hex digits.
+fn check_sha(sha: &str) -> Result<(), ServerError> {
+    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        Ok(())
+    } else {
+        Err(ServerError::BadRequest(
+            "Địa chỉ tệp phải là mã SHA-256 của nội dung: 64 chữ số thập lục phân viết thường. \
+             / A blob's address must be the SHA-256 of its content: 64 lowercase hex digits."
+                .into(),
+        ))
+    }
+}
+
+/// The upload's mime type: `type/subtype`, optionally with parameters, at most
+/// [`MAX_MIME_CHARS`] characters; [`DEFAULT_MIME`] when none is given. The type and subtype
+/// are stored in lowercase.
+fn mime_of(headers: &HeaderMap) -> Result<String, ServerError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(DEFAULT_MIME.to_owned());
+    };
+    let bad = || {
+        ServerError::BadRequest(format!(
+            "Content-Type không hợp lệ: cần dạng loại/kiểu (ví dụ image/jpeg), tối đa {MAX_MIME_CHARS} ký tự. \
+             / Invalid Content-Type: expected type/subtype (e.g. image/jpeg), at most {MAX_MIME_CHARS} characters."
+        ))
+    };
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_MIME.to_owned());
+    }
+    if text.len() > MAX_MIME_CHARS || !text.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    let (essence, params) = match text.split_once(';') {
+        Some((essence, params)) => (essence.trim_end(), Some(params.trim())),
+        None => (text, None),
+    };
+    let token = |s: &str| !s.is_empty() && s.bytes().all(is_token_byte);
+    match essence.split_once('/') {
+        Some((kind, subtype)) if token(kind) && token(subtype) => {}
+        _ => return Err(bad()),
+    }
+    let essence = essence.to_ascii_lowercase();
+    Ok(match params {
+        Some(p) if !p.is_empty() => format!("{essence}; {p}"),
+        _ => essence,
+    })
+}
+
+/// RFC 9110 `tchar`: what a mime type or subtype may contain.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The body length the client declared, if it did and it is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn too_large(limit: usize) -> ServerError {
+    let mib = limit as f64 / (1024.0 * 1024.0);
+    ServerError::TooLarge(format!(
+        "Tệp quá lớn: tối đa {mib:.1} MiB ({limit} byte); không lưu gì. Hãy thu nhỏ ảnh hoặc chia tài liệu. \
+         / The file is too large: at most {mib:.1} MiB ({limit} bytes); nothing was stored. \
+         Downscale the photo or split the document."
+    ))
+}
+
+/// Lowercase hex SHA-256.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::Method;
+    use futures::StreamExt;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{routes, Config};
+
+    const LIMIT: usize = 4096;
+
+    /// A state over a fresh data directory, blobs limited to [`LIMIT`] bytes.
+    async fn state(dir: &tempfile::TempDir) -> AppState {
+        let mut config = Config::for_test(dir.path().to_owned());
+        config.max_blob_bytes = LIMIT;
+        crate::open(config).await.expect("open the server state")
+    }
+
+    fn put(sha: &str, mime: Option<&str>, body: Vec<u8>) -> Request {
+        let mut req = Request::builder()
+            .method(Method::PUT)
+            .uri(format!("/api/blobs/{sha}"))
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(m) = mime {
+            req = req.header(header::CONTENT_TYPE, m);
+        }
+        req.body(Body::from(body)).unwrap()
+    }
+
+    fn get_req(sha: &str) -> Request {
+        Request::builder().uri(format!("/api/blobs/{sha}")).body(Body::empty()).unwrap()
+    }
+
+    /// Send one request to a fresh router over `state`: (status, headers, body).
+    async fn send(state: &AppState, req: Request) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let res = routes::app(state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, body)
+    }
+
+    fn text(body: &[u8]) -> String {
+        String::from_utf8_lossy(body).into_owned()
+    }
+
+    #[tokio::test]
+    async fn an_upload_downloads_with_its_bytes_and_mime_type_and_again_is_200() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let photo = b"\xff\xd8\xff\xe0 a photo of the ward's records".to_vec();
+        let sha = sha256_hex(&photo);
+
+        // Step 1: the first upload stores it.
+        let (status, _, body) = send(&state, put(&sha, Some("Image/JPEG"), photo.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{}", text(&body));
+
+        // Step 2: it comes back byte for byte, with its type, cacheable for ever.
+        let (status, headers, body) = send(&state, get_req(&sha)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, photo);
+        assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
+        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+
+        // Step 3: a tablet retrying the same upload is told it is already there.
+        let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), photo.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{}", text(&body));
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_upload_without_a_content_type_is_stored_as_octet_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let scan = b"%PDF-1.4 scan".to_vec();
+        let sha = sha256_hex(&scan);
+        assert_eq!(send(&state, put(&sha, None, scan)).await.0, StatusCode::CREATED);
+        let (_, headers, _) = send(&state, get_req(&sha)).await;
+        assert_eq!(headers[header::CONTENT_TYPE], DEFAULT_MIME);
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_match_its_address_is_refused_and_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let claimed = sha256_hex(b"the real photo");
+        let (status, _, body) = send(&state, put(&claimed, Some("image/png"), b"something else".to_vec())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let message = text(&body);
+        assert!(message.starts_with("Nội dung không khớp"), "{message}");
+        assert!(message.contains("does not match") && message.contains(&sha256_hex(b"something else")), "{message}");
+        assert_eq!(send(&state, get_req(&claimed)).await.0, StatusCode::NOT_FOUND);
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_oversized_upload_is_refused_with_413_and_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let big = vec![7u8; LIMIT + 1];
+        let sha = sha256_hex(&big);
+        let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), big)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let message = text(&body);
+        assert!(message.starts_with("Tệp quá lớn") && message.contains(&format!("{LIMIT} bytes")), "{message}");
+        assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
+
+        // Exactly at the limit is accepted.
+        let fits = vec![7u8; LIMIT];
+        assert_eq!(send(&state, put(&sha256_hex(&fits), None, fits)).await.0, StatusCode::CREATED);
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_chunked_upload_without_a_length_stops_being_read_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        // 64 chunks of 1 KiB, 16 times the limit, with no Content-Length: the server learns
+        // the size only by reading, and must stop soon after the limit.
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let counter = pulled.clone();
+        let chunks = futures::stream::iter(0..64).map(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, std::io::Error>(Bytes::from(vec![1u8; 1024]))
+        });
+        let whole = vec![1u8; 64 * 1024];
+        let sha = sha256_hex(&whole);
+        let req = Request::builder()
+            .method(Method::PUT)
+            .uri(format!("/api/blobs/{sha}"))
+            .body(Body::from_stream(chunks))
+            .unwrap();
+        let (status, _, _) = send(&state, req).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let read = pulled.load(Ordering::SeqCst);
+        assert!(read <= LIMIT / 1024 + 1, "read {read} chunks of 64 for a {LIMIT}-byte limit");
+        assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_blob_is_404_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let sha = "0".repeat(64);
+        let (status, _, body) = send(&state, get_req(&sha)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let message = text(&body);
+        assert!(message.starts_with("Không có tệp") && message.contains("No blob"), "{message}");
+        state.repo.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_bad_address_or_content_type_is_400() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        let body = b"x".to_vec();
+        let sha = sha256_hex(&body);
+        for bad in [sha.to_uppercase(), sha[..63].to_owned(), format!("{sha}0"), "g".repeat(64), "photo.jpg".into()] {
+            let (status, _, msg) = send(&state, put(&bad, None, body.clone())).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "PUT {bad}");
+            assert!(text(&msg).contains("64 lowercase hex digits"), "{}", text(&msg));
+            assert_eq!(send(&state, get_req(&bad)).await.0, StatusCode::BAD_REQUEST, "GET {bad}");
+        }
+        let long = format!("image/{}", "x".repeat(MAX_MIME_CHARS));
+        for mime in ["jpeg", "image/", "/jpeg", "image jpeg/x", "image/jp\u{e9}g", long.as_str()] {
+            let (status, _, msg) = send(&state, put(&sha, Some(mime), body.clone())).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "Content-Type {mime:?}");
+            assert!(text(&msg).contains("Invalid Content-Type"), "{}", text(&msg));
+        }
+        assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
+        state.repo.stop().await;
+    }
+
+    #[test]
+    fn mime_types_are_normalised_and_keep_their_parameters() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("Text/Plain ;charset=UTF-8"));
+        assert_eq!(mime_of(&headers).unwrap(), "text/plain; charset=UTF-8");
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
+        assert_eq!(mime_of(&headers).unwrap(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    }
+
+    #[test]
+    fn sha256_hex_is_the_standard_digest() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
