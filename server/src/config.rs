@@ -27,7 +27,7 @@ pub struct Config {
     pub max_frame_bytes: usize,
 
     /// Largest photo or scanned document accepted by `PUT /api/blobs/{sha256}`, in bytes
-    /// (default 10 MiB). A larger upload is refused with 413 before it is read into memory.
+    /// (default 10 MiB). A larger upload is refused with 413, never read past the limit.
     #[arg(long, env = "GIAMSAT_MAX_BLOB_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_blob_bytes: usize,
 
@@ -35,7 +35,8 @@ pub struct Config {
     /// an inspection of four units), so a new user sees real data at once. Each is loaded
     /// once per data directory; starting again with --demo adds nothing. The environment
     /// variable takes true/false (also 1/0, yes/no, on/off).
-    #[arg(long, env = "GIAMSAT_DEMO")]
+    #[arg(long, env = "GIAMSAT_DEMO", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 }
 
