@@ -8,6 +8,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File};
 
+use leptos::prelude::Set;
+
 use crate::workspace::ws;
 
 /// The longest side a photo keeps.
@@ -96,14 +98,30 @@ pub async fn upload_pending() {
             continue;
         }
         let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else { continue };
-        if upload(&sha, &mime, &bytes).await {
-            let _ = w.store().set_meta(&format!("uploaded:{sha}"), "1").await;
+        match upload(&sha, &mime, &bytes).await {
+            Upload::Done => {
+                let _ = w.store().set_meta(&format!("uploaded:{sha}"), "1").await;
+            }
+            // The server will never take it (too large, refused): say so once, stop retrying.
+            Upload::Refused(message) => {
+                let _ = w.store().set_meta(&format!("uploaded:{sha}"), "refused").await;
+                w.signals.storage_error.set(Some(message));
+            }
+            Upload::Later => {}
         }
     }
 }
 
-async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> bool {
-    let Some(window) = web_sys::window() else { return false };
+enum Upload {
+    Done,
+    /// A 4xx: the server's message.
+    Refused(String),
+    /// Offline or a server error: try again on the next connection.
+    Later,
+}
+
+async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
+    let Some(window) = web_sys::window() else { return Upload::Later };
     let init = web_sys::RequestInit::new();
     init.set_method("PUT");
     let body = Uint8Array::from(bytes);
@@ -113,10 +131,19 @@ async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> bool {
         let _ = h.set("content-type", mime);
         init.set_headers(h);
     }
-    let Ok(req) = web_sys::Request::new_with_str_and_init(&format!("/api/blobs/{sha}"), &init) else { return false };
-    match JsFuture::from(window.fetch_with_request(&req)).await {
-        Ok(resp) => resp.dyn_into::<web_sys::Response>().map(|r| r.ok()).unwrap_or(false),
-        Err(_) => false,
+    let Ok(req) = web_sys::Request::new_with_str_and_init(&format!("/api/blobs/{sha}"), &init) else { return Upload::Later };
+    let Ok(resp) = JsFuture::from(window.fetch_with_request(&req)).await else { return Upload::Later };
+    let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return Upload::Later };
+    match resp.status() {
+        200..=299 => Upload::Done,
+        400..=499 => {
+            let text = match resp.text() {
+                Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            Upload::Refused(text)
+        }
+        _ => Upload::Later,
     }
 }
 

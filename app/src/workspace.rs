@@ -59,7 +59,7 @@ pub struct ActiveField {
     pub element: HtmlTextAreaElement,
 }
 
-/// What presence calls a text field: "finding:<id>", "paragraph:<id>", …
+/// What presence calls a text field: "finding:<id>:text", "paragraph:<id>:text", …
 pub fn presence_target(field: &TextField) -> String {
     let kind = match field.record {
         RecordKind::Finding => "finding",
@@ -68,7 +68,7 @@ pub fn presence_target(field: &TextField) -> String {
         RecordKind::Recommendation => "recommendation",
         RecordKind::Paragraph => "paragraph",
     };
-    format!("{kind}:{}", field.id)
+    format!("{kind}:{}:{}", field.id, field.field)
 }
 
 pub struct Workspace {

@@ -173,10 +173,10 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
             format!(
                 "Thực hiện Quyết định số {} ngày {} của {}, Đoàn đã làm việc với {} về {} (thời kỳ {} – {}).",
                 s.basis_number,
-                s.basis_date,
+                crate::dates::format_vn(&s.basis_date),
                 s.basis_issuer,
                 if names.is_empty() { "đơn vị".to_owned() } else { names.join(", ") },
-                s.title,
+                lowercase_first(&s.title),
                 s.period_from,
                 s.period_to
             ),
@@ -206,7 +206,7 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
             RecommendationKind::Requirement => "Yêu cầu",
         };
         let to = if r.addressee.is_empty() { String::new() } else { format!(" {}", r.addressee) };
-        let due = if r.due.value.is_empty() { String::new() } else { format!(" (thời hạn: {})", r.due.value) };
+        let due = if r.due.value.is_empty() { String::new() } else { format!(" (thời hạn: {})", crate::dates::format_vn(&r.due.value)) };
         additions.push((Section::Recommendations, format!("{verb}{to}: {}{due}", r.text.trim()), Some(r.id.as_str().to_owned())));
     }
     let count = additions.len();
@@ -230,4 +230,13 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
     attribute(&mut tx, &actor, stamp)?;
     tx.commit_with(schema::commit_options("tạo dự thảo kết luận", stamp.now_ms));
     Ok(count)
+}
+
+/// "Kiểm tra việc …" → "kiểm tra việc …", to sit mid-sentence.
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

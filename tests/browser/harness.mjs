@@ -87,3 +87,41 @@ export async function signIn(page, name) {
 export async function waitSync(page, state) {
   await page.locator(`[data-testid="sync-status"][data-state="${state}"]`).waitFor({ timeout: BOUND });
 }
+
+/** Create a supervision from the list screen and wait until it is open. */
+export async function createSupervision(page, { title, number = "", date = "", issuer = "", from = "", to = "", scheduleFrom = "", scheduleTo = "", kind = "giam_sat" }) {
+  await page.getByTestId("new-supervision").click();
+  await page.locator('textarea[name="title"]').fill(title);
+  await page.locator('select[name="kind"]').selectOption(kind);
+  await page.locator('input[name="basis-number"]').fill(number);
+  await page.locator('input[name="basis-date"]').fill(date);
+  await page.locator('input[name="basis-issuer"]').fill(issuer);
+  await page.locator('input[name="period-from"]').fill(from);
+  await page.locator('input[name="period-to"]').fill(to);
+  await page.locator('input[name="schedule-from"]').fill(scheduleFrom);
+  await page.locator('input[name="schedule-to"]').fill(scheduleTo);
+  await page.getByTestId("create-supervision").click();
+  await page.getByTestId("supervision-title").filter({ hasText: title }).waitFor({ timeout: BOUND });
+}
+
+/** Wait until a textarea/input matched by `selector` (nth `index`) holds exactly `value`. */
+export async function waitValue(page, selector, value, index = 0) {
+  await page.waitForFunction(
+    ([sel, v, i]) => document.querySelectorAll(sel)[i]?.value === v,
+    [selector, value, index],
+    { timeout: BOUND },
+  );
+}
+
+/** A tiny valid PNG (a red 64×48 image) for evidence uploads. */
+export async function samplePng(page) {
+  const b64 = await page.evaluate(() => {
+    const c = document.createElement("canvas");
+    c.width = 64; c.height = 48;
+    const g = c.getContext("2d");
+    g.fillStyle = "#9b1c1c"; g.fillRect(0, 0, 64, 48);
+    g.fillStyle = "#fff"; g.fillRect(8, 8, 20, 20);
+    return c.toDataURL("image/png").split(",")[1];
+  });
+  return Buffer.from(b64, "base64");
+}

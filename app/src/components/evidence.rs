@@ -45,7 +45,7 @@ pub fn EvidenceList(doc: DocumentId, finding: RecordId, #[prop(into)] items: Sig
                 </For>
             </ul>
             <label class="attach">
-                <span>"📎 " {t(Msg::AttachEvidence)}</span>
+                <span class="button-like">"+ " {t(Msg::AttachEvidence)}</span>
                 <input node_ref=input type="file" accept="image/*,application/pdf,.doc,.docx" multiple
                     data-testid="attach-evidence" aria-label=now(Msg::AttachEvidence) on:change=on_change/>
             </label>

@@ -70,7 +70,7 @@ pub fn LiveText(
                 on:input=on_input on:focus=on_focus on:blur=on_blur>{initial}</textarea>
             <Show when=move || !editors.get().is_empty()>
                 <span class="editing-now" data-testid="editing-now">
-                    "✎ " {move || editors.get().join(", ")} " " {is_editing}
+                    {move || editors.get().join(", ")} " " {is_editing}
                 </span>
             </Show>
         </div>
