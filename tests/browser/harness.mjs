@@ -26,10 +26,13 @@ export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Start the server over `dataDir` on `addr` (default: a free port); resolves once it listens. */
-export function startServer(dataDir, addr = "127.0.0.1:0") {
+export { APP_DIR };
+
+/** Start the server over `dataDir` on `addr` (default: a free port); resolves once it listens.
+ *  Options: `appDir` (the built app to serve), `args` (more flags). */
+export function startServer(dataDir, addr = "127.0.0.1:0", { appDir = APP_DIR, args = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(SERVER_BIN, ["--addr", addr, "--data-dir", dataDir, "--app-dir", APP_DIR], {
+    const child = spawn(SERVER_BIN, ["--addr", addr, "--data-dir", dataDir, "--app-dir", appDir, ...args], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, RUST_LOG: "warn" },
     });

@@ -54,7 +54,10 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                         <dt>{t(Msg::Basis)}</dt>
                         <dd data-testid="basis">{move || doc.get().map(|s| {
                             let b = &s.setup;
-                            format!("{} {} — {} — {} {}", t(Msg::DecisionPhrase)(), b.basis_number, dates::format_vn(&b.basis_date), t(Msg::Of)(), b.basis_issuer)
+                            let mut parts = vec![format!("{} {}", t(Msg::DecisionPhrase)(), b.basis_number)];
+                            if !b.basis_date.is_empty() { parts.push(dates::format_vn(&b.basis_date)); }
+                            if !b.basis_issuer.is_empty() { parts.push(format!("{} {}", t(Msg::Of)(), b.basis_issuer)); }
+                            parts.join(" — ")
                         })}</dd>
                         <dt>{t(Msg::Period)}</dt>
                         <dd>{move || doc.get().map(|s| format!("{} – {}", s.setup.period_from, s.setup.period_to))}</dd>
