@@ -59,6 +59,15 @@ pub struct ActiveField {
     pub element: HtmlTextAreaElement,
 }
 
+/// Why evidence could not be attached.
+#[derive(Debug, Clone)]
+pub enum AttachError {
+    /// The tablet's storage refused the file (full, most often).
+    Storage(String),
+    /// The document refused the edit.
+    Edit(String),
+}
+
 /// What presence calls a text field: "finding:<id>:text", "paragraph:<id>:text", …
 pub fn presence_target(field: &TextField) -> String {
     let kind = match field.record {
@@ -185,14 +194,15 @@ impl Workspace {
     }
 
     /// Keep an evidence file on the device, attach it to a finding, and upload it if online.
-    pub async fn attach_evidence(&self, doc: DocumentId, finding_id: RecordId, name: String, bytes: Vec<u8>, mime: String) -> Result<(), String> {
+    /// Nothing is attached unless the file is safely on the device first.
+    pub async fn attach_evidence(&self, doc: DocumentId, finding_id: RecordId, name: String, bytes: Vec<u8>, mime: String) -> Result<(), AttachError> {
         let sha = crate::blobs::sha256_hex(&bytes);
         self.store.put_blob(&sha, &mime, &bytes).await.map_err(|e| {
             self.signals.storage_error.set(Some(e.0.clone()));
-            e.0
+            AttachError::Storage(e.0)
         })?;
         let evidence = finding::Evidence { sha256: sha, name, mime, size: bytes.len() as u64, added_by: String::new() };
-        self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s))?;
+        self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s)).map_err(AttachError::Edit)?;
         if matches!(self.client.borrow().link(), Link::Ready { .. }) {
             spawn_local(crate::blobs::upload_pending());
         }

@@ -4,6 +4,7 @@
 //!
 //! - [`config`]: command-line flags and environment (`--help` explains each).
 //! - [`storage`]: samod's key/value storage on SQLite (one file, WAL, synchronous writes).
+//! - [`durable`]: which changes are on disk, so no heads are advertised before they are.
 //! - [`catalogue`]: the deployment's catalogue document, made at first start.
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket, with malformed frames refused.
@@ -18,6 +19,7 @@ pub mod blobs;
 pub mod catalogue;
 pub mod config;
 pub mod demo;
+pub mod durable;
 pub mod error;
 pub mod routes;
 pub mod storage;

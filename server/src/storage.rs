@@ -21,6 +21,8 @@ use crate::error::ServerError;
 #[derive(Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    /// What is on disk, for the sync sockets' durability barrier.
+    pub durable: Arc<crate::durable::Durable>,
 }
 
 impl SqliteStorage {
@@ -36,7 +38,7 @@ impl SqliteStorage {
              -- Blobs are large: a rowid table keeps them out of the primary key's b-tree pages.
              CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);",
         )?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), durable: Arc::default() })
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -139,6 +141,7 @@ impl Storage for SqliteStorage {
 
     async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
         let p = key_string(&prefix);
+        let durable = self.durable.clone();
         let result = self
             .with_conn(move |c| {
                 // Every key equal to the prefix or below it: "p/..." sorts between "p/" and
@@ -147,7 +150,12 @@ impl Storage for SqliteStorage {
                     "SELECT key, data FROM chunks WHERE key = ?1 OR (key >= ?1 || '/' AND key < ?1 || '0')",
                 )?;
                 let rows = stmt.query_map([p], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-                rows.collect::<Result<Vec<_>, _>>()
+                let rows = rows.collect::<Result<Vec<_>, _>>()?;
+                // What was read back is on disk.
+                for (k, v) in &rows {
+                    durable.record(k, v);
+                }
+                Ok(rows)
             })
             .await;
         match result {
@@ -165,9 +173,13 @@ impl Storage for SqliteStorage {
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
         let k = key_string(&key);
+        let durable = self.durable.clone();
         if let Err(e) = self
             .with_conn(move |c| {
-                c.execute("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)", params![k, data]).map(|_| ())
+                c.execute("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)", params![&k, &data])?;
+                // Committed with synchronous=FULL: from here on it survives a crash.
+                durable.record(&k, &data);
+                Ok(())
             })
             .await
         {

@@ -33,8 +33,19 @@ fn attach(state: AppState, socket: WebSocket) {
     // Everything we send goes through one channel, so an error message written by the
     // checker is ordered with samod's own messages, and the socket closes after both.
     let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(64);
+    let durable = state.storage.durable.clone();
     tokio::spawn(async move {
         while let Some(bytes) = out_rx.next().await {
+            // A sync message tells the peer our heads, and the peer counts what they cover as
+            // confirmed: hold it until those heads are on disk.
+            if let Some((doc, heads)) = advertised_heads(&bytes) {
+                if !durable.wait_for(&doc, &heads, DURABLE_BOUND).await {
+                    tracing::error!("changes to {doc} are not on disk after {DURABLE_BOUND:?}; closing the connection rather than confirm them");
+                    let refusal = WireMessage::Error { message: "máy chủ chưa lưu được thay đổi / the server could not store changes".into() };
+                    let _ = ws_tx.send(Message::Binary(refusal.encode().into())).await;
+                    break;
+                }
+            }
             if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
                 return;
             }
@@ -45,6 +56,20 @@ fn attach(state: AppState, socket: WebSocket) {
     let transport = samod::Transport::new(inbound, out_tx);
     if state.acceptor.accept(transport).is_err() {
         tracing::warn!("a sync connection arrived while the repo is stopping");
+    }
+}
+
+/// How long a sync message may wait for its heads to reach the disk.
+const DURABLE_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The document and the heads an outgoing `sync`/`request` advertises, if it is one.
+fn advertised_heads(bytes: &[u8]) -> Option<(String, Vec<automerge::ChangeHash>)> {
+    match WireMessage::decode(bytes).ok()? {
+        WireMessage::Sync(m) | WireMessage::Request(m) => {
+            let msg = automerge::sync::Message::decode(&m.data).ok()?;
+            Some((m.document_id.to_string(), msg.heads))
+        }
+        _ => None,
     }
 }
 

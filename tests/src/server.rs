@@ -67,6 +67,11 @@ impl ServerProcess {
         ServerProcess { child, addr, data_dir: data_dir.to_owned() }
     }
 
+    /// The server's process id (for reading its memory use from /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
     }
@@ -82,6 +87,18 @@ impl ServerProcess {
         }
         let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
         let _ = self.child.kill().await;
+    }
+
+    /// Kill the process at once (SIGKILL: no flush, no goodbye) and wait for it to be gone.
+    pub async fn kill(mut self) -> PathBuf {
+        let _ = self.child.kill().await;
+        self.data_dir.clone()
+    }
+
+    /// Kill -9, then start a new process over the same data directory.
+    pub async fn crash_restart(self) -> ServerProcess {
+        let dir = self.kill().await;
+        ServerProcess::start(&dir).await
     }
 
     /// Stop, then start a new process over the same data directory.

@@ -11,7 +11,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::blobs;
 use crate::i18n::{now, t, Msg};
-use crate::workspace::ws;
+use crate::workspace::{ws, AttachError};
 
 /// Props: `doc`, `finding`, and `items`, the evidence as read (reactive).
 #[component]
@@ -28,8 +28,10 @@ pub fn EvidenceList(doc: DocumentId, finding: RecordId, #[prop(into)] items: Sig
             for file in list {
                 match blobs::prepare(&file).await {
                     Ok((bytes, mime)) => {
-                        if let Err(e) = ws().attach_evidence(doc, finding.clone(), file.name(), bytes, mime).await {
-                            error.set(Some(e));
+                        match ws().attach_evidence(doc, finding.clone(), file.name(), bytes, mime).await {
+                            Ok(()) => error.set(None),
+                            Err(AttachError::Storage(_)) => error.set(Some(now(Msg::StorageError).to_owned())),
+                            Err(AttachError::Edit(e)) => error.set(Some(e)),
                         }
                     }
                     Err(e) => error.set(Some(e)),
