@@ -187,6 +187,16 @@ test("two members spend a working day on one supervision", async () => {
     await b.getByTestId("search").fill("khong co gi nhu vay");
     await b.getByTestId("search-results").filter({ hasText: "Không tìm thấy" }).waitFor({ timeout: BOUND });
 
+    // Tablet-first: every control a finger uses is at least 44 px tall.
+    for (const page of [a, b]) {
+      const small = await page.evaluate(() =>
+        [...document.querySelectorAll("button, select, input:not([type=checkbox]):not([type=file]), a, summary, label.check")]
+          .filter((el) => el.offsetParent !== null)
+          .map((el) => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+          .filter(([, h]) => h < 44));
+      assert.deepEqual(small, [], "touch targets under 44 px");
+    }
+
     // 11. English second: the toggle switches every label.
     await b.getByRole("button", { name: "English" }).click();
     await b.getByTestId("tab-work").filter({ hasText: "Units and findings" }).waitFor({ timeout: BOUND });
