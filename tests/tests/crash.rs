@@ -93,11 +93,19 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
         let mut check = Member::new("Kiểm chứng");
         check.connect(&server.ws_url()).await;
         check.want(id);
-        check
-            .wait_for(&format!("round {round} (seed {seed}): every confirmed change after the crash"), BOUND, |m| {
-                m.read(&id, |d| confirmed.iter().all(|h| d.get_change_by_hash(h).is_some())).unwrap_or(false)
-            })
-            .await;
+        let all_there = |m: &Member| m.read(&id, |d| confirmed.iter().all(|h| d.get_change_by_hash(h).is_some())).unwrap_or(false);
+        let arrived = tokio::time::timeout(BOUND, check.wait_for("every confirmed change", BOUND * 2, all_there)).await.is_ok();
+        if !arrived {
+            let missing = check
+                .read(&id, |d| confirmed.iter().filter(|h| d.get_change_by_hash(h).is_none()).count())
+                .unwrap_or(confirmed.len());
+            panic!(
+                "round {round} (seed {seed}): {missing} of {} confirmed changes are not on the restarted server \
+                 (the fresh device holds the document: {})",
+                confirmed.len(),
+                check.read(&id, |_| ()).is_some()
+            );
+        }
         check.disconnect();
 
         // Step 4: the members come back and carry on.

@@ -6,11 +6,14 @@
 //!   the server's unit tests, the native end-to-end tests, the JS interop test and the
 //!   browser tests (Playwright on Debian's Chromium).
 //! - `cargo xtask build`: only build the app into `app/dist`.
+//! - `cargo xtask bench`: every benchmark and the long reliability runs (see BENCHMARKS.md);
+//!   raw outputs go to `target/bench-results/`.
 //!
 //! Each step says what it does. Installs: the wasm32 target (rustup), wasm-bindgen-cli at
 //! the version Cargo.lock pins (cargo install), wasm-opt from npm `binaryen@132` (Debian's
 //! binaryen 108 breaks wasm-bindgen's output), Chromium (apt-get), npm packages (`npm ci`).
 
+mod bench;
 mod build;
 mod install;
 mod sh;
@@ -23,8 +26,9 @@ fn main() -> ExitCode {
         Some("build") => build::app(),
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("bench") => bench::all(),
         _ => {
-            eprintln!("usage: cargo xtask run [server flags…] | test | build");
+            eprintln!("usage: cargo xtask run [server flags…] | test | build | bench");
             return ExitCode::from(2);
         }
     };
