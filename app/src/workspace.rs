@@ -95,8 +95,13 @@ pub struct Workspace {
     boards: RefCell<std::collections::BTreeMap<DocumentId, Board>>,
     /// The supervision on screen, which presence is announced for.
     viewing: Cell<Option<DocumentId>>,
+    /// A deferred re-read is pending (see [`Workspace::set_text`]).
+    refresh_scheduled: Cell<bool>,
     pub signals: Signals,
 }
+
+/// How long typing must pause before the rest of the screen re-reads the document.
+const TYPING_PAUSE_MS: u32 = 250;
 
 thread_local! {
     static WORKSPACE: RefCell<Option<Rc<Workspace>>> = const { RefCell::new(None) };
@@ -181,6 +186,7 @@ impl Workspace {
             dirty: RefCell::new(BTreeSet::new()),
             boards: RefCell::new(Default::default()),
             viewing: Cell::new(None),
+            refresh_scheduled: Cell::new(false),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
@@ -296,8 +302,40 @@ impl Workspace {
     }
 
     /// The member typed in a text field: apply the difference as a splice.
+    ///
+    /// A keystroke does not re-read the whole supervision at once (on a 500-finding document
+    /// a full read costs ~100 ms natively, see BENCHMARKS.md): the field already shows what
+    /// was typed, so the rest of the screen catches up once typing pauses.
     pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
-        self.apply(doc, |d, s| text_field::set(d, field, value, s).map(|_| ()))
+        let member = self.member();
+        let result = self
+            .client
+            .borrow_mut()
+            .edit(&doc, |d| text_field::set(d, field, value, Stamp { member: &member, now_ms: now_ms() }));
+        match result {
+            None => Err("not on this device".into()),
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(false)) => Ok(()),
+            Some(Ok(true)) => {
+                self.refresh_pending();
+                self.persist(doc);
+                self.schedule_refresh();
+                Ok(())
+            }
+        }
+    }
+
+    /// Bump the revision once typing pauses (coalesced: one bump per pause).
+    fn schedule_refresh(&self) {
+        if self.refresh_scheduled.replace(true) {
+            return;
+        }
+        let w = ws();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(TYPING_PAUSE_MS).await;
+            w.refresh_scheduled.set(false);
+            w.signals.revision.update(|r| *r += 1);
+        });
     }
 
     /// Change the set-up and refresh the catalogue's title.
