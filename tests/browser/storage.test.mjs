@@ -74,9 +74,11 @@ test("a full storage quota is shown to the member with what to do", async () => 
     // A 40 MB scan that cannot be compressed does not fit.
     const big = randomBytes(40 * 1024 * 1024);
     await page.getByTestId("attach-evidence").first().setInputFiles({ name: "bien-ban.pdf", mimeType: "application/pdf", buffer: big });
-    const alert = page.getByRole("alert").filter({ hasText: "Không lưu được vào bộ nhớ thiết bị" });
-    await alert.waitFor({ timeout: BOUND });
-    assert.match(await alert.innerText(), /giải phóng dung lượng/);
+    // Told twice: at the top of the screen, and under the finding the file was for.
+    const alerts = page.getByRole("alert").filter({ hasText: "Không lưu được vào bộ nhớ thiết bị" });
+    await alerts.first().waitFor({ timeout: BOUND });
+    await page.locator('[data-testid="finding"] [role="alert"]').filter({ hasText: "giải phóng dung lượng" }).waitFor({ timeout: BOUND });
+    assert.match(await alerts.first().innerText(), /giải phóng dung lượng/);
     await page.screenshot({ path: join(artifacts, "storage-quota.png"), fullPage: true });
     // The finding on screen is untouched, nothing was attached, and the tablet still syncs.
     assert.equal(await page.getByTestId("finding-text").first().inputValue(), "Có bản quét biên bản.");
