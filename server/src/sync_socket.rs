@@ -60,7 +60,7 @@ fn attach(state: AppState, socket: WebSocket) {
 }
 
 /// How long a sync message may wait for its heads to reach the disk.
-const DURABLE_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+const DURABLE_BOUND: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The document and the heads an outgoing `sync`/`request` advertises, if it is one.
 fn advertised_heads(bytes: &[u8]) -> Option<(String, Vec<automerge::ChangeHash>)> {
