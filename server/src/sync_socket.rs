@@ -86,6 +86,11 @@ fn checked(
         loop {
             let refusal = match rx.next().await? {
                 Ok(Message::Binary(bytes)) => match WireMessage::decode(&bytes) {
+                    // A sync message is checked too: some would crash automerge (see shared::sync_guard).
+                    Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => match shared::sync_guard::decode(&m.data) {
+                        Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
+                        Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
+                    },
                     Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
                     Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                 },

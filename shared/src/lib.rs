@@ -20,6 +20,7 @@
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
+//! - [`sync_guard`]: refuses sync messages that would crash automerge (found by fuzzing).
 //! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
@@ -38,6 +39,7 @@ pub mod search;
 pub mod session;
 pub mod supervision;
 pub mod sync;
+pub mod sync_guard;
 pub mod text;
 pub mod unit;
 pub mod wire;

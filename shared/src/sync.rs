@@ -320,7 +320,7 @@ impl SyncClient {
     }
 
     fn receive_sync(&mut self, m: DocMessage) -> Result<Output, SyncError> {
-        let message = sync::Message::decode(&m.data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;
+        let message = crate::sync_guard::decode(&m.data).map_err(SyncError::BadSyncMessage)?;
         let id = m.document_id;
         let r = self.replicas.entry(id).or_insert_with(|| Replica {
             doc: Automerge::new(),

@@ -2,6 +2,7 @@
 //!
 //! - [`server`]: starts the real `giamsat-server` binary on a free loopback port with its own
 //!   data directory, and stops or restarts it.
+//! - [`proxy`]: a loopback TCP proxy that delays, cuts and holds back connections (bad network).
 //! - [`member`]: a simulated delegation member — shared's sync client over a real WebSocket —
 //!   that can go offline, edit, come back, and wait (with a bound) for what it expects.
 //!
@@ -9,6 +10,7 @@
 //! JavaScript interop client are in `tests/browser/` and `tests/interop/`.
 
 pub mod member;
+pub mod proxy;
 pub mod server;
 
 /// Random bytes for ids (tests draw them; shared never does).

@@ -1,0 +1,11 @@
+//! Fuzz target `sync_client`: see `shared_fuzz::checks::sync_client` for the property checked.
+//!
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run sync_client --sanitizer none` from `shared/fuzz/`.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    shared_fuzz::checks::sync_client(data);
+});

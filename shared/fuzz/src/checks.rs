@@ -1,0 +1,249 @@
+//! The properties the fuzz targets check, one function per target, shared word for word by
+//! the libFuzzer targets (`fuzz_targets/*.rs`) and by the corpus replay in the normal test
+//! suite (`tests/tests/fuzz_corpus_replay.rs` includes this file with `#[path]`). It uses
+//! only `shared`, `automerge` and std, so both crates can compile it.
+//!
+//! - [`wire_decode`]: `WireMessage::decode` never panics, and whatever decodes re-encodes to
+//!   bytes that decode to an equal message.
+//! - [`sync_client`]: a [`SyncClient`] holding one document and wanting another, fed
+//!   `Connected` and then arbitrary frames, never panics, and every frame it answers with is
+//!   a well-formed wire message.
+//! - [`sync_message`]: the same client, after a proper handshake, fed well-formed `sync` wire
+//!   messages whose automerge sync payload is arbitrary.
+//!
+//! Input layout of the two client targets (so the fuzzer can cut a run into messages): a
+//! sequence of chunks, each a little-endian `u16` length and that many bytes (the last chunk
+//! takes what is left if it is short). In `sync_client` a chunk of length 0 stands for the
+//! socket dropping and reopening (`Disconnected`, `Connected`). In `sync_message` each
+//! chunk's first byte picks the document (held, wanted, or one the client never heard of)
+//! and the rest is the automerge sync message.
+//!
+//! Known bugs: automerge 0.12 trusts the parameters of a sync message's bloom filter (zero
+//! bits per entry: a remainder by zero, a panic; a huge probe count: a 16 GiB allocation).
+//! Inputs in `shared/fuzz/crashes/` reproduce them. With `GIAMSAT_FUZZ_MASK_KNOWN=1` in the
+//! environment, the targets skip payloads that hit those two bugs, so a long run looks for
+//! new ones instead of finding the same one again; the corpus replay never masks.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use automerge::{ActorId, Automerge};
+use shared::sync::{Event, Output, SyncClient};
+use shared::wire::{DocMessage, PeerMetadata, WireMessage};
+use shared::DocumentId;
+
+/// The client's peer id, and the server's.
+pub const CLIENT_PEER: &str = "fuzz-client";
+pub const SERVER_PEER: &str = "fuzz-server";
+
+/// The document the client holds.
+pub fn held() -> DocumentId {
+    DocumentId::from_bytes([1; 16])
+}
+
+/// The document the client asks the server for.
+pub fn wanted() -> DocumentId {
+    DocumentId::from_bytes([2; 16])
+}
+
+/// A document the client never heard of.
+pub fn stranger() -> DocumentId {
+    DocumentId::from_bytes([3; 16])
+}
+
+/// Target `wire_decode`.
+pub fn wire_decode(data: &[u8]) {
+    if let Ok(message) = WireMessage::decode(data) {
+        let again = WireMessage::encode(&message);
+        match WireMessage::decode(&again) {
+            Ok(back) => assert_eq!(back, message, "re-encoding changed the message"),
+            Err(e) => panic!("{message:?} re-encodes to bytes that do not decode: {e}"),
+        }
+    }
+}
+
+/// Target `sync_client`.
+pub fn sync_client(data: &[u8]) {
+    let mut client = fixture_client();
+    feed(&mut client, Event::Connected);
+    for chunk in chunks(data) {
+        if chunk.is_empty() {
+            feed(&mut client, Event::Disconnected);
+            feed(&mut client, Event::Connected);
+        } else if !(mask_known() && frame_hits_known_bug(chunk)) {
+            feed(&mut client, Event::Frame(chunk));
+        }
+    }
+    touch(&client, data);
+}
+
+/// Target `sync_message`.
+pub fn sync_message(data: &[u8]) {
+    let mut client = fixture_client();
+    feed(&mut client, Event::Connected);
+    let peer = WireMessage::Peer {
+        sender_id: SERVER_PEER.into(),
+        target_id: CLIENT_PEER.into(),
+        peer_metadata: PeerMetadata { storage_id: Some("fuzz-storage".into()), is_ephemeral: false },
+        selected_protocol_version: "1".into(),
+    };
+    feed(&mut client, Event::Frame(&peer.encode()));
+    for chunk in chunks(data) {
+        let Some((&pick, payload)) = chunk.split_first() else { continue };
+        if mask_known() && payload_hits_known_bug(payload) {
+            continue;
+        }
+        let frame = sync_frame(pick_doc(pick), payload.to_vec());
+        feed(&mut client, Event::Frame(&frame));
+    }
+    touch(&client, data);
+}
+
+/// Whether `GIAMSAT_FUZZ_MASK_KNOWN` asks to skip inputs that hit the known bugs.
+pub fn mask_known() -> bool {
+    static MASK: OnceLock<bool> = OnceLock::new();
+    *MASK.get_or_init(|| std::env::var_os("GIAMSAT_FUZZ_MASK_KNOWN").is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// Whether an automerge sync message carries a bloom filter that automerge 0.12 mishandles:
+/// entries but zero bits per entry (remainder by zero), or more than 1,000 probes (one
+/// allocation of 4 bytes per probe, per change hash looked up: up to 16 GiB).
+pub fn payload_hits_known_bug(payload: &[u8]) -> bool {
+    let Ok(message) = automerge::sync::Message::decode(payload) else { return false };
+    message.have.iter().any(|have| {
+        let bytes = have.bloom.to_bytes();
+        let mut input = bytes.as_slice();
+        let mut next = || leb128_u64(&mut input);
+        match (next(), next(), next()) {
+            (Some(entries), Some(bits), Some(probes)) => entries != 0 && (bits == 0 || probes > 1000),
+            _ => false,
+        }
+    })
+}
+
+/// [`payload_hits_known_bug`] for a whole wire frame (`sync` or `request`).
+pub fn frame_hits_known_bug(frame: &[u8]) -> bool {
+    match WireMessage::decode(frame) {
+        Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => payload_hits_known_bug(&m.data),
+        _ => false,
+    }
+}
+
+fn leb128_u64(input: &mut &[u8]) -> Option<u64> {
+    let mut value: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = input.split_first()?;
+        *input = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Which document a `sync_message` chunk's first byte names.
+pub fn pick_doc(b: u8) -> DocumentId {
+    match b % 3 {
+        0 => held(),
+        1 => wanted(),
+        _ => stranger(),
+    }
+}
+
+/// A well-formed `sync` from the server about `doc`.
+pub fn sync_frame(doc: DocumentId, data: Vec<u8>) -> Vec<u8> {
+    WireMessage::Sync(DocMessage {
+        sender_id: SERVER_PEER.into(),
+        target_id: CLIENT_PEER.into(),
+        document_id: doc,
+        data,
+    })
+    .encode()
+}
+
+/// Split a fuzz input into chunks: `u16` little-endian length, then the bytes.
+pub fn chunks(mut data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while data.len() >= 2 {
+        let len = u16::from_le_bytes([data[0], data[1]]) as usize;
+        let rest = &data[2..];
+        let take = len.min(rest.len());
+        out.push(&rest[..take]);
+        data = &rest[take..];
+    }
+    out
+}
+
+/// The inverse of [`chunks`], for writing seeds (each chunk at most `u16::MAX` bytes).
+pub fn join_chunks<B: AsRef<[u8]>>(parts: &[B]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in parts {
+        let p = p.as_ref();
+        let len = u16::try_from(p.len()).expect("a chunk fits in u16");
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// The document the client holds: a small supervision by a fixed actor, built once.
+pub fn held_doc() -> &'static Automerge {
+    static DOC: OnceLock<Automerge> = OnceLock::new();
+    DOC.get_or_init(|| {
+        use automerge::transaction::Transactable;
+        use automerge::{ObjType, ROOT};
+        let mut doc = Automerge::new().with_actor(ActorId::from(b"fuzz-held-actor!".as_slice()));
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "schema", 1_i64).unwrap();
+        tx.put(ROOT, "title", "Giám sát việc thực hiện Quyết định 217-QĐ/TW").unwrap();
+        let findings = tx.put_object(ROOT, "findings", ObjType::Map).unwrap();
+        let f = tx.put_object(&findings, "f1", ObjType::Map).unwrap();
+        let t = tx.put_object(&f, "text", ObjType::Text).unwrap();
+        tx.splice_text(&t, 0, 0, "Ban hành kế hoạch kịp thời.").unwrap();
+        let order = tx.put_object(ROOT, "finding_order", ObjType::List).unwrap();
+        tx.insert(&order, 0, "f1").unwrap();
+        tx.commit();
+        doc
+    })
+}
+
+/// A client that holds [`held`] and wants [`wanted`].
+pub fn fixture_client() -> SyncClient {
+    let mut client = SyncClient::new(CLIENT_PEER);
+    let _ = client.insert(held(), held_doc().clone(), Vec::new());
+    let _ = client.want(wanted());
+    client
+}
+
+/// Feed one event. An error is fine (the caller would close the socket; like the test
+/// members, we carry on feeding); a panic is not, and every frame the client sends must be a
+/// well-formed message.
+pub fn feed(client: &mut SyncClient, event: Event<'_>) -> Option<Output> {
+    let out = client.handle(event).ok()?;
+    for frame in &out.frames {
+        if let Err(e) = WireMessage::decode(frame) {
+            panic!("the client sent a frame that does not decode: {e}");
+        }
+    }
+    Some(out)
+}
+
+/// Read what the app would read after a sync: heads, document content, and (for one input
+/// in eight, picked by length: it re-encodes every change and would otherwise take half the
+/// fuzzer's time) the pending count.
+fn touch(client: &SyncClient, data: &[u8]) {
+    let ids: Vec<DocumentId> = client.ids().copied().collect();
+    for id in ids {
+        if data.len().is_multiple_of(8) {
+            let _ = client.pending(&id);
+        }
+        let _ = client.confirmed_heads(&id);
+        let _ = client.status(&id);
+        if let Some(doc) = client.doc(&id) {
+            let _ = doc.get_heads();
+            let _ = shared::supervision::read(doc);
+        }
+    }
+}

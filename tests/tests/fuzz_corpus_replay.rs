@@ -1,0 +1,366 @@
+//! Hostile input in the normal test suite.
+//!
+//! - The fuzz corpus (`shared/fuzz/corpus/<target>/*`, seeds plus what libFuzzer's merge
+//!   kept) is replayed through the very checks the fuzz targets run
+//!   (`shared/fuzz/src/checks.rs`, included below): decode never panics and round-trips; the
+//!   sync client never panics and only sends well-formed frames. An empty or missing corpus
+//!   fails, so this cannot silently test nothing.
+//! - The reproducers of known, unfixed bugs (`shared/fuzz/crashes/`) still fail: when one
+//!   stops failing, it belongs in the corpus.
+//! - Floods against the real server process: 2,000 well-formed but useless ephemeral
+//!   messages, 200 requests for documents nobody has, then a frame over the size limit; the
+//!   server answers or closes as designed, other members keep syncing, and its memory stays
+//!   under 200 MB.
+//! - A 10-byte sync payload that crashed automerge's bloom filter (and with it all sync on the
+//!   server) is refused now (`shared::sync_guard`); a test keeps it so.
+//! - One `#[ignore]`d test states the behaviour wanted where the server falls short today
+//!   (2,000 requests for random documents take O(N²) in samod's hub); `-- --ignored` runs it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[path = "../../shared/fuzz/src/checks.rs"]
+mod checks;
+
+use futures::{SinkExt, StreamExt};
+use giamsat_tests::member::Member;
+use giamsat_tests::server::ServerProcess;
+use giamsat_tests::{now_ms, random};
+use shared::finding::{self, FindingKind};
+use shared::supervision::{self, Setup, Stamp};
+use shared::wire::{DocMessage, PeerMetadata, WireMessage};
+use shared::{unit, DocumentId, RecordId};
+use tokio_tungstenite::tungstenite::Message;
+
+const BOUND: Duration = Duration::from_secs(20);
+
+/// One fuzz target's check.
+type Check = fn(&[u8]);
+
+/// The targets and the check each corpus directory goes through.
+const TARGETS: [(&str, Check); 3] = [
+    ("wire_decode", checks::wire_decode),
+    ("sync_client", checks::sync_client),
+    ("sync_message", checks::sync_message),
+];
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("fuzz")
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} cannot be read: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_corpus_input_passes_its_fuzz_targets_checks() {
+    let corpus = fuzz_dir().join("corpus");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap_or_else(|e| panic!("the fuzz corpus {} is missing: {e}", corpus.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for (target, _) in TARGETS {
+        assert!(dirs.iter().any(|d| d.ends_with(target)), "no corpus for target {target} in {}", corpus.display());
+    }
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let check = TARGETS
+            .iter()
+            .find(|(t, _)| *t == name)
+            .unwrap_or_else(|| panic!("corpus directory {name} names no fuzz target"))
+            .1;
+        let files = files_in(&dir);
+        assert!(!files.is_empty(), "the corpus of {name} is empty: it would test nothing");
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            total += 1;
+            if let Err(panic) = std::panic::catch_unwind(|| check(&bytes)) {
+                failures.push(format!("{}: {}", file.display(), panic_text(&panic)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {total} corpus inputs fail their checks:\n{}", failures.len(), failures.join("\n"));
+    println!("{total} corpus inputs pass");
+}
+
+/// The reproducers of known, unfixed bugs (`shared/fuzz/crashes/<target>/`, see the README
+/// there) still fail their target's check. They are kept out of `corpus/` so the suite stays
+/// green until the fix lands; when one stops failing, the bug is fixed: move it into
+/// `corpus/<target>/`, where it keeps the bug fixed. `oom-*` inputs are not replayed here
+/// (each would allocate 16 GiB); `cargo fuzz run <target> crashes/<target>/oom-*` does.
+#[test]
+fn known_crashes_still_reproduce() {
+    let crashes = fuzz_dir().join("crashes");
+    let mut replayed = 0;
+    for (target, check) in TARGETS {
+        let dir = crashes.join(target);
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in files_in(&dir) {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("panic-") {
+                continue;
+            }
+            let bytes = std::fs::read(&file).unwrap();
+            replayed += 1;
+            assert!(
+                std::panic::catch_unwind(|| check(&bytes)).is_err(),
+                "{} no longer fails {target}'s check: the bug is fixed, move it into shared/fuzz/corpus/{target}/",
+                file.display()
+            );
+        }
+    }
+    println!("{replayed} known crashes still reproduce");
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+fn setup() -> Setup {
+    Setup { title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(), ..Setup::default() }
+}
+
+fn stamp(name: &str) -> Stamp<'_> {
+    Stamp { member: name, now_ms: now_ms() }
+}
+
+/// Lan creates a supervision with one unit; Minh receives it. Both stay connected.
+async fn two_members(url: &str) -> (Member, Member, DocumentId, RecordId) {
+    let id = DocumentId::from_bytes(random());
+    let unit_id = RecordId::from_bytes(random());
+    let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
+    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
+    let mut lan = Member::new("Lan");
+    lan.connect(url).await;
+    lan.insert(id, doc);
+    lan.wait_for("the server to confirm the new supervision", BOUND, |m| m.pending(&id) == 0).await;
+    let mut minh = Member::new("Minh");
+    minh.connect(url).await;
+    minh.want(id);
+    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+    (lan, minh, id, unit_id)
+}
+
+/// Lan adds a finding and Minh receives it: sync between members still works.
+async fn members_still_sync(lan: &Member, minh: &Member, id: DocumentId, unit_id: &RecordId, what: &str) {
+    assert!(lan.is_connected() && minh.is_connected(), "the members' connections survived {what}");
+    let fid = RecordId::from_bytes(random());
+    let text = format!("Vẫn đồng bộ sau {what}.");
+    lan.change(&id, |d| finding::add(d, &fid, unit_id, FindingKind::Strength, &text, stamp("Lan"))).unwrap();
+    minh.wait_for(&format!("Lan's finding after {what}"), BOUND, |m| m.heads(&id) == lan.heads(&id)).await;
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A raw automerge-repo peer: connect, `join`, wait for `peer`; the socket and the server's id.
+async fn raw_peer(url: &str, me: &str) -> (Ws, String) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let join = WireMessage::Join {
+        sender_id: me.into(),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: vec!["1".into()],
+    };
+    ws.send(Message::Binary(join.encode().into())).await.unwrap();
+    loop {
+        let msg = tokio::time::timeout(BOUND, ws.next()).await.expect("an answer to join").expect("a frame").expect("ok");
+        if let Message::Binary(b) = msg
+            && let Ok(WireMessage::Peer { sender_id, .. }) = WireMessage::decode(&b)
+        {
+            return (ws, sender_id);
+        }
+    }
+}
+
+/// The server process's resident memory, from /proc/<pid>/status.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS");
+    kb / 1024.0
+}
+
+/// Found by fuzzing (shared/fuzz/crashes/README.md): one `sync` message whose automerge
+/// payload is 10 bytes (a bloom filter with zero bits per entry) used to panic automerge
+/// inside samod's single document task, after which no document synced for anyone. The
+/// server now refuses it (`shared::sync_guard`) and everyone else keeps syncing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_message_with_a_zero_bit_bloom_filter_leaves_sync_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
+    let (mut ws, server_id) = raw_peer(&server.ws_url(), "hostile").await;
+    let data = std::fs::read(fuzz_dir().join("corpus/sync_message/fixed-panic-bloom-zero-bits-per-entry")).unwrap();
+    let payload = checks::chunks(&data)[0][1..].to_vec();
+    let m = WireMessage::Sync(DocMessage { sender_id: "hostile".into(), target_id: server_id, document_id: id, data: payload });
+    ws.send(Message::Binary(m.encode().into())).await.unwrap();
+    members_still_sync(&lan, &minh, id, &unit_id, "a zero-bit bloom filter").await;
+    server.stop().await;
+}
+
+/// The server's memory must stay under this through the floods.
+const RSS_BOUND_MB: f64 = 200.0;
+/// The frame limit the flood test's server runs with.
+const MAX_FRAME: usize = 1024 * 1024;
+/// Ephemeral messages in the presence flood.
+const EPHEMERAL_FLOOD: usize = 2_000;
+/// Requests for random documents in the request flood of the normal suite. Each one makes
+/// samod keep a document actor for good, and its hub does work proportional to documents ×
+/// connections on every event, so the cost of N such requests grows as N²: 2,000 is the
+/// known-issue test below.
+const REQUEST_FLOOD: usize = 200;
+
+/// Send `n` `request`s for random document ids on one connection, as fast as the socket
+/// takes them, and wait (at most `bound`) for the doc-unavailable answer to each. Returns how
+/// long the answers took; panics if the server refuses one or closes the connection.
+async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration, String> {
+    let (ws, server_id) = raw_peer(url, "flood-requests").await;
+    let (mut tx, mut rx) = ws.split();
+    let empty_sync = {
+        use automerge::sync::SyncDoc;
+        automerge::Automerge::new().generate_sync_message(&mut automerge::sync::State::new()).unwrap().encode()
+    };
+    let started = std::time::Instant::now();
+    let sender = tokio::spawn(async move {
+        for _ in 0..n {
+            let m = WireMessage::Request(DocMessage {
+                sender_id: "flood-requests".into(),
+                target_id: server_id.clone(),
+                document_id: DocumentId::from_bytes(random()),
+                data: empty_sync.clone(),
+            });
+            tx.feed(Message::Binary(m.encode().into())).await.expect("the server takes the flood");
+        }
+        tx.flush().await.expect("flush");
+        tx
+    });
+    let mut unavailable = 0;
+    let answered = tokio::time::timeout(bound, async {
+        while unavailable < n {
+            match rx.next().await {
+                Some(Ok(Message::Binary(b))) => match WireMessage::decode(&b) {
+                    Ok(WireMessage::DocUnavailable { .. }) => unavailable += 1,
+                    Ok(WireMessage::Error { message }) => panic!("the server refused a well-formed request: {message}"),
+                    _ => {}
+                },
+                Some(Ok(_)) => {}
+                other => panic!("the connection ended during the request flood: {other:?}"),
+            }
+        }
+    })
+    .await;
+    let elapsed = started.elapsed();
+    sender.abort();
+    match answered {
+        Ok(()) => Ok(elapsed),
+        Err(_) => Err(format!("only {unavailable} of {n} requests answered within {bound:?}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(dir.path(), &["--max-frame-bytes", &MAX_FRAME.to_string()]).await;
+    let pid = server.pid().expect("the server's pid");
+    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
+    let rss_start = rss_mb(pid);
+
+    // Flood 1: 2,000 ephemeral messages (presence spam) about Lan's supervision, as fast as
+    // the socket takes them. The server relays them to Lan and Minh; their sync carries on.
+    let (ws, server_id) = raw_peer(&server.ws_url(), "flood-ephemeral").await;
+    let (mut tx, mut rx) = ws.split();
+    let drain = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+    for count in 0..EPHEMERAL_FLOOD as u64 {
+        let m = WireMessage::Ephemeral {
+            sender_id: "flood-ephemeral".into(),
+            target_id: server_id.clone(),
+            document_id: id,
+            count,
+            session_id: "flood".into(),
+            data: vec![0xa1, 0x61, b'x', 0x18, 0x2a], // {"x": 42}
+        };
+        tx.feed(Message::Binary(m.encode().into())).await.expect("the server takes the flood");
+    }
+    tx.flush().await.expect("flush");
+    members_still_sync(&lan, &minh, id, &unit_id, "the ephemeral flood").await;
+    let rss_ephemeral = rss_mb(pid);
+    drop(tx);
+    drain.abort();
+
+    // Flood 2: requests for documents nobody has. Each is answered with doc-unavailable and
+    // the connection stays open.
+    let took = request_flood(&server.ws_url(), REQUEST_FLOOD, BOUND).await.unwrap_or_else(|e| panic!("{e}"));
+    members_still_sync(&lan, &minh, id, &unit_id, "the request flood").await;
+    let rss_requests = rss_mb(pid);
+
+    // One frame over the limit: the server answers with an error naming the size (unless the
+    // reset of the unread rest of the frame overtakes it) and closes that connection only.
+    let (mut ws, _) = raw_peer(&server.ws_url(), "oversized").await;
+    let _ = ws.send(Message::Binary(vec![0u8; MAX_FRAME + 1024].into())).await;
+    let mut error = None;
+    let ended = tokio::time::timeout(BOUND, async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(Message::Binary(b))) => match WireMessage::decode(&b) {
+                    Ok(WireMessage::Error { message }) => error = Some(message),
+                    other => panic!("expected only an error message after the oversized frame, got {other:?}"),
+                },
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the oversized frame's connection closes");
+    if let Some(message) = &error {
+        assert!(message.contains("too large"), "{message}");
+    }
+    members_still_sync(&lan, &minh, id, &unit_id, "the oversized frame").await;
+    let rss_end = rss_mb(pid);
+
+    println!(
+        "server RSS: {rss_start:.1} MB at the start, {rss_ephemeral:.1} MB after {EPHEMERAL_FLOOD} ephemeral \
+         messages, {rss_requests:.1} MB after {REQUEST_FLOOD} requests (answered in {took:?}), {rss_end:.1} MB \
+         after the oversized frame (its error message {})",
+        if error.is_some() { "arrived" } else { "was overtaken by the reset" }
+    );
+    for (after, mb) in [("the ephemeral flood", rss_ephemeral), ("the request flood", rss_requests), ("the oversized frame", rss_end)] {
+        assert!(mb < RSS_BOUND_MB, "the server uses {mb:.1} MB after {after} (bound {RSS_BOUND_MB} MB)");
+    }
+    server.stop().await;
+}
+
+/// Known issue: 2,000 requests for random document ids from one client. samod 0.16 keeps a
+/// document actor for each id for good (about 25 KB each), asks every connected member for
+/// it, and its hub walks every document × every connection on every event
+/// (`ensure_connections`), so the flood costs O(N²): measured here, the release server
+/// answers 500 in 0.4 s, 1,000 in 1.8 s, 2,000 in 6.4 s, and every later message costs more;
+/// the debug server the tests run gave no answer to 1,000 within 60 s. This asserts the
+/// behaviour wanted (answers and members' sync within the usual bound); run it with
+/// `-- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known issue: samod's hub is quadratic in requested documents (see the doc comment)"]
+async fn two_thousand_requests_for_random_documents_are_answered_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
+    let took = request_flood(&server.ws_url(), 2_000, BOUND).await.unwrap_or_else(|e| panic!("{e}"));
+    members_still_sync(&lan, &minh, id, &unit_id, "2,000 requests").await;
+    println!("2,000 requests answered in {took:?}");
+    server.stop().await;
+}
