@@ -20,6 +20,8 @@ pub fn all() -> Result<(), String> {
     build::app()?;
     install::chromium()?;
     install::npm_packages()?;
+    sh::step("installing the reference JS sync server (npm ci in tests/reference-server/)");
+    sh::run("npm", &["ci", "--silent", "--no-audit", "--no-fund", "--prefix", "tests/reference-server"], None)?;
     sh::step("building the server (release and debug) and the load generator");
     sh::run("cargo", &["build", "--release", "--quiet", "-p", "server", "-p", "giamsat-tests", "--bins"], None)?;
     sh::run("cargo", &["build", "--quiet", "-p", "server", "--bin", "giamsat-server"], None)?;
@@ -33,14 +35,31 @@ pub fn all() -> Result<(), String> {
         Step {
             name: "sync_load",
             program: "cargo",
-            args: vec!["run", "--release", "--quiet", "-p", "giamsat-tests", "--bin", "loadgen", "--", "--compare"],
+            args: vec![
+                "run", "--release", "--quiet", "-p", "giamsat-tests", "--bin", "loadgen", "--", "--compare", "--clients", "1000",
+                "--delegations", "20", "--duration-secs", "30", "--edit-interval-ms", "2000", "--drain-secs", "20",
+                "--setup-timeout-secs", "420",
+            ],
             env: vec![("GIAMSAT_SERVER_BIN", release_server.clone())],
             dir: "",
         },
         Step {
             name: "server_scale",
             program: "cargo",
-            args: vec!["run", "--release", "--quiet", "-p", "giamsat-tests", "--bin", "loadgen", "--", "--scale"],
+            args: vec![
+                "run", "--release", "--quiet", "-p", "giamsat-tests", "--bin", "loadgen", "--", "--scale", "--docs", "10000",
+                "--live", "1000", "--create-limit-secs", "600", "--setup-timeout-secs", "420", "--rss-cap-mb", "6144",
+            ],
+            env: vec![("GIAMSAT_SERVER_BIN", release_server.clone())],
+            dir: "",
+        },
+        Step {
+            name: "sync_load_100",
+            program: "cargo",
+            args: vec![
+                "run", "--release", "--quiet", "-p", "giamsat-tests", "--bin", "loadgen", "--", "--compare", "--clients", "100",
+                "--delegations", "5", "--duration-secs", "30", "--edit-interval-ms", "2000", "--drain-secs", "20",
+            ],
             env: vec![("GIAMSAT_SERVER_BIN", release_server.clone())],
             dir: "",
         },
