@@ -17,7 +17,10 @@ const MAX_SIDE: f64 = 1600.0;
 
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Read a chosen file; photos come back downscaled as JPEG. Returns (bytes, mime).
@@ -29,28 +32,44 @@ pub async fn prepare(file: &File) -> Result<(Vec<u8>, String), String> {
         }
     }
     let buf = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
-    let mime = if mime.is_empty() { "application/octet-stream".to_owned() } else { mime };
+    let mime = if mime.is_empty() {
+        "application/octet-stream".to_owned()
+    } else {
+        mime
+    };
     Ok((Uint8Array::new(&buf).to_vec(), mime))
 }
 
 async fn downscale(file: &File) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let bitmap: web_sys::ImageBitmap = JsFuture::from(window.create_image_bitmap_with_blob(file).map_err(js_err)?)
-        .await
-        .map_err(js_err)?
-        .dyn_into()
-        .map_err(js_err)?;
+    let bitmap: web_sys::ImageBitmap =
+        JsFuture::from(window.create_image_bitmap_with_blob(file).map_err(js_err)?)
+            .await
+            .map_err(js_err)?
+            .dyn_into()
+            .map_err(js_err)?;
     let (w, h) = (bitmap.width() as f64, bitmap.height() as f64);
     let scale = (MAX_SIDE / w.max(h)).min(1.0);
     let (tw, th) = ((w * scale).round().max(1.0), (h * scale).round().max(1.0));
     let document = window.document().ok_or("no document")?;
-    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").map_err(js_err)?.dyn_into().map_err(|_| "not a canvas".to_owned())?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(|_| "not a canvas".to_owned())?;
     canvas.set_width(tw as u32);
     canvas.set_height(th as u32);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").map_err(js_err)?.ok_or("no 2d context")?.dyn_into().map_err(|_| "not a 2d context".to_owned())?;
-    ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, tw, th).map_err(js_err)?;
-    let url = canvas.to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(0.85)).map_err(js_err)?;
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(js_err)?
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context".to_owned())?;
+    ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, tw, th)
+        .map_err(js_err)?;
+    let url = canvas
+        .to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(0.85))
+        .map_err(js_err)?;
     let b64 = url.split_once(',').map(|(_, b)| b).ok_or("bad data URL")?;
     let bin = window.atob(b64).map_err(js_err)?;
     Ok(bin.chars().map(|c| c as u8).collect())
@@ -78,11 +97,21 @@ pub async fn object_url(sha: &str) -> Option<String> {
 
 async fn fetch(sha: &str) -> Option<(Vec<u8>, String)> {
     let window = web_sys::window()?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(&format!("/api/blobs/{sha}"))).await.ok()?.dyn_into().ok()?;
+    let resp: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(&format!("/api/blobs/{sha}")))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
     if !resp.ok() {
         return None;
     }
-    let mime = resp.headers().get("content-type").ok().flatten().unwrap_or_else(|| "application/octet-stream".into());
+    let mime = resp
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "application/octet-stream".into());
     let buf = JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
     let bytes = Uint8Array::new(&buf).to_vec();
     // Content addressing: refuse what does not match its name.
@@ -92,19 +121,32 @@ async fn fetch(sha: &str) -> Option<(Vec<u8>, String)> {
 /// Upload every blob this device has that the server has not acknowledged.
 pub async fn upload_pending() {
     let w = ws();
-    let Ok(keys) = w.store().blob_keys().await else { return };
+    let Ok(keys) = w.store().blob_keys().await else {
+        return;
+    };
     for sha in keys {
-        if w.store().meta(&format!("uploaded:{sha}")).await.ok().flatten().is_some() {
+        if w.store()
+            .meta(&format!("uploaded:{sha}"))
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+        {
             continue;
         }
-        let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else { continue };
+        let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else {
+            continue;
+        };
         match upload(&sha, &mime, &bytes).await {
             Upload::Done => {
                 let _ = w.store().set_meta(&format!("uploaded:{sha}"), "1").await;
             }
             // The server will never take it (too large, refused): say so once, stop retrying.
             Upload::Refused(message) => {
-                let _ = w.store().set_meta(&format!("uploaded:{sha}"), "refused").await;
+                let _ = w
+                    .store()
+                    .set_meta(&format!("uploaded:{sha}"), "refused")
+                    .await;
                 w.signals.storage_error.set(Some(message));
             }
             Upload::Later => {}
@@ -121,7 +163,9 @@ enum Upload {
 }
 
 async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
-    let Some(window) = web_sys::window() else { return Upload::Later };
+    let Some(window) = web_sys::window() else {
+        return Upload::Later;
+    };
     let init = web_sys::RequestInit::new();
     init.set_method("PUT");
     let body = Uint8Array::from(bytes);
@@ -131,14 +175,25 @@ async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
         let _ = h.set("content-type", mime);
         init.set_headers(h);
     }
-    let Ok(req) = web_sys::Request::new_with_str_and_init(&format!("/api/blobs/{sha}"), &init) else { return Upload::Later };
-    let Ok(resp) = JsFuture::from(window.fetch_with_request(&req)).await else { return Upload::Later };
-    let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return Upload::Later };
+    let Ok(req) = web_sys::Request::new_with_str_and_init(&format!("/api/blobs/{sha}"), &init)
+    else {
+        return Upload::Later;
+    };
+    let Ok(resp) = JsFuture::from(window.fetch_with_request(&req)).await else {
+        return Upload::Later;
+    };
+    let Ok(resp) = resp.dyn_into::<web_sys::Response>() else {
+        return Upload::Later;
+    };
     match resp.status() {
         200..=299 => Upload::Done,
         400..=499 => {
             let text = match resp.text() {
-                Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+                Ok(p) => JsFuture::from(p)
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .unwrap_or_default(),
                 Err(_) => String::new(),
             };
             Upload::Refused(text)

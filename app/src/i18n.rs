@@ -150,9 +150,15 @@ pub enum Msg {
 pub fn text(lang: Lang, msg: Msg) -> &'static str {
     let (vi, en) = match msg {
         Msg::AppName => ("Giám sát", "Supervision"),
-        Msg::AppTagline => ("Ghi chép chung của đoàn giám sát, kiểm tra", "Shared notes of a supervision or inspection delegation"),
+        Msg::AppTagline => (
+            "Ghi chép chung của đoàn giám sát, kiểm tra",
+            "Shared notes of a supervision or inspection delegation",
+        ),
         Msg::SwitchLanguage => ("English", "Tiếng Việt"),
-        Msg::AskName => ("Xin cho biết họ tên của đồng chí", "Please tell us your name"),
+        Msg::AskName => (
+            "Xin cho biết họ tên của đồng chí",
+            "Please tell us your name",
+        ),
         Msg::AskNameHint => (
             "Tên được ghi kèm mỗi nhận xét đồng chí viết.",
             "Your name is stamped on every finding you write.",
@@ -161,7 +167,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::Continue => ("Tiếp tục", "Continue"),
         Msg::YouAre => ("Thành viên", "Member"),
         Msg::Supervisions => ("Các đợt giám sát, kiểm tra", "Supervisions and inspections"),
-        Msg::NoSupervisions => ("Chưa có đợt giám sát nào trên thiết bị này.", "No supervision on this device yet."),
+        Msg::NoSupervisions => (
+            "Chưa có đợt giám sát nào trên thiết bị này.",
+            "No supervision on this device yet.",
+        ),
         Msg::NewSupervision => ("Tạo đợt giám sát", "New supervision"),
         Msg::Create => ("Tạo", "Create"),
         Msg::Cancel => ("Hủy", "Cancel"),
@@ -203,8 +212,14 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::Connecting => ("Đang kết nối…", "Connecting…"),
         Msg::Syncing => ("Đang đồng bộ", "Syncing"),
         Msg::Synced => ("Đã đồng bộ", "Synced"),
-        Msg::PendingChanges => ("thay đổi chưa được máy chủ xác nhận", "changes not yet confirmed by the server"),
-        Msg::AllConfirmed => ("Mọi thay đổi đã lưu trên máy chủ", "Every change is saved on the server"),
+        Msg::PendingChanges => (
+            "thay đổi chưa được máy chủ xác nhận",
+            "changes not yet confirmed by the server",
+        ),
+        Msg::AllConfirmed => (
+            "Mọi thay đổi đã lưu trên máy chủ",
+            "Every change is saved on the server",
+        ),
         Msg::StorageError => (
             "Không lưu được vào bộ nhớ thiết bị. Hãy giải phóng dung lượng rồi thử lại; dữ liệu chưa lưu vẫn còn trên màn hình.",
             "Could not save to this device's storage. Free some space and try again; unsaved work is still on screen.",
@@ -223,7 +238,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::ScheduleTo => ("đến ngày", "to"),
         Msg::Schedule => ("Lịch làm việc", "Schedule"),
         Msg::DateHint => ("dd/mm/yyyy", "dd/mm/yyyy"),
-        Msg::BadDate => ("Ngày không hợp lệ (dd/mm/yyyy)", "Not a valid date (dd/mm/yyyy)"),
+        Msg::BadDate => (
+            "Ngày không hợp lệ (dd/mm/yyyy)",
+            "Not a valid date (dd/mm/yyyy)",
+        ),
         Msg::Topics => ("Nội dung giám sát", "Topics examined"),
         Msg::AddTopic => ("Thêm nội dung", "Add topic"),
         Msg::TopicPlaceholder => ("QĐ 217-QĐ/TW …", "QĐ 217-QĐ/TW …"),
@@ -251,7 +269,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::None => ("(không)", "(none)"),
         Msg::Topic => ("Nội dung", "Topic"),
         Msg::Figures => ("Số liệu", "Figures"),
-        Msg::FiguresPlaceholder => ("02 chuyên đề giám sát, 03 buổi đối thoại…", "2 thematic supervisions, 3 dialogues…"),
+        Msg::FiguresPlaceholder => (
+            "02 chuyên đề giám sát, 03 buổi đối thoại…",
+            "2 thematic supervisions, 3 dialogues…",
+        ),
         Msg::Status => ("Trạng thái", "Status"),
         Msg::Draft => ("Dự thảo", "Draft"),
         Msg::Agreed => ("Đoàn đã thống nhất", "Agreed by the delegation"),
@@ -262,7 +283,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::Evidence => ("Tài liệu, hình ảnh", "Evidence"),
         Msg::AttachEvidence => ("Đính kèm ảnh / tài liệu", "Attach photo / document"),
         Msg::Download => ("Xem", "View"),
-        Msg::Conflict => ("Hai thành viên đã chọn khác nhau — chọn một:", "Two members chose differently — pick one:"),
+        Msg::Conflict => (
+            "Hai thành viên đã chọn khác nhau — chọn một:",
+            "Two members chose differently — pick one:",
+        ),
         Msg::RecKind => ("Loại", "Kind"),
         Msg::RecKindRecommendation => ("Kiến nghị", "Recommendation"),
         Msg::RecKindProposal => ("Đề xuất", "Proposal"),
@@ -279,20 +303,28 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::Overdue => ("Quá hạn", "Overdue"),
         Msg::Response => ("Phản hồi của đơn vị", "Unit's response"),
         Msg::AnswersFindings => ("Trả lời các nhận xét", "Answers findings"),
-        Msg::Generate => ("Tạo từ các nhận xét đã thống nhất", "Generate from agreed findings"),
+        Msg::Generate => (
+            "Tạo từ các nhận xét đã thống nhất",
+            "Generate from agreed findings",
+        ),
         Msg::Generated => ("đoạn được thêm", "paragraphs added"),
         Msg::SecOverview => ("I. Khái quát", "I. Overview"),
         Msg::SecStrengths => ("II. Ưu điểm", "II. Strengths"),
-        Msg::SecShortcomings => ("III. Hạn chế, tồn tại và nguyên nhân", "III. Shortcomings and causes"),
+        Msg::SecShortcomings => (
+            "III. Hạn chế, tồn tại và nguyên nhân",
+            "III. Shortcomings and causes",
+        ),
         Msg::SecRecommendations => ("IV. Kiến nghị, đề xuất", "IV. Recommendations"),
         Msg::AddParagraph => ("Thêm đoạn", "Add paragraph"),
         Msg::NoConclusion => ("Chưa có dự thảo kết luận.", "No conclusion draft yet."),
         Msg::Online => ("Đang trực tuyến", "Online now"),
         Msg::IsEditing => ("đang sửa", "is editing"),
-        Msg::Search => ("Tìm trong nhận xét, kiến nghị", "Search findings and recommendations"),
+        Msg::Search => (
+            "Tìm trong nhận xét, kiến nghị",
+            "Search findings and recommendations",
+        ),
         Msg::NoResults => ("Không tìm thấy.", "Nothing found."),
         Msg::Results => ("Kết quả", "Results"),
-
     };
     match lang {
         Lang::Vi => vi,
@@ -312,7 +344,9 @@ pub fn t(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
 
 /// A message right now, in the current language (for attributes set once).
 pub fn now(msg: Msg) -> &'static str {
-    let lang = use_context::<Language>().map(|l| l.0.get_untracked()).unwrap_or(Lang::Vi);
+    let lang = use_context::<Language>()
+        .map(|l| l.0.get_untracked())
+        .unwrap_or(Lang::Vi);
     text(lang, msg)
 }
 

@@ -9,8 +9,8 @@ use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use leptos::task::spawn_local;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
@@ -59,14 +59,20 @@ pub fn start() {
 
 fn sync_url() -> Option<String> {
     let loc = web_sys::window()?.location();
-    let scheme = if loc.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if loc.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{scheme}://{}/sync", loc.host().ok()?))
 }
 
 /// One connection, until it closes. Returns whether it opened.
 async fn connect_once() -> bool {
     let Some(url) = sync_url() else { return false };
-    let Ok(socket) = WebSocket::new(&url) else { return false };
+    let Ok(socket) = WebSocket::new(&url) else {
+        return false;
+    };
     socket.set_binary_type(BinaryType::Arraybuffer);
     let (tx, mut rx) = mpsc::unbounded::<SocketEvent>();
     let on_open = {
@@ -79,7 +85,8 @@ async fn connect_once() -> bool {
         let tx = tx.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                let _ = tx.unbounded_send(SocketEvent::Frame(js_sys::Uint8Array::new(&buf).to_vec()));
+                let _ =
+                    tx.unbounded_send(SocketEvent::Frame(js_sys::Uint8Array::new(&buf).to_vec()));
             }
         })
     };
@@ -127,16 +134,26 @@ async fn connect_once() -> bool {
 
 /// Ask the server for the catalogue's id.
 async fn fetch_catalogue() {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(resp) = JsFuture::from(window.fetch_with_str("/api/catalogue")).await else { return };
-    let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(resp) = JsFuture::from(window.fetch_with_str("/api/catalogue")).await else {
+        return;
+    };
+    let Ok(resp) = resp.dyn_into::<web_sys::Response>() else {
+        return;
+    };
     if !resp.ok() {
         return;
     }
     let Ok(promise) = resp.text() else { return };
-    let Ok(text) = JsFuture::from(promise).await else { return };
+    let Ok(text) = JsFuture::from(promise).await else {
+        return;
+    };
     let Some(text) = text.as_string() else { return };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
     if let Some(id) = value["documentId"].as_str().and_then(|s| s.parse().ok()) {
         ws().catalogue_known(id);
     }
@@ -144,7 +161,9 @@ async fn fetch_catalogue() {
 
 /// Close the socket when the browser goes offline; reconnect at once when it comes back.
 fn listen_online_offline() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let online = Closure::<dyn FnMut()>::new(|| {
         if let Some(tx) = WAKE.with(|w| w.borrow_mut().take()) {
             let _ = tx.send(());

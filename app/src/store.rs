@@ -67,7 +67,11 @@ impl Store {
     pub async fn load_docs(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let tx = self.db.transaction(DOCS).build()?;
         let store = tx.object_store(DOCS)?;
-        let keys: Vec<JsValue> = store.get_all_keys::<JsValue>().primitive()?.await?.collect::<Result<_, _>>()?;
+        let keys: Vec<JsValue> = store
+            .get_all_keys::<JsValue>()
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             let Some(id) = key.as_string() else { continue };
@@ -80,13 +84,24 @@ impl Store {
     }
 
     /// Write one document whole, and its confirmed heads, in one transaction.
-    pub async fn save_doc(&self, id: &str, bytes: &[u8], confirmed: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction([DOCS, META]).with_mode(TransactionMode::Readwrite).build()?;
+    pub async fn save_doc(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        confirmed: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([DOCS, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let docs = tx.object_store(DOCS)?;
         let meta = tx.object_store(META)?;
         let value: JsValue = Uint8Array::from(bytes).into();
         docs.put(value).with_key(id.to_owned()).primitive()?;
-        meta.put(JsValue::from_str(confirmed)).with_key(format!("confirmed:{id}")).primitive()?;
+        meta.put(JsValue::from_str(confirmed))
+            .with_key(format!("confirmed:{id}"))
+            .primitive()?;
         tx.commit().await?;
         Ok(())
     }
@@ -101,21 +116,34 @@ impl Store {
 
     /// Store a small string.
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let store = tx.object_store(META)?;
-        store.put(JsValue::from_str(value)).with_key(key.to_owned()).primitive()?;
+        store
+            .put(JsValue::from_str(value))
+            .with_key(key.to_owned())
+            .primitive()?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Keep a blob (and its mime type) under its hash, in one transaction.
     pub async fn put_blob(&self, sha: &str, mime: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.db.transaction([BLOBS, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction([BLOBS, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let blobs = tx.object_store(BLOBS)?;
         let meta = tx.object_store(META)?;
         let value: JsValue = Uint8Array::from(bytes).into();
         blobs.put(value).with_key(sha.to_owned()).primitive()?;
-        meta.put(JsValue::from_str(mime)).with_key(format!("mime:{sha}")).primitive()?;
+        meta.put(JsValue::from_str(mime))
+            .with_key(format!("mime:{sha}"))
+            .primitive()?;
         tx.commit().await?;
         Ok(())
     }
@@ -126,16 +154,26 @@ impl Store {
         let blobs = tx.object_store(BLOBS)?;
         let meta = tx.object_store(META)?;
         let value: Option<JsValue> = blobs.get(sha.to_owned()).primitive()?.await?;
-        let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) else { return Ok(None) };
+        let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) else {
+            return Ok(None);
+        };
         let mime: Option<JsValue> = meta.get(format!("mime:{sha}")).primitive()?.await?;
-        Ok(Some((bytes.to_vec(), mime.and_then(|m| m.as_string()).unwrap_or_else(|| "application/octet-stream".into()))))
+        Ok(Some((
+            bytes.to_vec(),
+            mime.and_then(|m| m.as_string())
+                .unwrap_or_else(|| "application/octet-stream".into()),
+        )))
     }
 
     /// The hashes of every blob on this device.
     pub async fn blob_keys(&self) -> Result<Vec<String>, StoreError> {
         let tx = self.db.transaction(BLOBS).build()?;
         let store = tx.object_store(BLOBS)?;
-        let keys: Vec<JsValue> = store.get_all_keys::<JsValue>().primitive()?.await?.collect::<Result<_, _>>()?;
+        let keys: Vec<JsValue> = store
+            .get_all_keys::<JsValue>()
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
         Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
 }

@@ -20,7 +20,7 @@ use shared::presence::{Board, Presence};
 use shared::supervision::{self, Setup, Stamp, Supervision};
 use shared::sync::{Event, Link, Output, ReplicaStatus, SyncClient};
 use shared::text::{self, Caret};
-use shared::{catalogue, schema, unit, DocumentId, ModelError, RecordId};
+use shared::{DocumentId, ModelError, RecordId, catalogue, schema, unit};
 use web_sys::HtmlTextAreaElement;
 
 use crate::store::Store;
@@ -112,7 +112,9 @@ thread_local! {
 /// # Panics
 /// Before [`Workspace::load`] has installed it; `start` mounts the views only after.
 pub fn ws() -> Rc<Workspace> {
-    WORKSPACE.with(|w| w.borrow().clone()).expect("the workspace is loaded before any view mounts")
+    WORKSPACE
+        .with(|w| w.borrow().clone())
+        .expect("the workspace is loaded before any view mounts")
 }
 
 /// Random bytes from the browser's crypto source.
@@ -139,21 +141,40 @@ impl Workspace {
             .meta("actors")
             .await
             .map_err(|e| e.0)?
-            .map(|s| s.split(',').filter(|a| !a.is_empty()).map(str::to_owned).collect())
+            .map(|s| {
+                s.split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         actors.push(actor.to_hex_string());
-        store.set_meta("actors", &actors.join(",")).await.map_err(|e| e.0)?;
-        let own_actors: Vec<ActorId> = actors.iter().filter_map(|a| ActorId::try_from(a.as_str()).ok()).collect();
+        store
+            .set_meta("actors", &actors.join(","))
+            .await
+            .map_err(|e| e.0)?;
+        let own_actors: Vec<ActorId> = actors
+            .iter()
+            .filter_map(|a| ActorId::try_from(a.as_str()).ok())
+            .collect();
         let member = store.meta("member").await.map_err(|e| e.0)?;
-        let catalogue = store.meta("catalogue").await.map_err(|e| e.0)?.and_then(|s| s.parse().ok());
+        let catalogue = store
+            .meta("catalogue")
+            .await
+            .map_err(|e| e.0)?
+            .and_then(|s| s.parse().ok());
         let mut client = SyncClient::new(format!("giamsat-{}", actor.to_hex_string()));
         client.set_own_actors(own_actors);
         for (id, bytes) in store.load_docs().await.map_err(|e| e.0)? {
-            let Ok(doc_id) = id.parse::<DocumentId>() else { continue };
+            let Ok(doc_id) = id.parse::<DocumentId>() else {
+                continue;
+            };
             let mut doc = match Automerge::load(&bytes) {
                 Ok(d) => d,
                 Err(e) => {
-                    web_sys::console::error_1(&format!("document {id} could not be read: {e}").into());
+                    web_sys::console::error_1(
+                        &format!("document {id} could not be read: {e}").into(),
+                    );
                     continue;
                 }
             };
@@ -201,14 +222,31 @@ impl Workspace {
 
     /// Keep an evidence file on the device, attach it to a finding, and upload it if online.
     /// Nothing is attached unless the file is safely on the device first.
-    pub async fn attach_evidence(&self, doc: DocumentId, finding_id: RecordId, name: String, bytes: Vec<u8>, mime: String) -> Result<(), AttachError> {
+    pub async fn attach_evidence(
+        &self,
+        doc: DocumentId,
+        finding_id: RecordId,
+        name: String,
+        bytes: Vec<u8>,
+        mime: String,
+    ) -> Result<(), AttachError> {
         let sha = crate::blobs::sha256_hex(&bytes);
-        self.store.put_blob(&sha, &mime, &bytes).await.map_err(|e| {
-            self.signals.storage_error.set(Some(e.0.clone()));
-            AttachError::Storage(e.0)
-        })?;
-        let evidence = finding::Evidence { sha256: sha, name, mime, size: bytes.len() as u64, added_by: String::new() };
-        self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s)).map_err(AttachError::Edit)?;
+        self.store
+            .put_blob(&sha, &mime, &bytes)
+            .await
+            .map_err(|e| {
+                self.signals.storage_error.set(Some(e.0.clone()));
+                AttachError::Storage(e.0)
+            })?;
+        let evidence = finding::Evidence {
+            sha256: sha,
+            name,
+            mime,
+            size: bytes.len() as u64,
+            added_by: String::new(),
+        };
+        self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s))
+            .map_err(AttachError::Edit)?;
         if matches!(self.client.borrow().link(), Link::Ready { .. }) {
             spawn_local(crate::blobs::upload_pending());
         }
@@ -259,12 +297,17 @@ impl Workspace {
             }
         }
         out.sort_by(|a, b| b.3.cmp(&a.3));
-        out.into_iter().map(|(id, t, held, _)| (id, t, held)).collect()
+        out.into_iter()
+            .map(|(id, t, held, _)| (id, t, held))
+            .collect()
     }
 
     /// One supervision, if held.
     pub fn supervision(&self, id: &DocumentId) -> Option<Supervision> {
-        self.client.borrow().doc(id).and_then(|d| supervision::read(d).ok())
+        self.client
+            .borrow()
+            .doc(id)
+            .and_then(|d| supervision::read(d).ok())
     }
 
     pub fn is_wanted(&self, id: &DocumentId) -> bool {
@@ -282,8 +325,15 @@ impl Workspace {
         let member = self.member();
         let mut doc = Automerge::new();
         doc.set_actor(self.actor.clone());
-        let doc = supervision::create_as(doc, setup, Stamp { member: &member, now_ms: now_ms() })
-            .map_err(|e| e.to_string())?;
+        let doc = supervision::create_as(
+            doc,
+            setup,
+            Stamp {
+                member: &member,
+                now_ms: now_ms(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
         let _ = self.client.borrow_mut().insert(id, doc, Vec::new());
         self.after_local_change(id);
         self.list_in_catalogue();
@@ -291,9 +341,21 @@ impl Workspace {
     }
 
     /// Apply one of shared's operations to a supervision, stamped with the member and time.
-    pub fn apply(&self, doc: DocumentId, op: impl FnOnce(&mut Automerge, Stamp<'_>) -> Result<(), ModelError>) -> Result<(), String> {
+    pub fn apply(
+        &self,
+        doc: DocumentId,
+        op: impl FnOnce(&mut Automerge, Stamp<'_>) -> Result<(), ModelError>,
+    ) -> Result<(), String> {
         let member = self.member();
-        self.edit(doc, |d| op(d, Stamp { member: &member, now_ms: now_ms() }))
+        self.edit(doc, |d| {
+            op(
+                d,
+                Stamp {
+                    member: &member,
+                    now_ms: now_ms(),
+                },
+            )
+        })
     }
 
     /// A fresh record id.
@@ -308,10 +370,17 @@ impl Workspace {
     /// was typed, so the rest of the screen catches up once typing pauses.
     pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
         let member = self.member();
-        let result = self
-            .client
-            .borrow_mut()
-            .edit(&doc, |d| text_field::set(d, field, value, Stamp { member: &member, now_ms: now_ms() }));
+        let result = self.client.borrow_mut().edit(&doc, |d| {
+            text_field::set(
+                d,
+                field,
+                value,
+                Stamp {
+                    member: &member,
+                    now_ms: now_ms(),
+                },
+            )
+        });
         match result {
             None => Err("not on this device".into()),
             Some(Err(e)) => Err(e.to_string()),
@@ -348,18 +417,48 @@ impl Workspace {
     pub fn add_unit(&self, doc: DocumentId, name: &str) -> Result<(), String> {
         let member = self.member();
         let id = RecordId::from_bytes(random());
-        self.edit(doc, |d| unit::add(d, &id, name, Stamp { member: &member, now_ms: now_ms() }))
+        self.edit(doc, |d| {
+            unit::add(
+                d,
+                &id,
+                name,
+                Stamp {
+                    member: &member,
+                    now_ms: now_ms(),
+                },
+            )
+        })
     }
 
-    pub fn add_finding(&self, doc: DocumentId, unit_id: &RecordId, kind: FindingKind, content: &str) -> Result<(), String> {
+    pub fn add_finding(
+        &self,
+        doc: DocumentId,
+        unit_id: &RecordId,
+        kind: FindingKind,
+        content: &str,
+    ) -> Result<(), String> {
         let member = self.member();
         let id = RecordId::from_bytes(random());
-        self.edit(doc, |d| finding::add(d, &id, unit_id, kind, content, Stamp { member: &member, now_ms: now_ms() }))
+        self.edit(doc, |d| {
+            finding::add(
+                d,
+                &id,
+                unit_id,
+                kind,
+                content,
+                Stamp {
+                    member: &member,
+                    now_ms: now_ms(),
+                },
+            )
+        })
     }
 
-
-
-    fn edit(&self, doc: DocumentId, f: impl FnOnce(&mut Automerge) -> Result<(), shared::ModelError>) -> Result<(), String> {
+    fn edit(
+        &self,
+        doc: DocumentId,
+        f: impl FnOnce(&mut Automerge) -> Result<(), shared::ModelError>,
+    ) -> Result<(), String> {
         let result = self.client.borrow_mut().edit(&doc, f);
         match result {
             None => Err("not on this device".into()),
@@ -395,7 +494,11 @@ impl Workspace {
             return;
         }
         if let Some(old) = old {
-            let bye = Presence { member: self.member(), editing: None, left: true };
+            let bye = Presence {
+                member: self.member(),
+                editing: None,
+                left: true,
+            };
             let out = self.client.borrow_mut().broadcast(old, bye.encode());
             self.send(out);
         }
@@ -404,9 +507,20 @@ impl Workspace {
 
     /// Tell the others in the supervision on screen who we are and what we edit.
     pub fn announce_presence(&self, editing: Option<String>) {
-        let Some(doc) = self.viewing.get() else { return };
-        let editing = editing.or_else(|| self.active.borrow().as_ref().map(|f| presence_target(&f.field)));
-        let me = Presence { member: self.member(), editing, left: false };
+        let Some(doc) = self.viewing.get() else {
+            return;
+        };
+        let editing = editing.or_else(|| {
+            self.active
+                .borrow()
+                .as_ref()
+                .map(|f| presence_target(&f.field))
+        });
+        let me = Presence {
+            member: self.member(),
+            editing,
+            left: false,
+        };
         let out = self.client.borrow_mut().broadcast(doc, me.encode());
         self.send(out);
     }
@@ -415,7 +529,11 @@ impl Workspace {
     pub fn presence_tick(&self) {
         self.announce_presence(None);
         let now = now_ms();
-        let changed = self.boards.borrow_mut().values_mut().fold(false, |acc, b| b.expire(now) || acc);
+        let changed = self
+            .boards
+            .borrow_mut()
+            .values_mut()
+            .fold(false, |acc, b| b.expire(now) || acc);
         if changed {
             self.signals.presence.update(|v| *v += 1);
         }
@@ -423,12 +541,20 @@ impl Workspace {
 
     /// Who else is in `doc` now.
     pub fn present(&self, doc: &DocumentId) -> Vec<Presence> {
-        self.boards.borrow().get(doc).map(Board::present).unwrap_or_default()
+        self.boards
+            .borrow()
+            .get(doc)
+            .map(Board::present)
+            .unwrap_or_default()
     }
 
     /// Who else is editing `target` in `doc`.
     pub fn editing(&self, doc: &DocumentId, target: &str) -> Vec<String> {
-        self.boards.borrow().get(doc).map(|b| b.editing(target)).unwrap_or_default()
+        self.boards
+            .borrow()
+            .get(doc)
+            .map(|b| b.editing(target))
+            .unwrap_or_default()
     }
 
     fn observe_presence(&self, ephemeral: Vec<(DocumentId, String, Vec<u8>)>) {
@@ -461,9 +587,13 @@ impl Workspace {
                 w.dirty.borrow_mut().remove(&doc);
                 let snapshot = {
                     let client = w.client.borrow();
-                    client.doc(&doc).map(|d| (d.save(), format_heads(client.confirmed_heads(&doc))))
+                    client
+                        .doc(&doc)
+                        .map(|d| (d.save(), format_heads(client.confirmed_heads(&doc))))
                 };
-                let Some((bytes, confirmed)) = snapshot else { break };
+                let Some((bytes, confirmed)) = snapshot else {
+                    break;
+                };
                 match w.store.save_doc(&doc.to_string(), &bytes, &confirmed).await {
                     Ok(()) => w.signals.storage_error.set(None),
                     Err(e) => {
@@ -574,8 +704,14 @@ impl Workspace {
         let doc = client.doc(&field.doc)?;
         let obj = field.field.object(doc).ok()?;
         let value = field.element.value();
-        let start = text::utf16_to_chars(&value, field.element.selection_start().ok()??.try_into().ok()?);
-        let end = text::utf16_to_chars(&value, field.element.selection_end().ok()??.try_into().ok()?);
+        let start = text::utf16_to_chars(
+            &value,
+            field.element.selection_start().ok()??.try_into().ok()?,
+        );
+        let end = text::utf16_to_chars(
+            &value,
+            field.element.selection_end().ok()??.try_into().ok()?,
+        );
         Some((
             field.doc,
             field.field.clone(),
@@ -585,11 +721,20 @@ impl Workspace {
         ))
     }
 
-    fn restore_active(&self, doc: DocumentId, field: &TextField, el: &HtmlTextAreaElement, start: &Caret, end: &Caret) {
+    fn restore_active(
+        &self,
+        doc: DocumentId,
+        field: &TextField,
+        el: &HtmlTextAreaElement,
+        start: &Caret,
+        end: &Caret,
+    ) {
         let client = self.client.borrow();
         let Some(d) = client.doc(&doc) else { return };
         let Ok(obj) = field.object(d) else { return };
-        let Ok(value) = automerge::ReadDoc::text(d, &obj) else { return };
+        let Ok(value) = automerge::ReadDoc::text(d, &obj) else {
+            return;
+        };
         if el.value() == value {
             return;
         }
@@ -601,11 +746,17 @@ impl Workspace {
 
     /// Ask for every supervision the catalogue lists, so this tablet holds them all offline.
     fn want_catalogued(&self) {
-        let Some(cat) = self.catalogue.get() else { return };
+        let Some(cat) = self.catalogue.get() else {
+            return;
+        };
         let ids: Vec<DocumentId> = {
             let client = self.client.borrow();
             let Some(doc) = client.doc(&cat) else { return };
-            catalogue::entries(doc).unwrap_or_default().into_iter().map(|e| e.id).collect()
+            catalogue::entries(doc)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.id)
+                .collect()
         };
         for id in ids {
             let out = {
@@ -621,7 +772,9 @@ impl Workspace {
 
     /// Make sure every supervision held here is listed in the catalogue with its title.
     fn list_in_catalogue(&self) {
-        let Some(cat) = self.catalogue.get() else { return };
+        let Some(cat) = self.catalogue.get() else {
+            return;
+        };
         let held: Vec<(DocumentId, String)> = {
             let client = self.client.borrow();
             if client.doc(&cat).is_none() {
@@ -663,13 +816,21 @@ impl Workspace {
         drop(client);
         self.signals.pending.set(pending);
         if ready {
-            self.signals.link.set(if pending == 0 { LinkState::Synced } else { LinkState::Syncing });
+            self.signals.link.set(if pending == 0 {
+                LinkState::Synced
+            } else {
+                LinkState::Syncing
+            });
         }
     }
 }
 
 fn format_heads(heads: &[ChangeHash]) -> String {
-    heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+    heads
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn parse_heads(s: &str) -> Vec<ChangeHash> {

@@ -14,16 +14,16 @@
 //! `nosniff`, and anything but a PDF with a sandboxing content security policy, so a blob
 //! cannot run script in the app's origin.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use sha2::{Digest, Sha256};
 
-use crate::error::ServerError;
 use crate::AppState;
+use crate::error::ServerError;
 
 /// The mime type stored when an upload names none.
 const DEFAULT_MIME: &str = "application/octet-stream";
@@ -74,18 +74,32 @@ async fn upload(
         )));
     }
     let size = body.len();
-    let created = state.storage.put_blob(sha.clone(), mime.clone(), body).await?;
-    tracing::info!("blob {sha} ({mime}, {size} bytes) {}", if created { "stored" } else { "already stored" });
+    let created = state
+        .storage
+        .put_blob(sha.clone(), mime.clone(), body)
+        .await?;
+    tracing::info!(
+        "blob {sha} ({mime}, {size} bytes) {}",
+        if created { "stored" } else { "already stored" }
+    );
     let (status, message) = if created {
         (StatusCode::CREATED, "Đã lưu tệp. / Stored.")
     } else {
         (StatusCode::OK, "Tệp đã có sẵn. / Already stored.")
     };
-    Ok((status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response())
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response())
 }
 
 /// `GET /api/blobs/{sha256}`: the bytes, with the stored mime type.
-async fn download(State(state): State<AppState>, Path(sha): Path<String>) -> Result<Response, ServerError> {
+async fn download(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+) -> Result<Response, ServerError> {
     check_sha(&sha)?;
     let Some(blob) = state.storage.get_blob(sha.clone()).await? else {
         return Err(ServerError::NotFound(format!(
@@ -94,14 +108,24 @@ async fn download(State(state): State<AppState>, Path(sha): Path<String>) -> Res
         )));
     };
     // Checked when stored; should an older row hold something else, serve it as bytes.
-    let mime = HeaderValue::from_str(&blob.mime).unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_MIME));
+    let mime = HeaderValue::from_str(&blob.mime)
+        .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_MIME));
     let mut headers = HeaderMap::new();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // A PDF viewer refuses to open in a sandbox; every other type is shown sandboxed, so an
     // uploaded HTML or SVG page cannot run script in the app's origin.
     if !blob.mime.starts_with("application/pdf") {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        );
     }
     headers.insert(header::CONTENT_TYPE, mime);
     Ok((StatusCode::OK, headers, blob.data).into_response())
@@ -109,7 +133,11 @@ async fn download(State(state): State<AppState>, Path(sha): Path<String>) -> Res
 
 /// A blob's address: 64 lowercase hex digits.
 fn check_sha(sha: &str) -> Result<(), ServerError> {
-    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if sha.len() == 64
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
         Err(ServerError::BadRequest(
@@ -163,7 +191,13 @@ fn is_token_byte(b: u8) -> bool {
 
 /// The body length the client declared, if it did and it is a number.
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn too_large(limit: usize) -> ServerError {
@@ -177,13 +211,16 @@ fn too_large(limit: usize) -> ServerError {
 
 /// Lowercase hex SHA-256.
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use axum::body::Body;
     use axum::http::Method;
@@ -192,7 +229,7 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::{routes, Config};
+    use crate::{Config, routes};
 
     const LIMIT: usize = 4096;
 
@@ -215,7 +252,10 @@ mod tests {
     }
 
     fn get_req(sha: &str) -> Request {
-        Request::builder().uri(format!("/api/blobs/{sha}")).body(Body::empty()).unwrap()
+        Request::builder()
+            .uri(format!("/api/blobs/{sha}"))
+            .body(Body::empty())
+            .unwrap()
     }
 
     /// Send one request to a fresh router over `state`: (status, headers, body).
@@ -247,7 +287,10 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, photo);
         assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
-        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 
         // Step 3: a tablet retrying the same upload is told it is already there.
@@ -262,7 +305,10 @@ mod tests {
         let state = state(&dir).await;
         let scan = b"%PDF-1.4 scan".to_vec();
         let sha = sha256_hex(&scan);
-        assert_eq!(send(&state, put(&sha, None, scan)).await.0, StatusCode::CREATED);
+        assert_eq!(
+            send(&state, put(&sha, None, scan)).await.0,
+            StatusCode::CREATED
+        );
         let (_, headers, _) = send(&state, get_req(&sha)).await;
         assert_eq!(headers[header::CONTENT_TYPE], DEFAULT_MIME);
         state.repo.stop().await;
@@ -273,12 +319,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = state(&dir).await;
         let claimed = sha256_hex(b"the real photo");
-        let (status, _, body) = send(&state, put(&claimed, Some("image/png"), b"something else".to_vec())).await;
+        let (status, _, body) = send(
+            &state,
+            put(&claimed, Some("image/png"), b"something else".to_vec()),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let message = text(&body);
         assert!(message.starts_with("Nội dung không khớp"), "{message}");
-        assert!(message.contains("does not match") && message.contains(&sha256_hex(b"something else")), "{message}");
-        assert_eq!(send(&state, get_req(&claimed)).await.0, StatusCode::NOT_FOUND);
+        assert!(
+            message.contains("does not match") && message.contains(&sha256_hex(b"something else")),
+            "{message}"
+        );
+        assert_eq!(
+            send(&state, get_req(&claimed)).await.0,
+            StatusCode::NOT_FOUND
+        );
         state.repo.stop().await;
     }
 
@@ -291,12 +347,18 @@ mod tests {
         let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), big)).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         let message = text(&body);
-        assert!(message.starts_with("Tệp quá lớn") && message.contains(&format!("{LIMIT} bytes")), "{message}");
+        assert!(
+            message.starts_with("Tệp quá lớn") && message.contains(&format!("{LIMIT} bytes")),
+            "{message}"
+        );
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
 
         // Exactly at the limit is accepted.
         let fits = vec![7u8; LIMIT];
-        assert_eq!(send(&state, put(&sha256_hex(&fits), None, fits)).await.0, StatusCode::CREATED);
+        assert_eq!(
+            send(&state, put(&sha256_hex(&fits), None, fits)).await.0,
+            StatusCode::CREATED
+        );
         state.repo.stop().await;
     }
 
@@ -322,7 +384,10 @@ mod tests {
         let (status, _, _) = send(&state, req).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         let read = pulled.load(Ordering::SeqCst);
-        assert!(read <= LIMIT / 1024 + 1, "read {read} chunks of 64 for a {LIMIT}-byte limit");
+        assert!(
+            read <= LIMIT / 1024 + 1,
+            "read {read} chunks of 64 for a {LIMIT}-byte limit"
+        );
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
         state.repo.stop().await;
     }
@@ -335,7 +400,10 @@ mod tests {
         let (status, _, body) = send(&state, get_req(&sha)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let message = text(&body);
-        assert!(message.starts_with("Không có tệp") && message.contains("No blob"), "{message}");
+        assert!(
+            message.starts_with("Không có tệp") && message.contains("No blob"),
+            "{message}"
+        );
         state.repo.stop().await;
     }
 
@@ -345,17 +413,42 @@ mod tests {
         let state = state(&dir).await;
         let body = b"x".to_vec();
         let sha = sha256_hex(&body);
-        for bad in [sha.to_uppercase(), sha[..63].to_owned(), format!("{sha}0"), "g".repeat(64), "photo.jpg".into()] {
+        for bad in [
+            sha.to_uppercase(),
+            sha[..63].to_owned(),
+            format!("{sha}0"),
+            "g".repeat(64),
+            "photo.jpg".into(),
+        ] {
             let (status, _, msg) = send(&state, put(&bad, None, body.clone())).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "PUT {bad}");
-            assert!(text(&msg).contains("64 lowercase hex digits"), "{}", text(&msg));
-            assert_eq!(send(&state, get_req(&bad)).await.0, StatusCode::BAD_REQUEST, "GET {bad}");
+            assert!(
+                text(&msg).contains("64 lowercase hex digits"),
+                "{}",
+                text(&msg)
+            );
+            assert_eq!(
+                send(&state, get_req(&bad)).await.0,
+                StatusCode::BAD_REQUEST,
+                "GET {bad}"
+            );
         }
         let long = format!("image/{}", "x".repeat(MAX_MIME_CHARS));
-        for mime in ["jpeg", "image/", "/jpeg", "image jpeg/x", "image/jp\u{e9}g", long.as_str()] {
+        for mime in [
+            "jpeg",
+            "image/",
+            "/jpeg",
+            "image jpeg/x",
+            "image/jp\u{e9}g",
+            long.as_str(),
+        ] {
             let (status, _, msg) = send(&state, put(&sha, Some(mime), body.clone())).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "Content-Type {mime:?}");
-            assert!(text(&msg).contains("Invalid Content-Type"), "{}", text(&msg));
+            assert!(
+                text(&msg).contains("Invalid Content-Type"),
+                "{}",
+                text(&msg)
+            );
         }
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
         state.repo.stop().await;
@@ -364,14 +457,28 @@ mod tests {
     #[test]
     fn mime_types_are_normalised_and_keep_their_parameters() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("Text/Plain ;charset=UTF-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Text/Plain ;charset=UTF-8"),
+        );
         assert_eq!(mime_of(&headers).unwrap(), "text/plain; charset=UTF-8");
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.wordprocessingml.document"));
-        assert_eq!(mime_of(&headers).unwrap(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+        );
+        assert_eq!(
+            mime_of(&headers).unwrap(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
     }
 
     #[test]
     fn sha256_hex_is_the_standard_digest() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

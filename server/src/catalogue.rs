@@ -13,11 +13,11 @@ pub async fn ensure(repo: &Repo, storage: &SqliteStorage) -> Result<String, Serv
     if let Some(id) = storage.meta(KEY).await? {
         return Ok(id);
     }
-    let doc = shared::schema::new_catalogue(crate::now_ms()).map_err(|e| ServerError::Startup(e.to_string()))?;
-    let handle = repo
-        .create(doc)
-        .await
-        .map_err(|_| ServerError::Startup("the repo stopped while creating the catalogue".into()))?;
+    let doc = shared::schema::new_catalogue(crate::now_ms())
+        .map_err(|e| ServerError::Startup(e.to_string()))?;
+    let handle = repo.create(doc).await.map_err(|_| {
+        ServerError::Startup("the repo stopped while creating the catalogue".into())
+    })?;
     let id = handle.document_id().to_string();
     storage.set_meta(KEY, id.clone()).await?;
     tracing::info!("created the catalogue document {id}");

@@ -22,7 +22,7 @@ use shared::finding::{self, FindingKind, FindingStatus, NewFinding};
 use shared::member::{self, Role};
 use shared::recommendation::{self, NewRecommendation, RecommendationKind};
 use shared::supervision::{self, Setup, Stamp, SupervisionKind};
-use shared::{catalogue, session, unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, catalogue, session, unit};
 
 use crate::error::ServerError;
 use crate::storage::SqliteStorage;
@@ -39,8 +39,14 @@ pub struct DemoSeed {
 
 /// The examples, in the order they are loaded.
 pub const SEEDS: [DemoSeed; 2] = [
-    DemoSeed { key: "demo:000", json: include_str!("../demo/seed-000.json") },
-    DemoSeed { key: "demo:004", json: include_str!("../demo/seed-004.json") },
+    DemoSeed {
+        key: "demo:000",
+        json: include_str!("../demo/seed-000.json"),
+    },
+    DemoSeed {
+        key: "demo:004",
+        json: include_str!("../demo/seed-004.json"),
+    },
 ];
 
 /// What went wrong with an example (a bug in the files or in this module: they are fixed
@@ -150,9 +156,14 @@ impl Seed {
     /// to shortcomings only, nothing that must be named left blank.
     pub fn check(&self) -> Result<(), DemoError> {
         let s = &self.setup;
-        SupervisionKind::parse(&s.kind).ok_or_else(|| invalid(format!("setup.kind {:?}", s.kind)))?;
+        SupervisionKind::parse(&s.kind)
+            .ok_or_else(|| invalid(format!("setup.kind {:?}", s.kind)))?;
         non_empty("setup.title", &s.title)?;
-        for (field, date) in [("basis_date", &s.basis_date), ("schedule_from", &s.schedule_from), ("schedule_to", &s.schedule_to)] {
+        for (field, date) in [
+            ("basis_date", &s.basis_date),
+            ("schedule_from", &s.schedule_from),
+            ("schedule_to", &s.schedule_to),
+        ] {
             iso_or_empty(&format!("setup.{field}"), date)?;
         }
         for (i, m) in self.members.iter().enumerate() {
@@ -172,12 +183,16 @@ impl Seed {
             finding_status(&f.status)?;
             non_empty(&format!("findings[{i}].text"), &f.text)?;
             if kind != FindingKind::Cause && !f.explains.is_empty() {
-                return Err(invalid(format!("findings[{i}] is not a cause but explains others")));
+                return Err(invalid(format!(
+                    "findings[{i}] is not a cause but explains others"
+                )));
             }
             for &e in &f.explains {
                 let target = at(&self.findings, e, &format!("findings[{i}].explains"))?;
                 if finding_kind(&target.kind)? != FindingKind::Shortcoming {
-                    return Err(invalid(format!("findings[{i}] explains findings[{e}], which is not a shortcoming")));
+                    return Err(invalid(format!(
+                        "findings[{i}] explains findings[{e}], which is not a shortcoming"
+                    )));
                 }
             }
         }
@@ -197,7 +212,8 @@ impl Seed {
         let s = &self.setup;
         Ok(Setup {
             title: s.title.clone(),
-            kind: SupervisionKind::parse(&s.kind).ok_or_else(|| invalid(format!("setup.kind {:?}", s.kind)))?,
+            kind: SupervisionKind::parse(&s.kind)
+                .ok_or_else(|| invalid(format!("setup.kind {:?}", s.kind)))?,
             basis_number: s.basis_number.clone(),
             basis_date: s.basis_date.clone(),
             basis_issuer: s.basis_issuer.clone(),
@@ -217,7 +233,14 @@ impl Seed {
             supervision::add_topic(&mut doc, topic, stamp)?;
         }
         for m in &self.members {
-            member::add(&mut doc, &new_id()?, &m.name, role(&m.role)?, &m.title, stamp)?;
+            member::add(
+                &mut doc,
+                &new_id()?,
+                &m.name,
+                role(&m.role)?,
+                &m.title,
+                stamp,
+            )?;
         }
         let mut units = Vec::with_capacity(self.units.len());
         for name in &self.units {
@@ -227,13 +250,32 @@ impl Seed {
         }
         for s in &self.sessions {
             let unit = at(&units, s.unit, "sessions.unit")?;
-            session::add(&mut doc, &new_id()?, unit, &s.date, &s.place, &s.attendees, stamp)?;
+            session::add(
+                &mut doc,
+                &new_id()?,
+                unit,
+                &s.date,
+                &s.place,
+                &s.attendees,
+                stamp,
+            )?;
         }
         let mut findings = Vec::with_capacity(self.findings.len());
         for f in &self.findings {
             let id = new_id()?;
-            let new = NewFinding { kind: finding_kind(&f.kind)?, topic: &f.topic, text: &f.text, figures: &f.figures };
-            finding::add_full(&mut doc, &id, at(&units, f.unit, "findings.unit")?, &new, stamp)?;
+            let new = NewFinding {
+                kind: finding_kind(&f.kind)?,
+                topic: &f.topic,
+                text: &f.text,
+                figures: &f.figures,
+            };
+            finding::add_full(
+                &mut doc,
+                &id,
+                at(&units, f.unit, "findings.unit")?,
+                &new,
+                stamp,
+            )?;
             let status = finding_status(&f.status)?;
             if status != FindingStatus::Draft {
                 finding::set_status(&mut doc, &id, status, stamp)?;
@@ -243,12 +285,21 @@ impl Seed {
         // Causes are linked once every finding exists: a cause may come before its shortcoming.
         for (f, cause) in self.findings.iter().zip(&findings) {
             for &e in &f.explains {
-                finding::link_cause(&mut doc, cause, at(&findings, e, "findings.explains")?, true, stamp)?;
+                finding::link_cause(
+                    &mut doc,
+                    cause,
+                    at(&findings, e, "findings.explains")?,
+                    true,
+                    stamp,
+                )?;
             }
         }
         for r in &self.recommendations {
-            let answers =
-                r.answers.iter().map(|&a| at(&findings, a, "recommendations.answers").cloned()).collect::<Result<Vec<_>, _>>()?;
+            let answers = r
+                .answers
+                .iter()
+                .map(|&a| at(&findings, a, "recommendations.answers").cloned())
+                .collect::<Result<Vec<_>, _>>()?;
             let new = NewRecommendation {
                 kind: recommendation_kind(&r.kind)?,
                 text: &r.text,
@@ -263,27 +314,40 @@ impl Seed {
 }
 
 /// Load every example not loaded yet, and list each in the catalogue if it is missing there.
-pub async fn load(repo: &Repo, storage: &SqliteStorage, catalogue_id: &str) -> Result<(), ServerError> {
-    let catalogue_id: samod::DocumentId = catalogue_id
-        .parse()
-        .map_err(|e| ServerError::Startup(format!("the catalogue id {catalogue_id} is not a document id: {e}")))?;
+pub async fn load(
+    repo: &Repo,
+    storage: &SqliteStorage,
+    catalogue_id: &str,
+) -> Result<(), ServerError> {
+    let catalogue_id: samod::DocumentId = catalogue_id.parse().map_err(|e| {
+        ServerError::Startup(format!(
+            "the catalogue id {catalogue_id} is not a document id: {e}"
+        ))
+    })?;
     let catalogue = repo
         .find(catalogue_id)
         .await
         .map_err(|_| ServerError::Startup("the repo stopped while loading the demo".into()))?
-        .ok_or_else(|| ServerError::Startup("the catalogue document is missing from storage".into()))?;
+        .ok_or_else(|| {
+            ServerError::Startup("the catalogue document is missing from storage".into())
+        })?;
     for demo in SEEDS {
-        let failed = |e: DemoError| ServerError::Startup(format!("cannot load the demo {}: {e}", demo.key));
+        let failed =
+            |e: DemoError| ServerError::Startup(format!("cannot load the demo {}: {e}", demo.key));
         let seed = Seed::parse(demo.json).map_err(failed)?;
         let now_ms = crate::now_ms();
         let id = match storage.meta(demo.key).await? {
             Some(id) => id,
             None => {
-                let doc = seed.build(Stamp { member: DEMO_MEMBER, now_ms }).map_err(failed)?;
-                let handle = repo
-                    .create(doc)
-                    .await
-                    .map_err(|_| ServerError::Startup("the repo stopped while loading the demo".into()))?;
+                let doc = seed
+                    .build(Stamp {
+                        member: DEMO_MEMBER,
+                        now_ms,
+                    })
+                    .map_err(failed)?;
+                let handle = repo.create(doc).await.map_err(|_| {
+                    ServerError::Startup("the repo stopped while loading the demo".into())
+                })?;
                 let id = handle.document_id().to_string();
                 // Recorded before listing: should the server stop in between, the next start
                 // lists this document rather than making a second one.
@@ -292,9 +356,12 @@ pub async fn load(repo: &Repo, storage: &SqliteStorage, catalogue_id: &str) -> R
                 id
             }
         };
-        let doc_id: DocumentId = id
-            .parse()
-            .map_err(|e| ServerError::Startup(format!("the demo {} has a bad document id {id}: {e}", demo.key)))?;
+        let doc_id: DocumentId = id.parse().map_err(|e| {
+            ServerError::Startup(format!(
+                "the demo {} has a bad document id {id}: {e}",
+                demo.key
+            ))
+        })?;
         let title = seed.setup.title;
         // Listed only when missing: relisting would undo a member's change of the title.
         catalogue
@@ -324,17 +391,29 @@ fn invalid(message: String) -> DemoError {
 
 /// `items[i]`, or an error naming the `field` that holds the index.
 fn at<'a, T>(items: &'a [T], i: usize, field: &str) -> Result<&'a T, DemoError> {
-    items.get(i).ok_or_else(|| invalid(format!("{field}: index {i} is out of range (there are {})", items.len())))
+    items.get(i).ok_or_else(|| {
+        invalid(format!(
+            "{field}: index {i} is out of range (there are {})",
+            items.len()
+        ))
+    })
 }
 
 fn non_empty(field: &str, value: &str) -> Result<(), DemoError> {
-    if value.trim().is_empty() { Err(invalid(format!("{field} is empty"))) } else { Ok(()) }
+    if value.trim().is_empty() {
+        Err(invalid(format!("{field} is empty")))
+    } else {
+        Ok(())
+    }
 }
 
 /// An ISO date `yyyy-mm-dd` with a plausible month and day, or nothing.
 fn iso_or_empty(field: &str, value: &str) -> Result<(), DemoError> {
     let number = |r: std::ops::Range<usize>| {
-        value.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit())).and_then(|s| s.parse::<u32>().ok())
+        value
+            .get(r)
+            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
     };
     let ok = value.is_empty()
         || (value.len() == 10
@@ -343,7 +422,13 @@ fn iso_or_empty(field: &str, value: &str) -> Result<(), DemoError> {
             && number(0..4).is_some()
             && number(5..7).is_some_and(|m| (1..=12).contains(&m))
             && number(8..10).is_some_and(|d| (1..=31).contains(&d)));
-    if ok { Ok(()) } else { Err(invalid(format!("{field} {value:?} is not an ISO date (yyyy-mm-dd)"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{field} {value:?} is not an ISO date (yyyy-mm-dd)"
+        )))
+    }
 }
 
 fn role(s: &str) -> Result<Role, DemoError> {
@@ -359,7 +444,8 @@ fn finding_status(s: &str) -> Result<FindingStatus, DemoError> {
 }
 
 fn recommendation_kind(s: &str) -> Result<RecommendationKind, DemoError> {
-    RecommendationKind::parse(s).ok_or_else(|| invalid(format!("unknown recommendation kind {s:?}")))
+    RecommendationKind::parse(s)
+        .ok_or_else(|| invalid(format!("unknown recommendation kind {s:?}")))
 }
 
 #[cfg(test)]
@@ -368,7 +454,10 @@ mod tests {
     use crate::{AppState, Config};
 
     fn seeds() -> Vec<Seed> {
-        SEEDS.iter().map(|d| Seed::parse(d.json).unwrap_or_else(|e| panic!("{}: {e}", d.key))).collect()
+        SEEDS
+            .iter()
+            .map(|d| Seed::parse(d.json).unwrap_or_else(|e| panic!("{}: {e}", d.key)))
+            .collect()
     }
 
     #[test]
@@ -376,14 +465,34 @@ mod tests {
         for (demo, seed) in SEEDS.iter().zip(seeds()) {
             // `parse` checked every index; say so explicitly, so a broken file names the field.
             for s in &seed.sessions {
-                assert!(s.unit < seed.units.len(), "{}: session unit {}", demo.key, s.unit);
+                assert!(
+                    s.unit < seed.units.len(),
+                    "{}: session unit {}",
+                    demo.key,
+                    s.unit
+                );
             }
             for f in &seed.findings {
-                assert!(f.unit < seed.units.len(), "{}: finding unit {}", demo.key, f.unit);
-                assert!(f.explains.iter().all(|&e| e < seed.findings.len()), "{}: explains {:?}", demo.key, f.explains);
+                assert!(
+                    f.unit < seed.units.len(),
+                    "{}: finding unit {}",
+                    demo.key,
+                    f.unit
+                );
+                assert!(
+                    f.explains.iter().all(|&e| e < seed.findings.len()),
+                    "{}: explains {:?}",
+                    demo.key,
+                    f.explains
+                );
             }
             for r in &seed.recommendations {
-                assert!(r.answers.iter().all(|&a| a < seed.findings.len()), "{}: answers {:?}", demo.key, r.answers);
+                assert!(
+                    r.answers.iter().all(|&a| a < seed.findings.len()),
+                    "{}: answers {:?}",
+                    demo.key,
+                    r.answers
+                );
             }
         }
     }
@@ -393,31 +502,61 @@ mod tests {
         let mut seed = seeds().remove(1);
         seed.findings[6].explains = vec![99];
         let message = seed.check().unwrap_err().to_string();
-        assert!(message.contains("findings[6].explains") && message.contains("99"), "{message}");
+        assert!(
+            message.contains("findings[6].explains") && message.contains("99"),
+            "{message}"
+        );
 
         let mut seed = seeds().remove(1);
         seed.findings[6].explains = vec![0];
-        assert!(seed.check().unwrap_err().to_string().contains("not a shortcoming"));
+        assert!(
+            seed.check()
+                .unwrap_err()
+                .to_string()
+                .contains("not a shortcoming")
+        );
 
         let mut seed = seeds().remove(0);
         seed.sessions[0].date = "30/8/2022".into();
-        assert!(seed.check().unwrap_err().to_string().contains("sessions[0].date"));
+        assert!(
+            seed.check()
+                .unwrap_err()
+                .to_string()
+                .contains("sessions[0].date")
+        );
 
         let mut json: serde_json::Value = serde_json::from_str(SEEDS[0].json).unwrap();
         json["members"][0]["role"] = "chairman".into();
-        assert!(Seed::parse(&json.to_string()).unwrap_err().to_string().contains("chairman"));
+        assert!(
+            Seed::parse(&json.to_string())
+                .unwrap_err()
+                .to_string()
+                .contains("chairman")
+        );
     }
 
     #[test]
     fn the_inspection_of_four_units_has_its_head_deputy_and_linked_cause() {
         let seed = seeds().remove(1);
-        let doc = seed.build(Stamp { member: DEMO_MEMBER, now_ms: 1 }).unwrap();
+        let doc = seed
+            .build(Stamp {
+                member: DEMO_MEMBER,
+                now_ms: 1,
+            })
+            .unwrap();
         let s = supervision::read(&doc).unwrap();
         assert_eq!(s.setup.kind, SupervisionKind::Inspection);
-        assert_eq!((s.setup.schedule_from.as_str(), s.setup.schedule_to.as_str()), ("2017-08-02", "2017-08-11"));
+        assert_eq!(
+            (s.setup.schedule_from.as_str(), s.setup.schedule_to.as_str()),
+            ("2017-08-02", "2017-08-11")
+        );
         assert_eq!(s.units.len(), 4);
         assert_eq!(s.recommendations.len(), 5);
-        let cause = s.findings.iter().find(|f| f.kind == FindingKind::Cause).unwrap();
+        let cause = s
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::Cause)
+            .unwrap();
         assert_eq!(cause.explains.len(), 1);
         let explained = s.finding(&cause.explains[0]).unwrap();
         assert_eq!(explained.kind, FindingKind::Shortcoming);
@@ -428,7 +567,12 @@ mod tests {
     /// The catalogue's entries, through the repo, as (id, title), sorted by title.
     async fn listed(state: &AppState) -> Vec<(DocumentId, String)> {
         let id: samod::DocumentId = state.catalogue_id.parse().unwrap();
-        let handle = state.repo.find(id).await.unwrap().expect("the catalogue is in the repo");
+        let handle = state
+            .repo
+            .find(id)
+            .await
+            .unwrap()
+            .expect("the catalogue is in the repo");
         let mut entries: Vec<_> = handle
             .with_document_async(|doc| catalogue::entries(doc).unwrap())
             .await
@@ -442,8 +586,16 @@ mod tests {
 
     async fn read(state: &AppState, id: DocumentId) -> supervision::Supervision {
         let id: samod::DocumentId = id.to_string().parse().unwrap();
-        let handle = state.repo.find(id).await.unwrap().expect("the demo supervision is in the repo");
-        handle.with_document_async(|doc| supervision::read(doc).unwrap()).await.unwrap()
+        let handle = state
+            .repo
+            .find(id)
+            .await
+            .unwrap()
+            .expect("the demo supervision is in the repo");
+        handle
+            .with_document_async(|doc| supervision::read(doc).unwrap())
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
@@ -458,15 +610,25 @@ mod tests {
         let first = listed(running.state()).await;
         let mut titles: Vec<_> = seeds.iter().map(|s| s.setup.title.clone()).collect();
         titles.sort();
-        assert_eq!(first.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(), titles);
+        assert_eq!(
+            first.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(),
+            titles
+        );
 
         // Step 2: each reads back through shared with every record the JSON holds.
         for seed in &seeds {
-            let id = first.iter().find(|(_, t)| *t == seed.setup.title).unwrap().0;
+            let id = first
+                .iter()
+                .find(|(_, t)| *t == seed.setup.title)
+                .unwrap()
+                .0;
             let s = read(running.state(), id).await;
             assert_eq!(s.setup, seed.setup().unwrap());
             assert_eq!(s.topics, seed.topics);
-            assert_eq!(s.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), seed.units);
+            assert_eq!(
+                s.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+                seed.units
+            );
             assert_eq!(s.members.len(), seed.members.len());
             assert_eq!(s.sessions.len(), seed.sessions.len());
             assert_eq!(s.findings.len(), seed.findings.len());
@@ -487,10 +649,20 @@ mod tests {
         }
 
         // Step 3: the inspection of 004 has its four units, its head and its deputy.
-        let id = first.iter().find(|(_, t)| t.starts_with("Kiểm tra")).unwrap().0;
+        let id = first
+            .iter()
+            .find(|(_, t)| t.starts_with("Kiểm tra"))
+            .unwrap()
+            .0;
         let s = read(running.state(), id).await;
         assert_eq!(s.units.len(), 4);
-        let named = |role| s.members.iter().filter(|m| m.role == role).map(|m| m.name.clone()).collect::<Vec<_>>();
+        let named = |role| {
+            s.members
+                .iter()
+                .filter(|m| m.role == role)
+                .map(|m| m.name.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(named(Role::Head), ["Nguyễn Huy Thắng"]);
         assert_eq!(named(Role::Deputy), ["Hà Thị Bích Loan"]);
         running.shutdown().await;
@@ -504,7 +676,9 @@ mod tests {
     #[tokio::test]
     async fn without_demo_the_catalogue_starts_empty() {
         let dir = tempfile::tempdir().unwrap();
-        let running = crate::start(Config::for_test(dir.path().to_owned())).await.unwrap();
+        let running = crate::start(Config::for_test(dir.path().to_owned()))
+            .await
+            .unwrap();
         assert!(listed(running.state()).await.is_empty());
         running.shutdown().await;
     }

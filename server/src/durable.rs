@@ -31,7 +31,10 @@ pub struct Durable {
 
 impl Default for Durable {
     fn default() -> Self {
-        Self { docs: Mutex::new(HashMap::new()), written: watch::channel(0).0 }
+        Self {
+            docs: Mutex::new(HashMap::new()),
+            written: watch::channel(0).0,
+        }
     }
 }
 
@@ -40,7 +43,9 @@ impl Durable {
     /// on disk with these bytes.
     pub fn record(&self, key: &str, data: &[u8]) {
         let mut parts = key.split('/');
-        let (Some(doc), Some(kind)) = (parts.next(), parts.next()) else { return };
+        let (Some(doc), Some(kind)) = (parts.next(), parts.next()) else {
+            return;
+        };
         let changes: Vec<(ChangeHash, Vec<ChangeHash>)> = match kind {
             "incremental" => match automerge::Change::try_from(data) {
                 Ok(c) => vec![(c.hash(), c.deps().to_vec())],
@@ -65,14 +70,18 @@ impl Durable {
     /// Whether every one of `heads`, with its whole ancestry, is on disk for `doc`.
     pub fn covers(&self, doc: &str, heads: &[ChangeHash]) -> bool {
         let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(state) = docs.get_mut(doc) else { return heads.is_empty() };
+        let Some(state) = docs.get_mut(doc) else {
+            return heads.is_empty();
+        };
         let mut stack: Vec<ChangeHash> = heads.to_vec();
         let mut seen: Vec<ChangeHash> = Vec::new();
         while let Some(h) = stack.pop() {
             if state.closed.contains(&h) || seen.contains(&h) {
                 continue;
             }
-            let Some(deps) = state.deps.get(&h) else { return false };
+            let Some(deps) = state.deps.get(&h) else {
+                return false;
+            };
             stack.extend(deps.iter().copied());
             seen.push(h);
         }
@@ -88,7 +97,10 @@ impl Durable {
             if self.covers(doc, heads) {
                 return true;
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
                 return false;
             }
         }
@@ -97,7 +109,11 @@ impl Durable {
 
 fn changes_of(data: &[u8]) -> Vec<(ChangeHash, Vec<ChangeHash>)> {
     match automerge::Automerge::load(data) {
-        Ok(doc) => doc.get_changes(&[]).iter().map(|c| (c.hash(), c.deps().to_vec())).collect(),
+        Ok(doc) => doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| (c.hash(), c.deps().to_vec()))
+            .collect(),
         Err(e) => {
             tracing::error!("a stored chunk does not load: {e}");
             Vec::new()
@@ -121,11 +137,20 @@ mod tests {
         let changes = doc.get_changes(&[]);
         let d = Durable::default();
         // The newest change lands first (writes complete out of order).
-        d.record(&format!("doc/incremental/{}", changes[2].hash()), changes[2].raw_bytes());
+        d.record(
+            &format!("doc/incremental/{}", changes[2].hash()),
+            changes[2].raw_bytes(),
+        );
         assert!(!d.covers("doc", &doc.get_heads()));
-        d.record(&format!("doc/incremental/{}", changes[0].hash()), changes[0].raw_bytes());
+        d.record(
+            &format!("doc/incremental/{}", changes[0].hash()),
+            changes[0].raw_bytes(),
+        );
         assert!(!d.covers("doc", &doc.get_heads()));
-        d.record(&format!("doc/incremental/{}", changes[1].hash()), changes[1].raw_bytes());
+        d.record(
+            &format!("doc/incremental/{}", changes[1].hash()),
+            changes[1].raw_bytes(),
+        );
         assert!(d.covers("doc", &doc.get_heads()));
         assert!(!d.covers("other", &doc.get_heads()));
     }

@@ -34,10 +34,21 @@ impl IntoResponse for ServerError {
             ServerError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
             other => {
                 tracing::error!("{other}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ / Server error".to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Lỗi máy chủ / Server error".to_owned(),
+                )
             }
         };
         tracing::debug!("refused a request: {status} {message}");
-        (status, [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+        (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
+            message,
+        )
+            .into_response()
     }
 }

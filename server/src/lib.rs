@@ -84,8 +84,12 @@ pub(crate) fn now_ms() -> i64 {
 /// example supervisions): everything [`start`] does before it listens. The caller owns the
 /// repo and should `state.repo.stop().await` when done.
 pub async fn open(config: Config) -> Result<AppState, ServerError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| ServerError::Startup(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        ServerError::Startup(format!(
+            "cannot create data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
     let storage = storage::SqliteStorage::open(&config.data_dir.join("giamsat.sqlite3"))?;
     // Documents are shared with any connected peer (loopback only until accounts exist), but
     // never announced: a tablet receives only the documents it asks for.
@@ -98,9 +102,19 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     if config.demo {
         demo::load(&repo, &storage, &catalogue_id).await?;
     }
-    let url = "ws://giamsat/sync".parse().map_err(|e| ServerError::Startup(format!("{e}")))?;
-    let acceptor = repo.make_acceptor(url).map_err(|_| ServerError::Startup("the repo stopped while starting".into()))?;
-    Ok(AppState { repo, acceptor, catalogue_id: catalogue_id.into(), config: Arc::new(config), storage })
+    let url = "ws://giamsat/sync"
+        .parse()
+        .map_err(|e| ServerError::Startup(format!("{e}")))?;
+    let acceptor = repo
+        .make_acceptor(url)
+        .map_err(|_| ServerError::Startup("the repo stopped while starting".into()))?;
+    Ok(AppState {
+        repo,
+        acceptor,
+        catalogue_id: catalogue_id.into(),
+        config: Arc::new(config),
+        storage,
+    })
 }
 
 /// Bind the address, open (see [`open`]) and start serving.
@@ -108,7 +122,9 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| ServerError::Startup(format!("cannot listen on {}: {e}", config.addr)))?;
-    let addr = listener.local_addr().map_err(|e| ServerError::Startup(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Startup(e.to_string()))?;
     let state = open(config).await?;
     let repo = state.repo.clone();
     let app = routes::app(state.clone());
@@ -123,5 +139,10 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         // Flush every document to SQLite before the process may exit.
         repo.stop().await;
     });
-    Ok(Running { addr, state, stop, done })
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        done,
+    })
 }

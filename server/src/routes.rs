@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{blobs, sync_socket, AppState};
+use crate::{AppState, blobs, sync_socket};
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
@@ -30,14 +30,18 @@ pub fn app(state: AppState) -> Router {
             .fallback(ServeFile::new(&index));
         // Revalidate every time: a new build is picked up on the next load (the service
         // worker serves the cached copy only when the server cannot be reached).
-        Router::new().fallback_service(dir).layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-cache"),
-        ))
+        Router::new()
+            .fallback_service(dir)
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-cache"),
+            ))
     } else {
         Router::new().fallback(get(not_built))
     };
-    api.merge(files).layer(CompressionLayer::new()).with_state(state)
+    api.merge(files)
+        .layer(CompressionLayer::new())
+        .with_state(state)
 }
 
 #[derive(Serialize)]
@@ -47,7 +51,10 @@ struct Health {
 }
 
 async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok", catalogue: state.catalogue_id.to_string() })
+    Json(Health {
+        status: "ok",
+        catalogue: state.catalogue_id.to_string(),
+    })
 }
 
 #[derive(Serialize)]
@@ -60,7 +67,9 @@ struct CatalogueRef {
 async fn catalogue(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "no-cache")],
-        Json(CatalogueRef { document_id: state.catalogue_id.to_string() }),
+        Json(CatalogueRef {
+            document_id: state.catalogue_id.to_string(),
+        }),
     )
 }
 

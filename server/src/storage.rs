@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use samod::storage::{Storage, StorageKey};
 
 use crate::error::ServerError;
@@ -38,7 +38,10 @@ impl SqliteStorage {
              -- Blobs are large: a rowid table keeps them out of the primary key's b-tree pages.
              CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);",
         )?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), durable: Arc::default() })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            durable: Arc::default(),
+        })
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -60,7 +63,8 @@ impl SqliteStorage {
     /// A server setting.
     pub async fn meta(&self, key: &'static str) -> Result<Option<String>, ServerError> {
         self.with_conn(move |c| {
-            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
         })
         .await
     }
@@ -68,7 +72,11 @@ impl SqliteStorage {
     /// Record a server setting.
     pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
         self.with_conn(move |c| {
-            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map(|_| ())
+            c.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
         })
         .await
     }
@@ -96,7 +104,10 @@ impl SqliteStorage {
     pub async fn get_blob(&self, sha: String) -> Result<Option<StoredBlob>, ServerError> {
         self.with_conn(move |c| {
             c.query_row("SELECT mime, data FROM blobs WHERE sha = ?1", [sha], |r| {
-                Ok(StoredBlob { mime: r.get(0)?, data: r.get(1)? })
+                Ok(StoredBlob {
+                    mime: r.get(0)?,
+                    data: r.get(1)?,
+                })
             })
             .optional()
         })
@@ -105,7 +116,8 @@ impl SqliteStorage {
 
     /// How many chunks are stored (for `/health`).
     pub async fn chunk_count(&self) -> Result<u64, ServerError> {
-        self.with_conn(|c| c.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0))).await
+        self.with_conn(|c| c.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0)))
+            .await
     }
 }
 
@@ -128,7 +140,10 @@ impl Storage for SqliteStorage {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
         let k = key_string(&key);
         match self
-            .with_conn(move |c| c.query_row("SELECT data FROM chunks WHERE key = ?1", [k], |r| r.get(0)).optional())
+            .with_conn(move |c| {
+                c.query_row("SELECT data FROM chunks WHERE key = ?1", [k], |r| r.get(0))
+                    .optional()
+            })
             .await
         {
             Ok(v) => v,
@@ -176,7 +191,10 @@ impl Storage for SqliteStorage {
         let durable = self.durable.clone();
         if let Err(e) = self
             .with_conn(move |c| {
-                c.execute("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)", params![&k, &data])?;
+                c.execute(
+                    "INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)",
+                    params![&k, &data],
+                )?;
                 // Committed with synchronous=FULL: from here on it survives a crash.
                 durable.record(&k, &data);
                 Ok(())
@@ -189,7 +207,13 @@ impl Storage for SqliteStorage {
 
     async fn delete(&self, key: StorageKey) {
         let k = key_string(&key);
-        if let Err(e) = self.with_conn(move |c| c.execute("DELETE FROM chunks WHERE key = ?1", [k]).map(|_| ())).await {
+        if let Err(e) = self
+            .with_conn(move |c| {
+                c.execute("DELETE FROM chunks WHERE key = ?1", [k])
+                    .map(|_| ())
+            })
+            .await
+        {
             tracing::error!("storage delete {key} failed: {e}");
         }
     }
@@ -215,7 +239,10 @@ mod tests {
         assert_eq!(got[&key(&["doc", "snapshot", "b"])], vec![2]);
         s.delete(key(&["doc", "snapshot", "b"])).await;
         assert_eq!(s.load(key(&["doc", "snapshot", "b"])).await, None);
-        assert_eq!(s.load(key(&["doc", "incremental", "a"])).await, Some(vec![1]));
+        assert_eq!(
+            s.load(key(&["doc", "incremental", "a"])).await,
+            Some(vec![1])
+        );
     }
 
     #[tokio::test]
@@ -229,7 +256,10 @@ mod tests {
         }
         let s = SqliteStorage::open(&path).unwrap();
         assert_eq!(s.load(key(&["x"])).await, Some(b"giam sat".to_vec()));
-        assert_eq!(s.meta("catalogue_id").await.unwrap().as_deref(), Some("abc"));
+        assert_eq!(
+            s.meta("catalogue_id").await.unwrap().as_deref(),
+            Some("abc")
+        );
     }
 
     #[tokio::test]
@@ -238,9 +268,23 @@ mod tests {
         let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
         let sha = "a".repeat(64);
         assert_eq!(s.get_blob(sha.clone()).await.unwrap(), None);
-        assert!(s.put_blob(sha.clone(), "image/jpeg".into(), vec![1, 2, 3]).await.unwrap());
-        assert!(!s.put_blob(sha.clone(), "image/png".into(), vec![1, 2, 3]).await.unwrap());
+        assert!(
+            s.put_blob(sha.clone(), "image/jpeg".into(), vec![1, 2, 3])
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.put_blob(sha.clone(), "image/png".into(), vec![1, 2, 3])
+                .await
+                .unwrap()
+        );
         let got = s.get_blob(sha).await.unwrap().unwrap();
-        assert_eq!(got, StoredBlob { mime: "image/jpeg".into(), data: vec![1, 2, 3] });
+        assert_eq!(
+            got,
+            StoredBlob {
+                mime: "image/jpeg".into(),
+                data: vec![1, 2, 3]
+            }
+        );
     }
 }

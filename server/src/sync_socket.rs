@@ -5,8 +5,8 @@
 //! `error` message back with the reason, and that connection closes; samod, the other
 //! connections and the server carry on. samod itself would close silently.
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, StreamExt};
@@ -40,8 +40,14 @@ fn attach(state: AppState, socket: WebSocket) {
             // confirmed: hold it until those heads are on disk.
             if let Some((doc, heads)) = advertised_heads(&bytes) {
                 if !durable.wait_for(&doc, &heads, DURABLE_BOUND).await {
-                    tracing::error!("changes to {doc} are not on disk after {DURABLE_BOUND:?}; closing the connection rather than confirm them");
-                    let refusal = WireMessage::Error { message: "máy chủ chưa lưu được thay đổi / the server could not store changes".into() };
+                    tracing::error!(
+                        "changes to {doc} are not on disk after {DURABLE_BOUND:?}; closing the connection rather than confirm them"
+                    );
+                    let refusal = WireMessage::Error {
+                        message:
+                            "máy chủ chưa lưu được thay đổi / the server could not store changes"
+                                .into(),
+                    };
                     let _ = ws_tx.send(Message::Binary(refusal.encode().into())).await;
                     break;
                 }
@@ -79,39 +85,57 @@ fn checked(
     ws_rx: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
     errors: mpsc::Sender<Vec<u8>>,
 ) -> impl Stream<Item = Result<Vec<u8>, Refused>> + Send + Unpin + 'static {
-    futures::stream::unfold((ws_rx, errors, false), |(mut rx, mut errors, done)| async move {
-        if done {
-            return None;
-        }
-        loop {
-            let refusal = match rx.next().await? {
-                Ok(Message::Binary(bytes)) => match WireMessage::decode(&bytes) {
-                    // A sync message is checked too: some would crash automerge (see shared::sync_guard).
-                    Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => match shared::sync_guard::decode(&m.data) {
+    futures::stream::unfold(
+        (ws_rx, errors, false),
+        |(mut rx, mut errors, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let refusal = match rx.next().await? {
+                    Ok(Message::Binary(bytes)) => match WireMessage::decode(&bytes) {
+                        // A sync message is checked too: some would crash automerge (see shared::sync_guard).
+                        Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => {
+                            match shared::sync_guard::decode(&m.data) {
+                                Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
+                                Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
+                            }
+                        }
                         Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
                         Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                     },
-                    Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
-                    Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
-                },
-                Ok(Message::Text(_)) => "khung văn bản không được chấp nhận / text frames are not accepted".to_owned(),
-                Ok(Message::Close(_)) => return None,
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Err(e) => {
-                    let text = e.to_string();
-                    // A peer that vanished (reset, no close handshake) is just gone; only a
-                    // refused frame (over the size limit) deserves an answer.
-                    if !(text.contains("too long") || text.contains("Capacity") || text.contains("Space limit")) {
-                        tracing::debug!("sync connection ended: {text}");
-                        return None;
+                    Ok(Message::Text(_)) => {
+                        "khung văn bản không được chấp nhận / text frames are not accepted"
+                            .to_owned()
                     }
-                    format!("khung quá lớn / frame too large: {text}")
-                }
-            };
-            tracing::warn!("closing a sync connection: {refusal}");
-            let _ = errors.send(WireMessage::Error { message: refusal.clone() }.encode()).await;
-            return Some((Err(Refused(refusal)), (rx, errors, true)));
-        }
-    })
+                    Ok(Message::Close(_)) => return None,
+                    Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                    Err(e) => {
+                        let text = e.to_string();
+                        // A peer that vanished (reset, no close handshake) is just gone; only a
+                        // refused frame (over the size limit) deserves an answer.
+                        if !(text.contains("too long")
+                            || text.contains("Capacity")
+                            || text.contains("Space limit"))
+                        {
+                            tracing::debug!("sync connection ended: {text}");
+                            return None;
+                        }
+                        format!("khung quá lớn / frame too large: {text}")
+                    }
+                };
+                tracing::warn!("closing a sync connection: {refusal}");
+                let _ = errors
+                    .send(
+                        WireMessage::Error {
+                            message: refusal.clone(),
+                        }
+                        .encode(),
+                    )
+                    .await;
+                return Some((Err(Refused(refusal)), (rx, errors, true)));
+            }
+        },
+    )
     .boxed()
 }

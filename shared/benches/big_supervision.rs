@@ -29,7 +29,13 @@ use shared::recommendation::{self, NewRecommendation, RecommendationKind};
 use shared::supervision::{self, Setup, Stamp, SupervisionKind};
 use shared::unit;
 
-const MEMBERS: [&str; 5] = ["Nguyễn Thị Lan", "Trần Văn Minh", "Lê Quốc Hùng", "Phạm Thị Thu", "Võ Anh Tuấn"];
+const MEMBERS: [&str; 5] = [
+    "Nguyễn Thị Lan",
+    "Trần Văn Minh",
+    "Lê Quốc Hùng",
+    "Phạm Thị Thu",
+    "Võ Anh Tuấn",
+];
 const UNITS: [&str; 5] = [
     "Đảng ủy phường Thanh Khê Tây",
     "Đảng ủy phường Thanh Khê Đông",
@@ -37,7 +43,12 @@ const UNITS: [&str; 5] = [
     "Đảng ủy phường Chính Gián",
     "Đảng ủy phường Tam Thuận",
 ];
-const TOPICS: [&str; 4] = ["QĐ 217-QĐ/TW", "QĐ 218-QĐ/TW", "Quy định 22-QĐ/TW", "Chỉ thị 05-CT/TW"];
+const TOPICS: [&str; 4] = [
+    "QĐ 217-QĐ/TW",
+    "QĐ 218-QĐ/TW",
+    "Quy định 22-QĐ/TW",
+    "Chỉ thị 05-CT/TW",
+];
 const FINDINGS: usize = 500;
 const RECOMMENDATIONS: usize = 30;
 /// ~20 pages at ~3,000 characters a page.
@@ -150,7 +161,10 @@ fn actor(k: u8) -> ActorId {
 
 fn stamp(member: usize, t: &mut i64) -> Stamp<'static> {
     *t += 37_000;
-    Stamp { member: MEMBERS[member], now_ms: *t }
+    Stamp {
+        member: MEMBERS[member],
+        now_ms: *t,
+    }
 }
 
 struct Built {
@@ -198,8 +212,17 @@ fn build() -> Built {
         let m = i % MEMBERS.len();
         let kind = kind_of(i);
         let text = finding_text(i, kind);
-        let figures = if i % 4 == 0 { fill("{n} chi bộ, {m} cuộc giám sát chuyên đề", i) } else { String::new() };
-        let new = NewFinding { kind, topic: TOPICS[i % TOPICS.len()], text: &text, figures: &figures };
+        let figures = if i % 4 == 0 {
+            fill("{n} chi bộ, {m} cuộc giám sát chuyên đề", i)
+        } else {
+            String::new()
+        };
+        let new = NewFinding {
+            kind,
+            topic: TOPICS[i % TOPICS.len()],
+            text: &text,
+            figures: &figures,
+        };
         let id = ids.next();
         finding::add_full(&mut tablets[m], &id, &units[m], &new, stamp(m, &mut t)).unwrap();
         findings.push(id);
@@ -232,15 +255,35 @@ fn build() -> Built {
     let mut p = 0;
     while p < OVERVIEW_TEXTS.len() || conclusion_chars(&head) < CONCLUSION_TARGET_CHARS {
         let text = fill(OVERVIEW_TEXTS[p % OVERVIEW_TEXTS.len()], p);
-        conclusion::add_paragraph(&mut head, &ids.next(), Section::Overview, None, &text, stamp(0, &mut t)).unwrap();
+        conclusion::add_paragraph(
+            &mut head,
+            &ids.next(),
+            Section::Overview,
+            None,
+            &text,
+            stamp(0, &mut t),
+        )
+        .unwrap();
         p += 1;
     }
-    let paragraphs = conclusion::read(&head).unwrap().into_iter().map(|p| p.id).collect();
-    Built { doc: head, findings, paragraphs }
+    let paragraphs = conclusion::read(&head)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Built {
+        doc: head,
+        findings,
+        paragraphs,
+    }
 }
 
 fn conclusion_chars(doc: &Automerge) -> usize {
-    conclusion::read(doc).unwrap().iter().map(|p| p.text.chars().count()).sum()
+    conclusion::read(doc)
+        .unwrap()
+        .iter()
+        .map(|p| p.text.chars().count())
+        .sum()
 }
 
 /// Keystrokes typed this many at a time into one field, after which the document is put back
@@ -287,7 +330,11 @@ fn big_supervision(c: &mut Criterion) {
     let read = supervision::read(&built.doc).unwrap();
     let chars = conclusion_chars(&built.doc);
     let finding_chars: usize = read.findings.iter().map(|f| f.text.chars().count()).sum();
-    let agreed = read.findings.iter().filter(|f| f.status == FindingStatus::Agreed).count();
+    let agreed = read
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Agreed)
+        .count();
     println!(
         "big supervision: {} findings ({} agreed, {} characters of text on average), {} recommendations, \
          {} conclusion paragraphs, {} characters in the conclusion (~{:.1} pages of 3,000), \
@@ -320,18 +367,31 @@ fn big_supervision(c: &mut Criterion) {
         mean_of_5(&|| drop(black_box(recommendation::read_all(d).unwrap()))),
     );
 
-    let me = Stamp { member: MEMBERS[0], now_ms: T0 + 86_400_000 };
-    let paragraph_fields: Vec<TextField> =
-        built.paragraphs.iter().map(|id| TextField::new(RecordKind::Paragraph, id, "text")).collect();
-    let finding_fields: Vec<TextField> =
-        built.findings.iter().map(|id| TextField::new(RecordKind::Finding, id, "text")).collect();
+    let me = Stamp {
+        member: MEMBERS[0],
+        now_ms: T0 + 86_400_000,
+    };
+    let paragraph_fields: Vec<TextField> = built
+        .paragraphs
+        .iter()
+        .map(|id| TextField::new(RecordKind::Paragraph, id, "text"))
+        .collect();
+    let finding_fields: Vec<TextField> = built
+        .findings
+        .iter()
+        .map(|id| TextField::new(RecordKind::Finding, id, "text"))
+        .collect();
 
     let mut g = c.benchmark_group("big_supervision");
-    g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
 
     // `read` first: criterion keeps a group's throughput once set, and a read has none worth
     // stating. `open` and `save` are in bytes of the saved document, keystrokes per second.
-    g.bench_function("read", |b| b.iter(|| supervision::read(black_box(&built.doc)).unwrap()));
+    g.bench_function("read", |b| {
+        b.iter(|| supervision::read(black_box(&built.doc)).unwrap())
+    });
 
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.measurement_time(Duration::from_secs(8)); // ~0.2 s a call: 20 samples need ~8 s
@@ -348,15 +408,25 @@ fn big_supervision(c: &mut Criterion) {
     let mut round = 0;
     g.bench_function("keystroke_in_conclusion", |b| {
         b.iter_custom(|iters| {
-            type_into(&built, &paragraph_fields, &mut round, iters, |doc, f, text| field::set(doc, f, text, me).unwrap())
+            type_into(
+                &built,
+                &paragraph_fields,
+                &mut round,
+                iters,
+                |doc, f, text| field::set(doc, f, text, me).unwrap(),
+            )
         })
     });
     let mut round = 0;
     g.bench_function("keystroke_in_finding", |b| {
         b.iter_custom(|iters| {
-            type_into(&built, &finding_fields, &mut round, iters, |doc, f, text| {
-                finding::set_text(doc, &f.id, text, me).unwrap()
-            })
+            type_into(
+                &built,
+                &finding_fields,
+                &mut round,
+                iters,
+                |doc, f, text| finding::set_text(doc, &f.id, text, me).unwrap(),
+            )
         })
     });
 

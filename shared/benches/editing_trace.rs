@@ -65,12 +65,22 @@ enum RawEdit {
 
 fn load_trace() -> Vec<Splice> {
     let mut json = Vec::new();
-    flate2::read::GzDecoder::new(TRACE_GZ).read_to_end(&mut json).expect("the trace decompresses");
+    flate2::read::GzDecoder::new(TRACE_GZ)
+        .read_to_end(&mut json)
+        .expect("the trace decompresses");
     let raw: Vec<RawEdit> = serde_json::from_slice(&json).expect("the trace parses");
     raw.into_iter()
         .map(|e| match e {
-            RawEdit::Insert(pos, delete, insert) => Splice { pos, delete, insert },
-            RawEdit::Delete(pos, delete) => Splice { pos, delete, insert: String::new() },
+            RawEdit::Insert(pos, delete, insert) => Splice {
+                pos,
+                delete,
+                insert,
+            },
+            RawEdit::Delete(pos, delete) => Splice {
+                pos,
+                delete,
+                insert: String::new(),
+            },
         })
         .collect()
 }
@@ -103,13 +113,16 @@ fn expected_text(edits: &[Splice]) -> String {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A supervision with one (empty) conclusion paragraph, and that paragraph's text field.
 fn supervision_with_paragraph() -> (Automerge, TextField) {
     let setup = Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
+            .into(),
         kind: SupervisionKind::Supervision,
         basis_number: "1175-QĐ/QU".into(),
         basis_date: "2022-07-13".into(),
@@ -119,7 +132,10 @@ fn supervision_with_paragraph() -> (Automerge, TextField) {
         schedule_from: "2022-08-02".into(),
         schedule_to: "2022-08-11".into(),
     };
-    let stamp = Stamp { member: MEMBER, now_ms: T0 };
+    let stamp = Stamp {
+        member: MEMBER,
+        now_ms: T0,
+    };
     let mut doc = supervision::create(&setup, stamp).unwrap();
     let id = RecordId::from_bytes(1u64.to_be_bytes());
     conclusion::add_paragraph(&mut doc, &id, Section::Overview, None, "", stamp).unwrap();
@@ -176,7 +192,10 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
             let (mut doc, field) = supervision_with_paragraph();
             let start = Clock::start();
             for (i, e) in edits.iter().enumerate() {
-                let stamp = Stamp { member: MEMBER, now_ms: T0 + 200 * i as i64 };
+                let stamp = Stamp {
+                    member: MEMBER,
+                    now_ms: T0 + 200 * i as i64,
+                };
                 field::splice(&mut doc, &field, black_box(e), stamp).unwrap();
             }
             let took = start.took();
@@ -189,7 +208,8 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
             for e in edits {
                 let e = black_box(e);
                 let mut tx = doc.transaction();
-                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert).unwrap();
+                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
+                    .unwrap();
                 tx.commit();
             }
             (doc, t, start.took())
@@ -200,7 +220,8 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
             let mut tx = doc.transaction();
             for e in edits {
                 let e = black_box(e);
-                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert).unwrap();
+                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
+                    .unwrap();
             }
             tx.commit();
             (doc, t, start.took())
@@ -244,7 +265,9 @@ impl Step {
             Step::Bare => "raw, one commit per edit, bare Text object",
             Step::InSupervision => "the same, in the supervision's conclusion paragraph",
             Step::CommitMessage => "+ `commit_with` message and time",
-            Step::Lookup => "+ look the Text object up by record id (`TextField::object`), every edit",
+            Step::Lookup => {
+                "+ look the Text object up by record id (`TextField::object`), every edit"
+            }
             Step::Length => "+ read the text's length (`doc.length`), every edit",
             Step::Attribution => "+ actor hex id and the attribution read in the transaction",
             Step::FieldSplice => "`field::splice` itself",
@@ -266,13 +289,22 @@ fn replay_step(step: Step, edits: &[Splice]) -> Took {
     for (i, e) in edits.iter().enumerate() {
         let e = black_box(e);
         let now_ms = T0 + 200 * i as i64;
-        let t = if matches!(step, Step::Lookup | Step::Length | Step::Attribution) { field.object(&doc).unwrap() } else { obj.clone() };
+        let t = if matches!(step, Step::Lookup | Step::Length | Step::Attribution) {
+            field.object(&doc).unwrap()
+        } else {
+            obj.clone()
+        };
         if matches!(step, Step::Length | Step::Attribution) {
             assert!(e.pos + e.delete <= doc.length(&t));
         }
-        let actor = if step == Step::Attribution { Some(doc.get_actor().to_hex_string()) } else { None };
+        let actor = if step == Step::Attribution {
+            Some(doc.get_actor().to_hex_string())
+        } else {
+            None
+        };
         let mut tx = doc.transaction();
-        tx.splice_text(&t, e.pos, e.delete as isize, &e.insert).unwrap();
+        tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
+            .unwrap();
         if let Some(actor) = actor {
             let actors = match tx.get(ROOT, "actors").unwrap() {
                 Some((automerge::Value::Object(_), id)) => id,
@@ -284,7 +316,11 @@ fn replay_step(step: Step, edits: &[Splice]) -> Took {
         if step == Step::InSupervision {
             tx.commit();
         } else {
-            tx.commit_with(CommitOptions::default().with_message("sửa nội dung".to_owned()).with_time(now_ms / 1000));
+            tx.commit_with(
+                CommitOptions::default()
+                    .with_message("sửa nội dung".to_owned())
+                    .with_time(now_ms / 1000),
+            );
         }
     }
     start.took()
@@ -304,7 +340,10 @@ struct Clock {
 }
 
 fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes one timespec, which `ts` is.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
@@ -313,11 +352,17 @@ fn thread_cpu() -> Duration {
 
 impl Clock {
     fn start() -> Clock {
-        Clock { wall: Instant::now(), cpu: thread_cpu() }
+        Clock {
+            wall: Instant::now(),
+            cpu: thread_cpu(),
+        }
     }
 
     fn took(&self) -> Took {
-        Took { wall: self.wall.elapsed(), cpu: thread_cpu() - self.cpu }
+        Took {
+            wall: self.wall.elapsed(),
+            cpu: thread_cpu() - self.cpu,
+        }
     }
 }
 
@@ -326,7 +371,11 @@ fn stats<T: Copy + PartialOrd>(xs: &[T], mid: impl Fn(T, T) -> T) -> (T, T, T) {
     let mut v = xs.to_vec();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
-    let median = if n % 2 == 1 { v[n / 2] } else { mid(v[n / 2 - 1], v[n / 2]) };
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        mid(v[n / 2 - 1], v[n / 2])
+    };
     (median, v[0], v[n - 1])
 }
 
@@ -365,7 +414,10 @@ fn peak_memory_child(path: Path) {
     assert_eq!(doc.length(&obj), FINAL_CHARS);
     let rss_after = status_kb("VmRSS");
     let hwm = status_kb("VmHWM");
-    println!("peak-memory {} {rss_before} {hwm_before} {rss_after} {hwm}", path.name());
+    println!(
+        "peak-memory {} {rss_before} {hwm_before} {rss_after} {hwm}",
+        path.name()
+    );
     drop(black_box(doc));
 }
 
@@ -378,12 +430,31 @@ struct Memory {
 
 fn peak_memory(path: Path) -> Memory {
     let exe = std::env::current_exe().expect("this binary's path");
-    let out = Command::new(exe).args(["--peak-memory", path.name()]).output().expect("run the child");
+    let out = Command::new(exe)
+        .args(["--peak-memory", path.name()])
+        .output()
+        .expect("run the child");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "the peak-memory child for {} failed: {stdout}", path.name());
-    let line = stdout.lines().find(|l| l.starts_with("peak-memory ")).expect("the child's figures");
-    let f: Vec<u64> = line.split_whitespace().skip(2).map(|x| x.parse().unwrap()).collect();
-    Memory { rss_before: f[0], hwm_before: f[1], rss_after: f[2], hwm: f[3] }
+    assert!(
+        out.status.success(),
+        "the peak-memory child for {} failed: {stdout}",
+        path.name()
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("peak-memory "))
+        .expect("the child's figures");
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(2)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    Memory {
+        rss_before: f[0],
+        hwm_before: f[1],
+        rss_after: f[2],
+        hwm: f[3],
+    }
 }
 
 fn mib(kb: u64) -> String {
@@ -393,7 +464,10 @@ fn mib(kb: u64) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--peak-memory") {
-        let path = args.get(i + 1).and_then(|s| Path::parse(s)).expect("--peak-memory shared|raw-per-edit|raw-one-tx");
+        let path = args
+            .get(i + 1)
+            .and_then(|s| Path::parse(s))
+            .expect("--peak-memory shared|raw-per-edit|raw-one-tx");
         peak_memory_child(path);
         return;
     }
@@ -406,10 +480,25 @@ fn main() {
     let edits = if full { &all[..] } else { &all[..QUICK_EDITS] };
     let expected = expected_text(edits);
     if full {
-        assert_eq!(expected.chars().count(), FINAL_CHARS, "the trace's final text has 104,852 characters");
-        assert_eq!(fnv1a(expected.as_bytes()), FINAL_FNV1A, "the trace's final text is the expected one");
+        assert_eq!(
+            expected.chars().count(),
+            FINAL_CHARS,
+            "the trace's final text has 104,852 characters"
+        );
+        assert_eq!(
+            fnv1a(expected.as_bytes()),
+            FINAL_FNV1A,
+            "the trace's final text is the expected one"
+        );
     }
-    let reps: usize = if full { std::env::var("EDIT_TRACE_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5) } else { 1 };
+    let reps: usize = if full {
+        std::env::var("EDIT_TRACE_REPS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5)
+    } else {
+        1
+    };
     println!(
         "editing trace: {} edits (of {}), final text {} characters; decompressed and parsed in {:.0?}; {} repetitions",
         edits.len(),
@@ -425,15 +514,24 @@ fn main() {
     }
 
     let mut times: Vec<Vec<Took>> = vec![Vec::new(); PATHS.len()];
-    let (mut ratio_wall, mut ratio_cpu, mut ratio_one_tx_cpu) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ratio_wall, mut ratio_cpu, mut ratio_one_tx_cpu) =
+        (Vec::new(), Vec::new(), Vec::new());
     let mut last: Vec<Option<Automerge>> = vec![None, None, None];
     for r in 0..reps {
-        let mut this = [Took { wall: Duration::ZERO, cpu: Duration::ZERO }; 3];
+        let mut this = [Took {
+            wall: Duration::ZERO,
+            cpu: Duration::ZERO,
+        }; 3];
         for k in 0..PATHS.len() {
             let i = (r + k) % PATHS.len(); // rotate the order: no path always runs first
             last[i] = None; // free the previous repetition's document first
             let (doc, obj, took) = replay(PATHS[i], edits);
-            assert_eq!(doc.text(&obj).unwrap(), expected, "{}: final text", PATHS[i].name());
+            assert_eq!(
+                doc.text(&obj).unwrap(),
+                expected,
+                "{}: final text",
+                PATHS[i].name()
+            );
             this[i] = took;
             times[i].push(took);
             last[i] = Some(doc);
@@ -475,11 +573,17 @@ fn main() {
     }
     println!();
     let (m, lo, hi) = ratio_stats(&ratio_cpu);
-    println!("shared / raw one commit per edit, CPU time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3} (goal ≤ 1.2)");
+    println!(
+        "shared / raw one commit per edit, CPU time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3} (goal ≤ 1.2)"
+    );
     let (m, lo, hi) = ratio_stats(&ratio_wall);
-    println!("shared / raw one commit per edit, wall time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3}");
+    println!(
+        "shared / raw one commit per edit, wall time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3}"
+    );
     let (m, lo, hi) = ratio_stats(&ratio_one_tx_cpu);
-    println!("shared / raw all in one transaction, CPU time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3}");
+    println!(
+        "shared / raw all in one transaction, CPU time, within each repetition: median {m:.3}, min–max {lo:.3}–{hi:.3}"
+    );
 
     // Where the difference goes: cumulative steps on a prefix, interleaved, 3 repetitions.
     let prefix = &edits[..edits.len().min(BREAKDOWN_EDITS)];
@@ -492,14 +596,25 @@ fn main() {
     }
     if full {
         println!();
-        println!("where `field::splice`'s time goes: the first {} edits, each step adding to the one before ({} repetitions):", prefix.len(), step_times[0].len());
+        println!(
+            "where `field::splice`'s time goes: the first {} edits, each step adding to the one before ({} repetitions):",
+            prefix.len(),
+            step_times[0].len()
+        );
         println!("| step | per edit, CPU median (min–max) | wall median |");
         println!("| --- | ---: | ---: |");
         for (i, st) in STEPS.iter().enumerate() {
             let us = |d: Duration| d.as_secs_f64() * 1e6 / prefix.len() as f64;
             let (m, lo, hi) = dur_stats(&step_times[i].iter().map(|t| t.cpu).collect::<Vec<_>>());
             let (w, _, _) = dur_stats(&step_times[i].iter().map(|t| t.wall).collect::<Vec<_>>());
-            println!("| {} | {:.1} µs ({:.1}–{:.1}) | {:.1} µs |", st.label(), us(m), us(lo), us(hi), us(w));
+            println!(
+                "| {} | {:.1} µs ({:.1}–{:.1}) | {:.1} µs |",
+                st.label(),
+                us(m),
+                us(lo),
+                us(hi),
+                us(w)
+            );
         }
     }
 
@@ -531,7 +646,9 @@ fn main() {
     drop(docs);
 
     println!();
-    println!("| document | changes | saved size | save, CPU median (min–max) | load, CPU median (min–max) | load, wall median |");
+    println!(
+        "| document | changes | saved size | save, CPU median (min–max) | load, CPU median (min–max) | load, wall median |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for (i, p) in PATHS.iter().enumerate() {
         let (sm, slo, shi) = dur_stats(&save_t[i].iter().map(|t| t.cpu).collect::<Vec<_>>());
@@ -554,8 +671,12 @@ fn main() {
 
     if full {
         println!();
-        println!("peak memory, one child process per path (VmHWM; RSS once the trace is parsed, before replaying):");
-        println!("| path | RSS before | VmHWM before | RSS after | VmHWM (peak) | peak − RSS before |");
+        println!(
+            "peak memory, one child process per path (VmHWM; RSS once the trace is parsed, before replaying):"
+        );
+        println!(
+            "| path | RSS before | VmHWM before | RSS after | VmHWM (peak) | peak − RSS before |"
+        );
         println!("| --- | ---: | ---: | ---: | ---: | ---: |");
         for p in PATHS {
             let m = peak_memory(p);

@@ -123,7 +123,10 @@ fn base() -> Base {
         schedule_from: "2022-08-02".into(),
         schedule_to: "2022-08-11".into(),
     };
-    let stamp = Stamp { member: MEMBERS[0], now_ms: T0 };
+    let stamp = Stamp {
+        member: MEMBERS[0],
+        now_ms: T0,
+    };
     let mut doc = Automerge::new();
     doc.set_actor(actor(0));
     let mut doc = supervision::create_as(doc, &setup, stamp).unwrap();
@@ -140,14 +143,35 @@ fn base() -> Base {
         .map(|i| {
             let id = record_id(0, 100 + i as u64);
             let kind = FindingKind::ALL[i % 3];
-            finding::add(&mut doc, &id, &units[i % units.len()], kind, &finding_text(i), stamp).unwrap();
+            finding::add(
+                &mut doc,
+                &id,
+                &units[i % units.len()],
+                kind,
+                &finding_text(i),
+                stamp,
+            )
+            .unwrap();
             id
         })
         .collect();
     let paragraph = record_id(0, 1_000);
     let overview = format!("{} {}", SENTENCES[0], SENTENCES[3]);
-    conclusion::add_paragraph(&mut doc, &paragraph, Section::Overview, None, &overview, stamp).unwrap();
-    Base { doc, units, findings, paragraph }
+    conclusion::add_paragraph(
+        &mut doc,
+        &paragraph,
+        Section::Overview,
+        None,
+        &overview,
+        stamp,
+    )
+    .unwrap();
+    Base {
+        doc,
+        units,
+        findings,
+        paragraph,
+    }
 }
 
 /// One member's day offline on their own fork: `EDITS_PER_MEMBER` shared operations.
@@ -163,12 +187,23 @@ fn work_offline(base: &Base, member: u8) -> Automerge {
     let (mut field, mut caret, mut run_left) = (None::<TextField>, 0usize, 0usize);
     for i in 0..EDITS_PER_MEMBER {
         t += 1_500;
-        let stamp = Stamp { member: name, now_ms: t };
+        let stamp = Stamp {
+            member: name,
+            now_ms: t,
+        };
         if i % ADD_EVERY == 0 {
             let id = record_id(member, 10_000 + own.len() as u64);
             let unit = &base.units[(member as usize + own.len()) % base.units.len()];
             let kind = FindingKind::ALL[own.len() % 3];
-            finding::add(&mut doc, &id, unit, kind, &finding_text(i + member as usize), stamp).unwrap();
+            finding::add(
+                &mut doc,
+                &id,
+                unit,
+                kind,
+                &finding_text(i + member as usize),
+                stamp,
+            )
+            .unwrap();
             own.push(id);
             run_left = 0; // back to typing somewhere after the form
             continue;
@@ -180,7 +215,11 @@ fn work_offline(base: &Base, member: u8) -> Automerge {
             } else if !own.is_empty() && rng.below(2) == 0 {
                 TextField::new(RecordKind::Finding, &own[rng.below(own.len())], "text")
             } else {
-                TextField::new(RecordKind::Finding, &base.findings[rng.below(base.findings.len())], "text")
+                TextField::new(
+                    RecordKind::Finding,
+                    &base.findings[rng.below(base.findings.len())],
+                    "text",
+                )
             };
             let len = doc.length(f.object(&doc).unwrap());
             caret = rng.below(len + 1);
@@ -190,12 +229,20 @@ fn work_offline(base: &Base, member: u8) -> Automerge {
         let f = field.as_ref().unwrap();
         let edit = if caret > 0 && rng.below(10) == 0 {
             caret -= 1;
-            Splice { pos: caret, delete: 1, insert: String::new() }
+            Splice {
+                pos: caret,
+                delete: 1,
+                insert: String::new(),
+            }
         } else {
             let c = typed[typed_at % typed.len()];
             typed_at += 1;
             caret += 1;
-            Splice { pos: caret - 1, delete: 0, insert: c.to_string() }
+            Splice {
+                pos: caret - 1,
+                delete: 0,
+                insert: c.to_string(),
+            }
         };
         field::splice(&mut doc, f, &edit, stamp).unwrap();
         run_left -= 1;
@@ -206,7 +253,10 @@ fn work_offline(base: &Base, member: u8) -> Automerge {
 /// This thread's CPU time: the machine is shared, and CPU time is what the merge itself
 /// costs when other processes take turns on the cores.
 fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes one timespec, which `ts` is.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
@@ -244,7 +294,11 @@ fn reconnect(a: &mut Automerge, b: &mut Automerge) -> Outcome {
 }
 
 /// The same, recording each message in `trace` if given.
-fn reconnect_traced(a: &mut Automerge, b: &mut Automerge, trace: &mut Option<Vec<Step>>) -> Outcome {
+fn reconnect_traced(
+    a: &mut Automerge,
+    b: &mut Automerge,
+    trace: &mut Option<Vec<Step>>,
+) -> Outcome {
     let start = Instant::now();
     let cpu0 = thread_cpu();
     let (mut sa, mut sb) = (sync::State::new(), sync::State::new());
@@ -259,9 +313,15 @@ fn reconnect_traced(a: &mut Automerge, b: &mut Automerge, trace: &mut Option<Vec
             messages += 1;
             bytes += wire.len();
             bytes_a_to_b += wire.len();
-            b.receive_sync_message(&mut sb, sync::Message::decode(&wire).unwrap()).unwrap();
+            b.receive_sync_message(&mut sb, sync::Message::decode(&wire).unwrap())
+                .unwrap();
             if let Some(t) = trace.as_mut() {
-                t.push(Step { from: "A", bytes: wire.len(), generate: t1 - t0, receive: t1.elapsed() });
+                t.push(Step {
+                    from: "A",
+                    bytes: wire.len(),
+                    generate: t1 - t0,
+                    receive: t1.elapsed(),
+                });
             }
             said = true;
         }
@@ -275,9 +335,15 @@ fn reconnect_traced(a: &mut Automerge, b: &mut Automerge, trace: &mut Option<Vec
             let t1 = Instant::now();
             messages += 1;
             bytes += wire.len();
-            a.receive_sync_message(&mut sa, sync::Message::decode(&wire).unwrap()).unwrap();
+            a.receive_sync_message(&mut sa, sync::Message::decode(&wire).unwrap())
+                .unwrap();
             if let Some(t) = trace.as_mut() {
-                t.push(Step { from: "B", bytes: wire.len(), generate: t1 - t0, receive: t1.elapsed() });
+                t.push(Step {
+                    from: "B",
+                    bytes: wire.len(),
+                    generate: t1 - t0,
+                    receive: t1.elapsed(),
+                });
             }
             said = true;
         }
@@ -312,7 +378,11 @@ fn median_min_max(xs: &[Duration]) -> (Duration, Duration, Duration) {
     let mut v = xs.to_vec();
     v.sort();
     let n = v.len();
-    let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 };
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    };
     (median, v[0], v[n - 1])
 }
 
@@ -335,7 +405,12 @@ fn offline_merge(c: &mut Criterion) {
     let written_deflated = deflated(&written_a) + deflated(&written_b);
     // The same changes in automerge's compact (columnar, compressed) form: a bundle of each
     // side's new changes, as `save` would encode them.
-    let bundle = |d: &Automerge| d.bundle(d.get_changes(&fork_heads).iter().map(|c| c.hash())).unwrap().bytes().len();
+    let bundle = |d: &Automerge| {
+        d.bundle(d.get_changes(&fork_heads).iter().map(|c| c.hash()))
+            .unwrap()
+            .bytes()
+            .len()
+    };
     let written_bundled = bundle(&a) + bundle(&b);
     let base_saved = base.doc.save().len();
     let saved_delta = (a.save().len() - base_saved) + (b.save().len() - base_saved);
@@ -360,10 +435,20 @@ fn offline_merge(c: &mut Criterion) {
     let mut trace = Some(Vec::new());
     let first = reconnect_traced(&mut x, &mut y, &mut trace);
     assert_eq!(x.get_heads(), y.get_heads());
-    let (rx, ry) = (supervision::read(&x).unwrap(), supervision::read(&y).unwrap());
+    let (rx, ry) = (
+        supervision::read(&x).unwrap(),
+        supervision::read(&y).unwrap(),
+    );
     assert_eq!(rx, ry, "both tablets read the same supervision");
-    assert_eq!(rx.findings.len(), BASE_FINDINGS + 2 * EDITS_PER_MEMBER / ADD_EVERY);
-    let paragraph = conclusion::read(&x).unwrap().into_iter().find(|p| p.id == base.paragraph).unwrap();
+    assert_eq!(
+        rx.findings.len(),
+        BASE_FINDINGS + 2 * EDITS_PER_MEMBER / ADD_EVERY
+    );
+    let paragraph = conclusion::read(&x)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == base.paragraph)
+        .unwrap();
     let typed_by = |d: &Automerge| {
         let f = TextField::new(RecordKind::Paragraph, &base.paragraph, "text");
         f.read(d).unwrap().chars().count()
@@ -390,15 +475,23 @@ fn offline_merge(c: &mut Criterion) {
         let (mut x, mut y) = (a.clone(), b.clone());
         outcomes.push(reconnect(&mut x, &mut y));
     }
-    let stat = |f: fn(&Outcome) -> Duration| median_min_max(&outcomes.iter().map(f).collect::<Vec<_>>());
+    let stat =
+        |f: fn(&Outcome) -> Duration| median_min_max(&outcomes.iter().map(f).collect::<Vec<_>>());
     let (im, ilo, ihi) = stat(|o| o.to_identical);
     let (qm, qlo, qhi) = stat(|o| o.to_quiet);
     let (icm, iclo, ichi) = stat(|o| o.to_identical_cpu);
     let (qcm, qclo, qchi) = stat(|o| o.to_quiet_cpu);
     let o = outcomes[0];
-    assert!(outcomes.iter().all(|p| p.bytes == o.bytes && p.messages == o.messages));
+    assert!(
+        outcomes
+            .iter()
+            .all(|p| p.bytes == o.bytes && p.messages == o.messages)
+    );
     println!();
-    println!("| {} reconnections | CPU median | CPU min–max | wall median | wall min–max |", outcomes.len());
+    println!(
+        "| {} reconnections | CPU median | CPU min–max | wall median | wall min–max |",
+        outcomes.len()
+    );
     println!("| --- | ---: | ---: | ---: | ---: |");
     println!(
         "| time to identical heads | {} ms | {}–{} ms | {} ms | {}–{} ms |",
@@ -421,15 +514,40 @@ fn offline_merge(c: &mut Criterion) {
     println!();
     println!("| bytes | |");
     println!("| --- | ---: |");
-    println!("| sync messages exchanged | {} ({} A→B, {} B→A) |", o.messages, o.messages.div_ceil(2), o.messages / 2);
-    println!("| bytes exchanged (encoded sync messages) | {} B (A→B {} B, B→A {} B) |", o.bytes, o.bytes_a_to_b, o.bytes - o.bytes_a_to_b);
-    println!("| what they wrote: `save_after(fork heads)`, A + B (change chunks, not compressed) | {} B |", written);
+    println!(
+        "| sync messages exchanged | {} ({} A→B, {} B→A) |",
+        o.messages,
+        o.messages.div_ceil(2),
+        o.messages / 2
+    );
+    println!(
+        "| bytes exchanged (encoded sync messages) | {} B (A→B {} B, B→A {} B) |",
+        o.bytes,
+        o.bytes_a_to_b,
+        o.bytes - o.bytes_a_to_b
+    );
+    println!(
+        "| what they wrote: `save_after(fork heads)`, A + B (change chunks, not compressed) | {} B |",
+        written
+    );
     println!("| the same, deflated | {} B |", written_deflated);
-    println!("| the same changes compressed: `bundle` of each side's new changes, A + B | {} B |", written_bundled);
-    println!("| growth of each side's saved document since the fork, A + B | {} B |", saved_delta);
+    println!(
+        "| the same changes compressed: `bundle` of each side's new changes, A + B | {} B |",
+        written_bundled
+    );
+    println!(
+        "| growth of each side's saved document since the fork, A + B | {} B |",
+        saved_delta
+    );
     let r = |w: usize| o.bytes as f64 / w as f64;
-    println!("| exchanged / `save_after` | {:.2}× (goal ≤ 1.5×) |", r(written));
-    println!("| exchanged / `save_after` deflated | {:.2}× |", r(written_deflated));
+    println!(
+        "| exchanged / `save_after` | {:.2}× (goal ≤ 1.5×) |",
+        r(written)
+    );
+    println!(
+        "| exchanged / `save_after` deflated | {:.2}× |",
+        r(written_deflated)
+    );
     println!("| exchanged / bundles | {:.2}× |", r(written_bundled));
     println!("| exchanged / saved growth | {:.2}× |", r(saved_delta));
     println!();
@@ -437,7 +555,14 @@ fn offline_merge(c: &mut Criterion) {
     println!("| # | from | bytes | generate + encode | decode + receive |");
     println!("| ---: | --- | ---: | ---: | ---: |");
     for (i, st) in trace.unwrap().iter().enumerate() {
-        println!("| {} | {} | {} | {} ms | {} ms |", i + 1, st.from, st.bytes, ms(st.generate), ms(st.receive));
+        println!(
+            "| {} | {} | {} | {} ms | {} ms |",
+            i + 1,
+            st.from,
+            st.bytes,
+            ms(st.generate),
+            ms(st.receive)
+        );
     }
     println!();
 

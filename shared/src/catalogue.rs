@@ -22,7 +22,12 @@ pub struct Entry {
 }
 
 /// List `id` with `title`; an existing entry only has its title refreshed when it changed.
-pub fn list(doc: &mut Automerge, id: DocumentId, title: &str, now_ms: i64) -> Result<(), ModelError> {
+pub fn list(
+    doc: &mut Automerge,
+    id: DocumentId,
+    title: &str,
+    now_ms: i64,
+) -> Result<(), ModelError> {
     let sups = schema::root_object(doc, "supervisions")?;
     let key = id.to_string();
     let existing = schema::object(doc, &sups, &key);
@@ -72,8 +77,20 @@ mod tests {
     fn two_members_listing_supervisions_offline_both_appear() {
         let mut a = schema::new_catalogue(0).unwrap();
         let mut b = a.fork();
-        list(&mut a, DocumentId::from_bytes([1; 16]), "Giám sát phường A", 10).unwrap();
-        list(&mut b, DocumentId::from_bytes([2; 16]), "Kiểm tra phường B", 20).unwrap();
+        list(
+            &mut a,
+            DocumentId::from_bytes([1; 16]),
+            "Giám sát phường A",
+            10,
+        )
+        .unwrap();
+        list(
+            &mut b,
+            DocumentId::from_bytes([2; 16]),
+            "Kiểm tra phường B",
+            20,
+        )
+        .unwrap();
         a.merge(&mut b).unwrap();
         let titles: Vec<_> = entries(&a).unwrap().into_iter().map(|e| e.title).collect();
         assert_eq!(titles, ["Kiểm tra phường B", "Giám sát phường A"]);

@@ -16,7 +16,7 @@ use crate::finding::{self, FindingKind, FindingStatus};
 use crate::ids::RecordId;
 use crate::recommendation::{self, RecommendationKind};
 use crate::schema;
-use crate::supervision::{self, attribute, Stamp};
+use crate::supervision::{self, Stamp, attribute};
 use crate::unit;
 
 /// The sections of a conclusion, in the order they are read out.
@@ -34,7 +34,12 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [Section::Overview, Section::Strengths, Section::Shortcomings, Section::Recommendations];
+    pub const ALL: [Section; 4] = [
+        Section::Overview,
+        Section::Strengths,
+        Section::Shortcomings,
+        Section::Recommendations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,10 +85,16 @@ pub fn add_paragraph(
     let current = read(doc)?;
     let ids = schema::id_list(doc, &order);
     // Position in the order list: right after `after`, else after the section's last paragraph.
-    let anchor = after
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| current.iter().filter(|p| p.section == section).last().map(|p| p.id.as_str().to_owned()));
-    let pos = anchor.and_then(|a| ids.iter().position(|i| *i == a).map(|i| i + 1)).unwrap_or(ids.len());
+    let anchor = after.map(|a| a.as_str().to_owned()).or_else(|| {
+        current
+            .iter()
+            .filter(|p| p.section == section)
+            .last()
+            .map(|p| p.id.as_str().to_owned())
+    });
+    let pos = anchor
+        .and_then(|a| ids.iter().position(|i| *i == a).map(|i| i + 1))
+        .unwrap_or(ids.len());
     let pos = pos.min(doc.length(&order));
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
@@ -117,9 +128,14 @@ fn write_paragraph(
 }
 
 /// Delete a paragraph (a flag: a member still typing in it offline loses nothing).
-pub fn delete_paragraph(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn delete_paragraph(
+    doc: &mut Automerge,
+    id: &RecordId,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let (map, _) = paragraphs_obj(doc)?;
-    let p = schema::object(doc, &map, id.as_str()).ok_or_else(|| ModelError::NoSuchRecord(id.to_string()))?;
+    let p = schema::object(doc, &map, id.as_str())
+        .ok_or_else(|| ModelError::NoSuchRecord(id.to_string()))?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     tx.put(&p, "deleted", true)?;
@@ -143,7 +159,9 @@ pub fn read(doc: &impl ReadDoc) -> Result<Vec<Paragraph>, ModelError> {
                 return None;
             }
             Some(Paragraph {
-                section: schema::string(doc, &p, "section").and_then(|s| Section::parse(&s)).unwrap_or_default(),
+                section: schema::string(doc, &p, "section")
+                    .and_then(|s| Section::parse(&s))
+                    .unwrap_or_default(),
                 text: schema::string(doc, &p, "text").unwrap_or_default(),
                 source: schema::string(doc, &p, "source"),
                 id: RecordId::from_key(&id),
@@ -157,13 +175,23 @@ pub fn read(doc: &impl ReadDoc) -> Result<Vec<Paragraph>, ModelError> {
 /// Add a paragraph for every agreed finding and live recommendation not yet in the draft,
 /// and an overview if the overview section is empty. Returns how many were added.
 /// `new_id` draws a record id per paragraph (shared has no randomness of its own).
-pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp: Stamp<'_>) -> Result<usize, ModelError> {
+pub fn generate(
+    doc: &mut Automerge,
+    mut new_id: impl FnMut() -> RecordId,
+    stamp: Stamp<'_>,
+) -> Result<usize, ModelError> {
     let existing = read(doc)?;
     let sourced: BTreeSet<String> = existing.iter().filter_map(|p| p.source.clone()).collect();
     let has_overview = existing.iter().any(|p| p.section == Section::Overview);
     let sup = supervision::read(doc)?;
     let units = unit::read_all(doc)?;
-    let unit_name = |id: &RecordId| units.iter().find(|u| &u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = |id: &RecordId| {
+        units
+            .iter()
+            .find(|u| &u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
     let mut additions: Vec<(Section, String, Option<String>)> = Vec::new();
     if !has_overview {
         let s = &sup.setup;
@@ -191,10 +219,26 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
             FindingKind::Strength => Section::Strengths,
             FindingKind::Shortcoming | FindingKind::Cause => Section::Shortcomings,
         };
-        let prefix = if f.kind == FindingKind::Cause { "Nguyên nhân: " } else { "" };
-        let figures = if f.figures.trim().is_empty() { String::new() } else { format!(" ({})", f.figures.trim()) };
-        let who = if units.len() > 1 { format!("{}: ", unit_name(&f.unit)) } else { String::new() };
-        additions.push((section, format!("{who}{prefix}{}{figures}", f.text.trim()), Some(f.id.as_str().to_owned())));
+        let prefix = if f.kind == FindingKind::Cause {
+            "Nguyên nhân: "
+        } else {
+            ""
+        };
+        let figures = if f.figures.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", f.figures.trim())
+        };
+        let who = if units.len() > 1 {
+            format!("{}: ", unit_name(&f.unit))
+        } else {
+            String::new()
+        };
+        additions.push((
+            section,
+            format!("{who}{prefix}{}{figures}", f.text.trim()),
+            Some(f.id.as_str().to_owned()),
+        ));
     }
     for r in recommendation::read_all(doc)? {
         if r.deleted || sourced.contains(r.id.as_str()) {
@@ -205,9 +249,21 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
             RecommendationKind::Proposal => "Đề xuất",
             RecommendationKind::Requirement => "Yêu cầu",
         };
-        let to = if r.addressee.is_empty() { String::new() } else { format!(" {}", r.addressee) };
-        let due = if r.due.value.is_empty() { String::new() } else { format!(" (thời hạn: {})", crate::dates::format_vn(&r.due.value)) };
-        additions.push((Section::Recommendations, format!("{verb}{to}: {}{due}", r.text.trim()), Some(r.id.as_str().to_owned())));
+        let to = if r.addressee.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", r.addressee)
+        };
+        let due = if r.due.value.is_empty() {
+            String::new()
+        } else {
+            format!(" (thời hạn: {})", crate::dates::format_vn(&r.due.value))
+        };
+        additions.push((
+            Section::Recommendations,
+            format!("{verb}{to}: {}{due}", r.text.trim()),
+            Some(r.id.as_str().to_owned()),
+        ));
     }
     let count = additions.len();
     if count == 0 {
@@ -215,16 +271,38 @@ pub fn generate(doc: &mut Automerge, mut new_id: impl FnMut() -> RecordId, stamp
     }
     let (map, order) = paragraphs_obj(doc)?;
     // Each section's paragraphs go after that section's last one; sections keep their order.
-    let mut sections: Vec<(Section, String)> = existing.iter().map(|p| (p.section, p.id.as_str().to_owned())).collect();
+    let mut sections: Vec<(Section, String)> = existing
+        .iter()
+        .map(|p| (p.section, p.id.as_str().to_owned()))
+        .collect();
     let actor = doc.get_actor().to_hex_string();
     let ids: Vec<RecordId> = (0..count).map(|_| new_id()).collect();
     let mut tx = doc.transaction();
     for ((section, text, source), id) in additions.into_iter().zip(ids) {
         let list = schema::id_list(&tx, &order);
-        let anchor = sections.iter().filter(|(s, _)| *s <= section).last().map(|(_, i)| i.clone());
-        let pos = anchor.and_then(|a| list.iter().position(|i| *i == a).map(|i| i + 1)).unwrap_or(0);
-        write_paragraph(&mut tx, &map, &order, pos, &id, section, &text, source.as_deref())?;
-        let at = sections.iter().rposition(|(s, _)| *s <= section).map(|i| i + 1).unwrap_or(0);
+        let anchor = sections
+            .iter()
+            .filter(|(s, _)| *s <= section)
+            .last()
+            .map(|(_, i)| i.clone());
+        let pos = anchor
+            .and_then(|a| list.iter().position(|i| *i == a).map(|i| i + 1))
+            .unwrap_or(0);
+        write_paragraph(
+            &mut tx,
+            &map,
+            &order,
+            pos,
+            &id,
+            section,
+            &text,
+            source.as_deref(),
+        )?;
+        let at = sections
+            .iter()
+            .rposition(|(s, _)| *s <= section)
+            .map(|i| i + 1)
+            .unwrap_or(0);
         sections.insert(at, (section, id.as_str().to_owned()));
     }
     attribute(&mut tx, &actor, stamp)?;

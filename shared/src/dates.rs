@@ -5,11 +5,17 @@
 pub fn parse_vn(s: &str) -> Option<String> {
     let s = s.trim();
     if s.len() == 10 && s.as_bytes()[4] == b'-' {
-        let (y, m, d) = (s[..4].parse().ok()?, s[5..7].parse().ok()?, s[8..10].parse().ok()?);
+        let (y, m, d) = (
+            s[..4].parse().ok()?,
+            s[5..7].parse().ok()?,
+            s[8..10].parse().ok()?,
+        );
         return valid(y, m, d).then(|| s.to_owned());
     }
     let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
-    let [d, m, y] = parts.as_slice() else { return None };
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
     let (d, m, y): (u32, u32, i32) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
     valid(y, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }

@@ -10,7 +10,9 @@ pub enum ModelError {
     BadDocumentId(String),
     #[error("the document has no {0}; it is not a giamsat document of this kind")]
     Missing(&'static str),
-    #[error("the document's schema version {found} is newer than this app's ({supported}); update the app")]
+    #[error(
+        "the document's schema version {found} is newer than this app's ({supported}); update the app"
+    )]
     TooNew { found: u64, supported: u64 },
     #[error("no record {0} in this document")]
     NoSuchRecord(String),

@@ -8,7 +8,7 @@ use automerge::{Automerge, ObjId, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 use crate::text::{self, Splice};
 
 /// Which kind of record holds the text.
@@ -44,7 +44,11 @@ pub struct TextField {
 
 impl TextField {
     pub fn new(record: RecordKind, id: &RecordId, field: &'static str) -> Self {
-        Self { record, id: id.clone(), field }
+        Self {
+            record,
+            id: id.clone(),
+            field,
+        }
     }
 
     /// The Text object.
@@ -56,7 +60,8 @@ impl TextField {
             }
             other => schema::root_object(doc, other.map())?,
         };
-        let rec = schema::object(doc, &map, self.id.as_str()).ok_or_else(|| ModelError::NoSuchRecord(self.id.to_string()))?;
+        let rec = schema::object(doc, &map, self.id.as_str())
+            .ok_or_else(|| ModelError::NoSuchRecord(self.id.to_string()))?;
         schema::object(doc, &rec, self.field).ok_or(ModelError::Missing(self.field))
     }
 
@@ -68,7 +73,12 @@ impl TextField {
 }
 
 /// Apply one splice to a text field.
-pub fn splice(doc: &mut Automerge, field: &TextField, edit: &Splice, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn splice(
+    doc: &mut Automerge,
+    field: &TextField,
+    edit: &Splice,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let t = field.object(doc)?;
     let len = doc.length(&t);
     if edit.pos > len || edit.pos + edit.delete > len {
@@ -76,14 +86,25 @@ pub fn splice(doc: &mut Automerge, field: &TextField, edit: &Splice, stamp: Stam
     }
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
-    automerge::transaction::Transactable::splice_text(&mut tx, &t, edit.pos, edit.delete as isize, &edit.insert)?;
+    automerge::transaction::Transactable::splice_text(
+        &mut tx,
+        &t,
+        edit.pos,
+        edit.delete as isize,
+        &edit.insert,
+    )?;
     attribute(&mut tx, &actor, stamp)?;
     tx.commit_with(schema::commit_options("sửa nội dung", stamp.now_ms));
     Ok(())
 }
 
 /// Make a text field read `new`, as the smallest splice. Returns whether anything changed.
-pub fn set(doc: &mut Automerge, field: &TextField, new: &str, stamp: Stamp<'_>) -> Result<bool, ModelError> {
+pub fn set(
+    doc: &mut Automerge,
+    field: &TextField,
+    new: &str,
+    stamp: Stamp<'_>,
+) -> Result<bool, ModelError> {
     let old = field.read(doc)?;
     match text::diff(&old, new) {
         None => Ok(false),
@@ -112,4 +133,3 @@ pub(crate) fn put_scalar(
 pub(crate) fn text_of(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> String {
     schema::string(doc, obj, key).unwrap_or_default()
 }
-

@@ -18,7 +18,7 @@ use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 use crate::text::Splice;
 
 /// What a finding says about the unit.
@@ -34,7 +34,11 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 3] = [FindingKind::Strength, FindingKind::Shortcoming, FindingKind::Cause];
+    pub const ALL: [FindingKind; 3] = [
+        FindingKind::Strength,
+        FindingKind::Shortcoming,
+        FindingKind::Cause,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,11 +132,27 @@ pub fn add(
     content: &str,
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
-    add_full(doc, id, unit, &NewFinding { kind, text: content, ..NewFinding::default() }, stamp)
+    add_full(
+        doc,
+        id,
+        unit,
+        &NewFinding {
+            kind,
+            text: content,
+            ..NewFinding::default()
+        },
+        stamp,
+    )
 }
 
 /// Add a finding with its topic and figures.
-pub fn add_full(doc: &mut Automerge, id: &RecordId, unit: &RecordId, new: &NewFinding<'_>, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn add_full(
+    doc: &mut Automerge,
+    id: &RecordId,
+    unit: &RecordId,
+    new: &NewFinding<'_>,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     schema::record(doc, "units", unit.as_str())?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
@@ -165,35 +185,83 @@ pub fn text_object(doc: &impl ReadDoc, id: &RecordId) -> Result<ObjId, ModelErro
 }
 
 /// Apply one splice to a finding's text.
-pub fn splice(doc: &mut Automerge, id: &RecordId, edit: &Splice, stamp: Stamp<'_>) -> Result<(), ModelError> {
-    field::splice(doc, &TextField::new(RecordKind::Finding, id, "text"), edit, stamp)
+pub fn splice(
+    doc: &mut Automerge,
+    id: &RecordId,
+    edit: &Splice,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
+    field::splice(
+        doc,
+        &TextField::new(RecordKind::Finding, id, "text"),
+        edit,
+        stamp,
+    )
 }
 
 /// Make a finding's text read `new`, as the smallest splice. Returns whether anything changed.
-pub fn set_text(doc: &mut Automerge, id: &RecordId, new: &str, stamp: Stamp<'_>) -> Result<bool, ModelError> {
-    field::set(doc, &TextField::new(RecordKind::Finding, id, "text"), new, stamp)
+pub fn set_text(
+    doc: &mut Automerge,
+    id: &RecordId,
+    new: &str,
+    stamp: Stamp<'_>,
+) -> Result<bool, ModelError> {
+    field::set(
+        doc,
+        &TextField::new(RecordKind::Finding, id, "text"),
+        new,
+        stamp,
+    )
 }
 
 /// Change a finding's kind (resolves a kind conflict too).
-pub fn set_kind(doc: &mut Automerge, id: &RecordId, kind: FindingKind, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_kind(
+    doc: &mut Automerge,
+    id: &RecordId,
+    kind: FindingKind,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let f = obj(doc, id)?;
     field::put_scalar(doc, &f, "kind", kind.as_str(), "đổi loại nhận xét", stamp)
 }
 
 /// Mark a finding draft or agreed (resolves a status conflict too).
-pub fn set_status(doc: &mut Automerge, id: &RecordId, status: FindingStatus, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_status(
+    doc: &mut Automerge,
+    id: &RecordId,
+    status: FindingStatus,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let f = obj(doc, id)?;
-    field::put_scalar(doc, &f, "status", status.as_str(), "đổi trạng thái nhận xét", stamp)
+    field::put_scalar(
+        doc,
+        &f,
+        "status",
+        status.as_str(),
+        "đổi trạng thái nhận xét",
+        stamp,
+    )
 }
 
 /// Change the topic a finding concerns.
-pub fn set_topic(doc: &mut Automerge, id: &RecordId, topic: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_topic(
+    doc: &mut Automerge,
+    id: &RecordId,
+    topic: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let f = obj(doc, id)?;
     field::put_scalar(doc, &f, "topic", topic.trim(), "đổi chủ đề nhận xét", stamp)
 }
 
 /// Link (or unlink) a cause to a shortcoming it explains.
-pub fn link_cause(doc: &mut Automerge, cause: &RecordId, shortcoming: &RecordId, linked: bool, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn link_cause(
+    doc: &mut Automerge,
+    cause: &RecordId,
+    shortcoming: &RecordId,
+    linked: bool,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let c = obj(doc, cause)?;
     obj(doc, shortcoming)?;
     let set = schema::object(doc, &c, "explains").ok_or(ModelError::Missing("explains"))?;
@@ -210,18 +278,35 @@ pub fn link_cause(doc: &mut Automerge, cause: &RecordId, shortcoming: &RecordId,
 }
 
 /// Delete (or restore) a finding. Its words stay in the document.
-pub fn set_deleted(doc: &mut Automerge, id: &RecordId, deleted: bool, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_deleted(
+    doc: &mut Automerge,
+    id: &RecordId,
+    deleted: bool,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let f = obj(doc, id)?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     tx.put(&f, "deleted", deleted)?;
     attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(if deleted { "xóa nhận xét" } else { "khôi phục nhận xét" }, stamp.now_ms));
+    tx.commit_with(schema::commit_options(
+        if deleted {
+            "xóa nhận xét"
+        } else {
+            "khôi phục nhận xét"
+        },
+        stamp.now_ms,
+    ));
     Ok(())
 }
 
 /// Attach evidence (already stored by hash) to a finding.
-pub fn attach(doc: &mut Automerge, id: &RecordId, evidence: &Evidence, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn attach(
+    doc: &mut Automerge,
+    id: &RecordId,
+    evidence: &Evidence,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     if evidence.sha256.len() != 64 || !evidence.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ModelError::BadValue { field: "sha256" });
     }
@@ -245,7 +330,9 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
     let ids = schema::ordered_ids(doc, "findings", "finding_order")?;
     let deleted: std::collections::BTreeSet<String> = ids
         .iter()
-        .filter(|id| schema::object(doc, &map, id).is_some_and(|o| schema::flag(doc, &o, "deleted")))
+        .filter(|id| {
+            schema::object(doc, &map, id).is_some_and(|o| schema::flag(doc, &o, "deleted"))
+        })
         .cloned()
         .collect();
     Ok(ids
@@ -262,7 +349,8 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
                             Some(Evidence {
                                 name: schema::string(doc, &e, "name").unwrap_or_default(),
                                 mime: schema::string(doc, &e, "mime").unwrap_or_default(),
-                                size: schema::int(doc, &e, "size").unwrap_or_default().max(0) as u64,
+                                size: schema::int(doc, &e, "size").unwrap_or_default().max(0)
+                                    as u64,
                                 added_by: schema::string(doc, &e, "added_by").unwrap_or_default(),
                                 sha256: sha,
                             })

@@ -118,6 +118,9 @@ mod tests {
 
     #[test]
     fn record_ids_are_hex() {
-        assert_eq!(RecordId::from_bytes([0, 1, 2, 3, 0xab, 0xcd, 0xef, 0xff]).as_str(), "00010203abcdefff");
+        assert_eq!(
+            RecordId::from_bytes([0, 1, 2, 3, 0xab, 0xcd, 0xef, 0xff]).as_str(),
+            "00010203abcdefff"
+        );
     }
 }

@@ -10,7 +10,7 @@ use automerge::{Automerge, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 
 /// A member's role in the delegation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,7 +29,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Head, Role::Deputy, Role::Member, Role::Secretary, Role::Observer];
+    pub const ALL: [Role; 5] = [
+        Role::Head,
+        Role::Deputy,
+        Role::Member,
+        Role::Secretary,
+        Role::Observer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,7 +64,14 @@ pub struct DelegationMember {
 }
 
 /// Add a member.
-pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, role: Role, title: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn add(
+    doc: &mut Automerge,
+    id: &RecordId,
+    name: &str,
+    role: Role,
+    title: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     let m = schema::new_record(&mut tx, "members", "member_order", id.as_str())?;
@@ -71,7 +84,12 @@ pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, role: Role, title: &s
 }
 
 /// Change a member's role.
-pub fn set_role(doc: &mut Automerge, id: &RecordId, role: Role, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_role(
+    doc: &mut Automerge,
+    id: &RecordId,
+    role: Role,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let m = schema::record(doc, "members", id.as_str())?;
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();

@@ -24,7 +24,10 @@ pub struct Presence {
 
 impl Presence {
     pub fn encode(&self) -> Vec<u8> {
-        let mut fields = vec![(Value::Text("member".into()), Value::Text(self.member.clone()))];
+        let mut fields = vec![(
+            Value::Text("member".into()),
+            Value::Text(self.member.clone()),
+        )];
         if let Some(e) = &self.editing {
             fields.push((Value::Text("editing".into()), Value::Text(e.clone())));
         }
@@ -39,8 +42,15 @@ impl Presence {
 
     /// Decode; `None` for anything that is not a presence message (other apps may gossip too).
     pub fn decode(bytes: &[u8]) -> Option<Presence> {
-        let Value::Map(fields) = ciborium::de::from_reader::<Value, _>(bytes).ok()? else { return None };
-        let get = |k: &str| fields.iter().find(|(key, _)| matches!(key, Value::Text(t) if t == k)).map(|(_, v)| v);
+        let Value::Map(fields) = ciborium::de::from_reader::<Value, _>(bytes).ok()? else {
+            return None;
+        };
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| matches!(key, Value::Text(t) if t == k))
+                .map(|(_, v)| v)
+        };
         let member = match get("member")? {
             Value::Text(t) if !t.is_empty() && t.len() <= 200 => t.clone(),
             _ => return None,
@@ -50,7 +60,11 @@ impl Presence {
             _ => None,
         };
         let left = matches!(get("left"), Some(Value::Bool(true)));
-        Some(Presence { member, editing, left })
+        Some(Presence {
+            member,
+            editing,
+            left,
+        })
     }
 }
 
@@ -86,7 +100,11 @@ impl Board {
 
     /// Who is editing `target` ("finding:<id>").
     pub fn editing(&self, target: &str) -> Vec<String> {
-        self.present().into_iter().filter(|p| p.editing.as_deref() == Some(target)).map(|p| p.member).collect()
+        self.present()
+            .into_iter()
+            .filter(|p| p.editing.as_deref() == Some(target))
+            .map(|p| p.member)
+            .collect()
     }
 }
 
@@ -96,7 +114,11 @@ mod tests {
 
     #[test]
     fn presence_round_trips_and_rejects_junk() {
-        let p = Presence { member: "Lan".into(), editing: Some("finding:ab".into()), left: false };
+        let p = Presence {
+            member: "Lan".into(),
+            editing: Some("finding:ab".into()),
+            left: false,
+        };
         assert_eq!(Presence::decode(&p.encode()), Some(p));
         assert_eq!(Presence::decode(&[0xff]), None);
         assert_eq!(Presence::decode(&[0xa0]), None);
@@ -105,12 +127,36 @@ mod tests {
     #[test]
     fn entries_expire_and_leaving_is_immediate() {
         let mut b = Board::default();
-        b.observe("t1", Presence { member: "Lan".into(), editing: Some("finding:1".into()), left: false }, 0);
-        b.observe("t2", Presence { member: "Minh".into(), editing: None, left: false }, 4_000);
+        b.observe(
+            "t1",
+            Presence {
+                member: "Lan".into(),
+                editing: Some("finding:1".into()),
+                left: false,
+            },
+            0,
+        );
+        b.observe(
+            "t2",
+            Presence {
+                member: "Minh".into(),
+                editing: None,
+                left: false,
+            },
+            4_000,
+        );
         assert_eq!(b.editing("finding:1"), ["Lan"]);
         assert!(b.expire(TTL_MS + 1));
         assert_eq!(b.present().len(), 1);
-        b.observe("t2", Presence { member: "Minh".into(), editing: None, left: true }, 5_000);
+        b.observe(
+            "t2",
+            Presence {
+                member: "Minh".into(),
+                editing: None,
+                left: true,
+            },
+            5_000,
+        );
         assert!(b.present().is_empty());
     }
 }

@@ -12,7 +12,7 @@ use crate::error::ModelError;
 use crate::field;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 
 /// Kiến nghị, đề xuất or yêu cầu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,8 +24,11 @@ pub enum RecommendationKind {
 }
 
 impl RecommendationKind {
-    pub const ALL: [RecommendationKind; 3] =
-        [RecommendationKind::Recommendation, RecommendationKind::Proposal, RecommendationKind::Requirement];
+    pub const ALL: [RecommendationKind; 3] = [
+        RecommendationKind::Recommendation,
+        RecommendationKind::Proposal,
+        RecommendationKind::Requirement,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,7 +89,9 @@ pub struct Recommendation {
 impl Recommendation {
     /// Past its due date (ISO `today`) and not remedied.
     pub fn is_overdue(&self, today: &str) -> bool {
-        self.status != FollowUp::Remedied && !self.due.value.is_empty() && self.due.value.as_str() < today
+        self.status != FollowUp::Remedied
+            && !self.due.value.is_empty()
+            && self.due.value.as_str() < today
     }
 }
 
@@ -100,13 +105,23 @@ pub struct NewRecommendation<'a> {
     pub answers: &'a [RecordId],
 }
 
-pub fn add(doc: &mut Automerge, id: &RecordId, new: &NewRecommendation<'_>, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn add(
+    doc: &mut Automerge,
+    id: &RecordId,
+    new: &NewRecommendation<'_>,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     for f in new.answers {
         schema::record(doc, "findings", f.as_str())?;
     }
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
-    let r = schema::new_record(&mut tx, "recommendations", "recommendation_order", id.as_str())?;
+    let r = schema::new_record(
+        &mut tx,
+        "recommendations",
+        "recommendation_order",
+        id.as_str(),
+    )?;
     tx.put(&r, "kind", new.kind.as_str())?;
     let t = tx.put_object(&r, "text", ObjType::Text)?;
     tx.splice_text(&t, 0, 0, new.text)?;
@@ -127,43 +142,79 @@ pub fn add(doc: &mut Automerge, id: &RecordId, new: &NewRecommendation<'_>, stam
 }
 
 /// Set the follow-up status (resolves a status conflict too).
-pub fn set_status(doc: &mut Automerge, id: &RecordId, status: FollowUp, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_status(
+    doc: &mut Automerge,
+    id: &RecordId,
+    status: FollowUp,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let r = schema::record(doc, "recommendations", id.as_str())?;
-    field::put_scalar(doc, &r, "status", status.as_str(), "cập nhật theo dõi kiến nghị", stamp)
+    field::put_scalar(
+        doc,
+        &r,
+        "status",
+        status.as_str(),
+        "cập nhật theo dõi kiến nghị",
+        stamp,
+    )
 }
 
 /// Set the due date (ISO; resolves a due-date conflict too).
-pub fn set_due(doc: &mut Automerge, id: &RecordId, due: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_due(
+    doc: &mut Automerge,
+    id: &RecordId,
+    due: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let r = schema::record(doc, "recommendations", id.as_str())?;
     field::put_scalar(doc, &r, "due", due, "đổi thời hạn kiến nghị", stamp)
 }
 
-pub fn set_addressee(doc: &mut Automerge, id: &RecordId, addressee: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn set_addressee(
+    doc: &mut Automerge,
+    id: &RecordId,
+    addressee: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let r = schema::record(doc, "recommendations", id.as_str())?;
-    field::put_scalar(doc, &r, "addressee", addressee.trim(), "đổi nơi nhận kiến nghị", stamp)
+    field::put_scalar(
+        doc,
+        &r,
+        "addressee",
+        addressee.trim(),
+        "đổi nơi nhận kiến nghị",
+        stamp,
+    )
 }
 
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
     let map = schema::root_object(doc, "recommendations")?;
-    Ok(schema::ordered_ids(doc, "recommendations", "recommendation_order")?
-        .into_iter()
-        .filter_map(|id| {
-            let r = schema::object(doc, &map, &id)?;
-            let status_choice = schema::choice(doc, &r, "status");
-            Some(Recommendation {
-                kind: schema::string(doc, &r, "kind").and_then(|k| RecommendationKind::parse(&k)).unwrap_or_default(),
-                text: field::text_of(doc, &r, "text"),
-                addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
-                due: schema::choice(doc, &r, "due"),
-                status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
-                status_choice,
-                response: field::text_of(doc, &r, "response"),
-                answers: schema::id_set(doc, &r, "answers").into_iter().map(|s| RecordId::from_key(&s)).collect(),
-                deleted: schema::flag(doc, &r, "deleted"),
-                author: schema::string(doc, &r, "author").unwrap_or_default(),
-                created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
-                id: RecordId::from_key(&id),
+    Ok(
+        schema::ordered_ids(doc, "recommendations", "recommendation_order")?
+            .into_iter()
+            .filter_map(|id| {
+                let r = schema::object(doc, &map, &id)?;
+                let status_choice = schema::choice(doc, &r, "status");
+                Some(Recommendation {
+                    kind: schema::string(doc, &r, "kind")
+                        .and_then(|k| RecommendationKind::parse(&k))
+                        .unwrap_or_default(),
+                    text: field::text_of(doc, &r, "text"),
+                    addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
+                    due: schema::choice(doc, &r, "due"),
+                    status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
+                    status_choice,
+                    response: field::text_of(doc, &r, "response"),
+                    answers: schema::id_set(doc, &r, "answers")
+                        .into_iter()
+                        .map(|s| RecordId::from_key(&s))
+                        .collect(),
+                    deleted: schema::flag(doc, &r, "deleted"),
+                    author: schema::string(doc, &r, "author").unwrap_or_default(),
+                    created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
+                    id: RecordId::from_key(&id),
+                })
             })
-        })
-        .collect())
+            .collect(),
+    )
 }

@@ -36,7 +36,7 @@
 //! (fixed actor, fixed time) so that every replica makes the very same change.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{Automerge, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use crate::error::ModelError;
 
@@ -70,10 +70,7 @@ pub(crate) const RECORD_MAPS: [(&str, &str); 6] = [
 ];
 
 /// Make the empty skeleton of a document of `kind`, as one change at `now_ms`.
-pub(crate) fn skeleton(
-    tx: &mut impl Transactable,
-    kind: DocKind,
-) -> Result<(), ModelError> {
+pub(crate) fn skeleton(tx: &mut impl Transactable, kind: DocKind) -> Result<(), ModelError> {
     tx.put(ROOT, "schema", SCHEMA_VERSION)?;
     tx.put(ROOT, "doc_kind", kind.as_str())?;
     match kind {
@@ -109,7 +106,10 @@ pub fn new_catalogue(now_ms: i64) -> Result<Automerge, ModelError> {
 pub fn doc_kind(doc: &Automerge) -> Result<DocKind, ModelError> {
     let version = schema_version(doc)?;
     if version > SCHEMA_VERSION {
-        return Err(ModelError::TooNew { found: version, supported: SCHEMA_VERSION });
+        return Err(ModelError::TooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     match string(doc, &ROOT, "doc_kind").as_deref() {
         Some("supervision") => Ok(DocKind::Supervision),
@@ -137,14 +137,19 @@ pub fn schema_version(doc: &Automerge) -> Result<u64, ModelError> {
 pub fn migrate(doc: &mut Automerge) -> Result<bool, ModelError> {
     let version = schema_version(doc)?;
     if version > SCHEMA_VERSION {
-        return Err(ModelError::TooNew { found: version, supported: SCHEMA_VERSION });
+        return Err(ModelError::TooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     Ok(false)
 }
 
 /// Commit options carrying a human-readable message and the wall time (seconds) of the edit.
 pub(crate) fn commit_options(message: &str, now_ms: i64) -> CommitOptions {
-    CommitOptions::default().with_message(message.to_owned()).with_time(now_ms / 1000)
+    CommitOptions::default()
+        .with_message(message.to_owned())
+        .with_time(now_ms / 1000)
 }
 
 /// The object stored at `key` in map `obj`, if it is one.
@@ -231,12 +236,17 @@ pub(crate) fn choice(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Choice {
         .collect();
     alternatives.sort();
     alternatives.dedup();
-    Choice { value, alternatives }
+    Choice {
+        value,
+        alternatives,
+    }
 }
 
 /// The keys of a map whose value is `true` (a set of ids, safe under concurrent adds).
 pub(crate) fn id_set(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<String> {
-    let Some(set) = object(doc, obj, key) else { return Vec::new() };
+    let Some(set) = object(doc, obj, key) else {
+        return Vec::new();
+    };
     doc.keys(&set)
         .filter(|k| matches!(doc.get(&set, k.as_str()), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true))))
         .collect()
@@ -255,7 +265,11 @@ pub(crate) fn record(doc: &impl ReadDoc, map: &'static str, id: &str) -> Result<
 
 /// The ids of root map `map` in display order: the order list first, then any record
 /// missing from it (never expected, but a reader must not hide data), by id.
-pub(crate) fn ordered_ids(doc: &impl ReadDoc, map: &'static str, order: &'static str) -> Result<Vec<String>, ModelError> {
+pub(crate) fn ordered_ids(
+    doc: &impl ReadDoc,
+    map: &'static str,
+    order: &'static str,
+) -> Result<Vec<String>, ModelError> {
     let m = root_object(doc, map)?;
     let o = root_object(doc, order)?;
     let mut ids = id_list(doc, &o);

@@ -4,13 +4,17 @@
 
 /// `s` without Vietnamese diacritics, lowercased.
 pub fn fold(s: &str) -> String {
-    s.chars().flat_map(|c| fold_char(c).to_lowercase()).collect()
+    s.chars()
+        .flat_map(|c| fold_char(c).to_lowercase())
+        .collect()
 }
 
 /// Whether every word of `query` occurs in `text`, ignoring accents and case.
 pub fn matches(text: &str, query: &str) -> bool {
     let text = fold(text);
-    fold(query).split_whitespace().all(|word| text.contains(word))
+    fold(query)
+        .split_whitespace()
+        .all(|word| text.contains(word))
 }
 
 /// Where a search hit is.
@@ -34,7 +38,9 @@ pub fn search(s: &crate::supervision::Supervision, query: &str) -> Vec<Hit> {
     let recs = s
         .recommendations
         .iter()
-        .filter(|r| !r.deleted && matches(&format!("{} {} {}", r.text, r.addressee, r.response), query))
+        .filter(|r| {
+            !r.deleted && matches(&format!("{} {} {}", r.text, r.addressee, r.response), query)
+        })
         .map(|r| Hit::Recommendation(r.id.clone()));
     findings.chain(recs).collect()
 }
@@ -72,7 +78,10 @@ mod tests {
 
     #[test]
     fn unaccented_queries_find_accented_text() {
-        assert!(matches("Giám sát việc thực hiện Quyết định 217", "giam sat"));
+        assert!(matches(
+            "Giám sát việc thực hiện Quyết định 217",
+            "giam sat"
+        ));
         assert!(matches("Đảng ủy phường Thanh Khê Tây", "dang uy thanh khe"));
         assert!(matches("hạn chế, tồn tại", "TON TAI"));
         assert!(!matches("ưu điểm", "han che"));

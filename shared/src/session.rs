@@ -12,7 +12,7 @@ use automerge::{Automerge, ObjType, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 
 /// One working session with a unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,8 +146,12 @@ pub fn read_remarks(doc: &impl ReadDoc) -> Result<Vec<Remark>, ModelError> {
         .filter_map(|id| {
             let r = schema::object(doc, &map, &id)?;
             Some(Remark {
-                session: RecordId::from_key(&schema::string(doc, &r, "session").unwrap_or_default()),
-                kind: schema::string(doc, &r, "kind").and_then(|k| RemarkKind::parse(&k)).unwrap_or_default(),
+                session: RecordId::from_key(
+                    &schema::string(doc, &r, "session").unwrap_or_default(),
+                ),
+                kind: schema::string(doc, &r, "kind")
+                    .and_then(|k| RemarkKind::parse(&k))
+                    .unwrap_or_default(),
                 text: schema::string(doc, &r, "text").unwrap_or_default(),
                 answers: schema::string(doc, &r, "answers").map(|a| RecordId::from_key(&a)),
                 author: schema::string(doc, &r, "author").unwrap_or_default(),

@@ -5,7 +5,7 @@
 //! created_at, created_by }`; units and findings live in their own maps.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ReadDoc, ROOT};
+use automerge::{Automerge, ROOT, ReadDoc};
 
 use crate::conclusion::{self, Paragraph};
 use crate::error::ModelError;
@@ -92,7 +92,9 @@ pub struct Supervision {
 impl Supervision {
     /// The live findings about one unit, in document order.
     pub fn findings_of<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.unit.as_str() == unit && !f.deleted)
+        self.findings
+            .iter()
+            .filter(move |f| f.unit.as_str() == unit && !f.deleted)
     }
 
     /// A finding by id.
@@ -108,7 +110,11 @@ pub fn create(setup: &Setup, stamp: Stamp<'_>) -> Result<Automerge, ModelError> 
 
 /// Create a new supervision in `doc`, an empty document whose actor the caller chose (the
 /// app uses one actor per device, so every change is attributed to that device's member).
-pub fn create_as(mut doc: Automerge, setup: &Setup, stamp: Stamp<'_>) -> Result<Automerge, ModelError> {
+pub fn create_as(
+    mut doc: Automerge,
+    setup: &Setup,
+    stamp: Stamp<'_>,
+) -> Result<Automerge, ModelError> {
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     schema::skeleton(&mut tx, DocKind::Supervision)?;
@@ -123,7 +129,11 @@ pub fn create_as(mut doc: Automerge, setup: &Setup, stamp: Stamp<'_>) -> Result<
 
 /// Change the set-up. Only fields that differ are written, so an unchanged field never
 /// overwrites another member's concurrent edit.
-pub fn update_setup(doc: &mut Automerge, setup: &Setup, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn update_setup(
+    doc: &mut Automerge,
+    setup: &Setup,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let current = read_setup(doc)?;
     if &current == setup {
         return Ok(());
@@ -138,7 +148,11 @@ pub fn update_setup(doc: &mut Automerge, setup: &Setup, stamp: Stamp<'_>) -> Res
         ("basis_issuer", &current.basis_issuer, &setup.basis_issuer),
         ("period_from", &current.period_from, &setup.period_from),
         ("period_to", &current.period_to, &setup.period_to),
-        ("schedule_from", &current.schedule_from, &setup.schedule_from),
+        (
+            "schedule_from",
+            &current.schedule_from,
+            &setup.schedule_from,
+        ),
         ("schedule_to", &current.schedule_to, &setup.schedule_to),
     ];
     for (key, old, new) in pairs {
@@ -150,11 +164,18 @@ pub fn update_setup(doc: &mut Automerge, setup: &Setup, stamp: Stamp<'_>) -> Res
         tx.put(&s, "kind", setup.kind.as_str())?;
     }
     attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("sửa thông tin đợt giám sát", stamp.now_ms));
+    tx.commit_with(schema::commit_options(
+        "sửa thông tin đợt giám sát",
+        stamp.now_ms,
+    ));
     Ok(())
 }
 
-fn write_setup(tx: &mut impl Transactable, s: &automerge::ObjId, setup: &Setup) -> Result<(), ModelError> {
+fn write_setup(
+    tx: &mut impl Transactable,
+    s: &automerge::ObjId,
+    setup: &Setup,
+) -> Result<(), ModelError> {
     tx.put(s, "title", setup.title.as_str())?;
     tx.put(s, "kind", setup.kind.as_str())?;
     tx.put(s, "basis_number", setup.basis_number.as_str())?;
@@ -225,7 +246,10 @@ pub fn add_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Result<(
     let end = tx.length(&t);
     tx.insert(&t, end, topic)?;
     attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm nội dung giám sát", stamp.now_ms));
+    tx.commit_with(schema::commit_options(
+        "thêm nội dung giám sát",
+        stamp.now_ms,
+    ));
     Ok(())
 }
 
@@ -246,13 +270,20 @@ pub fn remove_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Resul
         tx.delete(&t, pos)?;
     }
     attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("bớt nội dung giám sát", stamp.now_ms));
+    tx.commit_with(schema::commit_options(
+        "bớt nội dung giám sát",
+        stamp.now_ms,
+    ));
     Ok(())
 }
 
 /// Record that this document's actor writes for `stamp.member`, so every change is attributed.
 /// Written only when it is new or different, so it costs nothing on later edits.
-pub(crate) fn attribute(tx: &mut automerge::transaction::Transaction<'_>, actor: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub(crate) fn attribute(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    actor: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let actors = schema::root_object(tx, "actors")?;
     if schema::string(tx, &actors, actor).as_deref() != Some(stamp.member) {
         tx.put(&actors, actor, stamp.member)?;
@@ -272,7 +303,8 @@ mod tests {
 
     pub(crate) fn setup() -> Setup {
         Setup {
-            title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+            title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
+                .into(),
             kind: SupervisionKind::Supervision,
             basis_number: "1175-QĐ/QU".into(),
             basis_date: "2022-07-13".into(),
@@ -285,7 +317,14 @@ mod tests {
 
     #[test]
     fn a_created_supervision_reads_back_as_written() {
-        let doc = create(&setup(), Stamp { member: "Lan", now_ms: 5_000 }).unwrap();
+        let doc = create(
+            &setup(),
+            Stamp {
+                member: "Lan",
+                now_ms: 5_000,
+            },
+        )
+        .unwrap();
         let s = read(&doc).unwrap();
         assert_eq!(s.setup, setup());
         assert_eq!(s.created_by, "Lan");
@@ -297,14 +336,37 @@ mod tests {
 
     #[test]
     fn concurrent_setup_edits_of_different_fields_both_survive() {
-        let mut a = create(&setup(), Stamp { member: "Lan", now_ms: 0 }).unwrap();
+        let mut a = create(
+            &setup(),
+            Stamp {
+                member: "Lan",
+                now_ms: 0,
+            },
+        )
+        .unwrap();
         let mut b = a.fork();
         let mut sa = setup();
         sa.period_to = "12/2022".into();
-        update_setup(&mut a, &sa, Stamp { member: "Lan", now_ms: 1 }).unwrap();
+        update_setup(
+            &mut a,
+            &sa,
+            Stamp {
+                member: "Lan",
+                now_ms: 1,
+            },
+        )
+        .unwrap();
         let mut sb = setup();
         sb.basis_issuer = "Thành ủy Đà Nẵng".into();
-        update_setup(&mut b, &sb, Stamp { member: "Minh", now_ms: 1 }).unwrap();
+        update_setup(
+            &mut b,
+            &sb,
+            Stamp {
+                member: "Minh",
+                now_ms: 1,
+            },
+        )
+        .unwrap();
         a.merge(&mut b).unwrap();
         let merged = read_setup(&a).unwrap();
         assert_eq!(merged.period_to, "12/2022");

@@ -78,7 +78,9 @@ pub enum Link {
     /// `join` sent, waiting for `peer`.
     Joining,
     /// Handshake done; documents sync.
-    Ready { server_id: String },
+    Ready {
+        server_id: String,
+    },
 }
 
 /// Whether we hold a document, or are waiting for it.
@@ -149,7 +151,10 @@ impl SyncClient {
             session_id: self.session_id.clone(),
             data,
         };
-        Output { frames: vec![msg.encode()], ..Output::default() }
+        Output {
+            frames: vec![msg.encode()],
+            ..Output::default()
+        }
     }
 
     pub fn peer_id(&self) -> &str {
@@ -165,7 +170,12 @@ impl SyncClient {
     pub fn insert(&mut self, id: DocumentId, doc: Automerge, confirmed: Vec<ChangeHash>) -> Output {
         self.replicas.insert(
             id,
-            Replica { doc, sync: sync::State::new(), status: ReplicaStatus::Held, confirmed },
+            Replica {
+                doc,
+                sync: sync::State::new(),
+                status: ReplicaStatus::Held,
+                confirmed,
+            },
         );
         self.generate(id)
     }
@@ -205,20 +215,37 @@ impl SyncClient {
 
     /// The document, if we hold it.
     pub fn doc(&self, id: &DocumentId) -> Option<&Automerge> {
-        self.replicas.get(id).filter(|r| r.status == ReplicaStatus::Held).map(|r| &r.doc)
+        self.replicas
+            .get(id)
+            .filter(|r| r.status == ReplicaStatus::Held)
+            .map(|r| &r.doc)
     }
 
     /// Change a held document with `edit`, then send what changed. Returns `edit`'s result.
-    pub fn change<T>(&mut self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> Option<(T, Output)> {
-        let r = self.replicas.get_mut(id).filter(|r| r.status == ReplicaStatus::Held)?;
+    pub fn change<T>(
+        &mut self,
+        id: &DocumentId,
+        edit: impl FnOnce(&mut Automerge) -> T,
+    ) -> Option<(T, Output)> {
+        let r = self
+            .replicas
+            .get_mut(id)
+            .filter(|r| r.status == ReplicaStatus::Held)?;
         let result = edit(&mut r.doc);
         Some((result, self.generate(*id)))
     }
 
     /// Change a held document without sending anything yet: the caller first makes the change
     /// durable on the device, then calls [`SyncClient::announce`]. Returns `edit`'s result.
-    pub fn edit<T>(&mut self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> Option<T> {
-        let r = self.replicas.get_mut(id).filter(|r| r.status == ReplicaStatus::Held)?;
+    pub fn edit<T>(
+        &mut self,
+        id: &DocumentId,
+        edit: impl FnOnce(&mut Automerge) -> T,
+    ) -> Option<T> {
+        let r = self
+            .replicas
+            .get_mut(id)
+            .filter(|r| r.status == ReplicaStatus::Held)?;
         Some(edit(&mut r.doc))
     }
 
@@ -234,12 +261,17 @@ impl SyncClient {
 
     /// The server heads last known to cover this document (store them with it).
     pub fn confirmed_heads(&self, id: &DocumentId) -> &[ChangeHash] {
-        self.replicas.get(id).map(|r| r.confirmed.as_slice()).unwrap_or(&[])
+        self.replicas
+            .get(id)
+            .map(|r| r.confirmed.as_slice())
+            .unwrap_or(&[])
     }
 
     /// How many of this device's changes to `id` the server has not confirmed yet.
     pub fn pending(&self, id: &DocumentId) -> usize {
-        let Some(r) = self.replicas.get(id) else { return 0 };
+        let Some(r) = self.replicas.get(id) else {
+            return 0;
+        };
         let known: Vec<ChangeHash> = r
             .confirmed
             .iter()
@@ -268,10 +300,16 @@ impl SyncClient {
                 }
                 let join = WireMessage::Join {
                     sender_id: self.peer_id.clone(),
-                    peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: false },
+                    peer_metadata: PeerMetadata {
+                        storage_id: None,
+                        is_ephemeral: false,
+                    },
                     supported_protocol_versions: vec!["1".into()],
                 };
-                Ok(Output { frames: vec![join.encode()], ..Output::default() })
+                Ok(Output {
+                    frames: vec![join.encode()],
+                    ..Output::default()
+                })
             }
             Event::Disconnected => {
                 self.link = Link::Offline;
@@ -284,7 +322,9 @@ impl SyncClient {
     fn receive(&mut self, msg: WireMessage) -> Result<Output, SyncError> {
         match msg {
             WireMessage::Peer { sender_id, .. } => {
-                self.link = Link::Ready { server_id: sender_id };
+                self.link = Link::Ready {
+                    server_id: sender_id,
+                };
                 let mut out = Output::default();
                 let ids: Vec<DocumentId> = self.replicas.keys().copied().collect();
                 for id in ids {
@@ -306,11 +346,20 @@ impl SyncClient {
             }
             WireMessage::Error { message } => {
                 self.link = Link::Offline;
-                Ok(Output { server_error: Some(message), ..Output::default() })
+                Ok(Output {
+                    server_error: Some(message),
+                    ..Output::default()
+                })
             }
-            WireMessage::Ephemeral { document_id, sender_id, data, .. } => {
-                Ok(Output { ephemeral: vec![(document_id, sender_id, data)], ..Output::default() })
-            }
+            WireMessage::Ephemeral {
+                document_id,
+                sender_id,
+                data,
+                ..
+            } => Ok(Output {
+                ephemeral: vec![(document_id, sender_id, data)],
+                ..Output::default()
+            }),
             WireMessage::Join { .. }
             | WireMessage::Leave { .. }
             | WireMessage::RemoteSubscriptionChange { .. }
@@ -369,7 +418,14 @@ impl SyncClient {
             document_id: id,
             data: message.encode(),
         };
-        let wire = if r.doc.get_heads().is_empty() { WireMessage::Request(m) } else { WireMessage::Sync(m) };
-        Output { frames: vec![wire.encode()], ..Output::default() }
+        let wire = if r.doc.get_heads().is_empty() {
+            WireMessage::Request(m)
+        } else {
+            WireMessage::Sync(m)
+        };
+        Output {
+            frames: vec![wire.encode()],
+            ..Output::default()
+        }
     }
 }

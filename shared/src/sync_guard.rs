@@ -18,10 +18,14 @@ pub fn decode(data: &[u8]) -> Result<Message, String> {
     for have in &message.have {
         let bytes = have.bloom.to_bytes();
         let mut input = bytes.as_slice();
-        let (Some(entries), Some(bits), Some(probes)) = (leb128(&mut input), leb128(&mut input), leb128(&mut input)) else {
+        let (Some(entries), Some(bits), Some(probes)) =
+            (leb128(&mut input), leb128(&mut input), leb128(&mut input))
+        else {
             continue; // an empty filter has no parameters
         };
-        if entries != 0 && (bits == 0 || bits > MAX_BITS_PER_ENTRY || probes == 0 || probes > MAX_PROBES) {
+        if entries != 0
+            && (bits == 0 || bits > MAX_BITS_PER_ENTRY || probes == 0 || probes > MAX_PROBES)
+        {
             return Err(format!(
                 "bloom filter with {entries} entries, {bits} bits per entry and {probes} probes is out of bounds"
             ));
@@ -52,7 +56,13 @@ mod tests {
     #[test]
     fn the_fuzzer_s_crashing_messages_are_refused() {
         assert!(decode(&[0x42, 0x00, 0x00, 0x01, 0x00, 0x03, 0x01, 0x00, 0x07, 0x00]).is_err());
-        assert!(decode(&[0x42, 0x00, 0x00, 0x01, 0x00, 0x09, 0x01, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x00, 0x00]).is_err());
+        assert!(
+            decode(&[
+                0x42, 0x00, 0x00, 0x01, 0x00, 0x09, 0x01, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00,
+                0x00, 0x00
+            ])
+            .is_err()
+        );
     }
 
     #[test]

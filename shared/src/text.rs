@@ -78,12 +78,16 @@ impl Caret {
         let before = if pos == 0 {
             None
         } else {
-            Some(doc.get_cursor_moving(obj, pos - 1, None, MoveCursor::Before).ok()?)
+            Some(
+                doc.get_cursor_moving(obj, pos - 1, None, MoveCursor::Before)
+                    .ok()?,
+            )
         };
         let after = if pos == len {
             Cursor::End
         } else {
-            doc.get_cursor_moving(obj, pos, None, MoveCursor::After).ok()?
+            doc.get_cursor_moving(obj, pos, None, MoveCursor::After)
+                .ok()?
         };
         Some(Caret { before, after })
     }
@@ -109,12 +113,47 @@ mod tests {
 
     #[test]
     fn diff_finds_a_single_keystroke() {
-        assert_eq!(diff("giám sát", "giám sáte"), Some(Splice { pos: 8, delete: 0, insert: "e".into() }));
+        assert_eq!(
+            diff("giám sát", "giám sáte"),
+            Some(Splice {
+                pos: 8,
+                delete: 0,
+                insert: "e".into()
+            })
+        );
         assert_eq!(diff("abc", "abc"), None);
-        assert_eq!(diff("abc", "ac"), Some(Splice { pos: 1, delete: 1, insert: "".into() }));
-        assert_eq!(diff("aaa", "aaaa"), Some(Splice { pos: 3, delete: 0, insert: "a".into() }));
-        assert_eq!(diff("", "Đảng"), Some(Splice { pos: 0, delete: 0, insert: "Đảng".into() }));
-        assert_eq!(diff("hạn chế", "tồn tại"), Some(Splice { pos: 0, delete: 7, insert: "tồn tại".into() }));
+        assert_eq!(
+            diff("abc", "ac"),
+            Some(Splice {
+                pos: 1,
+                delete: 1,
+                insert: "".into()
+            })
+        );
+        assert_eq!(
+            diff("aaa", "aaaa"),
+            Some(Splice {
+                pos: 3,
+                delete: 0,
+                insert: "a".into()
+            })
+        );
+        assert_eq!(
+            diff("", "Đảng"),
+            Some(Splice {
+                pos: 0,
+                delete: 0,
+                insert: "Đảng".into()
+            })
+        );
+        assert_eq!(
+            diff("hạn chế", "tồn tại"),
+            Some(Splice {
+                pos: 0,
+                delete: 7,
+                insert: "tồn tại".into()
+            })
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use automerge::{Automerge, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{attribute, Stamp};
+use crate::supervision::{Stamp, attribute};
 
 /// One unit under supervision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,12 @@ pub struct Unit {
 }
 
 /// Add a unit named `name` with the id the caller drew.
-pub fn add(doc: &mut Automerge, id: &RecordId, name: &str, stamp: Stamp<'_>) -> Result<(), ModelError> {
+pub fn add(
+    doc: &mut Automerge,
+    id: &RecordId,
+    name: &str,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
     let actor = doc.get_actor().to_hex_string();
     let mut tx = doc.transaction();
     let unit = schema::new_record(&mut tx, "units", "unit_order", id.as_str())?;

@@ -67,13 +67,30 @@ pub struct RemoteHeads {
 /// Every automerge-repo v1 message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WireMessage {
-    Join { sender_id: String, peer_metadata: PeerMetadata, supported_protocol_versions: Vec<String> },
-    Peer { sender_id: String, target_id: String, peer_metadata: PeerMetadata, selected_protocol_version: String },
-    Leave { sender_id: String },
-    Error { message: String },
+    Join {
+        sender_id: String,
+        peer_metadata: PeerMetadata,
+        supported_protocol_versions: Vec<String>,
+    },
+    Peer {
+        sender_id: String,
+        target_id: String,
+        peer_metadata: PeerMetadata,
+        selected_protocol_version: String,
+    },
+    Leave {
+        sender_id: String,
+    },
+    Error {
+        message: String,
+    },
     Request(DocMessage),
     Sync(DocMessage),
-    DocUnavailable { sender_id: String, target_id: String, document_id: DocumentId },
+    DocUnavailable {
+        sender_id: String,
+        target_id: String,
+        document_id: DocumentId,
+    },
     Ephemeral {
         sender_id: String,
         target_id: String,
@@ -82,10 +99,22 @@ pub enum WireMessage {
         session_id: String,
         data: Vec<u8>,
     },
-    RemoteSubscriptionChange { sender_id: String, target_id: String, add: Vec<String>, remove: Vec<String> },
-    RemoteHeadsChanged { sender_id: String, target_id: String, document_id: DocumentId, new_heads: Vec<RemoteHeads> },
+    RemoteSubscriptionChange {
+        sender_id: String,
+        target_id: String,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    RemoteHeadsChanged {
+        sender_id: String,
+        target_id: String,
+        document_id: DocumentId,
+        new_heads: Vec<RemoteHeads>,
+    },
     /// A message type this build does not know; ignored by the receiver.
-    Unknown { kind: String },
+    Unknown {
+        kind: String,
+    },
 }
 
 impl WireMessage {
@@ -96,13 +125,25 @@ impl WireMessage {
         let text = |s: &str| Value::Text(s.to_owned());
         let texts = |v: &[String]| Value::Array(v.iter().map(|s| Value::Text(s.clone())).collect());
         match self {
-            WireMessage::Join { sender_id, peer_metadata, supported_protocol_versions } => {
+            WireMessage::Join {
+                sender_id,
+                peer_metadata,
+                supported_protocol_versions,
+            } => {
                 put("type", text("join"));
                 put("senderId", text(sender_id));
                 put("peerMetadata", metadata_value(peer_metadata));
-                put("supportedProtocolVersions", texts(supported_protocol_versions));
+                put(
+                    "supportedProtocolVersions",
+                    texts(supported_protocol_versions),
+                );
             }
-            WireMessage::Peer { sender_id, target_id, peer_metadata, selected_protocol_version } => {
+            WireMessage::Peer {
+                sender_id,
+                target_id,
+                peer_metadata,
+                selected_protocol_version,
+            } => {
                 put("type", text("peer"));
                 put("senderId", text(sender_id));
                 put("targetId", text(target_id));
@@ -118,20 +159,35 @@ impl WireMessage {
                 put("message", text(message));
             }
             WireMessage::Request(m) | WireMessage::Sync(m) => {
-                let kind = if matches!(self, WireMessage::Request(_)) { "request" } else { "sync" };
+                let kind = if matches!(self, WireMessage::Request(_)) {
+                    "request"
+                } else {
+                    "sync"
+                };
                 put("type", text(kind));
                 put("senderId", text(&m.sender_id));
                 put("targetId", text(&m.target_id));
                 put("documentId", text(&m.document_id.to_string()));
                 put("data", Value::Bytes(m.data.clone()));
             }
-            WireMessage::DocUnavailable { sender_id, target_id, document_id } => {
+            WireMessage::DocUnavailable {
+                sender_id,
+                target_id,
+                document_id,
+            } => {
                 put("type", text("doc-unavailable"));
                 put("senderId", text(sender_id));
                 put("targetId", text(target_id));
                 put("documentId", text(&document_id.to_string()));
             }
-            WireMessage::Ephemeral { sender_id, target_id, document_id, count, session_id, data } => {
+            WireMessage::Ephemeral {
+                sender_id,
+                target_id,
+                document_id,
+                count,
+                session_id,
+                data,
+            } => {
                 put("type", text("ephemeral"));
                 put("senderId", text(sender_id));
                 put("targetId", text(target_id));
@@ -140,14 +196,24 @@ impl WireMessage {
                 put("sessionId", text(session_id));
                 put("data", Value::Bytes(data.clone()));
             }
-            WireMessage::RemoteSubscriptionChange { sender_id, target_id, add, remove } => {
+            WireMessage::RemoteSubscriptionChange {
+                sender_id,
+                target_id,
+                add,
+                remove,
+            } => {
                 put("type", text("remote-subscription-change"));
                 put("senderId", text(sender_id));
                 put("targetId", text(target_id));
                 put("add", texts(add));
                 put("remove", texts(remove));
             }
-            WireMessage::RemoteHeadsChanged { sender_id, target_id, document_id, new_heads } => {
+            WireMessage::RemoteHeadsChanged {
+                sender_id,
+                target_id,
+                document_id,
+                new_heads,
+            } => {
                 put("type", text("remote-heads-changed"));
                 put("senderId", text(sender_id));
                 put("targetId", text(target_id));
@@ -182,24 +248,41 @@ impl WireMessage {
         let mut cursor = bytes;
         let value: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| match e {
             ciborium::de::Error::Io(_) => WireError::Truncated,
-            ciborium::de::Error::Syntax(at) => WireError::Invalid(format!("CBOR syntax error at byte {at}")),
+            ciborium::de::Error::Syntax(at) => {
+                WireError::Invalid(format!("CBOR syntax error at byte {at}"))
+            }
             ciborium::de::Error::Semantic(_, msg) => WireError::Invalid(msg),
-            ciborium::de::Error::RecursionLimitExceeded => WireError::Invalid("nested too deeply".into()),
+            ciborium::de::Error::RecursionLimitExceeded => {
+                WireError::Invalid("nested too deeply".into())
+            }
         })?;
         if !cursor.is_empty() {
-            return Err(WireError::Invalid(format!("{} bytes after the message", cursor.len())));
+            return Err(WireError::Invalid(format!(
+                "{} bytes after the message",
+                cursor.len()
+            )));
         }
         let Value::Map(entries) = value else {
             return Err(WireError::Invalid("the message is not a CBOR map".into()));
         };
-        let map = Fields { entries, kind: String::new() };
-        let kind = map.text_opt("type").ok_or(WireError::Invalid("no type".into()))?;
-        let f = Fields { kind: kind.clone(), ..map };
+        let map = Fields {
+            entries,
+            kind: String::new(),
+        };
+        let kind = map
+            .text_opt("type")
+            .ok_or(WireError::Invalid("no type".into()))?;
+        let f = Fields {
+            kind: kind.clone(),
+            ..map
+        };
         Ok(match kind.as_str() {
             "join" => WireMessage::Join {
                 sender_id: f.text("senderId")?,
                 peer_metadata: f.metadata()?,
-                supported_protocol_versions: f.texts_opt("supportedProtocolVersions")?.unwrap_or_default(),
+                supported_protocol_versions: f
+                    .texts_opt("supportedProtocolVersions")?
+                    .unwrap_or_default(),
             },
             "peer" => WireMessage::Peer {
                 sender_id: f.text("senderId")?,
@@ -207,8 +290,12 @@ impl WireMessage {
                 peer_metadata: f.metadata()?,
                 selected_protocol_version: f.text("selectedProtocolVersion")?,
             },
-            "leave" => WireMessage::Leave { sender_id: f.text("senderId")? },
-            "error" => WireMessage::Error { message: f.text_opt("message").unwrap_or_default() },
+            "leave" => WireMessage::Leave {
+                sender_id: f.text("senderId")?,
+            },
+            "error" => WireMessage::Error {
+                message: f.text_opt("message").unwrap_or_default(),
+            },
             "request" | "sync" => {
                 let m = DocMessage {
                     sender_id: f.text("senderId")?,
@@ -216,7 +303,11 @@ impl WireMessage {
                     document_id: f.document_id()?,
                     data: f.bytes("data")?,
                 };
-                if kind == "request" { WireMessage::Request(m) } else { WireMessage::Sync(m) }
+                if kind == "request" {
+                    WireMessage::Request(m)
+                } else {
+                    WireMessage::Sync(m)
+                }
             }
             "doc-unavailable" => WireMessage::DocUnavailable {
                 sender_id: f.text("senderId")?,
@@ -249,7 +340,10 @@ impl WireMessage {
 }
 
 fn metadata_value(m: &PeerMetadata) -> Value {
-    let mut fields = vec![(Value::Text("isEphemeral".into()), Value::Bool(m.is_ephemeral))];
+    let mut fields = vec![(
+        Value::Text("isEphemeral".into()),
+        Value::Bool(m.is_ephemeral),
+    )];
     if let Some(id) = &m.storage_id {
         fields.push((Value::Text("storageId".into()), Value::Text(id.clone())));
     }
@@ -268,7 +362,10 @@ impl Fields {
     }
 
     fn missing(&self, field: &'static str) -> WireError {
-        WireError::MissingField { kind: self.kind.clone(), field }
+        WireError::MissingField {
+            kind: self.kind.clone(),
+            field,
+        }
     }
 
     fn text_opt(&self, key: &str) -> Option<String> {
@@ -295,7 +392,9 @@ impl Fields {
     }
 
     fn uint(&self, key: &'static str) -> Result<u64, WireError> {
-        self.get(key).and_then(as_u64).ok_or_else(|| self.missing(key))
+        self.get(key)
+            .and_then(as_u64)
+            .ok_or_else(|| self.missing(key))
     }
 
     fn texts_opt(&self, key: &'static str) -> Result<Option<Vec<String>>, WireError> {
@@ -358,7 +457,11 @@ impl Fields {
                     _ => return Err(self.missing("newHeads")),
                 };
                 let timestamp = lookup(inner, "timestamp").and_then(as_u64).unwrap_or(0);
-                Ok(RemoteHeads { storage_id: storage_id.clone(), heads, timestamp })
+                Ok(RemoteHeads {
+                    storage_id: storage_id.clone(),
+                    heads,
+                    timestamp,
+                })
             })
             .collect()
     }
@@ -388,24 +491,43 @@ mod tests {
     }
 
     fn all_messages() -> Vec<WireMessage> {
-        let m = DocMessage { sender_id: "a".into(), target_id: "b".into(), document_id: doc(), data: vec![1, 2, 3] };
+        let m = DocMessage {
+            sender_id: "a".into(),
+            target_id: "b".into(),
+            document_id: doc(),
+            data: vec![1, 2, 3],
+        };
         vec![
             WireMessage::Join {
                 sender_id: "tablet-1".into(),
-                peer_metadata: PeerMetadata { storage_id: Some("s1".into()), is_ephemeral: false },
+                peer_metadata: PeerMetadata {
+                    storage_id: Some("s1".into()),
+                    is_ephemeral: false,
+                },
                 supported_protocol_versions: vec!["1".into()],
             },
             WireMessage::Peer {
                 sender_id: "server".into(),
                 target_id: "tablet-1".into(),
-                peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: true },
+                peer_metadata: PeerMetadata {
+                    storage_id: None,
+                    is_ephemeral: true,
+                },
                 selected_protocol_version: "1".into(),
             },
-            WireMessage::Leave { sender_id: "tablet-1".into() },
-            WireMessage::Error { message: "khung không hợp lệ".into() },
+            WireMessage::Leave {
+                sender_id: "tablet-1".into(),
+            },
+            WireMessage::Error {
+                message: "khung không hợp lệ".into(),
+            },
             WireMessage::Request(m.clone()),
             WireMessage::Sync(m),
-            WireMessage::DocUnavailable { sender_id: "s".into(), target_id: "t".into(), document_id: doc() },
+            WireMessage::DocUnavailable {
+                sender_id: "s".into(),
+                target_id: "t".into(),
+                document_id: doc(),
+            },
             WireMessage::Ephemeral {
                 sender_id: "s".into(),
                 target_id: "t".into(),
@@ -424,9 +546,15 @@ mod tests {
                 sender_id: "s".into(),
                 target_id: "t".into(),
                 document_id: doc(),
-                new_heads: vec![RemoteHeads { storage_id: "st".into(), heads: vec!["ab".into()], timestamp: 9 }],
+                new_heads: vec![RemoteHeads {
+                    storage_id: "st".into(),
+                    heads: vec!["ab".into()],
+                    timestamp: 9,
+                }],
             },
-            WireMessage::Unknown { kind: "future-thing".into() },
+            WireMessage::Unknown {
+                kind: "future-thing".into(),
+            },
         ]
     }
 
@@ -443,9 +571,15 @@ mod tests {
             let bytes = m.encode();
             for cut in 1..bytes.len() {
                 let err = WireMessage::decode(&bytes[..cut]).unwrap_err();
-                assert!(matches!(err, WireError::Truncated | WireError::Invalid(_)), "{err:?}");
+                assert!(
+                    matches!(err, WireError::Truncated | WireError::Invalid(_)),
+                    "{err:?}"
+                );
             }
-            assert_eq!(WireMessage::decode(&bytes[..bytes.len() - 1]), Err(WireError::Truncated));
+            assert_eq!(
+                WireMessage::decode(&bytes[..bytes.len() - 1]),
+                Err(WireError::Truncated)
+            );
         }
         assert_eq!(WireMessage::decode(&[]), Err(WireError::Truncated));
     }
@@ -454,11 +588,14 @@ mod tests {
     fn malformed_bytes_give_a_typed_error_never_a_panic() {
         let cases: Vec<Vec<u8>> = vec![
             vec![0xff, 0xff, 0xff],
-            vec![0x01],                               // an integer, not a map
+            vec![0x01],                                     // an integer, not a map
             vec![0xa1, 0x64, b't', b'y', b'p', b'e', 0x01], // type is not text
             b"not cbor at all".to_vec(),
             {
-                let mut v = WireMessage::Leave { sender_id: "x".into() }.encode();
+                let mut v = WireMessage::Leave {
+                    sender_id: "x".into(),
+                }
+                .encode();
                 v.push(0);
                 v
             },
@@ -477,7 +614,10 @@ mod tests {
         ciborium::ser::into_writer(&no_doc, &mut bytes).unwrap();
         assert_eq!(
             WireMessage::decode(&bytes),
-            Err(WireError::MissingField { kind: "request".into(), field: "documentId" })
+            Err(WireError::MissingField {
+                kind: "request".into(),
+                field: "documentId"
+            })
         );
     }
 
@@ -512,13 +652,19 @@ mod tests {
             (Value::Text("type".into()), Value::Text("ephemeral".into())),
             (Value::Text("senderId".into()), Value::Text("a".into())),
             (Value::Text("targetId".into()), Value::Text("b".into())),
-            (Value::Text("documentId".into()), Value::Text(doc().to_string())),
+            (
+                Value::Text("documentId".into()),
+                Value::Text(doc().to_string()),
+            ),
             (Value::Text("count".into()), Value::Float(3.0)),
             (Value::Text("sessionId".into()), Value::Text("s".into())),
             (Value::Text("data".into()), Value::Bytes(vec![])),
         ]);
         let mut bytes = Vec::new();
         ciborium::ser::into_writer(&v, &mut bytes).unwrap();
-        assert!(matches!(WireMessage::decode(&bytes), Ok(WireMessage::Ephemeral { count: 3, .. })));
+        assert!(matches!(
+            WireMessage::decode(&bytes),
+            Ok(WireMessage::Ephemeral { count: 3, .. })
+        ));
     }
 }

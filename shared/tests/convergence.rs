@@ -3,11 +3,12 @@
 
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
-use shared::{unit, RecordId};
+use shared::{RecordId, unit};
 
 fn setup() -> Setup {
     Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
+            .into(),
         basis_number: "1175-QĐ/QU".into(),
         basis_date: "2022-07-13".into(),
         basis_issuer: "Quận ủy Thanh Khê".into(),
@@ -24,22 +25,58 @@ fn id(n: u8) -> RecordId {
 #[test]
 fn records_and_text_edited_on_both_sides_converge() {
     // Step 1: Lan creates the supervision, a unit and a finding; Minh gets a copy.
-    let lan = Stamp { member: "Lan", now_ms: 1_000 };
-    let minh = Stamp { member: "Minh", now_ms: 1_000 };
+    let lan = Stamp {
+        member: "Lan",
+        now_ms: 1_000,
+    };
+    let minh = Stamp {
+        member: "Minh",
+        now_ms: 1_000,
+    };
     let mut a = supervision::create(&setup(), lan).unwrap();
     unit::add(&mut a, &id(1), "Đảng ủy phường Thanh Khê Tây", lan).unwrap();
-    finding::add(&mut a, &id(2), &id(1), FindingKind::Strength, "Ban hành kế hoạch kịp thời.", lan).unwrap();
+    finding::add(
+        &mut a,
+        &id(2),
+        &id(1),
+        FindingKind::Strength,
+        "Ban hành kế hoạch kịp thời.",
+        lan,
+    )
+    .unwrap();
     let mut b = a.fork();
     b.set_actor(automerge::ActorId::from([9u8; 16]));
 
     // Step 2: both add records and edit the same finding's text, unaware of each other.
     unit::add(&mut a, &id(3), "Tòa án nhân dân quận", lan).unwrap();
-    finding::add(&mut a, &id(4), &id(1), FindingKind::Shortcoming, "Chưa tổ chức đối thoại.", lan).unwrap();
+    finding::add(
+        &mut a,
+        &id(4),
+        &id(1),
+        FindingKind::Shortcoming,
+        "Chưa tổ chức đối thoại.",
+        lan,
+    )
+    .unwrap();
     finding::set_text(&mut a, &id(2), "Ban hành kế hoạch giám sát kịp thời.", lan).unwrap();
 
     unit::add(&mut b, &id(5), "Công ty cổ phần X", minh).unwrap();
-    finding::add(&mut b, &id(6), &id(1), FindingKind::Cause, "Cán bộ kiêm nhiệm nhiều việc.", minh).unwrap();
-    finding::set_text(&mut b, &id(2), "Ban hành kế hoạch kịp thời, đúng quy định.", minh).unwrap();
+    finding::add(
+        &mut b,
+        &id(6),
+        &id(1),
+        FindingKind::Cause,
+        "Cán bộ kiêm nhiệm nhiều việc.",
+        minh,
+    )
+    .unwrap();
+    finding::set_text(
+        &mut b,
+        &id(2),
+        "Ban hành kế hoạch kịp thời, đúng quy định.",
+        minh,
+    )
+    .unwrap();
 
     // Step 3: merge both ways.
     let mut a2 = a.fork();
@@ -59,14 +96,23 @@ fn records_and_text_edited_on_both_sides_converge() {
         assert_eq!(s.findings.len(), 3);
         let text = &s.findings.iter().find(|f| f.id == id(2)).unwrap().text;
         assert_eq!(text, "Ban hành kế hoạch giám sát kịp thời, đúng quy định.");
-        assert_eq!(supervision::member_of_actor(doc, "09090909090909090909090909090909").as_deref(), Some("Minh"));
+        assert_eq!(
+            supervision::member_of_actor(doc, "09090909090909090909090909090909").as_deref(),
+            Some("Minh")
+        );
     }
-    assert_eq!(supervision::read(&a2).unwrap(), supervision::read(&b).unwrap());
+    assert_eq!(
+        supervision::read(&a2).unwrap(),
+        supervision::read(&b).unwrap()
+    );
 }
 
 #[test]
 fn a_finding_about_a_missing_unit_is_refused() {
-    let lan = Stamp { member: "Lan", now_ms: 0 };
+    let lan = Stamp {
+        member: "Lan",
+        now_ms: 0,
+    };
     let mut a = supervision::create(&setup(), lan).unwrap();
     let heads = a.get_heads();
     assert!(finding::add(&mut a, &id(2), &id(1), FindingKind::Strength, "x", lan).is_err());
@@ -75,11 +121,25 @@ fn a_finding_about_a_missing_unit_is_refused() {
 
 #[test]
 fn a_saved_document_loads_back_identical() {
-    let lan = Stamp { member: "Lan", now_ms: 0 };
+    let lan = Stamp {
+        member: "Lan",
+        now_ms: 0,
+    };
     let mut a = supervision::create(&setup(), lan).unwrap();
     unit::add(&mut a, &id(1), "Phường", lan).unwrap();
-    finding::add(&mut a, &id(2), &id(1), FindingKind::Cause, "Nguyên nhân", lan).unwrap();
+    finding::add(
+        &mut a,
+        &id(2),
+        &id(1),
+        FindingKind::Cause,
+        "Nguyên nhân",
+        lan,
+    )
+    .unwrap();
     let loaded = automerge::Automerge::load(&a.save()).unwrap();
-    assert_eq!(supervision::read(&loaded).unwrap(), supervision::read(&a).unwrap());
+    assert_eq!(
+        supervision::read(&loaded).unwrap(),
+        supervision::read(&a).unwrap()
+    );
     assert_eq!(loaded.get_heads(), a.get_heads());
 }

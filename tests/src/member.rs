@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
 use futures::{SinkExt, StreamExt};
-use shared::sync::{Event, Output, SyncClient};
 use shared::DocumentId;
+use shared::sync::{Event, Output, SyncClient};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -38,7 +38,11 @@ impl Member {
         let peer = format!("member-{name}-{:016x}", u64::from_le_bytes(crate::random()));
         Member {
             name: name.to_owned(),
-            inner: Arc::new(Mutex::new(Inner { client: SyncClient::new(peer), outbound: None, server_error: None })),
+            inner: Arc::new(Mutex::new(Inner {
+                client: SyncClient::new(peer),
+                outbound: None,
+                server_error: None,
+            })),
             version: events().clone(),
             task: None,
         }
@@ -51,7 +55,9 @@ impl Member {
     /// Connect to `ws_url` and keep syncing in the background until [`Member::disconnect`].
     pub async fn connect(&mut self, ws_url: &str) {
         self.disconnect();
-        let (socket, _) = tokio_tungstenite::connect_async(ws_url).await.expect("WebSocket connect");
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url)
+            .await
+            .expect("WebSocket connect");
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         {
@@ -129,7 +135,10 @@ impl Member {
     /// Edit a held document; panics if it is not held (a test bug).
     pub fn change<T>(&self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> T {
         let mut inner = self.lock();
-        let (result, out) = inner.client.change(id, edit).expect("the member holds this document");
+        let (result, out) = inner
+            .client
+            .change(id, edit)
+            .expect("the member holds this document");
         if let Some(tx) = &inner.outbound {
             send(tx, out);
         }
@@ -177,7 +186,10 @@ impl Member {
             if cond(self) {
                 return;
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
                 panic!("{}: gave up after {bound:?} waiting for {what}", self.name);
             }
         }

@@ -34,7 +34,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 /// What the proxy does to the connections it accepts from now on.
@@ -132,7 +132,9 @@ impl Proxy {
     /// Listen on a free loopback port and forward every connection to `upstream`
     /// (`host:port`, on loopback), doing `faults` to it; `seed` decides every draw.
     pub async fn start(upstream: &str, seed: u64, faults: Faults) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy on loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy on loopback");
         let addr = listener.local_addr().expect("the proxy's address");
         let shared = Arc::new(Shared {
             upstream: upstream.to_owned(),
@@ -148,12 +150,18 @@ impl Proxy {
         let accept_shared = shared.clone();
         let accept = tokio::spawn(async move {
             loop {
-                let Ok((client, _)) = listener.accept().await else { continue };
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
                 let number = accept_shared.connections.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(connection(client, accept_shared.clone(), number));
             }
         });
-        Proxy { addr, shared, accept }
+        Proxy {
+            addr,
+            shared,
+            accept,
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -208,14 +216,18 @@ async fn connection(client: TcpStream, shared: Arc<Shared>, number: u64) {
         return;
     }
     let stall = faults.cut_after.is_some() && rng.per_mille(faults.stall_per_mille);
-    let budget = faults.cut_after_bytes.map(|(lo, hi)| rng.range(lo as u64, hi as u64) as usize);
+    let budget = faults
+        .cut_after_bytes
+        .map(|(lo, hi)| rng.range(lo as u64, hi as u64) as usize);
     let lifetime = faults.cut_after.map(|(lo, hi)| rng.duration(lo, hi));
     // A stalled connection forwards nothing past a random share of its byte budget.
     let stall_at = stall.then(|| rng.range(0, budget.unwrap_or(8 * 1024) as u64) as usize);
 
     // The connect wait: this connection may reach the server after a later one.
     tokio::time::sleep(rng.duration(Duration::ZERO, faults.connect_delay)).await;
-    let Ok(server) = TcpStream::connect(&shared.upstream).await else { return };
+    let Ok(server) = TcpStream::connect(&shared.upstream).await else {
+        return;
+    };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     if reset {
@@ -233,8 +245,22 @@ async fn connection(client: TcpStream, shared: Arc<Shared>, number: u64) {
         stalled: AtomicBool::new(false),
         cut: Notify::new(),
     });
-    let up = pump(client_rx, server_tx, Rng::new(rng.next()), faults.clone(), link.clone(), shared.clone());
-    let down = pump(server_rx, client_tx, Rng::new(rng.next()), faults.clone(), link.clone(), shared.clone());
+    let up = pump(
+        client_rx,
+        server_tx,
+        Rng::new(rng.next()),
+        faults.clone(),
+        link.clone(),
+        shared.clone(),
+    );
+    let down = pump(
+        server_rx,
+        client_tx,
+        Rng::new(rng.next()),
+        faults.clone(),
+        link.clone(),
+        shared.clone(),
+    );
     let both = async {
         tokio::join!(up, down);
     };
@@ -294,7 +320,11 @@ async fn pump(
             let piece = (rng.range(1, faults.max_piece.max(1) as u64) as usize).min(chunk.len());
             tokio::time::sleep(rng.duration(Duration::ZERO, faults.max_delay)).await;
             let before = link.forwarded.fetch_add(piece, Ordering::Relaxed);
-            let allowed = link.budget.min(link.stall_at).saturating_sub(before).min(piece);
+            let allowed = link
+                .budget
+                .min(link.stall_at)
+                .saturating_sub(before)
+                .min(piece);
             if allowed > 0 && to.write_all(&chunk[..allowed]).await.is_err() {
                 return;
             }

@@ -21,7 +21,10 @@ pub fn server_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let exe = std::env::current_exe().expect("the test's own path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/..");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/..");
     let bin = dir.join("giamsat-server");
     assert!(
         bin.exists(),
@@ -64,7 +67,11 @@ impl ServerProcess {
         .expect("the server listens within 30 s");
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        ServerProcess { child, addr, data_dir: data_dir.to_owned() }
+        ServerProcess {
+            child,
+            addr,
+            data_dir: data_dir.to_owned(),
+        }
     }
 
     /// The server's process id (for reading its memory use from /proc).
@@ -83,7 +90,9 @@ impl ServerProcess {
     /// Stop the server with SIGTERM (it flushes to disk) and wait for it to exit.
     pub async fn stop(mut self) {
         if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
         }
         let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
         let _ = self.child.kill().await;
@@ -112,14 +121,23 @@ impl ServerProcess {
 /// A plain HTTP/1.1 GET on loopback: (status, body). Enough for the JSON routes.
 pub async fn http_get(addr: &str, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect to the server");
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the server");
     let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.expect("send request");
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.expect("read response");
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -128,5 +146,9 @@ pub async fn catalogue_id(addr: &str) -> shared::DocumentId {
     let (status, body) = http_get(addr, "/api/catalogue").await;
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    v["documentId"].as_str().expect("documentId").parse().expect("a document id")
+    v["documentId"]
+        .as_str()
+        .expect("documentId")
+        .parse()
+        .expect("a document id")
 }

@@ -28,7 +28,7 @@ use giamsat_tests::{now_ms, random};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::text::{Caret, Splice};
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 use tokio::time::Instant;
 
 /// Bound of each wait for an event.
@@ -41,7 +41,10 @@ const DEADLINE: Duration = Duration::from_secs(30);
 const ORIGINAL: &str = "Ban hành kế hoạch kịp thời.";
 
 fn stamp(name: &str) -> Stamp<'_> {
-    Stamp { member: name, now_ms: now_ms() }
+    Stamp {
+        member: name,
+        now_ms: now_ms(),
+    }
 }
 
 /// What one member does during the storm.
@@ -57,9 +60,24 @@ struct Script {
 
 fn scripts() -> [Script; 3] {
     [
-        Script { name: "Lan", caret_at: ORIGINAL.chars().count(), typed: " Đã phổ biến đến 100% chi bộ trực thuộc.", finding_every: 9 },
-        Script { name: "Minh", caret_at: 0, typed: "Nhìn chung, đảng ủy ", finding_every: 5 },
-        Script { name: "Hoa", caret_at: 3, typed: " và triển khai", finding_every: 4 },
+        Script {
+            name: "Lan",
+            caret_at: ORIGINAL.chars().count(),
+            typed: " Đã phổ biến đến 100% chi bộ trực thuộc.",
+            finding_every: 9,
+        },
+        Script {
+            name: "Minh",
+            caret_at: 0,
+            typed: "Nhìn chung, đảng ủy ",
+            finding_every: 5,
+        },
+        Script {
+            name: "Hoa",
+            caret_at: 3,
+            typed: " và triển khai",
+            finding_every: 4,
+        },
     ]
 }
 
@@ -80,7 +98,11 @@ async fn connect_with_retry(member: &mut Member, url: &str, deadline: Instant) {
         if try_connect(member, url).await {
             return;
         }
-        assert!(Instant::now() < deadline, "{} could not reconnect before the deadline", member.name);
+        assert!(
+            Instant::now() < deadline,
+            "{} could not reconnect before the deadline",
+            member.name
+        );
         tokio::time::sleep(backoff).await; // the reconnect back-off, not a wait for an event
         backoff = (backoff * 2).min(Duration::from_secs(1));
     }
@@ -89,14 +111,21 @@ async fn connect_with_retry(member: &mut Member, url: &str, deadline: Instant) {
 /// One connection attempt, bounded: whether the WebSocket opened.
 async fn try_connect(member: &mut Member, url: &str) -> bool {
     let attempt = AssertUnwindSafe(member.connect(url)).catch_unwind();
-    matches!(tokio::time::timeout(Duration::from_secs(5), attempt).await, Ok(Ok(())))
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), attempt).await,
+        Ok(Ok(()))
+    )
 }
 
 /// Keep `Member::connect`'s expected handshake failures out of the test output.
 fn quiet_connect_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let text = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or("");
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or("");
         if !text.starts_with("WebSocket connect") {
             default(info);
         }
@@ -115,8 +144,12 @@ async fn storm(
     url: String,
     seed: u64,
 ) -> (Member, Vec<RecordId>, (u32, u32)) {
-    let obj = member.read(&id, |d| finding::text_object(d, &shared_finding).unwrap()).unwrap();
-    let mut caret = member.read(&id, |d| Caret::anchor(d, &obj, script.caret_at).unwrap()).unwrap();
+    let obj = member
+        .read(&id, |d| finding::text_object(d, &shared_finding).unwrap())
+        .unwrap();
+    let mut caret = member
+        .read(&id, |d| Caret::anchor(d, &obj, script.caret_at).unwrap())
+        .unwrap();
     let mut added = Vec::new();
     let mut rng = seed;
     let mut next_try = Instant::now();
@@ -138,7 +171,11 @@ async fn storm(
         }
         caret = member.change(&id, |d| {
             let pos = caret.resolve(d, &obj);
-            let edit = Splice { pos, delete: 0, insert: ch.to_string() };
+            let edit = Splice {
+                pos,
+                delete: 0,
+                insert: ch.to_string(),
+            };
             finding::splice(d, &shared_finding, &edit, stamp(script.name)).unwrap();
             Caret::anchor(d, &obj, pos + 1).unwrap()
         });
@@ -146,12 +183,23 @@ async fn storm(
             let fid = RecordId::from_bytes(random());
             let text = format!("{} ghi nhận số {}", script.name, added.len() + 1);
             member
-                .change(&id, |d| finding::add(d, &fid, &unit_id, FindingKind::Shortcoming, &text, stamp(script.name)))
+                .change(&id, |d| {
+                    finding::add(
+                        d,
+                        &fid,
+                        &unit_id,
+                        FindingKind::Shortcoming,
+                        &text,
+                        stamp(script.name),
+                    )
+                })
                 .unwrap();
             added.push(fid);
         }
         // The member's typing pace, spread so the keystrokes span the storm.
-        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let left = end.saturating_duration_since(Instant::now());
         let per_key = left / (keystrokes.len() - i) as u32;
         let pause = per_key.mul_f64(0.5 + (rng >> 33) as f64 / (1u64 << 31) as f64);
@@ -163,7 +211,10 @@ async fn storm(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_members_editing_through_a_bad_network_converge() {
     quiet_connect_panics();
-    let seed = std::env::var("GIAMSAT_BAD_NETWORK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_241_105_u64);
+    let seed = std::env::var("GIAMSAT_BAD_NETWORK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_241_105_u64);
     println!("bad network seed: {seed} (set GIAMSAT_BAD_NETWORK_SEED to replay)");
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
@@ -175,20 +226,43 @@ async fn three_members_editing_through_a_bad_network_converge() {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
     let shared_finding = RecordId::from_bytes(random());
-    let setup = Setup { title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(), ..Setup::default() };
+    let setup = Setup {
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(),
+        ..Setup::default()
+    };
     let mut doc = supervision::create(&setup, stamp("Lan")).unwrap();
-    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
-    finding::add(&mut doc, &shared_finding, &unit_id, FindingKind::Strength, ORIGINAL, stamp("Lan")).unwrap();
+    unit::add(
+        &mut doc,
+        &unit_id,
+        "Đảng ủy phường Thanh Khê Tây",
+        stamp("Lan"),
+    )
+    .unwrap();
+    finding::add(
+        &mut doc,
+        &shared_finding,
+        &unit_id,
+        FindingKind::Strength,
+        ORIGINAL,
+        stamp("Lan"),
+    )
+    .unwrap();
     let mut lan = Member::new("Lan");
     let mut minh = Member::new("Minh");
     let mut hoa = Member::new("Hoa");
     lan.connect(&url).await;
     lan.insert(id, doc);
-    lan.wait_for("the server to confirm the supervision", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the server to confirm the supervision", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
     for m in [&mut minh, &mut hoa] {
         m.connect(&url).await;
         m.want(id);
-        m.wait_for("the supervision to arrive", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+        m.wait_for("the supervision to arrive", BOUND, |m| {
+            m.read(&id, |_| ()).is_some()
+        })
+        .await;
     }
 
     let before_storm = lan.heads(&id);
@@ -200,19 +274,33 @@ async fn three_members_editing_through_a_bad_network_converge() {
     proxy.cut_all();
     let [lan_s, minh_s, hoa_s] = scripts();
     let tasks = [(lan, lan_s, 1u64), (minh, minh_s, 2), (hoa, hoa_s, 3)].map(|(m, s, k)| {
-        tokio::spawn(storm(m, s, id, shared_finding.clone(), unit_id.clone(), url.clone(), seed ^ k))
+        tokio::spawn(storm(
+            m,
+            s,
+            id,
+            shared_finding.clone(),
+            unit_id.clone(),
+            url.clone(),
+            seed ^ k,
+        ))
     });
     let mut members = Vec::new();
     let mut added = Vec::new();
     for t in tasks {
         let (m, a, (attempts, failures)) = t.await.expect("a member's storm");
-        println!("{}: {attempts} reconnect attempts during the storm, {failures} failed", m.name);
+        println!(
+            "{}: {attempts} reconnect attempts during the storm, {failures} failed",
+            m.name
+        );
         members.push(m);
         added.extend(a);
     }
     let stats = proxy.stats();
     println!("storm over after {:?}: {stats:?}", start.elapsed());
-    assert!(stats.cuts >= 3, "the network was not bad enough to test anything: {stats:?}");
+    assert!(
+        stats.cuts >= 3,
+        "the network was not bad enough to test anything: {stats:?}"
+    );
     // Sync went on between the cuts: the server confirmed some of the storm's edits already.
     assert!(
         members.iter().any(|m| m.confirmed(&id) != before_storm),
@@ -231,7 +319,9 @@ async fn three_members_editing_through_a_bad_network_converge() {
     for m in &members {
         m.wait_for("identical, confirmed heads on all three", left, |m| {
             let h = m.heads(&id);
-            members.iter().all(|o| o.heads(&id) == h) && m.confirmed(&id) == h && m.pending(&id) == 0
+            members.iter().all(|o| o.heads(&id) == h)
+                && m.confirmed(&id) == h
+                && m.pending(&id) == 0
         })
         .await;
     }
@@ -241,15 +331,26 @@ async fn three_members_editing_through_a_bad_network_converge() {
     fresh.want(id);
     let heads = members[0].heads(&id);
     let left = deadline.saturating_duration_since(Instant::now());
-    fresh.wait_for("the server's copy", left, |m| m.heads(&id) == heads).await;
+    fresh
+        .wait_for("the server's copy", left, |m| m.heads(&id) == heads)
+        .await;
 
     // Every edit is there: each finding, and each keystroke where it was typed.
     let s = fresh.read(&id, |d| supervision::read(d).unwrap()).unwrap();
-    assert_eq!(s.findings.len(), 1 + added.len(), "every finding added during the storm");
+    assert_eq!(
+        s.findings.len(),
+        1 + added.len(),
+        "every finding added during the storm"
+    );
     for fid in &added {
         assert!(s.finding(fid).is_some(), "finding {fid:?} is missing");
     }
     assert_eq!(s.finding(&shared_finding).unwrap().text, expected_text());
-    println!("converged after {:?}, {} findings added, {:?}", start.elapsed(), added.len(), proxy.stats());
+    println!(
+        "converged after {:?}, {} findings added, {:?}",
+        start.elapsed(),
+        added.len(),
+        proxy.stats()
+    );
     server.stop().await;
 }

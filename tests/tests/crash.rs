@@ -14,7 +14,7 @@ use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::text::Splice;
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
 
@@ -31,21 +31,48 @@ impl Rng {
 }
 
 fn stamp(name: &str) -> Stamp<'_> {
-    Stamp { member: name, now_ms: now_ms() }
+    Stamp {
+        member: name,
+        now_ms: now_ms(),
+    }
 }
 
 /// One burst of writing by `m`: new findings and keystrokes in the shared finding.
-fn write_burst(m: &Member, id: &DocumentId, unit_id: &RecordId, shared_finding: &RecordId, rng: &mut Rng) {
+fn write_burst(
+    m: &Member,
+    id: &DocumentId,
+    unit_id: &RecordId,
+    shared_finding: &RecordId,
+    rng: &mut Rng,
+) {
     for _ in 0..(1 + rng.next(40)) {
         if rng.next(4) == 0 {
             let fid = RecordId::from_bytes(random());
-            m.change(id, |d| finding::add(d, &fid, unit_id, FindingKind::Shortcoming, "Ghi nhận khi máy chủ gặp sự cố.", stamp(&m.name)))
-                .unwrap();
+            m.change(id, |d| {
+                finding::add(
+                    d,
+                    &fid,
+                    unit_id,
+                    FindingKind::Shortcoming,
+                    "Ghi nhận khi máy chủ gặp sự cố.",
+                    stamp(&m.name),
+                )
+            })
+            .unwrap();
         } else {
             let field = TextField::new(RecordKind::Finding, shared_finding, "text");
             m.change(id, |d| {
                 let len = field.object(d).map(|o| d.length(&o)).unwrap_or(0);
-                field::splice(d, &field, &Splice { pos: len, delete: 0, insert: "x".into() }, stamp(&m.name))
+                field::splice(
+                    d,
+                    &field,
+                    &Splice {
+                        pos: len,
+                        delete: 0,
+                        insert: "x".into(),
+                    },
+                    stamp(&m.name),
+                )
             })
             .unwrap();
         }
@@ -54,7 +81,10 @@ fn write_burst(m: &Member, id: &DocumentId, unit_id: &RecordId, shared_finding: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
-    let rounds: usize = std::env::var("GIAMSAT_CRASH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let rounds: usize = std::env::var("GIAMSAT_CRASH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let seed = u64::from_le_bytes(random()) | 1;
     eprintln!("crash test: {rounds} rounds, seed {seed}");
     let mut rng = Rng(seed);
@@ -68,14 +98,31 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
     let shared_finding = RecordId::from_bytes(random());
-    let mut doc = supervision::create(&Setup { title: "Giám sát khi mất điện".into(), ..Setup::default() }, stamp("Lan")).unwrap();
+    let mut doc = supervision::create(
+        &Setup {
+            title: "Giám sát khi mất điện".into(),
+            ..Setup::default()
+        },
+        stamp("Lan"),
+    )
+    .unwrap();
     unit::add(&mut doc, &unit_id, "Đảng ủy phường", stamp("Lan")).unwrap();
-    finding::add(&mut doc, &shared_finding, &unit_id, FindingKind::Strength, "", stamp("Lan")).unwrap();
+    finding::add(
+        &mut doc,
+        &shared_finding,
+        &unit_id,
+        FindingKind::Strength,
+        "",
+        stamp("Lan"),
+    )
+    .unwrap();
     lan.insert(id, doc);
-    lan.wait_for("the supervision confirmed", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the supervision confirmed", BOUND, |m| m.pending(&id) == 0)
+        .await;
     minh.connect(&server.ws_url()).await;
     minh.want(id);
-    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
+        .await;
 
     for round in 0..rounds {
         // Step 2: both write; at a random moment, note what each has seen confirmed and kill.
@@ -83,7 +130,10 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
         write_burst(&minh, &id, &unit_id, &shared_finding, &mut rng);
         // The random moment of the crash (this is the thing under test, not a wait).
         tokio::time::sleep(Duration::from_millis(rng.next(30))).await;
-        let confirmed: Vec<automerge::ChangeHash> = [&lan, &minh].iter().flat_map(|m| m.confirmed(&id)).collect();
+        let confirmed: Vec<automerge::ChangeHash> = [&lan, &minh]
+            .iter()
+            .flat_map(|m| m.confirmed(&id))
+            .collect();
         let dir_path = server.kill().await;
         lan.disconnect();
         minh.disconnect();
@@ -93,11 +143,26 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
         let mut check = Member::new("Kiểm chứng");
         check.connect(&server.ws_url()).await;
         check.want(id);
-        let all_there = |m: &Member| m.read(&id, |d| confirmed.iter().all(|h| d.get_change_by_hash(h).is_some())).unwrap_or(false);
-        let arrived = tokio::time::timeout(BOUND, check.wait_for("every confirmed change", BOUND * 2, all_there)).await.is_ok();
+        let all_there = |m: &Member| {
+            m.read(&id, |d| {
+                confirmed.iter().all(|h| d.get_change_by_hash(h).is_some())
+            })
+            .unwrap_or(false)
+        };
+        let arrived = tokio::time::timeout(
+            BOUND,
+            check.wait_for("every confirmed change", BOUND * 2, all_there),
+        )
+        .await
+        .is_ok();
         if !arrived {
             let missing = check
-                .read(&id, |d| confirmed.iter().filter(|h| d.get_change_by_hash(h).is_none()).count())
+                .read(&id, |d| {
+                    confirmed
+                        .iter()
+                        .filter(|h| d.get_change_by_hash(h).is_none())
+                        .count()
+                })
                 .unwrap_or(confirmed.len());
             panic!(
                 "round {round} (seed {seed}): {missing} of {} confirmed changes are not on the restarted server \

@@ -29,7 +29,7 @@ use giamsat_tests::{now_ms, random};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::wire::{DocMessage, PeerMetadata, WireMessage};
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 use tokio_tungstenite::tungstenite::Message;
 
 const BOUND: Duration = Duration::from_secs(20);
@@ -45,7 +45,10 @@ const TARGETS: [(&str, Check); 3] = [
 ];
 
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("fuzz")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join("fuzz")
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -68,7 +71,11 @@ fn every_corpus_input_passes_its_fuzz_targets_checks() {
         .collect();
     dirs.sort();
     for (target, _) in TARGETS {
-        assert!(dirs.iter().any(|d| d.ends_with(target)), "no corpus for target {target} in {}", corpus.display());
+        assert!(
+            dirs.iter().any(|d| d.ends_with(target)),
+            "no corpus for target {target} in {}",
+            corpus.display()
+        );
     }
     let mut failures = Vec::new();
     let mut total = 0;
@@ -80,7 +87,10 @@ fn every_corpus_input_passes_its_fuzz_targets_checks() {
             .unwrap_or_else(|| panic!("corpus directory {name} names no fuzz target"))
             .1;
         let files = files_in(&dir);
-        assert!(!files.is_empty(), "the corpus of {name} is empty: it would test nothing");
+        assert!(
+            !files.is_empty(),
+            "the corpus of {name} is empty: it would test nothing"
+        );
         for file in files {
             let bytes = std::fs::read(&file).unwrap();
             total += 1;
@@ -89,7 +99,12 @@ fn every_corpus_input_passes_its_fuzz_targets_checks() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} corpus inputs fail their checks:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} corpus inputs fail their checks:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     println!("{total} corpus inputs pass");
 }
 
@@ -125,15 +140,24 @@ fn known_crashes_still_reproduce() {
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 fn setup() -> Setup {
-    Setup { title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(), ..Setup::default() }
+    Setup {
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(),
+        ..Setup::default()
+    }
 }
 
 fn stamp(name: &str) -> Stamp<'_> {
-    Stamp { member: name, now_ms: now_ms() }
+    Stamp {
+        member: name,
+        now_ms: now_ms(),
+    }
 }
 
 /// Lan creates a supervision with one unit; Minh receives it. Both stay connected.
@@ -141,40 +165,74 @@ async fn two_members(url: &str) -> (Member, Member, DocumentId, RecordId) {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
     let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
-    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
+    unit::add(
+        &mut doc,
+        &unit_id,
+        "Đảng ủy phường Thanh Khê Tây",
+        stamp("Lan"),
+    )
+    .unwrap();
     let mut lan = Member::new("Lan");
     lan.connect(url).await;
     lan.insert(id, doc);
-    lan.wait_for("the server to confirm the new supervision", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
     let mut minh = Member::new("Minh");
     minh.connect(url).await;
     minh.want(id);
-    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
+        .await;
     (lan, minh, id, unit_id)
 }
 
 /// Lan adds a finding and Minh receives it: sync between members still works.
-async fn members_still_sync(lan: &Member, minh: &Member, id: DocumentId, unit_id: &RecordId, what: &str) {
-    assert!(lan.is_connected() && minh.is_connected(), "the members' connections survived {what}");
+async fn members_still_sync(
+    lan: &Member,
+    minh: &Member,
+    id: DocumentId,
+    unit_id: &RecordId,
+    what: &str,
+) {
+    assert!(
+        lan.is_connected() && minh.is_connected(),
+        "the members' connections survived {what}"
+    );
     let fid = RecordId::from_bytes(random());
     let text = format!("Vẫn đồng bộ sau {what}.");
-    lan.change(&id, |d| finding::add(d, &fid, unit_id, FindingKind::Strength, &text, stamp("Lan"))).unwrap();
-    minh.wait_for(&format!("Lan's finding after {what}"), BOUND, |m| m.heads(&id) == lan.heads(&id)).await;
+    lan.change(&id, |d| {
+        finding::add(d, &fid, unit_id, FindingKind::Strength, &text, stamp("Lan"))
+    })
+    .unwrap();
+    minh.wait_for(&format!("Lan's finding after {what}"), BOUND, |m| {
+        m.heads(&id) == lan.heads(&id)
+    })
+    .await;
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A raw automerge-repo peer: connect, `join`, wait for `peer`; the socket and the server's id.
 async fn raw_peer(url: &str, me: &str) -> (Ws, String) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
     let join = WireMessage::Join {
         sender_id: me.into(),
         peer_metadata: PeerMetadata::default(),
         supported_protocol_versions: vec!["1".into()],
     };
-    ws.send(Message::Binary(join.encode().into())).await.unwrap();
+    ws.send(Message::Binary(join.encode().into()))
+        .await
+        .unwrap();
     loop {
-        let msg = tokio::time::timeout(BOUND, ws.next()).await.expect("an answer to join").expect("a frame").expect("ok");
+        let msg = tokio::time::timeout(BOUND, ws.next())
+            .await
+            .expect("an answer to join")
+            .expect("a frame")
+            .expect("ok");
         if let Message::Binary(b) = msg
             && let Ok(WireMessage::Peer { sender_id, .. }) = WireMessage::decode(&b)
         {
@@ -185,7 +243,8 @@ async fn raw_peer(url: &str, me: &str) -> (Ws, String) {
 
 /// The server process's resident memory, from /proc/<pid>/status.
 fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
     let kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -205,9 +264,16 @@ async fn a_sync_message_with_a_zero_bit_bloom_filter_leaves_sync_working() {
     let server = ServerProcess::start(dir.path()).await;
     let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
     let (mut ws, server_id) = raw_peer(&server.ws_url(), "hostile").await;
-    let data = std::fs::read(fuzz_dir().join("corpus/sync_message/fixed-panic-bloom-zero-bits-per-entry")).unwrap();
+    let data =
+        std::fs::read(fuzz_dir().join("corpus/sync_message/fixed-panic-bloom-zero-bits-per-entry"))
+            .unwrap();
     let payload = checks::chunks(&data)[0][1..].to_vec();
-    let m = WireMessage::Sync(DocMessage { sender_id: "hostile".into(), target_id: server_id, document_id: id, data: payload });
+    let m = WireMessage::Sync(DocMessage {
+        sender_id: "hostile".into(),
+        target_id: server_id,
+        document_id: id,
+        data: payload,
+    });
     ws.send(Message::Binary(m.encode().into())).await.unwrap();
     members_still_sync(&lan, &minh, id, &unit_id, "a zero-bit bloom filter").await;
     server.stop().await;
@@ -233,7 +299,10 @@ async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration,
     let (mut tx, mut rx) = ws.split();
     let empty_sync = {
         use automerge::sync::SyncDoc;
-        automerge::Automerge::new().generate_sync_message(&mut automerge::sync::State::new()).unwrap().encode()
+        automerge::Automerge::new()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .unwrap()
+            .encode()
     };
     let started = std::time::Instant::now();
     let sender = tokio::spawn(async move {
@@ -244,7 +313,9 @@ async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration,
                 document_id: DocumentId::from_bytes(random()),
                 data: empty_sync.clone(),
             });
-            tx.feed(Message::Binary(m.encode().into())).await.expect("the server takes the flood");
+            tx.feed(Message::Binary(m.encode().into()))
+                .await
+                .expect("the server takes the flood");
         }
         tx.flush().await.expect("flush");
         tx
@@ -255,7 +326,9 @@ async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration,
             match rx.next().await {
                 Some(Ok(Message::Binary(b))) => match WireMessage::decode(&b) {
                     Ok(WireMessage::DocUnavailable { .. }) => unavailable += 1,
-                    Ok(WireMessage::Error { message }) => panic!("the server refused a well-formed request: {message}"),
+                    Ok(WireMessage::Error { message }) => {
+                        panic!("the server refused a well-formed request: {message}")
+                    }
                     _ => {}
                 },
                 Some(Ok(_)) => {}
@@ -268,14 +341,17 @@ async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration,
     sender.abort();
     match answered {
         Ok(()) => Ok(elapsed),
-        Err(_) => Err(format!("only {unavailable} of {n} requests answered within {bound:?}")),
+        Err(_) => Err(format!(
+            "only {unavailable} of {n} requests answered within {bound:?}"
+        )),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start_with(dir.path(), &["--max-frame-bytes", &MAX_FRAME.to_string()]).await;
+    let server =
+        ServerProcess::start_with(dir.path(), &["--max-frame-bytes", &MAX_FRAME.to_string()]).await;
     let pid = server.pid().expect("the server's pid");
     let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
     let rss_start = rss_mb(pid);
@@ -294,7 +370,9 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
             session_id: "flood".into(),
             data: vec![0xa1, 0x61, b'x', 0x18, 0x2a], // {"x": 42}
         };
-        tx.feed(Message::Binary(m.encode().into())).await.expect("the server takes the flood");
+        tx.feed(Message::Binary(m.encode().into()))
+            .await
+            .expect("the server takes the flood");
     }
     tx.flush().await.expect("flush");
     members_still_sync(&lan, &minh, id, &unit_id, "the ephemeral flood").await;
@@ -304,14 +382,18 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
 
     // Flood 2: requests for documents nobody has. Each is answered with doc-unavailable and
     // the connection stays open.
-    let took = request_flood(&server.ws_url(), REQUEST_FLOOD, BOUND).await.unwrap_or_else(|e| panic!("{e}"));
+    let took = request_flood(&server.ws_url(), REQUEST_FLOOD, BOUND)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     members_still_sync(&lan, &minh, id, &unit_id, "the request flood").await;
     let rss_requests = rss_mb(pid);
 
     // One frame over the limit: the server answers with an error naming the size (unless the
     // reset of the unread rest of the frame overtakes it) and closes that connection only.
     let (mut ws, _) = raw_peer(&server.ws_url(), "oversized").await;
-    let _ = ws.send(Message::Binary(vec![0u8; MAX_FRAME + 1024].into())).await;
+    let _ = ws
+        .send(Message::Binary(vec![0u8; MAX_FRAME + 1024].into()))
+        .await;
     let mut error = None;
     let ended = tokio::time::timeout(BOUND, async {
         loop {
@@ -319,7 +401,9 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                 Some(Ok(Message::Binary(b))) => match WireMessage::decode(&b) {
                     Ok(WireMessage::Error { message }) => error = Some(message),
-                    other => panic!("expected only an error message after the oversized frame, got {other:?}"),
+                    other => panic!(
+                        "expected only an error message after the oversized frame, got {other:?}"
+                    ),
                 },
                 Some(Ok(_)) => {}
             }
@@ -337,10 +421,21 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
         "server RSS: {rss_start:.1} MB at the start, {rss_ephemeral:.1} MB after {EPHEMERAL_FLOOD} ephemeral \
          messages, {rss_requests:.1} MB after {REQUEST_FLOOD} requests (answered in {took:?}), {rss_end:.1} MB \
          after the oversized frame (its error message {})",
-        if error.is_some() { "arrived" } else { "was overtaken by the reset" }
+        if error.is_some() {
+            "arrived"
+        } else {
+            "was overtaken by the reset"
+        }
     );
-    for (after, mb) in [("the ephemeral flood", rss_ephemeral), ("the request flood", rss_requests), ("the oversized frame", rss_end)] {
-        assert!(mb < RSS_BOUND_MB, "the server uses {mb:.1} MB after {after} (bound {RSS_BOUND_MB} MB)");
+    for (after, mb) in [
+        ("the ephemeral flood", rss_ephemeral),
+        ("the request flood", rss_requests),
+        ("the oversized frame", rss_end),
+    ] {
+        assert!(
+            mb < RSS_BOUND_MB,
+            "the server uses {mb:.1} MB after {after} (bound {RSS_BOUND_MB} MB)"
+        );
     }
     server.stop().await;
 }
@@ -359,7 +454,9 @@ async fn two_thousand_requests_for_random_documents_are_answered_in_bounded_time
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
     let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
-    let took = request_flood(&server.ws_url(), 2_000, BOUND).await.unwrap_or_else(|e| panic!("{e}"));
+    let took = request_flood(&server.ws_url(), 2_000, BOUND)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     members_still_sync(&lan, &minh, id, &unit_id, "2,000 requests").await;
     println!("2,000 requests answered in {took:?}");
     server.stop().await;

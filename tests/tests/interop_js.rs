@@ -15,7 +15,7 @@ use giamsat_tests::server::ServerProcess;
 use giamsat_tests::{now_ms, random};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
 /// Node's start-up, the script's own 20 s deadline, and some slack on a busy machine.
@@ -24,7 +24,8 @@ const APPENDED: &str = " (sửa bởi JS)";
 
 fn setup() -> Setup {
     Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
+            .into(),
         basis_number: "1175-QĐ/QU".into(),
         basis_date: "2022-07-13".into(),
         basis_issuer: "Quận ủy Thanh Khê".into(),
@@ -35,15 +36,24 @@ fn setup() -> Setup {
 }
 
 fn stamp(name: &str) -> Stamp<'_> {
-    Stamp { member: name, now_ms: now_ms() }
+    Stamp {
+        member: name,
+        now_ms: now_ms(),
+    }
 }
 
 /// `tests/`, where package.json and node_modules live; fails loudly if `npm ci` was not run.
 fn js_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).to_owned();
-    for needed in ["@automerge/automerge-repo", "@automerge/automerge-repo-network-websocket"] {
+    for needed in [
+        "@automerge/automerge-repo",
+        "@automerge/automerge-repo-network-websocket",
+    ] {
         assert!(
-            dir.join("node_modules").join(needed).join("package.json").exists(),
+            dir.join("node_modules")
+                .join(needed)
+                .join("package.json")
+                .exists(),
             "{} is not installed: run `npm ci` in {} (the project's test command does)",
             needed,
             dir.display()
@@ -64,15 +74,25 @@ async fn js_client_appends(ws_url: &str, doc: &DocumentId, fid: &RecordId) -> se
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .unwrap_or_else(|e| panic!("could not start `node` (Node 20 is needed for this test): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("could not start `node` (Node 20 is needed for this test): {e}")
+        });
     let out = tokio::time::timeout(SCRIPT_BOUND, child.wait_with_output())
         .await
         .unwrap_or_else(|_| panic!("the JS client did not finish within {SCRIPT_BOUND:?}"))
         .expect("the JS client's output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the JS client failed ({}):\nstdout: {stdout}\nstderr: {stderr}", out.status);
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON line in {stdout:?}"));
+    assert!(
+        out.status.success(),
+        "the JS client failed ({}):\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON line in {stdout:?}"));
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
@@ -92,24 +112,65 @@ async fn the_official_js_client_edits_a_supervision_our_client_made() {
     let other = RecordId::from_bytes(random());
     let original = "Ban hành kế hoạch giám sát kịp thời.";
     let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
-    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
-    finding::add(&mut doc, &edited, &unit_id, FindingKind::Strength, original, stamp("Lan")).unwrap();
-    finding::add(&mut doc, &other, &unit_id, FindingKind::Shortcoming, "Chưa sơ kết định kỳ.", stamp("Lan")).unwrap();
+    unit::add(
+        &mut doc,
+        &unit_id,
+        "Đảng ủy phường Thanh Khê Tây",
+        stamp("Lan"),
+    )
+    .unwrap();
+    finding::add(
+        &mut doc,
+        &edited,
+        &unit_id,
+        FindingKind::Strength,
+        original,
+        stamp("Lan"),
+    )
+    .unwrap();
+    finding::add(
+        &mut doc,
+        &other,
+        &unit_id,
+        FindingKind::Shortcoming,
+        "Chưa sơ kết định kỳ.",
+        stamp("Lan"),
+    )
+    .unwrap();
     lan.insert(id, doc);
-    lan.wait_for("the server to confirm the new supervision", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
     let before = lan.read(&id, |d| supervision::read(d).unwrap()).unwrap();
 
     // Step 2: the JS client reads it through the server and appends to one finding.
     let reply = js_client_appends(&server.ws_url(), &id, &edited).await;
     assert_eq!(reply["ok"], true, "{reply}");
-    assert_eq!(reply["title"], setup().title.as_str(), "the JS client reads our set-up: {reply}");
-    assert_eq!(reply["before"], original, "the JS client reads our finding's Text: {reply}");
-    assert_eq!(reply["text"], format!("{original}{APPENDED}").as_str(), "{reply}");
+    assert_eq!(
+        reply["title"],
+        setup().title.as_str(),
+        "the JS client reads our set-up: {reply}"
+    );
+    assert_eq!(
+        reply["before"], original,
+        "the JS client reads our finding's Text: {reply}"
+    );
+    assert_eq!(
+        reply["text"],
+        format!("{original}{APPENDED}").as_str(),
+        "{reply}"
+    );
 
     // Step 3: Lan, still connected, receives the edit from the server.
     lan.wait_for("the JS client's edit to arrive", BOUND, |m| {
-        m.read(&id, |d| finding::read_all(d).unwrap().iter().any(|f| f.id == edited && f.text.ends_with(APPENDED)))
-            .unwrap_or(false)
+        m.read(&id, |d| {
+            finding::read_all(d)
+                .unwrap()
+                .iter()
+                .any(|f| f.id == edited && f.text.ends_with(APPENDED))
+        })
+        .unwrap_or(false)
     })
     .await;
 

@@ -5,17 +5,18 @@
 use std::time::Duration;
 
 use giamsat_tests::member::Member;
-use giamsat_tests::server::{catalogue_id, http_get, ServerProcess};
+use giamsat_tests::server::{ServerProcess, catalogue_id, http_get};
 use giamsat_tests::{now_ms, random};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
-use shared::{catalogue, unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, catalogue, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
 
 fn setup() -> Setup {
     Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây".into(),
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
+            .into(),
         basis_number: "1175-QĐ/QU".into(),
         basis_date: "2022-07-13".into(),
         basis_issuer: "Quận ủy Thanh Khê".into(),
@@ -26,7 +27,10 @@ fn setup() -> Setup {
 }
 
 fn stamp(name: &str) -> Stamp<'_> {
-    Stamp { member: name, now_ms: now_ms() }
+    Stamp {
+        member: name,
+        now_ms: now_ms(),
+    }
 }
 
 /// Lan creates a supervision with one unit, syncs it, and returns its id and the unit's id.
@@ -34,9 +38,18 @@ async fn lan_creates(lan: &Member) -> (DocumentId, RecordId) {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
     let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
-    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
+    unit::add(
+        &mut doc,
+        &unit_id,
+        "Đảng ủy phường Thanh Khê Tây",
+        stamp("Lan"),
+    )
+    .unwrap();
     lan.insert(id, doc);
-    lan.wait_for("the server to confirm the new supervision", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
     (id, unit_id)
 }
 
@@ -54,19 +67,33 @@ async fn three_members_writing_offline_converge_with_the_server() {
     for m in [&mut minh, &mut hoa] {
         m.connect(&server.ws_url()).await;
         m.want(id);
-        m.wait_for("the supervision to arrive", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+        m.wait_for("the supervision to arrive", BOUND, |m| {
+            m.read(&id, |_| ()).is_some()
+        })
+        .await;
     }
 
     // Step 2: the network drops for all three; each writes findings, two edit the same one.
     let shared_finding = RecordId::from_bytes(random());
     lan.change(&id, |d| {
-        finding::add(d, &shared_finding, &unit_id, FindingKind::Strength, "Ban hành kế hoạch kịp thời.", stamp("Lan"))
+        finding::add(
+            d,
+            &shared_finding,
+            &unit_id,
+            FindingKind::Strength,
+            "Ban hành kế hoạch kịp thời.",
+            stamp("Lan"),
+        )
     })
     .unwrap();
-    lan.wait_for("the shared finding to be confirmed", BOUND, |m| m.pending(&id) == 0).await;
+    lan.wait_for("the shared finding to be confirmed", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
     for m in [&minh, &hoa] {
         m.wait_for("the shared finding to arrive", BOUND, |m| {
-            m.read(&id, |d| supervision::read(d).unwrap().findings.len() == 1).unwrap_or(false)
+            m.read(&id, |d| supervision::read(d).unwrap().findings.len() == 1)
+                .unwrap_or(false)
         })
         .await;
     }
@@ -77,14 +104,38 @@ async fn three_members_writing_offline_converge_with_the_server() {
         for i in 0..n {
             let fid = RecordId::from_bytes(random());
             let text = format!("{} ghi nhận số {i}", m.name);
-            m.change(&id, |d| finding::add(d, &fid, &unit_id, FindingKind::Shortcoming, &text, stamp(&m.name))).unwrap();
+            m.change(&id, |d| {
+                finding::add(
+                    d,
+                    &fid,
+                    &unit_id,
+                    FindingKind::Shortcoming,
+                    &text,
+                    stamp(&m.name),
+                )
+            })
+            .unwrap();
         }
         assert!(m.pending(&id) > 0, "offline edits are pending");
     }
-    lan.change(&id, |d| finding::set_text(d, &shared_finding, "Ban hành kế hoạch giám sát kịp thời.", stamp("Lan")))
-        .unwrap();
-    minh.change(&id, |d| finding::set_text(d, &shared_finding, "Ban hành kế hoạch kịp thời, đầy đủ.", stamp("Minh")))
-        .unwrap();
+    lan.change(&id, |d| {
+        finding::set_text(
+            d,
+            &shared_finding,
+            "Ban hành kế hoạch giám sát kịp thời.",
+            stamp("Lan"),
+        )
+    })
+    .unwrap();
+    minh.change(&id, |d| {
+        finding::set_text(
+            d,
+            &shared_finding,
+            "Ban hành kế hoạch kịp thời, đầy đủ.",
+            stamp("Minh"),
+        )
+    })
+    .unwrap();
 
     // Step 3: everyone reconnects.
     for m in [&mut lan, &mut minh, &mut hoa] {
@@ -95,7 +146,11 @@ async fn three_members_writing_offline_converge_with_the_server() {
     for m in [&lan, &minh, &hoa] {
         m.wait_for("identical, confirmed heads on all three", BOUND, |m| {
             let h = m.heads(&id);
-            h == lan.heads(&id) && h == minh.heads(&id) && h == hoa.heads(&id) && m.confirmed(&id) == h && m.pending(&id) == 0
+            h == lan.heads(&id)
+                && h == minh.heads(&id)
+                && h == hoa.heads(&id)
+                && m.confirmed(&id) == h
+                && m.pending(&id) == 0
         })
         .await;
     }
@@ -103,11 +158,20 @@ async fn three_members_writing_offline_converge_with_the_server() {
     let mut fresh = Member::new("Kiểm chứng");
     fresh.connect(&server.ws_url()).await;
     fresh.want(id);
-    fresh.wait_for("the server's copy", BOUND, |m| m.heads(&id) == lan.heads(&id)).await;
+    fresh
+        .wait_for("the server's copy", BOUND, |m| {
+            m.heads(&id) == lan.heads(&id)
+        })
+        .await;
 
     let s = fresh.read(&id, |d| supervision::read(d).unwrap()).unwrap();
     assert_eq!(s.findings.len(), 1 + 3 + 2 + 4);
-    let merged = &s.findings.iter().find(|f| f.id == shared_finding).unwrap().text;
+    let merged = &s
+        .findings
+        .iter()
+        .find(|f| f.id == shared_finding)
+        .unwrap()
+        .text;
     assert_eq!(merged, "Ban hành kế hoạch giám sát kịp thời, đầy đủ.");
     server.stop().await;
 }
@@ -124,15 +188,20 @@ async fn the_catalogue_tells_another_member_which_supervisions_exist() {
     let mut lan = Member::new("Lan");
     lan.connect(&server.ws_url()).await;
     lan.want(cat);
-    lan.wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some()).await;
+    lan.wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some())
+        .await;
     let (id, _) = lan_creates(&lan).await;
-    lan.change(&cat, |d| catalogue::list(d, id, &setup().title, now_ms())).unwrap();
+    lan.change(&cat, |d| catalogue::list(d, id, &setup().title, now_ms()))
+        .unwrap();
 
     let mut minh = Member::new("Minh");
     minh.connect(&server.ws_url()).await;
     minh.want(cat);
     minh.wait_for("Lan's supervision in the catalogue", BOUND, |m| {
-        m.read(&cat, |d| catalogue::entries(d).unwrap().iter().any(|e| e.id == id)).unwrap_or(false)
+        m.read(&cat, |d| {
+            catalogue::entries(d).unwrap().iter().any(|e| e.id == id)
+        })
+        .unwrap_or(false)
     })
     .await;
     server.stop().await;
@@ -149,26 +218,54 @@ async fn a_restarted_server_still_has_every_confirmed_change() {
     lan.connect(&server.ws_url()).await;
     let (id, unit_id) = lan_creates(&lan).await;
     let fid = RecordId::from_bytes(random());
-    lan.change(&id, |d| finding::add(d, &fid, &unit_id, FindingKind::Cause, "Cán bộ kiêm nhiệm.", stamp("Lan"))).unwrap();
-    lan.wait_for("confirmation", BOUND, |m| m.pending(&id) == 0).await;
+    lan.change(&id, |d| {
+        finding::add(
+            d,
+            &fid,
+            &unit_id,
+            FindingKind::Cause,
+            "Cán bộ kiêm nhiệm.",
+            stamp("Lan"),
+        )
+    })
+    .unwrap();
+    lan.wait_for("confirmation", BOUND, |m| m.pending(&id) == 0)
+        .await;
     lan.disconnect();
 
     // Step 2: the server process stops and a new one starts on the same data directory.
     let server = server.restart().await;
-    assert_eq!(catalogue_id(&server.addr).await, cat_before, "the same catalogue after a restart");
+    assert_eq!(
+        catalogue_id(&server.addr).await,
+        cat_before,
+        "the same catalogue after a restart"
+    );
 
     // Step 3: a new device gets everything from the new process.
     let mut minh = Member::new("Minh");
     minh.connect(&server.ws_url()).await;
     minh.want(id);
-    minh.wait_for("the supervision from the restarted server", BOUND, |m| m.heads(&id) == lan.heads(&id)).await;
+    minh.wait_for("the supervision from the restarted server", BOUND, |m| {
+        m.heads(&id) == lan.heads(&id)
+    })
+    .await;
 
     // Step 4: a second sync after the restart works both ways.
     lan.connect(&server.ws_url()).await;
     let fid2 = RecordId::from_bytes(random());
-    minh.change(&id, |d| finding::add(d, &fid2, &unit_id, FindingKind::Strength, "Sau khởi động lại.", stamp("Minh")))
-        .unwrap();
-    lan.wait_for("Minh's finding", BOUND, |m| m.heads(&id) == minh.heads(&id)).await;
+    minh.change(&id, |d| {
+        finding::add(
+            d,
+            &fid2,
+            &unit_id,
+            FindingKind::Strength,
+            "Sau khởi động lại.",
+            stamp("Minh"),
+        )
+    })
+    .unwrap();
+    lan.wait_for("Minh's finding", BOUND, |m| m.heads(&id) == minh.heads(&id))
+        .await;
     server.stop().await;
 }
 
@@ -185,26 +282,50 @@ async fn a_malformed_frame_closes_only_that_connection_with_an_error() {
     let mut minh = Member::new("Minh");
     minh.connect(&server.ws_url()).await;
     minh.want(id);
-    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some()).await;
+    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
+        .await;
 
     // Step 1: a hostile client sends bytes that are not CBOR, then a text frame elsewhere.
-    for bad in [Message::Binary(vec![0xff, 0x00, 0x13].into()), Message::Text("xin chào".into())] {
-        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
+    for bad in [
+        Message::Binary(vec![0xff, 0x00, 0x13].into()),
+        Message::Text("xin chào".into()),
+    ] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .unwrap();
         ws.send(bad).await.unwrap();
         // Step 2: it gets an automerge-repo error message naming the problem, then the close.
-        let reply = tokio::time::timeout(BOUND, ws.next()).await.expect("an answer").expect("a frame").unwrap();
-        let Message::Binary(bytes) = reply else { panic!("expected a binary error message, got {reply:?}") };
+        let reply = tokio::time::timeout(BOUND, ws.next())
+            .await
+            .expect("an answer")
+            .expect("a frame")
+            .unwrap();
+        let Message::Binary(bytes) = reply else {
+            panic!("expected a binary error message, got {reply:?}")
+        };
         match shared::wire::WireMessage::decode(&bytes).unwrap() {
-            shared::wire::WireMessage::Error { message } => assert!(message.contains("malformed") || message.contains("text frames"), "{message}"),
+            shared::wire::WireMessage::Error { message } => assert!(
+                message.contains("malformed") || message.contains("text frames"),
+                "{message}"
+            ),
             other => panic!("expected an error message, got {other:?}"),
         }
-        let end = tokio::time::timeout(BOUND, ws.next()).await.expect("the connection closes");
-        assert!(matches!(end, None | Some(Ok(Message::Close(_))) | Some(Err(_))), "{end:?}");
+        let end = tokio::time::timeout(BOUND, ws.next())
+            .await
+            .expect("the connection closes");
+        assert!(
+            matches!(end, None | Some(Ok(Message::Close(_))) | Some(Err(_))),
+            "{end:?}"
+        );
     }
 
     // Step 3: an oversized frame is refused too.
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
-    let _ = ws.send(Message::Binary(vec![0u8; 20 * 1024 * 1024].into())).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap();
+    let _ = ws
+        .send(Message::Binary(vec![0u8; 20 * 1024 * 1024].into()))
+        .await;
     let end = tokio::time::timeout(BOUND, async {
         loop {
             match ws.next().await {
@@ -219,7 +340,20 @@ async fn a_malformed_frame_closes_only_that_connection_with_an_error() {
     // Step 4: the members' connections still sync.
     assert!(lan.is_connected() && minh.is_connected());
     let fid = RecordId::from_bytes(random());
-    lan.change(&id, |d| finding::add(d, &fid, &unit_id, FindingKind::Strength, "Vẫn đồng bộ.", stamp("Lan"))).unwrap();
-    minh.wait_for("Lan's finding after the attack", BOUND, |m| m.heads(&id) == lan.heads(&id)).await;
+    lan.change(&id, |d| {
+        finding::add(
+            d,
+            &fid,
+            &unit_id,
+            FindingKind::Strength,
+            "Vẫn đồng bộ.",
+            stamp("Lan"),
+        )
+    })
+    .unwrap();
+    minh.wait_for("Lan's finding after the attack", BOUND, |m| {
+        m.heads(&id) == lan.heads(&id)
+    })
+    .await;
     server.stop().await;
 }

@@ -13,30 +13,74 @@ pub fn app() -> Result<(), String> {
     sh::step("building the app for wasm32 (release)");
     sh::run(
         "cargo",
-        &["build", "--quiet", "-p", "app", "--bin", "app", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"],
+        &[
+            "build",
+            "--quiet",
+            "-p",
+            "app",
+            "--bin",
+            "app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ],
         None,
     )?;
     let root = sh::root();
     let dist = root.join("app").join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
-    let wasm = sh::target_dir().join("wasm32-unknown-unknown").join("wasm-release").join("app.wasm");
+    let wasm = sh::target_dir()
+        .join("wasm32-unknown-unknown")
+        .join("wasm-release")
+        .join("app.wasm");
     sh::step("generating the JS bindings (wasm-bindgen)");
     let d = dist.to_string_lossy().into_owned();
-    sh::run(&bindgen, &["--target", "web", "--no-typescript", "--out-dir", &d, &wasm.to_string_lossy()], None)?;
+    sh::run(
+        &bindgen,
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            &d,
+            &wasm.to_string_lossy(),
+        ],
+        None,
+    )?;
     sh::step("shrinking the wasm (wasm-opt -Oz)");
     let bg = dist.join("app_bg.wasm").to_string_lossy().into_owned();
     sh::run(
         &wasm_opt.to_string_lossy(),
-        &["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-sign-ext", "--enable-mutable-globals", &bg, "-o", &bg],
+        &[
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-reference-types",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            &bg,
+            "-o",
+            &bg,
+        ],
         None,
     )?;
-    copy(&root.join("app").join("index.html"), &dist.join("index.html"))?;
+    copy(
+        &root.join("app").join("index.html"),
+        &dist.join("index.html"),
+    )?;
     copy(&root.join("app").join("sw.js"), &dist.join("sw.js"))?;
-    copy(&root.join("app").join("manifest.webmanifest"), &dist.join("manifest.webmanifest"))?;
+    copy(
+        &root.join("app").join("manifest.webmanifest"),
+        &dist.join("manifest.webmanifest"),
+    )?;
     std::fs::create_dir_all(dist.join("icons")).map_err(|e| e.to_string())?;
     for name in ["icon-192.png", "icon-512.png"] {
-        copy(&root.join("app").join("icons").join(name), &dist.join("icons").join(name))?;
+        copy(
+            &root.join("app").join("icons").join(name),
+            &dist.join("icons").join(name),
+        )?;
     }
     for entry in std::fs::read_dir(root.join("style")).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
@@ -58,12 +102,19 @@ pub fn app() -> Result<(), String> {
         total.0 += bytes.len();
         total.1 += gz.len();
     }
-    eprintln!("app built in {}: {} KB raw, {} KB gzip", dist.display(), total.0 / 1024, total.1 / 1024);
+    eprintln!(
+        "app built in {}: {} KB raw, {} KB gzip",
+        dist.display(),
+        total.0 / 1024,
+        total.1 / 1024
+    );
     Ok(())
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copy {}: {e}", from.display()))
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copy {}: {e}", from.display()))
 }
 
 fn with_ext(path: &Path, ext: &str) -> std::path::PathBuf {
@@ -81,7 +132,10 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 fn brotli(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).map_err(|e| e.to_string())?;
     Ok(out)
 }

@@ -7,7 +7,10 @@ use crate::sh;
 /// The wasm32 target for rustc.
 pub fn wasm_target() -> Result<(), String> {
     let installed = sh::output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         sh::step("installing the wasm32-unknown-unknown target (rustup)");
         sh::run("rustup", &["target", "add", "wasm32-unknown-unknown"], None)?;
     }
@@ -16,7 +19,8 @@ pub fn wasm_target() -> Result<(), String> {
 
 /// The wasm-bindgen version Cargo.lock pins.
 fn locked_wasm_bindgen() -> Result<String, String> {
-    let lock = std::fs::read_to_string(sh::root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(sh::root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -33,9 +37,15 @@ pub fn wasm_bindgen() -> Result<String, String> {
     let version = locked_wasm_bindgen()?;
     let have = sh::output("wasm-bindgen", &["--version"]).unwrap_or_default();
     if have.split_whitespace().nth(1) != Some(version.as_str()) {
-        sh::step(&format!("installing wasm-bindgen-cli {version} (cargo install, a few minutes, once)"));
+        sh::step(&format!(
+            "installing wasm-bindgen-cli {version} (cargo install, a few minutes, once)"
+        ));
         // Without --locked: its lock file names a webpki-roots release the registry lacks.
-        sh::run("cargo", &["install", "--quiet", &format!("wasm-bindgen-cli@{version}")], None)?;
+        sh::run(
+            "cargo",
+            &["install", "--quiet", &format!("wasm-bindgen-cli@{version}")],
+            None,
+        )?;
     }
     Ok("wasm-bindgen".into())
 }
@@ -48,7 +58,19 @@ pub fn wasm_opt() -> Result<PathBuf, String> {
         sh::step("installing wasm-opt (npm binaryen@132)");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let d = dir.to_string_lossy().into_owned();
-        sh::run("npm", &["install", "--silent", "--no-audit", "--no-fund", "--prefix", &d, "binaryen@132"], None)?;
+        sh::run(
+            "npm",
+            &[
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                &d,
+                "binaryen@132",
+            ],
+            None,
+        )?;
     }
     Ok(bin)
 }
@@ -60,7 +82,12 @@ pub fn chromium() -> Result<(), String> {
     }
     sh::step("installing Chromium (apt-get install chromium)");
     sh::run("apt-get", &["update", "-qq"], None)?;
-    sh::run_env("apt-get", &["install", "-y", "-qq", "chromium"], None, &[("DEBIAN_FRONTEND", "noninteractive".into())])
+    sh::run_env(
+        "apt-get",
+        &["install", "-y", "-qq", "chromium"],
+        None,
+        &[("DEBIAN_FRONTEND", "noninteractive".into())],
+    )
 }
 
 /// The JS test dependencies (automerge-repo client, playwright-core), from package-lock.json.
@@ -74,7 +101,11 @@ pub fn npm_packages() -> Result<(), String> {
     };
     if !fresh {
         sh::step("installing the JS test packages (npm ci in tests/)");
-        sh::run("npm", &["ci", "--silent", "--no-audit", "--no-fund"], Some(&tests))?;
+        sh::run(
+            "npm",
+            &["ci", "--silent", "--no-audit", "--no-fund"],
+            Some(&tests),
+        )?;
     }
     Ok(())
 }

@@ -45,7 +45,16 @@ fn main() -> ExitCode {
 fn run(server_args: &[String]) -> Result<(), String> {
     build::app()?;
     sh::step("starting the server on http://127.0.0.1:8080 (Ctrl-C stops it)");
-    let mut args: Vec<&str> = vec!["run", "--release", "--quiet", "-p", "server", "--bin", "giamsat-server", "--"];
+    let mut args: Vec<&str> = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "server",
+        "--bin",
+        "giamsat-server",
+        "--",
+    ];
     args.extend(server_args.iter().map(String::as_str));
     sh::run("cargo", &args, None)
 }
@@ -56,16 +65,47 @@ fn test() -> Result<(), String> {
     install::chromium()?;
     install::npm_packages()?;
     sh::step("building the server for the end-to-end tests");
-    sh::run("cargo", &["build", "--quiet", "-p", "server", "--bin", "giamsat-server"], None)?;
+    sh::run(
+        "cargo",
+        &[
+            "build",
+            "--quiet",
+            "-p",
+            "server",
+            "--bin",
+            "giamsat-server",
+        ],
+        None,
+    )?;
     sh::step("running shared, server and native end-to-end tests (cargo test)");
-    sh::run("cargo", &["test", "-p", "shared", "-p", "server", "-p", "giamsat-tests"], None)?;
+    sh::run(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "shared",
+            "-p",
+            "server",
+            "-p",
+            "giamsat-tests",
+        ],
+        None,
+    )?;
     sh::step("running the browser tests (Playwright + Chromium, node --test)");
     let root = sh::root();
     let server_bin = sh::target_dir().join("debug").join("giamsat-server");
     let app_dir = root.join("app").join("dist");
     let env = [
-        ("GIAMSAT_SERVER_BIN", server_bin.to_string_lossy().into_owned()),
+        (
+            "GIAMSAT_SERVER_BIN",
+            server_bin.to_string_lossy().into_owned(),
+        ),
         ("GIAMSAT_APP_DIR", app_dir.to_string_lossy().into_owned()),
     ];
-    sh::run_env("node", &["--test", "--test-concurrency=1", "browser/"], Some(&root.join("tests")), &env)
+    sh::run_env(
+        "node",
+        &["--test", "--test-concurrency=1", "browser/"],
+        Some(&root.join("tests")),
+        &env,
+    )
 }

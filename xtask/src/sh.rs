@@ -10,7 +10,10 @@ pub fn step(what: &str) {
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Where cargo puts build output: `$CARGO_TARGET_DIR`, or `target/` at the root.
@@ -30,13 +33,21 @@ pub fn run(program: &str, args: &[&str], dir: Option<&Path>) -> Result<(), Strin
 }
 
 /// Run a program with extra environment variables.
-pub fn run_env(program: &str, args: &[&str], dir: Option<&Path>, env: &[(&str, String)]) -> Result<(), String> {
+pub fn run_env(
+    program: &str,
+    args: &[&str],
+    dir: Option<&Path>,
+    env: &[(&str, String)],
+) -> Result<(), String> {
     let mut cmd = Command::new(program);
-    cmd.args(args).current_dir(dir.map(Path::to_path_buf).unwrap_or_else(root));
+    cmd.args(args)
+        .current_dir(dir.map(Path::to_path_buf).unwrap_or_else(root));
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let status = cmd.status().map_err(|e| format!("could not start {program}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {program}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -47,5 +58,7 @@ pub fn run_env(program: &str, args: &[&str], dir: Option<&Path>, env: &[(&str, S
 /// A program's standard output, if it runs and succeeds.
 pub fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }

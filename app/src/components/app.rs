@@ -9,7 +9,7 @@ use crate::components::route::{self, Route, Router};
 use crate::components::status::SyncBadge;
 use crate::components::supervision_list::SupervisionList;
 use crate::components::supervision_page::SupervisionPage;
-use crate::i18n::{t, Lang, Language, Msg};
+use crate::i18n::{Lang, Language, Msg, t};
 use crate::workspace::ws;
 
 #[component]
@@ -19,7 +19,8 @@ pub fn App() -> impl IntoView {
     let router = Router(RwSignal::new(route::current()));
     provide_context(router);
     // Follow the back button and typed addresses.
-    let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || router.0.set(route::current()));
+    let on_hash =
+        wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || router.0.set(route::current()));
     if let Some(w) = web_sys::window() {
         let _ = w.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
     }

@@ -2,14 +2,14 @@
 //! edited by several members at once; each paragraph merges character by character.
 
 use leptos::prelude::*;
+use shared::DocumentId;
 use shared::conclusion::{self, Section};
 use shared::field::{RecordKind, TextField};
 use shared::supervision::Supervision;
-use shared::DocumentId;
 
 use crate::components::live_text::LiveText;
-use crate::i18n::{now, t, Msg};
-use crate::workspace::{ws, Workspace};
+use crate::i18n::{Msg, now, t};
+use crate::workspace::{Workspace, ws};
 
 fn section_msg(s: Section) -> Msg {
     match s {
@@ -48,16 +48,28 @@ pub fn ConclusionPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) 
 }
 
 #[component]
-fn ConclusionSection(doc: DocumentId, section: Section, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+fn ConclusionSection(
+    doc: DocumentId,
+    section: Section,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let paragraphs = Memo::new(move |_| {
         supervision
             .get()
-            .map(|s| s.conclusion.into_iter().filter(|p| p.section == section).map(|p| p.id).collect::<Vec<_>>())
+            .map(|s| {
+                s.conclusion
+                    .into_iter()
+                    .filter(|p| p.section == section)
+                    .map(|p| p.id)
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     });
     let add = move |_| {
         let id = Workspace::new_id();
-        let _ = ws().apply(doc, move |d, s| conclusion::add_paragraph(d, &id, section, None, "", s));
+        let _ = ws().apply(doc, move |d, s| {
+            conclusion::add_paragraph(d, &id, section, None, "", s)
+        });
     };
     view! {
         <div class="card conclusion-section" data-section=section.as_str()>

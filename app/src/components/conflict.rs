@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use shared::schema::Choice;
 
-use crate::i18n::{t, Msg};
+use crate::i18n::{Msg, t};
 
 /// Props: `choice` the value and its alternatives; `label` how to show a value;
 /// `on_pick` called with the chosen value.

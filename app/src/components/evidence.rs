@@ -8,18 +8,23 @@ use leptos::task::spawn_local;
 use shared::finding::Evidence;
 use shared::{DocumentId, RecordId};
 
-
 use crate::blobs;
-use crate::i18n::{now, t, Msg};
-use crate::workspace::{ws, AttachError};
+use crate::i18n::{Msg, now, t};
+use crate::workspace::{AttachError, ws};
 
 /// Props: `doc`, `finding`, and `items`, the evidence as read (reactive).
 #[component]
-pub fn EvidenceList(doc: DocumentId, finding: RecordId, #[prop(into)] items: Signal<Vec<Evidence>>) -> impl IntoView {
+pub fn EvidenceList(
+    doc: DocumentId,
+    finding: RecordId,
+    #[prop(into)] items: Signal<Vec<Evidence>>,
+) -> impl IntoView {
     let input = NodeRef::<Input>::new();
     let error = RwSignal::new(None::<String>);
     let on_change = move |_| {
-        let Some(el) = input.get_untracked() else { return };
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
         let Some(files) = el.files() else { return };
         let finding = finding.clone();
         let list: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
@@ -28,9 +33,14 @@ pub fn EvidenceList(doc: DocumentId, finding: RecordId, #[prop(into)] items: Sig
             for file in list {
                 match blobs::prepare(&file).await {
                     Ok((bytes, mime)) => {
-                        match ws().attach_evidence(doc, finding.clone(), file.name(), bytes, mime).await {
+                        match ws()
+                            .attach_evidence(doc, finding.clone(), file.name(), bytes, mime)
+                            .await
+                        {
                             Ok(()) => error.set(None),
-                            Err(AttachError::Storage(_)) => error.set(Some(now(Msg::StorageError).to_owned())),
+                            Err(AttachError::Storage(_)) => {
+                                error.set(Some(now(Msg::StorageError).to_owned()))
+                            }
                             Err(AttachError::Edit(e)) => error.set(Some(e)),
                         }
                     }
@@ -94,4 +104,3 @@ fn EvidenceItem(evidence: Evidence) -> impl IntoView {
         </li>
     }
 }
-

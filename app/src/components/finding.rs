@@ -12,7 +12,7 @@ use shared::{DocumentId, RecordId};
 use crate::components::conflict::ConflictPicker;
 use crate::components::evidence::EvidenceList;
 use crate::components::live_text::LiveText;
-use crate::i18n::{now, t, text, Language, Msg};
+use crate::i18n::{Language, Msg, now, t, text};
 use crate::workspace::ws;
 
 /// The label of a finding kind in the current language.
@@ -37,10 +37,18 @@ fn status_msg(status: FindingStatus) -> Msg {
 
 /// Props: `doc` the supervision, `finding` this finding's id, `supervision` the document as read.
 #[component]
-pub fn FindingCard(doc: DocumentId, finding: RecordId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn FindingCard(
+    doc: DocumentId,
+    finding: RecordId,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let lang = expect_context::<Language>().0;
     let fid = finding.clone();
-    let current = Memo::new(move |_| supervision.get().and_then(|s| s.findings.into_iter().find(|f| f.id == fid)));
+    let current = Memo::new(move |_| {
+        supervision
+            .get()
+            .and_then(|s| s.findings.into_iter().find(|f| f.id == fid))
+    });
     let unit_shortcomings = Memo::new(move |_| {
         let s = supervision.get()?;
         let f = current.get()?;
@@ -149,6 +157,16 @@ fn created(ms: i64) -> String {
         return String::new();
     }
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    let iso = format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date());
-    format!("{} {:02}:{:02}", dates::format_vn(&iso), d.get_hours(), d.get_minutes())
+    let iso = format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    );
+    format!(
+        "{} {:02}:{:02}",
+        dates::format_vn(&iso),
+        d.get_hours(),
+        d.get_minutes()
+    )
 }

@@ -7,11 +7,11 @@
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
-use shared::field::TextField;
 use shared::DocumentId;
+use shared::field::TextField;
 
-use crate::i18n::{t, Msg};
-use crate::workspace::{presence_target, ws, ActiveField};
+use crate::i18n::{Msg, t};
+use crate::workspace::{ActiveField, presence_target, ws};
 
 fn has_focus(el: &web_sys::HtmlTextAreaElement) -> bool {
     web_sys::window()
@@ -57,7 +57,11 @@ pub fn LiveText(
     let f_focus = field.clone();
     let on_focus = move |_| {
         if let Some(el) = node.get_untracked() {
-            ws().set_active(Some(ActiveField { doc, field: f_focus.clone(), element: el.clone() }));
+            ws().set_active(Some(ActiveField {
+                doc,
+                field: f_focus.clone(),
+                element: el.clone(),
+            }));
         }
     };
     let on_blur = move |_| ws().set_active(None);

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{now, t, Msg};
+use crate::i18n::{Msg, now, t};
 use crate::workspace::ws;
 
 #[component]

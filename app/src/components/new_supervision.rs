@@ -2,10 +2,10 @@
 //! issuing body) and the period under review.
 
 use leptos::prelude::*;
-use shared::supervision::{Setup, SupervisionKind};
 use shared::DocumentId;
+use shared::supervision::{Setup, SupervisionKind};
 
-use crate::i18n::{now, t, Msg};
+use crate::i18n::{Msg, now, t};
 use crate::workspace::ws;
 
 /// Props: `on_done` gets the new supervision's id, or `None` if cancelled.
@@ -23,8 +23,18 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let iso = |v: String| -> Option<String> { if v.trim().is_empty() { Some(String::new()) } else { shared::dates::parse_vn(&v) } };
-        let (Some(bd), Some(sf), Some(st)) = (iso(basis_date.get_untracked()), iso(schedule_from.get_untracked()), iso(schedule_to.get_untracked())) else {
+        let iso = |v: String| -> Option<String> {
+            if v.trim().is_empty() {
+                Some(String::new())
+            } else {
+                shared::dates::parse_vn(&v)
+            }
+        };
+        let (Some(bd), Some(sf), Some(st)) = (
+            iso(basis_date.get_untracked()),
+            iso(schedule_from.get_untracked()),
+            iso(schedule_to.get_untracked()),
+        ) else {
             error.set(Some(now(Msg::BadDate).to_owned()));
             return;
         };
@@ -48,7 +58,11 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             Err(e) => error.set(Some(e)),
         }
     };
-    let field = |label: Msg, name: &'static str, sig: RwSignal<String>, kind: &'static str, placeholder: &'static str| {
+    let field = |label: Msg,
+                 name: &'static str,
+                 sig: RwSignal<String>,
+                 kind: &'static str,
+                 placeholder: &'static str| {
         view! {
             <label>
                 {t(label)}

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::DocumentId;
 
-use crate::i18n::{t, Msg};
+use crate::i18n::{Msg, t};
 use crate::workspace::ws;
 
 /// Props: `doc` the supervision on screen.

@@ -5,14 +5,16 @@
 use leptos::prelude::*;
 use shared::dates;
 use shared::field::{RecordKind, TextField};
-use shared::recommendation::{self, FollowUp, NewRecommendation, Recommendation, RecommendationKind};
+use shared::recommendation::{
+    self, FollowUp, NewRecommendation, Recommendation, RecommendationKind,
+};
 use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
-use crate::i18n::{now, t, text, Language, Msg};
-use crate::workspace::{ws, Workspace};
+use crate::i18n::{Language, Msg, now, t, text};
+use crate::workspace::{Workspace, ws};
 
 fn kind_msg(k: RecommendationKind) -> Msg {
     match k {
@@ -33,19 +35,42 @@ fn follow_msg(f: FollowUp) -> Msg {
 /// Today as ISO, in the tablet's time zone.
 fn today() -> String {
     let d = js_sys::Date::new_0();
-    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
 }
 
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
-pub fn RecommendationsPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn RecommendationsPanel(
+    doc: DocumentId,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let recs = Memo::new(move |_| {
-        supervision.get().map(|s| s.recommendations.into_iter().filter(|r| !r.deleted).map(|r| r.id).collect::<Vec<_>>()).unwrap_or_default()
+        supervision
+            .get()
+            .map(|s| {
+                s.recommendations
+                    .into_iter()
+                    .filter(|r| !r.deleted)
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     });
     let findings = Memo::new(move |_| {
         supervision
             .get()
-            .map(|s| s.findings.into_iter().filter(|f| !f.deleted).map(|f| (f.id, f.text.chars().take(70).collect::<String>())).collect::<Vec<_>>())
+            .map(|s| {
+                s.findings
+                    .into_iter()
+                    .filter(|f| !f.deleted)
+                    .map(|f| (f.id, f.text.chars().take(70).collect::<String>()))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     });
     let kind = RwSignal::new(RecommendationKind::Recommendation);
@@ -70,9 +95,24 @@ pub fn RecommendationsPanel(doc: DocumentId, supervision: Memo<Option<Supervisio
             return;
         };
         let id = Workspace::new_id();
-        let (who, ans, k) = (addressee.get_untracked(), answers.get_untracked(), kind.get_untracked());
+        let (who, ans, k) = (
+            addressee.get_untracked(),
+            answers.get_untracked(),
+            kind.get_untracked(),
+        );
         let result = ws().apply(doc, move |d, s| {
-            recommendation::add(d, &id, &NewRecommendation { kind: k, text: text_v.trim(), addressee: &who, due: &due_iso, answers: &ans }, s)
+            recommendation::add(
+                d,
+                &id,
+                &NewRecommendation {
+                    kind: k,
+                    text: text_v.trim(),
+                    addressee: &who,
+                    due: &due_iso,
+                    answers: &ans,
+                },
+                s,
+            )
         });
         match result {
             Ok(()) => {
@@ -137,14 +177,28 @@ pub fn RecommendationsPanel(doc: DocumentId, supervision: Memo<Option<Supervisio
 
 /// One recommendation with its follow-up.
 #[component]
-fn RecommendationCard(doc: DocumentId, id: RecordId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+fn RecommendationCard(
+    doc: DocumentId,
+    id: RecordId,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let lang = expect_context::<Language>().0;
     let rid = id.clone();
-    let current = Memo::new(move |_| supervision.get().and_then(|s| s.recommendations.into_iter().find(|r| r.id == rid)));
+    let current = Memo::new(move |_| {
+        supervision
+            .get()
+            .and_then(|s| s.recommendations.into_iter().find(|r| r.id == rid))
+    });
     let answered = Memo::new(move |_| {
         let s = supervision.get()?;
         let r = current.get()?;
-        Some(r.answers.iter().filter_map(|a| s.finding(a)).map(|f| f.text.chars().take(70).collect::<String>()).collect::<Vec<_>>())
+        Some(
+            r.answers
+                .iter()
+                .filter_map(|a| s.finding(a))
+                .map(|f| f.text.chars().take(70).collect::<String>())
+                .collect::<Vec<_>>(),
+        )
     });
     let id_status = id.clone();
     let set_status = move |f: FollowUp| {
@@ -159,13 +213,19 @@ fn RecommendationCard(doc: DocumentId, id: RecordId, supervision: Memo<Option<Su
     let id_to = id.clone();
     let on_addressee = move |ev| {
         let (id, v) = (id_to.clone(), event_target_value(&ev));
-        let _ = ws().apply(doc, move |d, s| recommendation::set_addressee(d, &id, &v, s));
+        let _ = ws().apply(doc, move |d, s| {
+            recommendation::set_addressee(d, &id, &v, s)
+        });
     };
     let due_error = RwSignal::new(false);
     let set_due_input = set_due.clone();
     let on_due = move |ev| {
         let v = event_target_value(&ev);
-        match if v.trim().is_empty() { Some(String::new()) } else { dates::parse_vn(&v) } {
+        match if v.trim().is_empty() {
+            Some(String::new())
+        } else {
+            dates::parse_vn(&v)
+        } {
             Some(iso) => {
                 due_error.set(false);
                 set_due_input(iso);
@@ -174,7 +234,11 @@ fn RecommendationCard(doc: DocumentId, id: RecordId, supervision: Memo<Option<Su
         }
     };
     let set_status_pick = set_status.clone();
-    let overdue = move || current.get().is_some_and(|r: Recommendation| r.is_overdue(&today()));
+    let overdue = move || {
+        current
+            .get()
+            .is_some_and(|r: Recommendation| r.is_overdue(&today()))
+    };
     let dom_id = format!("rec-{id}");
     view! {
         <li class="card recommendation" id=dom_id data-testid="recommendation" class:overdue=overdue

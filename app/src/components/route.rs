@@ -42,6 +42,8 @@ impl Router {
 
 /// The route in the address bar now.
 pub fn current() -> Route {
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
     Route::from_hash(&hash)
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::search::{self, Hit};
 use shared::supervision::Supervision;
 
-use crate::i18n::{now, t, Msg};
+use crate::i18n::{Msg, now, t};
 
 /// Which tab a search result lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +22,25 @@ pub fn SearchBox(supervision: Memo<Option<Supervision>>, tab: RwSignal<Tab>) -> 
     let query = RwSignal::new(String::new());
     let hits = Memo::new(move |_| {
         let q = query.get();
-        let Some(s) = supervision.get() else { return Vec::new() };
+        let Some(s) = supervision.get() else {
+            return Vec::new();
+        };
         search::search(&s, &q)
             .into_iter()
             .map(|h| match &h {
-                Hit::Finding(id) => (format!("finding-{id}"), Tab::Work, s.finding(id).map(|f| f.text.clone()).unwrap_or_default()),
+                Hit::Finding(id) => (
+                    format!("finding-{id}"),
+                    Tab::Work,
+                    s.finding(id).map(|f| f.text.clone()).unwrap_or_default(),
+                ),
                 Hit::Recommendation(id) => (
                     format!("rec-{id}"),
                     Tab::Recommendations,
-                    s.recommendations.iter().find(|r| &r.id == id).map(|r| r.text.clone()).unwrap_or_default(),
+                    s.recommendations
+                        .iter()
+                        .find(|r| &r.id == id)
+                        .map(|r| r.text.clone())
+                        .unwrap_or_default(),
                 ),
             })
             .collect::<Vec<_>>()
@@ -40,7 +50,10 @@ pub fn SearchBox(supervision: Memo<Option<Supervision>>, tab: RwSignal<Tab>) -> 
         // Scroll once the tab has rendered.
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(0).await;
-            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&dom_id)) {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&dom_id))
+            {
                 el.scroll_into_view();
             }
         });

@@ -9,27 +9,47 @@ use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
 use crate::components::live_text::LiveText;
-use crate::i18n::{now, t, Msg};
-use crate::workspace::{ws, Workspace};
+use crate::i18n::{Msg, now, t};
+use crate::workspace::{Workspace, ws};
 
 /// Props: `doc`, `session` as read, `supervision` the document as read.
 #[component]
-pub fn SessionBlock(doc: DocumentId, session: WorkingSession, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn SessionBlock(
+    doc: DocumentId,
+    session: WorkingSession,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let sid = session.id.clone();
     let sid2 = sid.clone();
     let remarks = Memo::new(move |_| {
-        supervision.get().map(|s| s.remarks.into_iter().filter(|r| r.session == sid2).collect::<Vec<_>>()).unwrap_or_default()
+        supervision
+            .get()
+            .map(|s| {
+                s.remarks
+                    .into_iter()
+                    .filter(|r| r.session == sid2)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     });
     let unit = session.unit.clone();
     let findings = Memo::new(move |_| {
         supervision
             .get()
-            .map(|s| s.findings_of(unit.as_str()).map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>())).collect::<Vec<_>>())
+            .map(|s| {
+                s.findings_of(unit.as_str())
+                    .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     });
     let sid3 = sid.clone();
     let attendees = Signal::derive(move || {
-        supervision.get().and_then(|s| s.sessions.into_iter().find(|x| x.id == sid3)).map(|x| x.attendees).unwrap_or_default()
+        supervision
+            .get()
+            .and_then(|s| s.sessions.into_iter().find(|x| x.id == sid3))
+            .map(|x| x.attendees)
+            .unwrap_or_default()
     });
     let kind = RwSignal::new(RemarkKind::Remark);
     let answers = RwSignal::new(String::new());
@@ -46,12 +66,23 @@ pub fn SessionBlock(doc: DocumentId, session: WorkingSession, supervision: Memo<
         let a = answers.get_untracked();
         let answer = (!a.is_empty()).then(|| RecordId::from_key(&a));
         let k = kind.get_untracked();
-        if ws().apply(doc, move |d, s| session::add_remark(d, &id, &session_id, k, text.trim(), answer.as_ref(), s)).is_ok() {
+        if ws()
+            .apply(doc, move |d, s| {
+                session::add_remark(d, &id, &session_id, k, text.trim(), answer.as_ref(), s)
+            })
+            .is_ok()
+        {
             draft.set(String::new());
         }
     };
     let finding_text = move |id: &RecordId| {
-        supervision.get().and_then(|s| s.finding(id).map(|f| f.text.chars().take(60).collect::<String>())).unwrap_or_default()
+        supervision
+            .get()
+            .and_then(|s| {
+                s.finding(id)
+                    .map(|f| f.text.chars().take(60).collect::<String>())
+            })
+            .unwrap_or_default()
     };
     view! {
         <div class="session" data-testid="session">

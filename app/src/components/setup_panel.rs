@@ -2,14 +2,14 @@
 //! members with their roles and titles.
 
 use leptos::prelude::*;
+use shared::DocumentId;
 use shared::dates;
 use shared::member::{self, Role};
 use shared::supervision::{self, Setup, Supervision, SupervisionKind};
-use shared::DocumentId;
 
 use crate::components::conflict::ConflictPicker;
-use crate::i18n::{now, t, text, Language, Msg};
-use crate::workspace::{ws, Workspace};
+use crate::i18n::{Language, Msg, now, t, text};
+use crate::workspace::{Workspace, ws};
 
 pub fn role_msg(r: Role) -> Msg {
     match r {
@@ -46,10 +46,20 @@ fn SetupForm(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl In
     let s_to = RwSignal::new(dates::format_vn(&initial.schedule_to));
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
-    let iso = |v: String| -> Option<String> { if v.trim().is_empty() { Some(String::new()) } else { dates::parse_vn(&v) } };
+    let iso = |v: String| -> Option<String> {
+        if v.trim().is_empty() {
+            Some(String::new())
+        } else {
+            dates::parse_vn(&v)
+        }
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(bd), Some(sf), Some(st)) = (iso(date.get_untracked()), iso(s_from.get_untracked()), iso(s_to.get_untracked())) else {
+        let (Some(bd), Some(sf), Some(st)) = (
+            iso(date.get_untracked()),
+            iso(s_from.get_untracked()),
+            iso(s_to.get_untracked()),
+        ) else {
             error.set(Some(now(Msg::BadDate).to_owned()));
             return;
         };
@@ -76,7 +86,10 @@ fn SetupForm(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl In
             Err(e) => error.set(Some(e)),
         }
     };
-    let input = |label: Msg, name: &'static str, sig: RwSignal<String>, placeholder: &'static str| {
+    let input = |label: Msg,
+                 name: &'static str,
+                 sig: RwSignal<String>,
+                 placeholder: &'static str| {
         view! {
             <label>{t(label)}
                 <input name=name placeholder=placeholder on:input=move |ev| { saved.set(false); sig.set(event_target_value(&ev)) } prop:value=move || sig.get()/>
@@ -118,7 +131,10 @@ fn TopicsCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl I
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v = draft.get_untracked();
-        if ws().apply(doc, move |d, s| supervision::add_topic(d, &v, s)).is_ok() {
+        if ws()
+            .apply(doc, move |d, s| supervision::add_topic(d, &v, s))
+            .is_ok()
+        {
             draft.set(String::new());
         }
     };
@@ -153,12 +169,19 @@ fn MembersCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl 
     let role = RwSignal::new(Role::Member);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (n, ti, r) = (name.get_untracked(), title.get_untracked(), role.get_untracked());
+        let (n, ti, r) = (
+            name.get_untracked(),
+            title.get_untracked(),
+            role.get_untracked(),
+        );
         if n.trim().is_empty() {
             return;
         }
         let id = Workspace::new_id();
-        if ws().apply(doc, move |d, s| member::add(d, &id, &n, r, &ti, s)).is_ok() {
+        if ws()
+            .apply(doc, move |d, s| member::add(d, &id, &n, r, &ti, s))
+            .is_ok()
+        {
             name.set(String::new());
             title.set(String::new());
         }

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{t, text, Language, Msg};
-use crate::workspace::{ws, LinkState};
+use crate::i18n::{Language, Msg, t, text};
+use crate::workspace::{LinkState, ws};
 
 #[component]
 pub fn SyncBadge() -> impl IntoView {

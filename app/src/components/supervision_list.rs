@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::new_supervision::NewSupervision;
 use crate::components::route::{Route, Router};
-use crate::i18n::{t, Msg};
+use crate::i18n::{Msg, t};
 use crate::workspace::ws;
 
 #[component]

@@ -3,9 +3,9 @@
 //! While the document is not on this device yet, says so (it downloads when online).
 
 use leptos::prelude::*;
+use shared::DocumentId;
 use shared::dates;
 use shared::supervision::SupervisionKind;
-use shared::DocumentId;
 
 use crate::components::conclusion_panel::ConclusionPanel;
 use crate::components::presence_bar::PresenceBar;
@@ -14,7 +14,7 @@ use crate::components::route::{Route, Router};
 use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
 use crate::components::unit_section::{AddUnit, UnitSection};
-use crate::i18n::{t, Msg};
+use crate::i18n::{Msg, t};
 use crate::workspace::ws;
 
 /// Props: `id`, the supervision's document.
@@ -32,7 +32,11 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let tab = RwSignal::new(Tab::Work);
     let waiting = move || {
         revision.track();
-        if ws().is_wanted(&id) { t(Msg::Loading)() } else { t(Msg::NotOnThisDevice)() }
+        if ws().is_wanted(&id) {
+            t(Msg::Loading)()
+        } else {
+            t(Msg::NotOnThisDevice)()
+        }
     };
     let tab_button = move |which: Tab, label: Msg, testid: &'static str| {
         view! {

@@ -2,25 +2,32 @@
 //! the findings deleted from it (restorable), and the form to add a unit.
 
 use leptos::prelude::*;
+use shared::DocumentId;
 use shared::dates;
 use shared::finding::{self, FindingKind, NewFinding};
 use shared::session;
 use shared::supervision::Supervision;
 use shared::unit::Unit;
-use shared::DocumentId;
 
-use crate::components::finding::{kind_label, FindingCard};
+use crate::components::finding::{FindingCard, kind_label};
 use crate::components::session_block::SessionBlock;
-use crate::i18n::{now, t, Msg};
-use crate::workspace::{ws, Workspace};
+use crate::i18n::{Msg, now, t};
+use crate::workspace::{Workspace, ws};
 
 /// Props: `doc` the supervision, `unit` this unit, `supervision` the document as read.
 #[component]
-pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn UnitSection(
+    doc: DocumentId,
+    unit: Unit,
+    supervision: Memo<Option<Supervision>>,
+) -> impl IntoView {
     let unit_key = unit.id.as_str().to_owned();
     let uk = unit_key.clone();
     let findings = Memo::new(move |_| {
-        supervision.get().map(|s| s.findings_of(&uk).map(|f| f.id.clone()).collect::<Vec<_>>()).unwrap_or_default()
+        supervision
+            .get()
+            .map(|s| s.findings_of(&uk).map(|f| f.id.clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
     });
     let uk = unit_key.clone();
     let deleted = Memo::new(move |_| {
@@ -37,7 +44,15 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
     });
     let uk = unit_key.clone();
     let sessions = Memo::new(move |_| {
-        supervision.get().map(|s| s.sessions.into_iter().filter(|x| x.unit.as_str() == uk).collect::<Vec<_>>()).unwrap_or_default()
+        supervision
+            .get()
+            .map(|s| {
+                s.sessions
+                    .into_iter()
+                    .filter(|x| x.unit.as_str() == uk)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     });
     let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
 
@@ -59,7 +74,18 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
         let (tp, fg) = (topic.get_untracked(), figures.get_untracked());
         let k = kind.get_untracked();
         let result = ws().apply(doc, move |d, s| {
-            finding::add_full(d, &id, &unit_id, &NewFinding { kind: k, topic: &tp, text: content.trim(), figures: fg.trim() }, s)
+            finding::add_full(
+                d,
+                &id,
+                &unit_id,
+                &NewFinding {
+                    kind: k,
+                    topic: &tp,
+                    text: content.trim(),
+                    figures: fg.trim(),
+                },
+                s,
+            )
         });
         match result {
             Ok(()) => {
@@ -86,7 +112,9 @@ pub fn UnitSection(doc: DocumentId, unit: Unit, supervision: Memo<Option<Supervi
         let id = Workspace::new_id();
         let unit_id = session_unit.clone();
         let (place, people) = (s_place.get_untracked(), s_people.get_untracked());
-        match ws().apply(doc, move |d, s| session::add(d, &id, &unit_id, &date, &place, &people, s)) {
+        match ws().apply(doc, move |d, s| {
+            session::add(d, &id, &unit_id, &date, &place, &people, s)
+        }) {
             Ok(()) => {
                 s_date.set(String::new());
                 s_place.set(String::new());

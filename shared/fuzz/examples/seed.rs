@@ -11,5 +11,8 @@ fn main() {
     println!("wrote {n} seeds under {}", corpus.display());
     let crashes = root.join("crashes");
     let n = shared_fuzz::seeds::write_known_crashes(&crashes).expect("write the known crashes");
-    println!("wrote {n} reproducers of known bugs under {}", crashes.display());
+    println!(
+        "wrote {n} reproducers of known bugs under {}",
+        crashes.display()
+    );
 }

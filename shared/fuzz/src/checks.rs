@@ -29,9 +29,9 @@
 use std::sync::OnceLock;
 
 use automerge::{ActorId, Automerge};
+use shared::DocumentId;
 use shared::sync::{Event, Output, SyncClient};
 use shared::wire::{DocMessage, PeerMetadata, WireMessage};
-use shared::DocumentId;
 
 /// The client's peer id, and the server's.
 pub const CLIENT_PEER: &str = "fuzz-client";
@@ -85,12 +85,17 @@ pub fn sync_message(data: &[u8]) {
     let peer = WireMessage::Peer {
         sender_id: SERVER_PEER.into(),
         target_id: CLIENT_PEER.into(),
-        peer_metadata: PeerMetadata { storage_id: Some("fuzz-storage".into()), is_ephemeral: false },
+        peer_metadata: PeerMetadata {
+            storage_id: Some("fuzz-storage".into()),
+            is_ephemeral: false,
+        },
         selected_protocol_version: "1".into(),
     };
     feed(&mut client, Event::Frame(&peer.encode()));
     for chunk in chunks(data) {
-        let Some((&pick, payload)) = chunk.split_first() else { continue };
+        let Some((&pick, payload)) = chunk.split_first() else {
+            continue;
+        };
         if mask_known() && payload_hits_known_bug(payload) {
             continue;
         }
@@ -103,20 +108,26 @@ pub fn sync_message(data: &[u8]) {
 /// Whether `GIAMSAT_FUZZ_MASK_KNOWN` asks to skip inputs that hit the known bugs.
 pub fn mask_known() -> bool {
     static MASK: OnceLock<bool> = OnceLock::new();
-    *MASK.get_or_init(|| std::env::var_os("GIAMSAT_FUZZ_MASK_KNOWN").is_some_and(|v| !v.is_empty() && v != "0"))
+    *MASK.get_or_init(|| {
+        std::env::var_os("GIAMSAT_FUZZ_MASK_KNOWN").is_some_and(|v| !v.is_empty() && v != "0")
+    })
 }
 
 /// Whether an automerge sync message carries a bloom filter that automerge 0.12 mishandles:
 /// entries but zero bits per entry (remainder by zero), or more than 1,000 probes (one
 /// allocation of 4 bytes per probe, per change hash looked up: up to 16 GiB).
 pub fn payload_hits_known_bug(payload: &[u8]) -> bool {
-    let Ok(message) = automerge::sync::Message::decode(payload) else { return false };
+    let Ok(message) = automerge::sync::Message::decode(payload) else {
+        return false;
+    };
     message.have.iter().any(|have| {
         let bytes = have.bloom.to_bytes();
         let mut input = bytes.as_slice();
         let mut next = || leb128_u64(&mut input);
         match (next(), next(), next()) {
-            (Some(entries), Some(bits), Some(probes)) => entries != 0 && (bits == 0 || probes > 1000),
+            (Some(entries), Some(bits), Some(probes)) => {
+                entries != 0 && (bits == 0 || probes > 1000)
+            }
             _ => false,
         }
     })
@@ -197,11 +208,17 @@ pub fn held_doc() -> &'static Automerge {
         let mut doc = Automerge::new().with_actor(ActorId::from(b"fuzz-held-actor!".as_slice()));
         let mut tx = doc.transaction();
         tx.put(ROOT, "schema", 1_i64).unwrap();
-        tx.put(ROOT, "title", "Giám sát việc thực hiện Quyết định 217-QĐ/TW").unwrap();
+        tx.put(
+            ROOT,
+            "title",
+            "Giám sát việc thực hiện Quyết định 217-QĐ/TW",
+        )
+        .unwrap();
         let findings = tx.put_object(ROOT, "findings", ObjType::Map).unwrap();
         let f = tx.put_object(&findings, "f1", ObjType::Map).unwrap();
         let t = tx.put_object(&f, "text", ObjType::Text).unwrap();
-        tx.splice_text(&t, 0, 0, "Ban hành kế hoạch kịp thời.").unwrap();
+        tx.splice_text(&t, 0, 0, "Ban hành kế hoạch kịp thời.")
+            .unwrap();
         let order = tx.put_object(ROOT, "finding_order", ObjType::List).unwrap();
         tx.insert(&order, 0, "f1").unwrap();
         tx.commit();

@@ -13,13 +13,15 @@ use std::collections::BTreeMap;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{ActorId, Automerge, ObjType, ReadDoc, ROOT};
+use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc};
 use ciborium::Value;
+use shared::DocumentId;
 use shared::sync::Event;
 use shared::wire::{DocMessage, PeerMetadata, RemoteHeads, WireMessage};
-use shared::DocumentId;
 
-use crate::checks::{self, held, held_doc, join_chunks, stranger, wanted, CLIENT_PEER, SERVER_PEER};
+use crate::checks::{
+    self, CLIENT_PEER, SERVER_PEER, held, held_doc, join_chunks, stranger, wanted,
+};
 
 /// Named seeds for one target.
 pub type Seeds = Vec<(String, Vec<u8>)>;
@@ -27,13 +29,21 @@ pub type Seeds = Vec<(String, Vec<u8>)>;
 /// Every wire message type, as this build encodes it.
 pub fn wire_messages() -> Vec<(&'static str, WireMessage)> {
     let doc = held();
-    let m = |data: Vec<u8>| DocMessage { sender_id: SERVER_PEER.into(), target_id: CLIENT_PEER.into(), document_id: doc, data };
+    let m = |data: Vec<u8>| DocMessage {
+        sender_id: SERVER_PEER.into(),
+        target_id: CLIENT_PEER.into(),
+        document_id: doc,
+        data,
+    };
     vec![
         (
             "join",
             WireMessage::Join {
                 sender_id: CLIENT_PEER.into(),
-                peer_metadata: PeerMetadata { storage_id: Some("storage-1".into()), is_ephemeral: false },
+                peer_metadata: PeerMetadata {
+                    storage_id: Some("storage-1".into()),
+                    is_ephemeral: false,
+                },
                 supported_protocol_versions: vec!["1".into()],
             },
         ),
@@ -42,17 +52,34 @@ pub fn wire_messages() -> Vec<(&'static str, WireMessage)> {
             WireMessage::Peer {
                 sender_id: SERVER_PEER.into(),
                 target_id: CLIENT_PEER.into(),
-                peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: true },
+                peer_metadata: PeerMetadata {
+                    storage_id: None,
+                    is_ephemeral: true,
+                },
                 selected_protocol_version: "1".into(),
             },
         ),
-        ("leave", WireMessage::Leave { sender_id: CLIENT_PEER.into() }),
-        ("error", WireMessage::Error { message: "khung không hợp lệ / malformed frame".into() }),
+        (
+            "leave",
+            WireMessage::Leave {
+                sender_id: CLIENT_PEER.into(),
+            },
+        ),
+        (
+            "error",
+            WireMessage::Error {
+                message: "khung không hợp lệ / malformed frame".into(),
+            },
+        ),
         ("request", WireMessage::Request(m(empty_sync_message()))),
         ("sync", WireMessage::Sync(m(first_sync_message()))),
         (
             "doc-unavailable",
-            WireMessage::DocUnavailable { sender_id: SERVER_PEER.into(), target_id: CLIENT_PEER.into(), document_id: wanted() },
+            WireMessage::DocUnavailable {
+                sender_id: SERVER_PEER.into(),
+                target_id: CLIENT_PEER.into(),
+                document_id: wanted(),
+            },
         ),
         (
             "ephemeral",
@@ -82,18 +109,30 @@ pub fn wire_messages() -> Vec<(&'static str, WireMessage)> {
                 document_id: doc,
                 new_heads: vec![RemoteHeads {
                     storage_id: "storage-1".into(),
-                    heads: held_doc().get_heads().iter().map(|h| h.to_string()).collect(),
+                    heads: held_doc()
+                        .get_heads()
+                        .iter()
+                        .map(|h| h.to_string())
+                        .collect(),
                     timestamp: 1_700_000_000_000,
                 }],
             },
         ),
-        ("unknown", WireMessage::Unknown { kind: "future-thing".into() }),
+        (
+            "unknown",
+            WireMessage::Unknown {
+                kind: "future-thing".into(),
+            },
+        ),
     ]
 }
 
 /// Seeds for `wire_decode`.
 pub fn wire_decode() -> Seeds {
-    let mut seeds: Seeds = wire_messages().into_iter().map(|(name, m)| (format!("seed-{name}"), m.encode())).collect();
+    let mut seeds: Seeds = wire_messages()
+        .into_iter()
+        .map(|(name, m)| (format!("seed-{name}"), m.encode()))
+        .collect();
     let text = |s: &str| Value::Text(s.into());
     let cbor = |v: Value| {
         let mut out = Vec::new();
@@ -110,12 +149,18 @@ pub fn wire_decode() -> Seeds {
             (text("documentId"), text(&held().to_string())),
             (text("count"), Value::Float(3.0)),
             (text("sessionId"), text("s")),
-            (text("data"), Value::Tag(64, Box::new(Value::Bytes(vec![0xa0])))),
+            (
+                text("data"),
+                Value::Tag(64, Box::new(Value::Bytes(vec![0xa0]))),
+            ),
         ])),
     ));
     seeds.push((
         "seed-join-bare".into(),
-        cbor(Value::Map(vec![(text("type"), text("join")), (text("senderId"), text("a"))])),
+        cbor(Value::Map(vec![
+            (text("type"), text("join")),
+            (text("senderId"), text("a")),
+        ])),
     ));
     seeds.push((
         "seed-request-docid-bytes".into(),
@@ -135,11 +180,17 @@ pub fn sync_client() -> Seeds {
     let frames = conversation();
     let mut seeds = Seeds::new();
     for n in 1..=frames.len() {
-        seeds.push((format!("seed-conversation-{n:02}"), join_chunks(&frames[..n])));
+        seeds.push((
+            format!("seed-conversation-{n:02}"),
+            join_chunks(&frames[..n]),
+        ));
     }
     // The handshake, then each other message type.
     for (name, m) in wire_messages() {
-        seeds.push((format!("seed-peer-then-{name}"), join_chunks(&[frames[0].clone(), m.encode()])));
+        seeds.push((
+            format!("seed-peer-then-{name}"),
+            join_chunks(&[frames[0].clone(), m.encode()]),
+        ));
     }
     // A reconnect in the middle of the conversation (an empty chunk), then all of it again.
     let mut parts = frames[..frames.len().min(3)].to_vec();
@@ -173,37 +224,53 @@ pub fn sync_message() -> Seeds {
 }
 
 fn pick_byte(doc: DocumentId) -> u8 {
-    (0..3u8).find(|&b| checks::pick_doc(b) == doc).expect("a document the fixture knows")
+    (0..3u8)
+        .find(|&b| checks::pick_doc(b) == doc)
+        .expect("a document the fixture knows")
 }
 
 /// An automerge sync message that says "I have nothing".
 fn empty_sync_message() -> Vec<u8> {
     let mut state = sync::State::new();
-    Automerge::new().generate_sync_message(&mut state).expect("a first message").encode()
+    Automerge::new()
+        .generate_sync_message(&mut state)
+        .expect("a first message")
+        .encode()
 }
 
 /// The first sync message a peer holding the server's copy of the held document sends.
 fn first_sync_message() -> Vec<u8> {
     let mut state = sync::State::new();
-    server_docs()[&held()].generate_sync_message(&mut state).expect("a first message").encode()
+    server_docs()[&held()]
+        .generate_sync_message(&mut state)
+        .expect("a first message")
+        .encode()
 }
 
 /// What the simulated server holds: the held document with one more change by another
 /// member, and the whole wanted document.
 fn server_docs() -> BTreeMap<DocumentId, Automerge> {
-    let mut newer = held_doc().fork().with_actor(ActorId::from(b"fuzz-server-minh".as_slice()));
+    let mut newer = held_doc()
+        .fork()
+        .with_actor(ActorId::from(b"fuzz-server-minh".as_slice()));
     let mut tx = newer.transaction();
     let (_, findings) = tx.get(ROOT, "findings").unwrap().expect("findings");
     let f = tx.put_object(&findings, "f2", ObjType::Map).unwrap();
     let t = tx.put_object(&f, "text", ObjType::Text).unwrap();
-    tx.splice_text(&t, 0, 0, "Cán bộ kiêm nhiệm, thiếu thời gian.").unwrap();
+    tx.splice_text(&t, 0, 0, "Cán bộ kiêm nhiệm, thiếu thời gian.")
+        .unwrap();
     tx.put(&f, "kind", "cause").unwrap();
     tx.commit();
 
     let mut other = Automerge::new().with_actor(ActorId::from(b"fuzz-server-hoa!".as_slice()));
     let mut tx = other.transaction();
     tx.put(ROOT, "schema", 1_i64).unwrap();
-    tx.put(ROOT, "title", "Kiểm tra việc thực hiện nhiệm vụ kiểm tra, giám sát").unwrap();
+    tx.put(
+        ROOT,
+        "title",
+        "Kiểm tra việc thực hiện nhiệm vụ kiểm tra, giám sát",
+    )
+    .unwrap();
     let list = tx.put_object(ROOT, "topics", ObjType::List).unwrap();
     tx.insert(&list, 0, "QĐ 217-QĐ/TW").unwrap();
     tx.commit();
@@ -214,8 +281,10 @@ fn server_docs() -> BTreeMap<DocumentId, Automerge> {
 /// The frames the simulated server sends the fixture client, in order, from `peer` until
 /// both sides have nothing more to say.
 pub fn conversation() -> Vec<Vec<u8>> {
-    let mut docs: BTreeMap<DocumentId, (Automerge, sync::State)> =
-        server_docs().into_iter().map(|(id, d)| (id, (d, sync::State::new()))).collect();
+    let mut docs: BTreeMap<DocumentId, (Automerge, sync::State)> = server_docs()
+        .into_iter()
+        .map(|(id, d)| (id, (d, sync::State::new())))
+        .collect();
     let mut client = checks::fixture_client();
     let mut to_server: Vec<Vec<u8>> = client.handle(Event::Connected).expect("join").frames;
     let mut sent = Vec::new();
@@ -230,7 +299,10 @@ pub fn conversation() -> Vec<Vec<u8>> {
                     WireMessage::Peer {
                         sender_id: SERVER_PEER.into(),
                         target_id: CLIENT_PEER.into(),
-                        peer_metadata: PeerMetadata { storage_id: Some("fuzz-storage".into()), is_ephemeral: false },
+                        peer_metadata: PeerMetadata {
+                            storage_id: Some("fuzz-storage".into()),
+                            is_ephemeral: false,
+                        },
                         selected_protocol_version: "1".into(),
                     }
                     .encode(),
@@ -248,7 +320,8 @@ pub fn conversation() -> Vec<Vec<u8>> {
                         continue;
                     };
                     let msg = sync::Message::decode(&m.data).expect("the client's sync message");
-                    doc.receive_sync_message(state, msg).expect("the client's changes apply");
+                    doc.receive_sync_message(state, msg)
+                        .expect("the client's changes apply");
                     if let Some(reply) = doc.generate_sync_message(state) {
                         to_client.push(checks::sync_frame(m.document_id, reply.encode()));
                     }
@@ -257,12 +330,17 @@ pub fn conversation() -> Vec<Vec<u8>> {
             }
         }
         for frame in to_client {
-            let out = client.handle(Event::Frame(&frame)).expect("the client accepts the server's frame");
+            let out = client
+                .handle(Event::Frame(&frame))
+                .expect("the client accepts the server's frame");
             to_server.extend(out.frames);
             sent.push(frame);
         }
     }
-    assert!(client.doc(&wanted()).is_some(), "the conversation delivered the wanted document");
+    assert!(
+        client.doc(&wanted()).is_some(),
+        "the conversation delivered the wanted document"
+    );
     assert_eq!(
         client.doc(&held()).map(|d| d.get_heads()),
         docs.get(&held()).map(|(d, _)| d.get_heads()),
@@ -277,18 +355,31 @@ pub fn conversation() -> Vec<Vec<u8>> {
 pub const BLOOM_ZERO_BITS: [u8; 10] = [0x42, 0, 0, 1, 0, 3, 1, 0, 7, 0];
 
 /// The same with 10 bits per entry and 2^32-1 probes: automerge 0.12 allocates 16 GiB.
-pub const BLOOM_HUGE_PROBES: [u8; 16] = [0x42, 0, 0, 1, 0, 9, 1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0];
+pub const BLOOM_HUGE_PROBES: [u8; 16] = [
+    0x42, 0, 0, 1, 0, 9, 1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0,
+];
 
 /// Reproducers of the known bugs, by hand: (target, file name, input).
 pub fn known_crashes() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let peer = conversation()[0].clone();
     vec![
-        ("sync_message", "panic-bloom-zero-bits-per-entry", join_chunks(&[[&[0u8][..], &BLOOM_ZERO_BITS].concat()])),
-        ("sync_message", "oom-bloom-huge-probe-count", join_chunks(&[[&[0u8][..], &BLOOM_HUGE_PROBES].concat()])),
+        (
+            "sync_message",
+            "panic-bloom-zero-bits-per-entry",
+            join_chunks(&[[&[0u8][..], &BLOOM_ZERO_BITS].concat()]),
+        ),
+        (
+            "sync_message",
+            "oom-bloom-huge-probe-count",
+            join_chunks(&[[&[0u8][..], &BLOOM_HUGE_PROBES].concat()]),
+        ),
         (
             "sync_client",
             "panic-bloom-zero-bits-per-entry",
-            join_chunks(&[peer.clone(), checks::sync_frame(held(), BLOOM_ZERO_BITS.to_vec())]),
+            join_chunks(&[
+                peer.clone(),
+                checks::sync_frame(held(), BLOOM_ZERO_BITS.to_vec()),
+            ]),
         ),
         (
             "sync_client",
@@ -312,7 +403,11 @@ pub fn write_known_crashes(crashes: &std::path::Path) -> std::io::Result<usize> 
 /// Write every target's seeds into `corpus/<target>/`.
 pub fn write_all(corpus: &std::path::Path) -> std::io::Result<usize> {
     let mut n = 0;
-    for (target, seeds) in [("wire_decode", wire_decode()), ("sync_client", sync_client()), ("sync_message", sync_message())] {
+    for (target, seeds) in [
+        ("wire_decode", wire_decode()),
+        ("sync_client", sync_client()),
+        ("sync_message", sync_message()),
+    ] {
         let dir = corpus.join(target);
         std::fs::create_dir_all(&dir)?;
         for (name, bytes) in seeds {

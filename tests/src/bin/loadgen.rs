@@ -34,7 +34,11 @@ fn main() -> std::process::ExitCode {
         Err(msg) => {
             eprintln!("{msg}");
             let help = std::env::args().any(|a| a == "--help" || a == "-h");
-            return if help { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(2) };
+            return if help {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::from(2)
+            };
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -105,22 +109,40 @@ async fn single(args: &Args) -> Result<(), String> {
 /// counted as a failure (exit status 1), so a script notices.
 fn check(r: &RunReport) -> Result<(), String> {
     if r.failed_members > 0 {
-        return Err(format!("[{}] {} member(s) failed", r.label, r.failed_members));
+        return Err(format!(
+            "[{}] {} member(s) failed",
+            r.label, r.failed_members
+        ));
     }
     if r.delivered < r.expected {
-        return Err(format!("[{}] {} of {} deliveries never arrived", r.label, r.expected - r.delivered, r.expected));
+        return Err(format!(
+            "[{}] {} of {} deliveries never arrived",
+            r.label,
+            r.expected - r.delivered,
+            r.expected
+        ));
     }
     Ok(())
 }
 
 async fn compare(args: &Args) -> Result<(), String> {
-    let bin = args.server_bin.clone().unwrap_or_else(launch::default_server_bin);
+    let bin = args
+        .server_bin
+        .clone()
+        .unwrap_or_else(launch::default_server_bin);
     let tmp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
 
     let ours = launch::start_ours(&bin, &tmp.path().join("ours")).await?;
-    eprintln!("[ours] {} started (pid {}) at {} in {:.2} s", bin.display(), ours.pid, ours.url, ours.startup.as_secs_f64());
+    eprintln!(
+        "[ours] {} started (pid {}) at {} in {:.2} s",
+        bin.display(),
+        ours.pid,
+        ours.url,
+        ours.startup.as_secs_f64()
+    );
     let ours_report = sim::run(&run_config(args, ours.url.clone(), "ours", Some(ours.pid))).await;
-    let ours_report = ours_report.inspect_err(|_| eprintln!("[ours] server log tail:\n{}", ours.log_tail()));
+    let ours_report =
+        ours_report.inspect_err(|_| eprintln!("[ours] server log tail:\n{}", ours.log_tail()));
     if let Ok(r) = &ours_report {
         emit(args, &r.json())?;
         eprint!("{}", r.summary());
@@ -129,15 +151,35 @@ async fn compare(args: &Args) -> Result<(), String> {
     if let Err(e) = ours.stop().await {
         eprintln!("[ours] {e}");
     }
-    eprintln!("[ours] stopped in {:.1} s", stop_started.elapsed().as_secs_f64());
+    eprintln!(
+        "[ours] stopped in {:.1} s",
+        stop_started.elapsed().as_secs_f64()
+    );
 
     // Let the machine settle between the two.
     tokio::time::sleep(Duration::from_secs(5)).await;
 
-    let reference = launch::start_reference(&args.node, &args.reference_dir, &tmp.path().join("reference")).await?;
-    eprintln!("[reference] node started (pid {}) at {} in {:.2} s", reference.pid, reference.url, reference.startup.as_secs_f64());
-    let ref_report = sim::run(&run_config(args, reference.url.clone(), "reference", Some(reference.pid))).await;
-    let ref_report = ref_report.inspect_err(|_| eprintln!("[reference] server log tail:\n{}", reference.log_tail()));
+    let reference = launch::start_reference(
+        &args.node,
+        &args.reference_dir,
+        &tmp.path().join("reference"),
+    )
+    .await?;
+    eprintln!(
+        "[reference] node started (pid {}) at {} in {:.2} s",
+        reference.pid,
+        reference.url,
+        reference.startup.as_secs_f64()
+    );
+    let ref_report = sim::run(&run_config(
+        args,
+        reference.url.clone(),
+        "reference",
+        Some(reference.pid),
+    ))
+    .await;
+    let ref_report = ref_report
+        .inspect_err(|_| eprintln!("[reference] server log tail:\n{}", reference.log_tail()));
     if let Ok(r) = &ref_report {
         emit(args, &r.json())?;
         eprint!("{}", r.summary());
@@ -146,7 +188,10 @@ async fn compare(args: &Args) -> Result<(), String> {
     if let Err(e) = reference.stop().await {
         eprintln!("[reference] {e}");
     }
-    eprintln!("[reference] stopped in {:.1} s", stop_started.elapsed().as_secs_f64());
+    eprintln!(
+        "[reference] stopped in {:.1} s",
+        stop_started.elapsed().as_secs_f64()
+    );
     // One side failing still lets the other run and report; the table needs both.
     let (ours_report, ref_report) = match (ours_report, ref_report) {
         (Ok(o), Ok(r)) => (o, r),
@@ -172,7 +217,10 @@ async fn compare(args: &Args) -> Result<(), String> {
 
 async fn scale_mode(args: &Args) -> Result<(), String> {
     let cfg = scale::ScaleConfig {
-        server_bin: args.server_bin.clone().unwrap_or_else(launch::default_server_bin),
+        server_bin: args
+            .server_bin
+            .clone()
+            .unwrap_or_else(launch::default_server_bin),
         docs: args.docs,
         live: args.live,
         create_limit: args.create_limit,
@@ -182,6 +230,9 @@ async fn scale_mode(args: &Args) -> Result<(), String> {
     };
     let report = scale::run(&cfg).await?;
     emit(args, &report)?;
-    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    );
     Ok(())
 }

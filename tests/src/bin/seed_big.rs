@@ -82,7 +82,10 @@ fn setup(title: &str) -> Setup {
 }
 
 fn stamp() -> Stamp<'static> {
-    Stamp { member: MEMBER, now_ms: now_ms() }
+    Stamp {
+        member: MEMBER,
+        now_ms: now_ms(),
+    }
 }
 
 /// The big supervision: 5 units, 500 findings, a conclusion of ≥ 60,000 characters.
@@ -98,9 +101,25 @@ fn big(title: &str) -> (Automerge, usize) {
         .collect();
     for i in 0..FINDINGS {
         let body = text(i, 270);
-        let figures = if i % 4 == 0 { fill("{n} chi bộ, {m} cuộc giám sát chuyên đề", i) } else { String::new() };
-        let new = NewFinding { kind: FindingKind::ALL[i % 3], topic: TOPICS[i % TOPICS.len()], text: &body, figures: &figures };
-        finding::add_full(&mut doc, &RecordId::from_bytes(random()), &units[i % units.len()], &new, stamp()).unwrap();
+        let figures = if i % 4 == 0 {
+            fill("{n} chi bộ, {m} cuộc giám sát chuyên đề", i)
+        } else {
+            String::new()
+        };
+        let new = NewFinding {
+            kind: FindingKind::ALL[i % 3],
+            topic: TOPICS[i % TOPICS.len()],
+            text: &body,
+            figures: &figures,
+        };
+        finding::add_full(
+            &mut doc,
+            &RecordId::from_bytes(random()),
+            &units[i % units.len()],
+            &new,
+            stamp(),
+        )
+        .unwrap();
     }
     let mut chars = 0;
     let mut p = 0;
@@ -108,7 +127,15 @@ fn big(title: &str) -> (Automerge, usize) {
         let body = text(1_000 + p, 480);
         chars += body.chars().count();
         let section = Section::ALL[(p * Section::ALL.len()) / 125 % Section::ALL.len()];
-        conclusion::add_paragraph(&mut doc, &RecordId::from_bytes(random()), section, None, &body, stamp()).unwrap();
+        conclusion::add_paragraph(
+            &mut doc,
+            &RecordId::from_bytes(random()),
+            section,
+            None,
+            &body,
+            stamp(),
+        )
+        .unwrap();
         p += 1;
     }
     (doc, chars)
@@ -120,9 +147,15 @@ fn big(title: &str) -> (Automerge, usize) {
 async fn until_confirmed(member: &mut Member, ws: &str, id: DocumentId, what: &str) {
     let deadline = Instant::now() + BOUND;
     while member.pending(&id) > 0 {
-        assert!(Instant::now() < deadline, "gave up after {BOUND:?} waiting for the server to confirm {what}");
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {BOUND:?} waiting for the server to confirm {what}"
+        );
         if !member.is_connected() {
-            eprintln!("seed_big: the server closed the connection ({:?}); connecting again", member.server_error());
+            eprintln!(
+                "seed_big: the server closed the connection ({:?}); connecting again",
+                member.server_error()
+            );
             member.connect(ws).await;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -130,10 +163,18 @@ async fn until_confirmed(member: &mut Member, ws: &str, id: DocumentId, what: &s
 }
 
 /// Hand `doc` to the member, list it in the catalogue, and wait until the server has both.
-async fn publish(member: &mut Member, ws: &str, cat: DocumentId, doc: Automerge, title: &str) -> DocumentId {
+async fn publish(
+    member: &mut Member,
+    ws: &str,
+    cat: DocumentId,
+    doc: Automerge,
+    title: &str,
+) -> DocumentId {
     let id = DocumentId::from_bytes(random());
     member.insert(id, doc);
-    member.change(&cat, |d| catalogue::list(d, id, title, now_ms())).unwrap();
+    member
+        .change(&cat, |d| catalogue::list(d, id, title, now_ms()))
+        .unwrap();
     until_confirmed(member, ws, id, title).await;
     until_confirmed(member, ws, cat, "the catalogue entry").await;
     id
@@ -141,8 +182,13 @@ async fn publish(member: &mut Member, ws: &str, cat: DocumentId, doc: Automerge,
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let arg = std::env::args().nth(1).expect("usage: seed_big <server address or URL>");
-    let addr = arg.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let arg = std::env::args()
+        .nth(1)
+        .expect("usage: seed_big <server address or URL>");
+    let addr = arg
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     let started = Instant::now();
 
     let cat = catalogue_id(&addr).await;
@@ -150,7 +196,9 @@ async fn main() {
     let mut member = Member::new(MEMBER);
     member.connect(&ws).await;
     member.want(cat);
-    member.wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some()).await;
+    member
+        .wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some())
+        .await;
 
     let big_title = "Giám sát việc thực hiện Quyết định 217-QĐ/TW và 218-QĐ/TW tại 5 Đảng ủy phường (500 nhận xét)";
     let (doc, conclusion_chars) = big(big_title);

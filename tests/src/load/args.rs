@@ -97,7 +97,10 @@ impl Args {
         let mut a = Args::default();
         let mut it = argv.into_iter().skip(1);
         while let Some(flag) = it.next() {
-            let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"));
+            let mut value = |name: &str| {
+                it.next()
+                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+            };
             match flag.as_str() {
                 "--help" | "-h" => return Err(USAGE.to_owned()),
                 "--compare" => a.mode = Mode::Compare,
@@ -107,9 +110,13 @@ impl Args {
                 "--label" => a.label = value(&flag)?,
                 "--clients" => a.clients = number(&flag, &value(&flag)?)?,
                 "--delegations" => a.delegations = number(&flag, &value(&flag)?)?,
-                "--duration-secs" => a.duration = Duration::from_secs(number(&flag, &value(&flag)?)?),
+                "--duration-secs" => {
+                    a.duration = Duration::from_secs(number(&flag, &value(&flag)?)?)
+                }
                 "--edit-interval-ms" => a.edit_interval_ms = number(&flag, &value(&flag)?)?,
-                "--setup-timeout-secs" => a.setup_timeout = Duration::from_secs(number(&flag, &value(&flag)?)?),
+                "--setup-timeout-secs" => {
+                    a.setup_timeout = Duration::from_secs(number(&flag, &value(&flag)?)?)
+                }
                 "--drain-secs" => a.drain = Duration::from_secs(number(&flag, &value(&flag)?)?),
                 "--connect-batch" => a.connect_batch = number(&flag, &value(&flag)?)?,
                 "--server-bin" => a.server_bin = Some(PathBuf::from(value(&flag)?)),
@@ -117,7 +124,9 @@ impl Args {
                 "--node" => a.node = value(&flag)?,
                 "--docs" => a.docs = number(&flag, &value(&flag)?)?,
                 "--live" => a.live = number(&flag, &value(&flag)?)?,
-                "--create-limit-secs" => a.create_limit = Duration::from_secs(number(&flag, &value(&flag)?)?),
+                "--create-limit-secs" => {
+                    a.create_limit = Duration::from_secs(number(&flag, &value(&flag)?)?)
+                }
                 "--rss-cap-mb" => a.rss_cap_mb = number(&flag, &value(&flag)?)?,
                 "--json-out" => a.json_out = Some(PathBuf::from(value(&flag)?)),
                 other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
@@ -127,9 +136,13 @@ impl Args {
             return Err(format!("give --url (or --compare, or --scale)\n\n{USAGE}"));
         }
         if let Some(url) = &a.url
-            && !(url.starts_with("ws://127.") || url.starts_with("ws://localhost") || url.starts_with("ws://[::1]"))
+            && !(url.starts_with("ws://127.")
+                || url.starts_with("ws://localhost")
+                || url.starts_with("ws://[::1]"))
         {
-            return Err(format!("{url}: loadgen only sends traffic to this machine's loopback (ws://127.x, localhost, [::1])"));
+            return Err(format!(
+                "{url}: loadgen only sends traffic to this machine's loopback (ws://127.x, localhost, [::1])"
+            ));
         }
         if a.clients == 0 || a.delegations == 0 || a.delegations > a.clients {
             return Err("need at least one client per delegation".into());
@@ -142,5 +155,6 @@ impl Args {
 }
 
 fn number<T: std::str::FromStr>(flag: &str, s: &str) -> Result<T, String> {
-    s.parse().map_err(|_| format!("{flag}: {s:?} is not a number"))
+    s.parse()
+        .map_err(|_| format!("{flag}: {s:?} is not a number"))
 }

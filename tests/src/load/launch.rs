@@ -46,7 +46,10 @@ pub fn default_server_bin() -> PathBuf {
 /// Start our server over `data_dir` and wait (at most 60 s) until it listens.
 pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
     if !bin.exists() {
-        return Err(format!("{} is missing: build it with `cargo build --release -p server`", bin.display()));
+        return Err(format!(
+            "{} is missing: build it with `cargo build --release -p server`",
+            bin.display()
+        ));
     }
     std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let log = data_dir.with_extension("server.log");
@@ -63,12 +66,24 @@ pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
         .spawn()
         .map_err(|e| format!("start {}: {e}", bin.display()))?;
     let pid = child.id().ok_or("the server exited at once")?;
-    let addr = wait_for_line(&mut child, |l| l.strip_prefix("giamsat-server listening on http://").map(str::to_owned))
+    let addr = wait_for_line(&mut child, |l| {
+        l.strip_prefix("giamsat-server listening on http://")
+            .map(str::to_owned)
+    })
+    .await
+    .map_err(|e| format!("giamsat-server: {e}; its log:\n{}", tail(&log)))?;
+    let url = format!("ws://{addr}/sync");
+    wait_ready(&url)
         .await
         .map_err(|e| format!("giamsat-server: {e}; its log:\n{}", tail(&log)))?;
-    let url = format!("ws://{addr}/sync");
-    wait_ready(&url).await.map_err(|e| format!("giamsat-server: {e}; its log:\n{}", tail(&log)))?;
-    Ok(Server { name: "ours", pid, url, startup: started.elapsed(), child, log })
+    Ok(Server {
+        name: "ours",
+        pid,
+        url,
+        startup: started.elapsed(),
+        child,
+        log,
+    })
 }
 
 /// Start the reference JS server over `data_dir` and wait (at most 60 s) until it listens.
@@ -98,11 +113,15 @@ pub async fn start_reference(node: &str, dir: &Path, data_dir: &Path) -> Result<
         .spawn()
         .map_err(|e| format!("start {node} {}: {e}", entry.display()))?;
     let pid = child.id().ok_or("node exited at once")?;
-    wait_for_line(&mut child, |l| l.starts_with("Listening on port").then_some(()))
+    wait_for_line(&mut child, |l| {
+        l.starts_with("Listening on port").then_some(())
+    })
+    .await
+    .map_err(|e| format!("the reference server: {e}; its log:\n{}", tail(&log)))?;
+    let url = format!("ws://127.0.0.1:{port}/sync");
+    wait_ready(&url)
         .await
         .map_err(|e| format!("the reference server: {e}; its log:\n{}", tail(&log)))?;
-    let url = format!("ws://127.0.0.1:{port}/sync");
-    wait_ready(&url).await.map_err(|e| format!("the reference server: {e}; its log:\n{}", tail(&log)))?;
     Ok(Server {
         name: "reference",
         pid,
@@ -116,12 +135,17 @@ pub async fn start_reference(node: &str, dir: &Path, data_dir: &Path) -> Result<
 impl Server {
     /// SIGTERM, wait at most 60 s (ours flushes every document), then kill.
     pub async fn stop(mut self) -> Result<(), String> {
-        let _ = std::process::Command::new("kill").args(["-TERM", &self.pid.to_string()]).status();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
         match tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await {
             Ok(_) => Ok(()),
             Err(_) => {
                 let _ = self.child.kill().await;
-                Err(format!("{} did not stop within 60 s of SIGTERM; killed", self.name))
+                Err(format!(
+                    "{} did not stop within 60 s of SIGTERM; killed",
+                    self.name
+                ))
             }
         }
     }
@@ -141,11 +165,22 @@ pub async fn wait_ready(url: &str) -> Result<(), String> {
     let mut last = String::new();
     while tokio::time::Instant::now() < deadline {
         let attempt = async {
-            let (ws, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
+            let (ws, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .map_err(|e| e.to_string())?;
             let (mut sink, mut stream) = ws.split();
-            let mut client = SyncClient::new(format!("loadgen-probe-{:08x}", u32::from_le_bytes(giamsat_tests::random())));
-            for f in client.handle(Event::Connected).map_err(|e| e.to_string())?.frames {
-                sink.send(Message::Binary(f.into())).await.map_err(|e| e.to_string())?;
+            let mut client = SyncClient::new(format!(
+                "loadgen-probe-{:08x}",
+                u32::from_le_bytes(giamsat_tests::random())
+            ));
+            for f in client
+                .handle(Event::Connected)
+                .map_err(|e| e.to_string())?
+                .frames
+            {
+                sink.send(Message::Binary(f.into()))
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             while let Some(Ok(msg)) = stream.next().await {
                 if let Message::Binary(b) = msg {
@@ -175,7 +210,10 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// Read stdout until `pick` finds its line (at most 60 s), then keep draining it.
-async fn wait_for_line<T>(child: &mut Child, pick: impl Fn(&str) -> Option<T>) -> Result<T, String> {
+async fn wait_for_line<T>(
+    child: &mut Child,
+    pick: impl Fn(&str) -> Option<T>,
+) -> Result<T, String> {
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let found = tokio::time::timeout(Duration::from_secs(60), async {

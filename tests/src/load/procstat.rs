@@ -29,7 +29,12 @@ fn ticks_per_second() -> f64 {
             .arg("CLK_TCK")
             .output()
             .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<f64>().ok())
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
             .filter(|t| *t > 0.0)
             .unwrap_or(100.0)
     })
@@ -37,7 +42,11 @@ fn ticks_per_second() -> f64 {
 
 /// Read `pid` now (`None` if it is gone). `pid` 0 means this process.
 pub fn read(pid: u32) -> Option<Reading> {
-    let dir = if pid == 0 { "/proc/self".to_owned() } else { format!("/proc/{pid}") };
+    let dir = if pid == 0 {
+        "/proc/self".to_owned()
+    } else {
+        format!("/proc/{pid}")
+    };
     let stat = std::fs::read_to_string(format!("{dir}/stat")).ok()?;
     // The command name (field 2) may hold spaces: count fields after its closing ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -83,7 +92,11 @@ impl Sampler {
                 *g = (*g).max(r.rss_kb);
             }
         });
-        Sampler { pid, peak_rss_kb: peak, task }
+        Sampler {
+            pid,
+            peak_rss_kb: peak,
+            task,
+        }
     }
 
     /// The highest RSS sampled since the last reset, and reset it to the current RSS.

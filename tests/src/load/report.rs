@@ -1,7 +1,7 @@
 //! What a run measured, as one JSON line (for scripts) and as a short summary (for people),
 //! and the side-by-side table of two runs with the ratios against the goals.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Latency percentiles, in milliseconds (nearest-rank on the sorted samples).
 #[derive(Debug, Clone, Default)]
@@ -227,10 +227,18 @@ impl RunReport {
             );
         }
         if let Some(u) = &self.loadgen {
-            s += &format!("loadgen itself: CPU {:.0} % of one core, VmHWM {:.1} MB\n", u.cpu_pct, mb(u.hwm_kb));
+            s += &format!(
+                "loadgen itself: CPU {:.0} % of one core, VmHWM {:.1} MB\n",
+                u.cpu_pct,
+                mb(u.hwm_kb)
+            );
         }
         if self.failed_members > 0 {
-            s += &format!("FAILED members: {} — {}\n", self.failed_members, self.failures.join("; "));
+            s += &format!(
+                "FAILED members: {} — {}\n",
+                self.failed_members,
+                self.failures.join("; ")
+            );
         }
         s += &format!("load average before the run: {}\n", self.load_avg_before);
         s
@@ -246,36 +254,148 @@ pub fn compare_table(ours: &RunReport, reference: &RunReport) -> String {
     for (what, o, r, goal) in [
         ("edit→visible p50", lo.p50_ms, lr.p50_ms, None),
         ("edit→visible p90", lo.p90_ms, lr.p90_ms, None),
-        ("edit→visible p99", lo.p99_ms, lr.p99_ms, Some(("≤ 0.33", p99_met))),
+        (
+            "edit→visible p99",
+            lo.p99_ms,
+            lr.p99_ms,
+            Some(("≤ 0.33", p99_met)),
+        ),
         ("edit→visible max", lo.max_ms, lr.max_ms, None),
     ] {
         if lo.count > 0 && lr.count > 0 {
             row(&mut rows, what, o, r, "ms", goal);
         } else {
-            let show = |count: usize, v: f64| if count > 0 { format!("{} ms", fmt(v)) } else { "none arrived".to_owned() };
-            let goal = goal.map(|(g, met)| format!("{g}: {}", if met { "met" } else { "NOT met" })).unwrap_or_default();
-            rows.push((what.to_owned(), show(lo.count, o), show(lr.count, r), "–".into(), goal));
+            let show = |count: usize, v: f64| {
+                if count > 0 {
+                    format!("{} ms", fmt(v))
+                } else {
+                    "none arrived".to_owned()
+                }
+            };
+            let goal = goal
+                .map(|(g, met)| format!("{g}: {}", if met { "met" } else { "NOT met" }))
+                .unwrap_or_default();
+            rows.push((
+                what.to_owned(),
+                show(lo.count, o),
+                show(lr.count, r),
+                "–".into(),
+                goal,
+            ));
         }
     }
-    row(&mut rows, "edits sent", ours.edits_per_s, reference.edits_per_s, "/s", None);
-    let tp_ratio = if reference.merged_per_s > 0.0 { ours.merged_per_s / reference.merged_per_s } else { f64::INFINITY };
-    row(&mut rows, "merged changes (all receivers)", ours.merged_per_s, reference.merged_per_s, "/s", Some(("≥ 3", tp_ratio >= 3.0)));
-    let share = |r: &RunReport| if r.expected > 0 { 100.0 * r.delivered as f64 / r.expected as f64 } else { 0.0 };
-    let in_window = |r: &RunReport| if r.expected > 0 { 100.0 * r.delivered_in_window as f64 / r.expected as f64 } else { 0.0 };
-    row(&mut rows, "delivered by the window's end", in_window(ours), in_window(reference), "%", None);
-    row(&mut rows, "delivered after the drain", share(ours), share(reference), "%", None);
+    row(
+        &mut rows,
+        "edits sent",
+        ours.edits_per_s,
+        reference.edits_per_s,
+        "/s",
+        None,
+    );
+    let tp_ratio = if reference.merged_per_s > 0.0 {
+        ours.merged_per_s / reference.merged_per_s
+    } else {
+        f64::INFINITY
+    };
+    row(
+        &mut rows,
+        "merged changes (all receivers)",
+        ours.merged_per_s,
+        reference.merged_per_s,
+        "/s",
+        Some(("≥ 3", tp_ratio >= 3.0)),
+    );
+    let share = |r: &RunReport| {
+        if r.expected > 0 {
+            100.0 * r.delivered as f64 / r.expected as f64
+        } else {
+            0.0
+        }
+    };
+    let in_window = |r: &RunReport| {
+        if r.expected > 0 {
+            100.0 * r.delivered_in_window as f64 / r.expected as f64
+        } else {
+            0.0
+        }
+    };
+    row(
+        &mut rows,
+        "delivered by the window's end",
+        in_window(ours),
+        in_window(reference),
+        "%",
+        None,
+    );
+    row(
+        &mut rows,
+        "delivered after the drain",
+        share(ours),
+        share(reference),
+        "%",
+        None,
+    );
     if let (Some(so), Some(sr)) = (&ours.server, &reference.server) {
-        row(&mut rows, "server CPU (load window)", so.cpu_pct, sr.cpu_pct, "% of a core", None);
-        let per_k = |u: &Usage, r: &RunReport| if r.merged_in_window > 0 { 1000.0 * u.cpu_s / r.merged_in_window as f64 } else { 0.0 };
-        row(&mut rows, "server CPU per 1,000 merged changes", per_k(so, ours), per_k(sr, reference), "s", None);
-        row(&mut rows, "server peak RSS (load window)", mb(so.peak_rss_kb), mb(sr.peak_rss_kb), "MB", None);
-        row(&mut rows, "server VmHWM (whole run)", mb(so.hwm_kb), mb(sr.hwm_kb), "MB", None);
+        row(
+            &mut rows,
+            "server CPU (load window)",
+            so.cpu_pct,
+            sr.cpu_pct,
+            "% of a core",
+            None,
+        );
+        let per_k = |u: &Usage, r: &RunReport| {
+            if r.merged_in_window > 0 {
+                1000.0 * u.cpu_s / r.merged_in_window as f64
+            } else {
+                0.0
+            }
+        };
+        row(
+            &mut rows,
+            "server CPU per 1,000 merged changes",
+            per_k(so, ours),
+            per_k(sr, reference),
+            "s",
+            None,
+        );
+        row(
+            &mut rows,
+            "server peak RSS (load window)",
+            mb(so.peak_rss_kb),
+            mb(sr.peak_rss_kb),
+            "MB",
+            None,
+        );
+        row(
+            &mut rows,
+            "server VmHWM (whole run)",
+            mb(so.hwm_kb),
+            mb(sr.hwm_kb),
+            "MB",
+            None,
+        );
     }
     if let (Some(go), Some(gr)) = (&ours.loadgen, &reference.loadgen) {
-        row(&mut rows, "loadgen CPU (same machine)", go.cpu_pct, gr.cpu_pct, "% of a core", None);
+        row(
+            &mut rows,
+            "loadgen CPU (same machine)",
+            go.cpu_pct,
+            gr.cpu_pct,
+            "% of a core",
+            None,
+        );
     }
-    row(&mut rows, "setup (connect, hand out documents)", ours.setup_s, reference.setup_s, "s", None);
-    let mut t = String::from("| | ours | reference | ours / ref | goal |\n|---|---:|---:|---:|---|\n");
+    row(
+        &mut rows,
+        "setup (connect, hand out documents)",
+        ours.setup_s,
+        reference.setup_s,
+        "s",
+        None,
+    );
+    let mut t =
+        String::from("| | ours | reference | ours / ref | goal |\n|---|---:|---:|---:|---|\n");
     for (a, b, c, d, e) in rows {
         t += &format!("| {a} | {b} | {c} | {d} | {e} |\n");
     }
@@ -285,12 +405,22 @@ pub fn compare_table(ours: &RunReport, reference: &RunReport) -> String {
 type Row = (String, String, String, String, String);
 
 fn row(rows: &mut Vec<Row>, what: &str, o: f64, r: f64, unit: &str, goal: Option<(&str, bool)>) {
-    let ratio = if r != 0.0 { format!("{:.2}", o / r) } else { "–".into() };
+    let ratio = if r != 0.0 {
+        format!("{:.2}", o / r)
+    } else {
+        "–".into()
+    };
     let goal = match goal {
         Some((g, met)) => format!("{g}: {}", if met { "met" } else { "NOT met" }),
         None => String::new(),
     };
-    rows.push((what.to_owned(), format!("{} {unit}", fmt(o)), format!("{} {unit}", fmt(r)), ratio, goal));
+    rows.push((
+        what.to_owned(),
+        format!("{} {unit}", fmt(o)),
+        format!("{} {unit}", fmt(r)),
+        ratio,
+        goal,
+    ));
 }
 
 fn fmt(v: f64) -> String {

@@ -13,18 +13,18 @@
 //!    the RSS with them live. Bounded by `--setup-timeout-secs` and by `--rss-cap-mb` (the
 //!    server's RSS), so a server that grows without bound cannot take the machine down.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
 use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::sync::{Event, SyncClient};
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -52,7 +52,10 @@ type Stored = (DocumentId, Vec<ChangeHash>);
 const PER_CONNECTION: usize = 250;
 
 fn small_doc(n: usize) -> Result<Automerge, shared::ModelError> {
-    let stamp = Stamp { member: "Thư ký đoàn", now_ms: giamsat_tests::now_ms() };
+    let stamp = Stamp {
+        member: "Thư ký đoàn",
+        now_ms: giamsat_tests::now_ms(),
+    };
     let setup = Setup {
         title: format!("Kiểm tra việc thực hiện nhiệm vụ kiểm tra, giám sát số {n}"),
         basis_number: format!("{}-QĐ/UBKTQU", 100 + n % 900),
@@ -65,19 +68,37 @@ fn small_doc(n: usize) -> Result<Automerge, shared::ModelError> {
     let mut doc = supervision::create(&setup, stamp)?;
     let u = RecordId::from_bytes(giamsat_tests::random());
     unit::add(&mut doc, &u, &format!("Chi bộ khu phố {n}"), stamp)?;
-    finding::add(&mut doc, &RecordId::from_bytes(giamsat_tests::random()), &u, FindingKind::Strength, "Chi bộ duy trì sinh hoạt định kỳ.", stamp)?;
+    finding::add(
+        &mut doc,
+        &RecordId::from_bytes(giamsat_tests::random()),
+        &u,
+        FindingKind::Strength,
+        "Chi bộ duy trì sinh hoạt định kỳ.",
+        stamp,
+    )?;
     Ok(doc)
 }
 
 /// One connection storing `count` new documents; returns (id, heads) of each the server confirmed.
-async fn store_batch(url: &str, first: usize, count: usize, bound: Duration) -> Result<Vec<Stored>, String> {
-    let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::connect_async(url))
-        .await
-        .map_err(|_| "connect timed out".to_owned())?
-        .map_err(|e| format!("connect: {e}"))?;
+async fn store_batch(
+    url: &str,
+    first: usize,
+    count: usize,
+    bound: Duration,
+) -> Result<Vec<Stored>, String> {
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| format!("connect: {e}"))?;
     let (mut sink, mut stream) = ws.split();
     let mut client = SyncClient::new(format!("loadgen-scale-{first}"));
-    let mut frames = client.handle(Event::Connected).map_err(|e| e.to_string())?.frames;
+    let mut frames = client
+        .handle(Event::Connected)
+        .map_err(|e| e.to_string())?
+        .frames;
     let mut waiting = std::collections::HashMap::new();
     for n in first..first + count {
         let doc = small_doc(n).map_err(|e| e.to_string())?;
@@ -89,22 +110,33 @@ async fn store_batch(url: &str, first: usize, count: usize, bound: Duration) -> 
     let deadline = Instant::now() + bound;
     loop {
         for f in frames.drain(..) {
-            sink.feed(Message::Binary(f.into())).await.map_err(|e| format!("send: {e}"))?;
+            sink.feed(Message::Binary(f.into()))
+                .await
+                .map_err(|e| format!("send: {e}"))?;
         }
         sink.flush().await.map_err(|e| format!("send: {e}"))?;
         if waiting.is_empty() {
             break;
         }
-        let msg = tokio::time::timeout_at(deadline, stream.next()).await.map_err(|_| {
-            format!("{} of {count} documents not confirmed within {bound:?}", waiting.len())
-        })?;
+        let msg = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .map_err(|_| {
+                format!(
+                    "{} of {count} documents not confirmed within {bound:?}",
+                    waiting.len()
+                )
+            })?;
         let bytes = match msg {
             Some(Ok(Message::Binary(b))) => b,
-            Some(Ok(Message::Close(_))) | None => return Err("the server closed the connection".into()),
+            Some(Ok(Message::Close(_))) | None => {
+                return Err("the server closed the connection".into());
+            }
             Some(Err(e)) => return Err(format!("receive: {e}")),
             Some(Ok(_)) => continue,
         };
-        let out = client.handle(Event::Frame(&bytes)).map_err(|e| e.to_string())?;
+        let out = client
+            .handle(Event::Frame(&bytes))
+            .map_err(|e| e.to_string())?;
         if let Some(e) = out.server_error {
             return Err(format!("server error: {e}"));
         }
@@ -132,21 +164,29 @@ async fn live_client(
     unavailable: Arc<AtomicUsize>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::connect_async(&url))
-        .await
-        .map_err(|_| "connect timed out".to_owned())?
-        .map_err(|e| format!("connect: {e}"))?;
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(&url),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| format!("connect: {e}"))?;
     connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
     let mut client = SyncClient::new(format!("loadgen-live-{n}"));
-    let mut frames = client.handle(Event::Connected).map_err(|e| e.to_string())?.frames;
+    let mut frames = client
+        .handle(Event::Connected)
+        .map_err(|e| e.to_string())?
+        .frames;
     frames.extend(client.want(id).frames);
     let mut is_held = false;
     let mut retry: Option<Instant> = None;
     let far = Instant::now() + Duration::from_secs(24 * 3600);
     loop {
         for f in frames.drain(..) {
-            sink.feed(Message::Binary(f.into())).await.map_err(|e| format!("send: {e}"))?;
+            sink.feed(Message::Binary(f.into()))
+                .await
+                .map_err(|e| format!("send: {e}"))?;
         }
         sink.flush().await.map_err(|e| format!("send: {e}"))?;
         tokio::select! {
@@ -211,13 +251,21 @@ fn threads(pid: u32) -> u64 {
 pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
     let tmp = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let data = tmp.path().join("data");
-    let load_avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_owned();
+    let load_avg = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
 
     // 1. Fresh server.
     let server = launch::start_ours(&cfg.server_bin, &data).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_start = rss(server.pid);
-    eprintln!("[scale] server up (pid {}), RSS {:.1} MB; storing {} documents", server.pid, mb(rss_start), cfg.docs);
+    eprintln!(
+        "[scale] server up (pid {}), RSS {:.1} MB; storing {} documents",
+        server.pid,
+        mb(rss_start),
+        cfg.docs
+    );
 
     // 2. Store the documents.
     let sampler = Sampler::start(server.pid);
@@ -229,7 +277,13 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
     let errors: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let mut writers = Vec::new();
     for _ in 0..WRITERS {
-        let (next, stored, errors, url, docs) = (next.clone(), stored.clone(), errors.clone(), server.url.clone(), cfg.docs);
+        let (next, stored, errors, url, docs) = (
+            next.clone(),
+            stored.clone(),
+            errors.clone(),
+            server.url.clone(),
+            cfg.docs,
+        );
         writers.push(tokio::spawn(async move {
             loop {
                 let first = next.fetch_add(PER_CONNECTION, Ordering::Relaxed);
@@ -237,14 +291,20 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
                     return;
                 }
                 let count = PER_CONNECTION.min(docs - first);
-                let bound = deadline.saturating_duration_since(Instant::now()).min(Duration::from_secs(300));
+                let bound = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_secs(300));
                 match store_batch(&url, first, count, bound).await {
                     Ok(done) => {
                         let mut s = stored.lock().expect("stored");
                         let before = s.len();
                         s.extend(done);
                         if before / 1000 != s.len() / 1000 {
-                            eprintln!("[scale] {} stored, {:.0} s", s.len(), started.elapsed().as_secs_f64());
+                            eprintln!(
+                                "[scale] {} stored, {:.0} s",
+                                s.len(),
+                                started.elapsed().as_secs_f64()
+                            );
                         }
                     }
                     Err(e) => {
@@ -280,7 +340,10 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
     );
     if stored.is_empty() {
         let _ = server.stop().await;
-        return Err(format!("no document was stored: {}", create_errors.join("; ")));
+        return Err(format!(
+            "no document was stored: {}",
+            create_errors.join("; ")
+        ));
     }
     drop(sampler);
 
@@ -349,13 +412,25 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let point = (want, live_started.elapsed().as_secs_f64(), mb(rss(server.pid)), threads(server.pid));
-        eprintln!("[scale] {} live clients hold their documents after {:.1} s; RSS {:.1} MB, {} threads", point.0, point.1, point.2, point.3);
+        let point = (
+            want,
+            live_started.elapsed().as_secs_f64(),
+            mb(rss(server.pid)),
+            threads(server.pid),
+        );
+        eprintln!(
+            "[scale] {} live clients hold their documents after {:.1} s; RSS {:.1} MB, {} threads",
+            point.0, point.1, point.2, point.3
+        );
         curve.push(json!({ "clients": point.0, "s": (point.1 * 10.0).round() / 10.0, "rss_mb": point.2, "threads": point.3 }));
     }
     while live_error.is_none() && held.load(Ordering::Relaxed) < cfg.live {
         if Instant::now() >= live_deadline {
-            live_error = Some(format!("only {} of {} live clients got their document in time", held.load(Ordering::Relaxed), cfg.live));
+            live_error = Some(format!(
+                "only {} of {} live clients got their document in time",
+                held.load(Ordering::Relaxed),
+                cfg.live
+            ));
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -32,16 +32,16 @@ use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::sync::{Event, Output, SyncClient};
 use shared::text::Splice;
-use shared::{unit, DocumentId, RecordId};
+use shared::{DocumentId, RecordId, unit};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::Rng;
 use super::procstat::{self, Sampler};
 use super::report::{Percentiles, RunReport, Usage};
-use super::Rng;
 
 /// What one run does.
 #[derive(Debug, Clone)]
@@ -133,7 +133,10 @@ struct MemberResult {
 
 /// Run the load against `cfg.url` and measure it.
 pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
-    let load_avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_owned();
+    let load_avg = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let sampler = cfg.server_pid.map(Sampler::start);
     let started = Instant::now();
     let mut rng = Rng::from_os();
@@ -145,7 +148,8 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     let mut creator_docs = Vec::new();
     for d in 0..cfg.delegations {
         let members = base + usize::from(d < extra);
-        let (doc, unit, findings, paragraphs) = create_document(d, &creator_name(d)).map_err(|e| format!("creating a document: {e}"))?;
+        let (doc, unit, findings, paragraphs) = create_document(d, &creator_name(d))
+            .map_err(|e| format!("creating a document: {e}"))?;
         delegations.push(Delegation {
             id: DocumentId::from_bytes(giamsat_tests::random()),
             members,
@@ -177,13 +181,23 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
 
     // Creators first; the others only once the server has every document.
     for (d, doc) in creator_docs.into_iter().enumerate() {
-        tasks.push(tokio::spawn(member(g.clone(), d, cid, Some(doc), cfg.url.clone(), rng.next_u64())));
+        tasks.push(tokio::spawn(member(
+            g.clone(),
+            d,
+            cid,
+            Some(doc),
+            cfg.url.clone(),
+            rng.next_u64(),
+        )));
         cid += 1;
     }
     let setup = async {
-        wait_until(&g, deadline, "the server to confirm every delegation's new document", |g| {
-            g.held.load(Ordering::Relaxed) >= cfg.delegations
-        })
+        wait_until(
+            &g,
+            deadline,
+            "the server to confirm every delegation's new document",
+            |g| g.held.load(Ordering::Relaxed) >= cfg.delegations,
+        )
         .await?;
         let mut joiners = Vec::new();
         for (d, del) in g.delegations.iter().enumerate() {
@@ -192,15 +206,28 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         let mut spawned = cfg.delegations;
         for batch in joiners.chunks(cfg.connect_batch) {
             for &d in batch {
-                tasks.push(tokio::spawn(member(g.clone(), d, cid, None, cfg.url.clone(), rng.next_u64())));
+                tasks.push(tokio::spawn(member(
+                    g.clone(),
+                    d,
+                    cid,
+                    None,
+                    cfg.url.clone(),
+                    rng.next_u64(),
+                )));
                 cid += 1;
             }
             spawned += batch.len();
-            wait_until(&g, deadline, "the members' WebSockets to open", |g| g.connected.load(Ordering::Relaxed) >= spawned).await?;
+            wait_until(&g, deadline, "the members' WebSockets to open", |g| {
+                g.connected.load(Ordering::Relaxed) >= spawned
+            })
+            .await?;
         }
-        wait_until(&g, deadline, "every member to hold its delegation's document", |g| {
-            g.held.load(Ordering::Relaxed) >= cfg.clients
-        })
+        wait_until(
+            &g,
+            deadline,
+            "every member to hold its delegation's document",
+            |g| g.held.load(Ordering::Relaxed) >= cfg.clients,
+        )
         .await
     };
     if let Err(e) = setup.await {
@@ -284,13 +311,23 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         missing_on_server = Some(0u64);
         // All delegations at once, within one 20 s bound.
         let checks = g.delegations.iter().map(|del| {
-            let hashes: Vec<ChangeHash> = del.log.lock().expect("log").iter().map(|s| s.hash).collect();
+            let hashes: Vec<ChangeHash> = del
+                .log
+                .lock()
+                .expect("log")
+                .iter()
+                .map(|s| s.hash)
+                .collect();
             let (url, id) = (cfg.url.clone(), del.id);
-            tokio::spawn(async move { (id, fetch(&url, id, &hashes, Duration::from_secs(20)).await) })
+            tokio::spawn(
+                async move { (id, fetch(&url, id, &hashes, Duration::from_secs(20)).await) },
+            )
         });
         for check in checks.collect::<Vec<_>>() {
             match check.await {
-                Ok((_, Ok(missing))) => missing_on_server = missing_on_server.map(|m| m + missing as u64),
+                Ok((_, Ok(missing))) => {
+                    missing_on_server = missing_on_server.map(|m| m + missing as u64)
+                }
                 Ok((id, Err(e))) => {
                     missing_on_server = None;
                     g.fail(format!("checking the server's copy of {id}: {e}"));
@@ -302,8 +339,14 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
             }
         }
         match missing_on_server {
-            Some(m) => eprintln!("[{}] a fresh client per delegation finds {m} of the edits missing on the server", cfg.label),
-            None => eprintln!("[{}] the server's copy could not be checked (see the failures)", cfg.label),
+            Some(m) => eprintln!(
+                "[{}] a fresh client per delegation finds {m} of the edits missing on the server",
+                cfg.label
+            ),
+            None => eprintln!(
+                "[{}] the server's copy could not be checked (see the failures)",
+                cfg.label
+            ),
         }
     }
 
@@ -343,7 +386,14 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     let loadgen = match (&me0, &me1) {
         (Some(a), Some(b)) => {
             let (cpu_s, cpu_pct) = procstat::cpu_between(a, b);
-            Some(Usage { cpu_s, cpu_pct, peak_rss_kb: b.hwm_kb, setup_peak_rss_kb: 0, hwm_kb: b.hwm_kb, rss_kb: b.rss_kb })
+            Some(Usage {
+                cpu_s,
+                cpu_pct,
+                peak_rss_kb: b.hwm_kb,
+                setup_peak_rss_kb: 0,
+                hwm_kb: b.hwm_kb,
+                rss_kb: b.rss_kb,
+            })
         }
         _ => None,
     };
@@ -383,7 +433,12 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
 }
 
 /// Poll `cond` every 50 ms until it holds, a member fails, or `deadline` passes.
-async fn wait_until(g: &Global, deadline: Instant, what: &str, cond: impl Fn(&Global) -> bool) -> Result<(), String> {
+async fn wait_until(
+    g: &Global,
+    deadline: Instant,
+    what: &str,
+    cond: impl Fn(&Global) -> bool,
+) -> Result<(), String> {
     let mut next_note = Instant::now() + Duration::from_secs(15);
     loop {
         if Instant::now() >= next_note {
@@ -423,8 +478,14 @@ fn creator_name(d: usize) -> String {
 
 /// A delegation's supervision: set-up, one unit, four findings, four conclusion paragraphs.
 #[allow(clippy::type_complexity)]
-pub fn create_document(d: usize, who: &str) -> Result<(Automerge, RecordId, Vec<RecordId>, Vec<RecordId>), shared::ModelError> {
-    let stamp = Stamp { member: who, now_ms: giamsat_tests::now_ms() };
+pub fn create_document(
+    d: usize,
+    who: &str,
+) -> Result<(Automerge, RecordId, Vec<RecordId>, Vec<RecordId>), shared::ModelError> {
+    let stamp = Stamp {
+        member: who,
+        now_ms: giamsat_tests::now_ms(),
+    };
     let setup = Setup {
         title: format!("Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường số {d}"),
         basis_number: "1175-QĐ/QU".into(),
@@ -438,10 +499,22 @@ pub fn create_document(d: usize, who: &str) -> Result<(Automerge, RecordId, Vec<
     let unit_id = RecordId::from_bytes(giamsat_tests::random());
     unit::add(&mut doc, &unit_id, &format!("Đảng ủy phường số {d}"), stamp)?;
     let texts = [
-        (FindingKind::Strength, "Ban hành đầy đủ kế hoạch thực hiện Quy định 217-QĐ/TW."),
-        (FindingKind::Strength, "Tổ chức 03 buổi đối thoại với Nhân dân trong năm."),
-        (FindingKind::Shortcoming, "Việc tổng hợp ý kiến của Nhân dân chưa kịp thời."),
-        (FindingKind::Cause, "Cán bộ phụ trách còn kiêm nhiệm nhiều việc."),
+        (
+            FindingKind::Strength,
+            "Ban hành đầy đủ kế hoạch thực hiện Quy định 217-QĐ/TW.",
+        ),
+        (
+            FindingKind::Strength,
+            "Tổ chức 03 buổi đối thoại với Nhân dân trong năm.",
+        ),
+        (
+            FindingKind::Shortcoming,
+            "Việc tổng hợp ý kiến của Nhân dân chưa kịp thời.",
+        ),
+        (
+            FindingKind::Cause,
+            "Cán bộ phụ trách còn kiêm nhiệm nhiều việc.",
+        ),
     ];
     let mut findings = Vec::new();
     for (kind, text) in texts {
@@ -450,10 +523,22 @@ pub fn create_document(d: usize, who: &str) -> Result<(Automerge, RecordId, Vec<
         findings.push(id);
     }
     let paragraphs_text = [
-        (Section::Overview, "Thực hiện Quyết định số 1175-QĐ/QU, Đoàn giám sát đã làm việc với Đảng ủy phường."),
-        (Section::Strengths, "Đảng ủy phường đã quán triệt, triển khai kịp thời các văn bản của cấp trên."),
-        (Section::Shortcomings, "Một số nội dung còn chậm, chưa đáp ứng yêu cầu."),
-        (Section::Recommendations, "Đề nghị Đảng ủy phường khắc phục những hạn chế đã nêu."),
+        (
+            Section::Overview,
+            "Thực hiện Quyết định số 1175-QĐ/QU, Đoàn giám sát đã làm việc với Đảng ủy phường.",
+        ),
+        (
+            Section::Strengths,
+            "Đảng ủy phường đã quán triệt, triển khai kịp thời các văn bản của cấp trên.",
+        ),
+        (
+            Section::Shortcomings,
+            "Một số nội dung còn chậm, chưa đáp ứng yêu cầu.",
+        ),
+        (
+            Section::Recommendations,
+            "Đề nghị Đảng ủy phường khắc phục những hạn chế đã nêu.",
+        ),
     ];
     let mut paragraphs = Vec::new();
     for (section, text) in paragraphs_text {
@@ -486,8 +571,8 @@ struct Typist {
 }
 
 const WORDS: &[&str] = &[
-    "chưa", "kịp", "thời", "đề", "nghị", "khắc", "phục", "cán", "bộ", "đảng", "viên", "nhân", "dân", "đối",
-    "thoại", "kiểm", "tra", "giám", "sát", "quy", "định", "thực", "hiện", "tốt",
+    "chưa", "kịp", "thời", "đề", "nghị", "khắc", "phục", "cán", "bộ", "đảng", "viên", "nhân",
+    "dân", "đối", "thoại", "kiểm", "tra", "giám", "sát", "quy", "định", "thực", "hiện", "tốt",
 ];
 const MEAN_BURST: f64 = 5.5;
 const MEAN_GAP_MS: f64 = 225.0;
@@ -521,7 +606,11 @@ impl Typist {
 
     /// The wait after an edit.
     fn next_delay(&mut self) -> Duration {
-        let ms = if self.burst_left > 0 { 120.0 + self.rng.below(211) as f64 } else { self.rng.exp(self.pause_mean_ms()) };
+        let ms = if self.burst_left > 0 {
+            120.0 + self.rng.below(211) as f64
+        } else {
+            self.rng.exp(self.pause_mean_ms())
+        };
         Duration::from_secs_f64(ms / 1000.0)
     }
 
@@ -539,7 +628,10 @@ impl Typist {
         } else if self.rng.below(100) < 65 {
             let n = del.findings.len() + self.own_findings.len();
             let i = self.rng.below(n as u64) as usize;
-            let id = del.findings.get(i).unwrap_or_else(|| &self.own_findings[i - del.findings.len()]);
+            let id = del
+                .findings
+                .get(i)
+                .unwrap_or_else(|| &self.own_findings[i - del.findings.len()]);
             self.field = Some(TextField::new(RecordKind::Finding, id, "text"));
         } else {
             let id = &del.paragraphs[self.rng.below(del.paragraphs.len() as u64) as usize];
@@ -561,10 +653,22 @@ impl Typist {
     }
 
     /// Make one edit in `doc`: add the planned finding, or one keystroke at the caret.
-    fn edit(&mut self, doc: &mut Automerge, del: &Delegation, stamp: Stamp<'_>) -> Result<(), shared::ModelError> {
+    fn edit(
+        &mut self,
+        doc: &mut Automerge,
+        del: &Delegation,
+        stamp: Stamp<'_>,
+    ) -> Result<(), shared::ModelError> {
         self.burst_left = self.burst_left.saturating_sub(1);
         if let Some(id) = self.add.take() {
-            finding::add(doc, &id, &del.unit, FindingKind::Shortcoming, "Nhận xét mới: ", stamp)?;
+            finding::add(
+                doc,
+                &id,
+                &del.unit,
+                FindingKind::Shortcoming,
+                "Nhận xét mới: ",
+                stamp,
+            )?;
             self.caret = "Nhận xét mới: ".chars().count();
             self.own_findings.push(id);
             return Ok(());
@@ -578,10 +682,28 @@ impl Typist {
         self.caret = self.caret.min(len);
         if self.caret > 0 && self.rng.below(20) == 0 {
             self.caret -= 1;
-            return field::splice(doc, &field, &Splice { pos: self.caret, delete: 1, insert: String::new() }, stamp);
+            return field::splice(
+                doc,
+                &field,
+                &Splice {
+                    pos: self.caret,
+                    delete: 1,
+                    insert: String::new(),
+                },
+                stamp,
+            );
         }
         let insert = self.next_letter();
-        field::splice(doc, &field, &Splice { pos: self.caret, delete: 0, insert }, stamp)?;
+        field::splice(
+            doc,
+            &field,
+            &Splice {
+                pos: self.caret,
+                delete: 0,
+                insert,
+            },
+            stamp,
+        )?;
         self.caret += 1;
         Ok(())
     }
@@ -602,13 +724,22 @@ async fn send(sink: &mut Sink, out: Output, res: &mut MemberResult) -> Result<()
     for f in out.frames {
         res.frames_out += 1;
         res.bytes_out += f.len() as u64;
-        sink.feed(Message::Binary(f.into())).await.map_err(|e| format!("send: {e}"))?;
+        sink.feed(Message::Binary(f.into()))
+            .await
+            .map_err(|e| format!("send: {e}"))?;
     }
     sink.flush().await.map_err(|e| format!("send: {e}"))
 }
 
 /// One member, from connecting to the end of the run.
-async fn member(g: Arc<Global>, d: usize, cid: u32, created: Option<Automerge>, url: String, seed: u64) -> MemberResult {
+async fn member(
+    g: Arc<Global>,
+    d: usize,
+    cid: u32,
+    created: Option<Automerge>,
+    url: String,
+    seed: u64,
+) -> MemberResult {
     let mut res = MemberResult::default();
     if let Err(e) = member_inner(&g, d, cid, created, &url, seed, &mut res).await {
         g.fail(format!("member {cid} (delegation {d}): {e}"));
@@ -628,11 +759,18 @@ async fn member_inner(
     let del = &g.delegations[d];
     let id = del.id;
     let creator = created.is_some();
-    let name = if creator { creator_name(d) } else { format!("Thành viên {cid}") };
-    let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::connect_async(url))
-        .await
-        .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?
-        .map_err(|e| format!("WebSocket connect: {e}"))?;
+    let name = if creator {
+        creator_name(d)
+    } else {
+        format!("Thành viên {cid}")
+    };
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?
+    .map_err(|e| format!("WebSocket connect: {e}"))?;
     g.connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
     let mut client = SyncClient::new(format!("loadgen-{}-{cid}-{:08x}", g.label, seed as u32));
@@ -772,7 +910,10 @@ async fn member_inner(
     // What never arrived: the ones pulled and not seen, and the ones never pulled.
     let never_pulled = {
         let log = del.log.lock().expect("log");
-        log[cursor.min(log.len())..].iter().filter(|s| s.author != cid).count() as u64
+        log[cursor.min(log.len())..]
+            .iter()
+            .filter(|s| s.author != cid)
+            .count() as u64
     };
     res.undelivered = waiting.len() as u64 + never_pulled;
     if res.undelivered > 0 {
@@ -784,15 +925,31 @@ async fn member_inner(
 
 /// Connect a fresh client, want `id`, and wait (at most `bound`) until it holds every one of
 /// `hashes`; returns how many it still lacks then.
-pub async fn fetch(url: &str, id: DocumentId, hashes: &[ChangeHash], bound: Duration) -> Result<usize, String> {
-    let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::connect_async(url))
-        .await
-        .map_err(|_| "connect timed out".to_owned())?
-        .map_err(|e| format!("connect: {e}"))?;
+pub async fn fetch(
+    url: &str,
+    id: DocumentId,
+    hashes: &[ChangeHash],
+    bound: Duration,
+) -> Result<usize, String> {
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(url),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| format!("connect: {e}"))?;
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(format!("loadgen-check-{:016x}", u64::from_le_bytes(giamsat_tests::random())));
+    let mut client = SyncClient::new(format!(
+        "loadgen-check-{:016x}",
+        u64::from_le_bytes(giamsat_tests::random())
+    ));
     let mut res = MemberResult::default();
-    send(&mut sink, client.handle(Event::Connected).map_err(|e| e.to_string())?, &mut res).await?;
+    send(
+        &mut sink,
+        client.handle(Event::Connected).map_err(|e| e.to_string())?,
+        &mut res,
+    )
+    .await?;
     send(&mut sink, client.want(id), &mut res).await?;
     let deadline = Instant::now() + bound;
     let missing = |client: &SyncClient| match client.doc(&id) {
@@ -800,13 +957,17 @@ pub async fn fetch(url: &str, id: DocumentId, hashes: &[ChangeHash], bound: Dura
         None => hashes.len(),
     };
     while missing(&client) > 0 {
-        let Ok(msg) = tokio::time::timeout_at(deadline, stream.next()).await else { break };
+        let Ok(msg) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            break;
+        };
         let bytes = match msg {
             Some(Ok(Message::Binary(b))) => b,
             Some(Ok(_)) => continue,
             _ => break,
         };
-        let out = client.handle(Event::Frame(&bytes)).map_err(|e| e.to_string())?;
+        let out = client
+            .handle(Event::Frame(&bytes))
+            .map_err(|e| e.to_string())?;
         send(&mut sink, out, &mut res).await?;
     }
     let _ = sink.send(Message::Close(None)).await;
@@ -816,26 +977,43 @@ pub async fn fetch(url: &str, id: DocumentId, hashes: &[ChangeHash], bound: Dura
 /// `LOADGEN_TRACE=<member number>`: print that member's frames (a debugging aid).
 fn traced(cid: u32) -> bool {
     static WHO: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
-    *WHO.get_or_init(|| std::env::var("LOADGEN_TRACE").ok().and_then(|v| v.parse().ok())) == Some(cid)
+    *WHO.get_or_init(|| {
+        std::env::var("LOADGEN_TRACE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    }) == Some(cid)
 }
 
 fn trace(cid: u32, dir: &str, bytes: &[u8], doc: Option<&Automerge>) {
     use shared::wire::WireMessage;
-    let short = |hs: &[ChangeHash]| hs.iter().map(|h| h.to_string()[..6].to_owned()).collect::<Vec<_>>().join(",");
+    let short = |hs: &[ChangeHash]| {
+        hs.iter()
+            .map(|h| h.to_string()[..6].to_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let what = match WireMessage::decode(bytes) {
-        Ok(WireMessage::Sync(m)) | Ok(WireMessage::Request(m)) => match automerge::sync::Message::decode(&m.data) {
-            Ok(msg) => format!(
-                "sync heads=[{}] need=[{}] have={} changes={}",
-                short(&msg.heads),
-                short(&msg.need),
-                msg.have.len(),
-                msg.changes.len()
-            ),
-            Err(e) => format!("sync (undecodable: {e})"),
-        },
+        Ok(WireMessage::Sync(m)) | Ok(WireMessage::Request(m)) => {
+            match automerge::sync::Message::decode(&m.data) {
+                Ok(msg) => format!(
+                    "sync heads=[{}] need=[{}] have={} changes={}",
+                    short(&msg.heads),
+                    short(&msg.need),
+                    msg.have.len(),
+                    msg.changes.len()
+                ),
+                Err(e) => format!("sync (undecodable: {e})"),
+            }
+        }
         Ok(other) => format!("{other:?}").chars().take(80).collect(),
         Err(e) => format!("bad frame: {e}"),
     };
     let mine = doc.map(|d| short(&d.get_heads())).unwrap_or_default();
-    eprintln!("[trace {cid}] {:?} {dir} {what} | my heads [{mine}]", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() % 100_000).unwrap_or(0));
+    eprintln!(
+        "[trace {cid}] {:?} {dir} {what} | my heads [{mine}]",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() % 100_000)
+            .unwrap_or(0)
+    );
 }
