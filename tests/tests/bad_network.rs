@@ -23,10 +23,11 @@ use std::time::Duration;
 use futures::FutureExt;
 use giamsat_tests::member::Member;
 use giamsat_tests::proxy::{Faults, Proxy};
+use giamsat_tests::random;
 use giamsat_tests::server::ServerProcess;
-use giamsat_tests::{now_ms, random};
+use giamsat_tests::stamp;
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp};
+use shared::supervision::{self, Setup};
 use shared::text::{Caret, Splice};
 use shared::{DocumentId, RecordId, unit};
 use tokio::time::Instant;
@@ -39,13 +40,6 @@ const STORM: Duration = Duration::from_secs(8);
 const DEADLINE: Duration = Duration::from_secs(30);
 
 const ORIGINAL: &str = "Ban hành kế hoạch kịp thời.";
-
-fn stamp(name: &str) -> Stamp<'_> {
-    Stamp {
-        member: name,
-        now_ms: now_ms(),
-    }
-}
 
 /// What one member does during the storm.
 struct Script {

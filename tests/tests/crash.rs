@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use automerge::ReadDoc;
 use giamsat_tests::member::Member;
+use giamsat_tests::random;
 use giamsat_tests::server::ServerProcess;
-use giamsat_tests::{now_ms, random};
+use giamsat_tests::stamp;
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp};
+use shared::supervision::{self, Setup};
 use shared::text::Splice;
 use shared::{DocumentId, RecordId, unit};
 
@@ -27,13 +28,6 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0 % below.max(1)
-    }
-}
-
-fn stamp(name: &str) -> Stamp<'_> {
-    Stamp {
-        member: name,
-        now_ms: now_ms(),
     }
 }
 

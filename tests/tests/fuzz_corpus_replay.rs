@@ -24,10 +24,11 @@ mod checks;
 
 use futures::{SinkExt, StreamExt};
 use giamsat_tests::member::Member;
+use giamsat_tests::random;
 use giamsat_tests::server::ServerProcess;
-use giamsat_tests::{now_ms, random};
+use giamsat_tests::stamp;
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp};
+use shared::supervision::{self, Setup};
 use shared::wire::{DocMessage, PeerMetadata, WireMessage};
 use shared::{DocumentId, RecordId, unit};
 use tokio_tungstenite::tungstenite::Message;
@@ -150,13 +151,6 @@ fn setup() -> Setup {
     Setup {
         title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW".into(),
         ..Setup::default()
-    }
-}
-
-fn stamp(name: &str) -> Stamp<'_> {
-    Stamp {
-        member: name,
-        now_ms: now_ms(),
     }
 }
 

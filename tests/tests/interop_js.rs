@@ -11,36 +11,17 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use giamsat_tests::member::Member;
+use giamsat_tests::random;
 use giamsat_tests::server::ServerProcess;
-use giamsat_tests::{now_ms, random};
+use giamsat_tests::{sample_setup, stamp};
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp};
+use shared::supervision::{self};
 use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
 /// Node's start-up, the script's own 20 s deadline, and some slack on a busy machine.
 const SCRIPT_BOUND: Duration = Duration::from_secs(45);
 const APPENDED: &str = " (sửa bởi JS)";
-
-fn setup() -> Setup {
-    Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
-            .into(),
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        ..Setup::default()
-    }
-}
-
-fn stamp(name: &str) -> Stamp<'_> {
-    Stamp {
-        member: name,
-        now_ms: now_ms(),
-    }
-}
 
 /// `tests/`, where package.json and node_modules live; fails loudly if `npm ci` was not run.
 fn js_dir() -> PathBuf {
@@ -111,7 +92,7 @@ async fn the_official_js_client_edits_a_supervision_our_client_made() {
     let edited = RecordId::from_bytes(random());
     let other = RecordId::from_bytes(random());
     let original = "Ban hành kế hoạch giám sát kịp thời.";
-    let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
+    let mut doc = supervision::create(&sample_setup(), stamp("Lan")).unwrap();
     unit::add(
         &mut doc,
         &unit_id,
@@ -149,7 +130,7 @@ async fn the_official_js_client_edits_a_supervision_our_client_made() {
     assert_eq!(reply["ok"], true, "{reply}");
     assert_eq!(
         reply["title"],
-        setup().title.as_str(),
+        sample_setup().title.as_str(),
         "the JS client reads our set-up: {reply}"
     );
     assert_eq!(

@@ -7,37 +7,18 @@ use std::time::Duration;
 use giamsat_tests::member::Member;
 use giamsat_tests::server::{ServerProcess, catalogue_id, http_get};
 use giamsat_tests::{now_ms, random};
+use giamsat_tests::{sample_setup, stamp};
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp};
+use shared::supervision::{self};
 use shared::{DocumentId, RecordId, catalogue, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
-
-fn setup() -> Setup {
-    Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
-            .into(),
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        ..Setup::default()
-    }
-}
-
-fn stamp(name: &str) -> Stamp<'_> {
-    Stamp {
-        member: name,
-        now_ms: now_ms(),
-    }
-}
 
 /// Lan creates a supervision with one unit, syncs it, and returns its id and the unit's id.
 async fn lan_creates(lan: &Member) -> (DocumentId, RecordId) {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
-    let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
+    let mut doc = supervision::create(&sample_setup(), stamp("Lan")).unwrap();
     unit::add(
         &mut doc,
         &unit_id,
@@ -191,8 +172,10 @@ async fn the_catalogue_tells_another_member_which_supervisions_exist() {
     lan.wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some())
         .await;
     let (id, _) = lan_creates(&lan).await;
-    lan.change(&cat, |d| catalogue::list(d, id, &setup().title, now_ms()))
-        .unwrap();
+    lan.change(&cat, |d| {
+        catalogue::list(d, id, &sample_setup().title, now_ms())
+    })
+    .unwrap();
 
     let mut minh = Member::new("Minh");
     minh.connect(&server.ws_url()).await;
