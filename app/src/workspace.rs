@@ -664,7 +664,6 @@ impl Workspace {
         self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
         let changed = out.changed.clone();
-        let unavailable = out.unavailable.clone();
         let ready = matches!(self.client.borrow().link(), Link::Ready { .. });
         self.send(out);
         if ready && self.signals.link.get_untracked() == LinkState::Connecting {
@@ -681,7 +680,6 @@ impl Workspace {
             self.want_catalogued();
             self.list_in_catalogue();
         }
-        let _ = unavailable;
         if !changed.is_empty() {
             self.signals.revision.update(|r| *r += 1);
         }
