@@ -10,20 +10,81 @@
 //! it is read (by its `Content-Length`) or as soon as it passes the limit (a chunked body,
 //! through axum's [`DefaultBodyLimit`]); a refused upload stores nothing.
 //!
+//! Every blob belongs to the supervisions it was uploaded for (`?document=<id>`): `PUT`
+//! needs write access to that supervision, `GET` read access and an upload for that same
+//! supervision. Anyone else gets 404, as if the blob did not exist.
+//!
 //! Never trusted: the path, the `Content-Type`, the body. Uploads are served back with
 //! `nosniff`, and anything but a PDF with a sandboxing content security policy, so a blob
 //! cannot run script in the app's origin.
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::accounts::{Access, audit, store};
+use crate::auth::Caller;
 use crate::error::ServerError;
+
+/// Which supervision a blob is uploaded for or read through.
+#[derive(serde::Deserialize)]
+pub struct ForDocument {
+    document: Option<String>,
+}
+
+/// 404 unless the caller has `needed` access to the supervision named in the query (and,
+/// for reading, the blob was uploaded for it). The audit log notes refusals.
+async fn authorise(
+    state: &AppState,
+    caller: &Caller,
+    query: ForDocument,
+    sha: &str,
+    needed: Access,
+) -> Result<String, ServerError> {
+    let not_found = || {
+        ServerError::NotFound(format!(
+            "Không có tệp đính kèm {sha} cho cuộc giám sát này (có thể chưa được tải lên). \
+             / No blob {sha} for this supervision (it may not have been uploaded yet)."
+        ))
+    };
+    let Some(doc) = query
+        .document
+        .filter(|d| d.parse::<shared::DocumentId>().is_ok())
+    else {
+        return Err(ServerError::BadRequest(
+            "Cần ?document=<mã cuộc giám sát>. / Add ?document=<supervision id>.".into(),
+        ));
+    };
+    let (user, name) = (caller.user.id, caller.user.username.clone());
+    let sha = sha.to_owned();
+    let doc_for_check = doc.clone();
+    let allowed = state
+        .accounts
+        .with(move |c| {
+            let access = store::access(c, user, &doc_for_check)?;
+            let ok = match needed {
+                Access::Write => access == Access::Write,
+                _ => access != Access::None && store::blob_linked(c, &sha, &doc_for_check)?,
+            };
+            if !ok {
+                audit::record(
+                    c,
+                    crate::now_ms(),
+                    "access-refused",
+                    Some((user, &name)),
+                    &format!("blob={sha} document={doc_for_check}"),
+                );
+            }
+            Ok(ok)
+        })
+        .await?;
+    if allowed { Ok(doc) } else { Err(not_found()) }
+}
 
 /// The mime type stored when an upload names none.
 const DEFAULT_MIME: &str = "application/octet-stream";
@@ -41,10 +102,13 @@ pub fn router(max_blob_bytes: usize) -> Router<AppState> {
 /// `PUT /api/blobs/{sha256}`: 201 when stored, 200 when it already was.
 async fn upload(
     State(state): State<AppState>,
+    caller: Caller,
     Path(sha): Path<String>,
+    Query(query): Query<ForDocument>,
     request: Request,
 ) -> Result<Response, ServerError> {
     check_sha(&sha)?;
+    let doc = authorise(&state, &caller, query, &sha, Access::Write).await?;
     let mime = mime_of(request.headers())?;
     let limit = state.config.max_blob_bytes;
     if declared_length(request.headers()).is_some_and(|n| n > limit as u64) {
@@ -78,6 +142,11 @@ async fn upload(
         .storage
         .put_blob(sha.clone(), mime.clone(), body)
         .await?;
+    let linked = sha.clone();
+    state
+        .accounts
+        .with(move |c| store::link_blob(c, &linked, &doc))
+        .await?;
     tracing::info!(
         "blob {sha} ({mime}, {size} bytes) {}",
         if created { "stored" } else { "already stored" }
@@ -98,9 +167,12 @@ async fn upload(
 /// `GET /api/blobs/{sha256}`: the bytes, with the stored mime type.
 async fn download(
     State(state): State<AppState>,
+    caller: Caller,
     Path(sha): Path<String>,
+    Query(query): Query<ForDocument>,
 ) -> Result<Response, ServerError> {
     check_sha(&sha)?;
+    authorise(&state, &caller, query, &sha, Access::Read).await?;
     let Some(blob) = state.storage.get_blob(sha.clone()).await? else {
         return Err(ServerError::NotFound(format!(
             "Không có tệp đính kèm {sha} trên máy chủ (có thể chưa được tải lên). \
@@ -113,7 +185,7 @@ async fn download(
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -233,18 +305,48 @@ mod tests {
 
     const LIMIT: usize = 4096;
 
-    /// A state over a fresh data directory, blobs limited to [`LIMIT`] bytes.
+    thread_local! {
+        /// The signed-in member's cookie and their supervision, for this test's requests.
+        static MEMBER: std::cell::RefCell<(String, String)> = Default::default();
+    }
+
+    /// A state over a fresh data directory, blobs limited to [`LIMIT`] bytes, with one member
+    /// signed in whose delegation owns one supervision.
     async fn state(dir: &tempfile::TempDir) -> AppState {
         let mut config = Config::for_test(dir.path().to_owned());
         config.max_blob_bytes = LIMIT;
-        crate::open(config).await.expect("open the server state")
+        let state = crate::open(config).await.expect("open the server state");
+        let doc = shared::DocumentId::from_bytes([7; 16]).to_string();
+        let registered = doc.clone();
+        let token = state
+            .accounts
+            .with(move |c| {
+                let user = store::create_user(c, "an", "An", "x", false, 0)?;
+                let d = store::create_delegation(c, "Đoàn", 0)?;
+                store::set_role(c, d, user, crate::accounts::Role::Member)?;
+                store::register_supervision(c, &registered, d, None, 0)?;
+                let (token, _) =
+                    crate::accounts::sessions::create(c, user, "test", crate::now_ms(), 3_600_000)?;
+                Ok(token)
+            })
+            .await
+            .unwrap();
+        MEMBER.with(|m| *m.borrow_mut() = (format!("{}={token}", crate::auth::COOKIE), doc));
+        state
+    }
+
+    /// A request builder as the signed-in member, for `sha` in their supervision.
+    fn authed(method: Method, sha: &str) -> axum::http::request::Builder {
+        let (cookie, doc) = MEMBER.with(|m| m.borrow().clone());
+        Request::builder()
+            .method(method)
+            .uri(format!("/api/blobs/{sha}?document={doc}"))
+            .header(header::COOKIE, cookie)
+            .header(crate::auth::CSRF_HEADER, crate::auth::CSRF_VALUE)
     }
 
     fn put(sha: &str, mime: Option<&str>, body: Vec<u8>) -> Request {
-        let mut req = Request::builder()
-            .method(Method::PUT)
-            .uri(format!("/api/blobs/{sha}"))
-            .header(header::CONTENT_LENGTH, body.len());
+        let mut req = authed(Method::PUT, sha).header(header::CONTENT_LENGTH, body.len());
         if let Some(m) = mime {
             req = req.header(header::CONTENT_TYPE, m);
         }
@@ -252,10 +354,7 @@ mod tests {
     }
 
     fn get_req(sha: &str) -> Request {
-        Request::builder()
-            .uri(format!("/api/blobs/{sha}"))
-            .body(Body::empty())
-            .unwrap()
+        authed(Method::GET, sha).body(Body::empty()).unwrap()
     }
 
     /// Send one request to a fresh router over `state`: (status, headers, body).
@@ -289,7 +388,7 @@ mod tests {
         assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
         assert_eq!(
             headers[header::CACHE_CONTROL],
-            "public, max-age=31536000, immutable"
+            "private, max-age=31536000, immutable"
         );
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 
@@ -376,9 +475,7 @@ mod tests {
         });
         let whole = vec![1u8; 64 * 1024];
         let sha = sha256_hex(&whole);
-        let req = Request::builder()
-            .method(Method::PUT)
-            .uri(format!("/api/blobs/{sha}"))
+        let req = authed(Method::PUT, &sha)
             .body(Body::from_stream(chunks))
             .unwrap();
         let (status, _, _) = send(&state, req).await;

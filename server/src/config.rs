@@ -9,7 +9,8 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "giamsat-server", version, about, long_about = None)]
 pub struct Config {
-    /// Address to listen on. Until accounts exist, keep it on loopback.
+    /// Address to listen on. Put it behind TLS (a reverse proxy) with --secure-cookies before
+    /// it faces a district's network.
     #[arg(long, env = "GIAMSAT_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
@@ -38,6 +39,45 @@ pub struct Config {
     #[arg(long, env = "GIAMSAT_DEMO", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
+
+    /// How long a device session lasts after its last use, in seconds (default 60 days: a
+    /// tablet offline for weeks is still signed in when it returns).
+    #[arg(long, env = "GIAMSAT_SESSION_TTL", default_value_t = 60 * 24 * 3600)]
+    pub session_ttl: u64,
+
+    /// Mark the session cookie `Secure` (only sent over HTTPS). Turn on when the server is
+    /// reached through TLS.
+    #[arg(long, env = "GIAMSAT_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub secure_cookies: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Commands run on the server's machine instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Manage administrator accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account (the first one is made this way: there is no default
+    /// password). Asks for the password twice on a terminal; or reads it from standard input
+    /// with --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The name shown to others (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 impl Config {
@@ -50,6 +90,9 @@ impl Config {
             max_frame_bytes: 1024 * 1024,
             max_blob_bytes: 10 * 1024 * 1024,
             demo: false,
+            session_ttl: 60 * 24 * 3600,
+            secure_cookies: false,
+            command: None,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! and `seed-004.json` (an inspection of four Party committees, 2–11 August 2017). Each
 //! retells its report's facts in this project's shape; what a report does not say is left
 //! empty, never made up. [`load`] builds each one with `shared`'s own operations (as a
-//! member named [`DEMO_MEMBER`] would), stores it in the repo, lists it in the catalogue, and
+//! member named [`DEMO_MEMBER`] would), stores it in the repo, registers it to the delegation [`DEMO_DELEGATION`], and
 //! records its document id in the `meta` table (`demo:000`, `demo:004`), so starting again
 //! with `--demo` adds nothing.
 //!
@@ -22,7 +22,7 @@ use shared::finding::{self, FindingKind, FindingStatus, NewFinding};
 use shared::member::{self, Role};
 use shared::recommendation::{self, NewRecommendation, RecommendationKind};
 use shared::supervision::{self, Setup, Stamp, SupervisionKind};
-use shared::{DocumentId, RecordId, catalogue, session, unit};
+use shared::{DocumentId, RecordId, session, unit};
 
 use crate::error::ServerError;
 use crate::storage::SqliteStorage;
@@ -313,24 +313,25 @@ impl Seed {
     }
 }
 
-/// Load every example not loaded yet, and list each in the catalogue if it is missing there.
+/// The delegation the examples belong to; an administrator adds people to it.
+pub const DEMO_DELEGATION: &str = "Đoàn mẫu (demo)";
+
+/// Load every example not loaded yet, and register each to [`DEMO_DELEGATION`] (made if
+/// missing).
 pub async fn load(
     repo: &Repo,
     storage: &SqliteStorage,
-    catalogue_id: &str,
+    accounts: &crate::accounts::Accounts,
 ) -> Result<(), ServerError> {
-    let catalogue_id: samod::DocumentId = catalogue_id.parse().map_err(|e| {
-        ServerError::Startup(format!(
-            "the catalogue id {catalogue_id} is not a document id: {e}"
-        ))
-    })?;
-    let catalogue = repo
-        .find(catalogue_id)
-        .await
-        .map_err(|_| ServerError::Startup("the repo stopped while loading the demo".into()))?
-        .ok_or_else(|| {
-            ServerError::Startup("the catalogue document is missing from storage".into())
-        })?;
+    let delegation = accounts
+        .with(|c| {
+            use crate::accounts::store;
+            match store::delegation_by_name(c, DEMO_DELEGATION)? {
+                Some(id) => Ok(id),
+                None => store::create_delegation(c, DEMO_DELEGATION, crate::now_ms()),
+            }
+        })
+        .await?;
     for demo in SEEDS {
         let failed =
             |e: DemoError| ServerError::Startup(format!("cannot load the demo {}: {e}", demo.key));
@@ -362,19 +363,15 @@ pub async fn load(
                 demo.key
             ))
         })?;
-        let title = seed.setup.title;
-        // Listed only when missing: relisting would undo a member's change of the title.
-        catalogue
-            .with_document_async(move |doc| {
-                if catalogue::entries(doc)?.iter().any(|e| e.id == doc_id) {
-                    return Ok(());
-                }
-                catalogue::list(doc, doc_id, &title, now_ms)
+        let doc = doc_id.to_string();
+        accounts
+            .with(move |c| {
+                crate::accounts::store::register_supervision(c, &doc, delegation, None, now_ms)
+                    .map(|_| ())
             })
-            .await
-            .map_err(|_| ServerError::Startup("the repo stopped while loading the demo".into()))?
-            .map_err(|e| failed(e.into()))?;
+            .await?;
     }
+    accounts.changed();
     Ok(())
 }
 
@@ -564,22 +561,23 @@ mod tests {
         assert_eq!(s.created_by, DEMO_MEMBER);
     }
 
-    /// The catalogue's entries, through the repo, as (id, title), sorted by title.
+    /// The demo delegation's supervisions, as (id, title), sorted by title.
     async fn listed(state: &AppState) -> Vec<(DocumentId, String)> {
-        let id: samod::DocumentId = state.catalogue_id.parse().unwrap();
-        let handle = state
-            .repo
-            .find(id)
+        use crate::accounts::store;
+        let ids = state
+            .accounts
+            .with(|c| match store::delegation_by_name(c, DEMO_DELEGATION)? {
+                Some(d) => store::supervisions_of(c, d),
+                None => Ok(Vec::new()),
+            })
             .await
-            .unwrap()
-            .expect("the catalogue is in the repo");
-        let mut entries: Vec<_> = handle
-            .with_document_async(|doc| catalogue::entries(doc).unwrap())
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.id, e.title))
-            .collect();
+            .unwrap();
+        let mut entries = Vec::new();
+        for id in ids {
+            let id: DocumentId = id.parse().unwrap();
+            let title = read(state, id).await.setup.title;
+            entries.push((id, title));
+        }
         entries.sort_by(|a, b| a.1.cmp(&b.1));
         entries
     }
@@ -605,7 +603,7 @@ mod tests {
         config.demo = true;
         let seeds = seeds();
 
-        // Step 1: the first start with --demo lists both examples in the catalogue.
+        // Step 1: the first start with --demo registers both examples to the demo delegation.
         let running = crate::start(config.clone()).await.unwrap();
         let first = listed(running.state()).await;
         let mut titles: Vec<_> = seeds.iter().map(|s| s.setup.title.clone()).collect();
@@ -674,7 +672,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn without_demo_the_catalogue_starts_empty() {
+    async fn without_demo_there_is_no_demo_delegation() {
         let dir = tempfile::tempdir().unwrap();
         let running = crate::start(Config::for_test(dir.path().to_owned()))
             .await

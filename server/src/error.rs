@@ -22,13 +22,46 @@ pub enum ServerError {
     /// 413: the body is over a configured limit; the message gives the limit (bilingual).
     #[error("too large: {0}")]
     TooLarge(String),
+    /// 401: not signed in, or the session expired or was revoked (bilingual).
+    #[error("not signed in: {0}")]
+    Unauthorized(String),
+    /// 403: signed in, but this is not theirs to do (bilingual).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 409: it clashes with what is there (bilingual).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 429: too many attempts; try again after this many seconds.
+    #[error("too many attempts: retry after {0} s")]
+    TooManyAttempts(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
+        if let ServerError::TooManyAttempts(secs) = self {
+            let minutes = secs.div_ceil(60).max(1);
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; charset=utf-8".to_owned(),
+                    ),
+                    (axum::http::header::RETRY_AFTER, secs.to_string()),
+                ],
+                format!(
+                    "Đăng nhập sai quá nhiều lần; hãy thử lại sau {minutes} phút. \
+                     / Too many failed sign-ins; try again in {minutes} minutes."
+                ),
+            )
+                .into_response();
+        }
         let (status, message) = match self {
+            ServerError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            ServerError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ServerError::Conflict(m) => (StatusCode::CONFLICT, m),
             ServerError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ServerError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ServerError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),

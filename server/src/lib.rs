@@ -1,35 +1,45 @@
 //! # server: one axum process that serves the app and merges everyone's changes
 //!
-//! The server does not interpret findings: it merges, stores, and (later) authorises.
+//! The server does not interpret findings: it merges, stores and authorises (`API.md` has
+//! every route and who may call it).
 //!
 //! - [`config`]: command-line flags and environment (`--help` explains each).
+//! - [`accounts`]: the membership database (accounts, delegations, roles, sessions, actors,
+//!   invitations, audit log); [`admin_cli`]: `giamsat-server admin create`.
+//! - [`auth`]: who is calling, CSRF, security headers; [`rate_limit`]: sign-in throttling.
+//! - [`api`]: the account, delegation and admin routes.
+//! - [`share`]: samod's share policy from the membership database.
 //! - [`storage`]: samod's key/value storage on SQLite (one file, WAL, synchronous writes).
 //! - [`durable`]: which changes are on disk, so no heads are advertised before they are.
-//! - [`catalogue`]: the deployment's catalogue document, made at first start.
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket, with malformed frames refused.
 //! - [`blobs`]: `/api/blobs/{sha256}`, evidence photos and scans stored by content hash.
-//! - [`routes`]: the HTTP routes (`/health`, `/api/catalogue`) and the built app's files.
+//! - [`routes`]: the router: `/health`, the API, `/sync`, blobs and the built app's files.
 //! - [`error`]: the one error type at the HTTP edge.
 //!
 //! [`start`] binds, loads the repo and serves until [`Running::shutdown`]; [`open`] does
 //! everything but listen (tests drive [`routes::app`] with its state).
 
+pub mod accounts;
+pub mod admin_cli;
+pub mod api;
+pub mod auth;
 pub mod blobs;
-pub mod catalogue;
 pub mod config;
 pub mod demo;
 pub mod durable;
 pub mod error;
+pub mod rate_limit;
 pub mod routes;
+pub mod share;
 pub mod storage;
 pub mod sync_socket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use samod::{Repo, ShareConfig};
-use tokio::sync::oneshot;
+use samod::Repo;
+use tokio::sync::{oneshot, watch};
 
 pub use config::Config;
 pub use error::ServerError;
@@ -39,10 +49,21 @@ pub use error::ServerError;
 pub struct AppState {
     pub repo: Repo,
     pub acceptor: samod::AcceptorHandle,
-    pub catalogue_id: Arc<str>,
     pub config: Arc<Config>,
     /// The SQLite database behind the repo (blobs and settings are read from it directly).
     pub storage: storage::SqliteStorage,
+    /// Accounts, delegations, sessions (same file, own connection).
+    pub accounts: accounts::Accounts,
+    pub limiter: Arc<rate_limit::LoginLimiter>,
+    /// Bumped when a session is revoked: open sync connections re-check theirs.
+    pub sessions: Arc<watch::Sender<u64>>,
+}
+
+impl AppState {
+    /// A session was revoked: every sync connection checks whether it was its own.
+    pub fn sessions_changed(&self) {
+        self.sessions.send_modify(|n| *n += 1);
+    }
 }
 
 /// A server that is running: its address, and how to stop it cleanly.
@@ -54,7 +75,7 @@ pub struct Running {
 }
 
 impl Running {
-    /// What the handlers share: the repo, the catalogue id, the settings (tests read
+    /// What the handlers share: the repo, the accounts, the settings (tests read
     /// documents through `state().repo`).
     pub fn state(&self) -> &AppState {
         &self.state
@@ -80,8 +101,8 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Open storage, load the repo, make sure the catalogue exists (and with `--demo`, the
-/// example supervisions): everything [`start`] does before it listens. The caller owns the
+/// Open storage and the membership database, load the repo (and with `--demo`, the example
+/// supervisions): everything [`start`] does before it listens. The caller owns the
 /// repo and should `state.repo.stop().await` when done.
 pub async fn open(config: Config) -> Result<AppState, ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -90,17 +111,18 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
             config.data_dir.display()
         ))
     })?;
-    let storage = storage::SqliteStorage::open(&config.data_dir.join("giamsat.sqlite3"))?;
-    // Documents are shared with any connected peer (loopback only until accounts exist), but
-    // never announced: a tablet receives only the documents it asks for.
+    let path = database_path(&config);
+    let storage = storage::SqliteStorage::open(&path)?;
+    let accounts = accounts::Accounts::open(&path)?;
+    // Each document is shared by membership (see `share`), never announced: a tablet
+    // receives only the documents it asks for and may see.
     let repo = Repo::build_tokio()
         .with_storage(storage.clone())
-        .with_share_policy(ShareConfig::read_write().with_announce(false))
+        .with_share_policy(share::policy(accounts.clone()))
         .load()
         .await;
-    let catalogue_id = catalogue::ensure(&repo, &storage).await?;
     if config.demo {
-        demo::load(&repo, &storage, &catalogue_id).await?;
+        demo::load(&repo, &storage, &accounts).await?;
     }
     let url = "ws://giamsat/sync"
         .parse()
@@ -111,10 +133,17 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     Ok(AppState {
         repo,
         acceptor,
-        catalogue_id: catalogue_id.into(),
         config: Arc::new(config),
         storage,
+        accounts,
+        limiter: Arc::default(),
+        sessions: Arc::new(watch::channel(0).0),
     })
+}
+
+/// The one SQLite file under `--data-dir`.
+pub fn database_path(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("giamsat.sqlite3")
 }
 
 /// Bind the address, open (see [`open`]) and start serving.
@@ -130,6 +159,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let app = routes::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let done = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = stopped.await;
         });

@@ -13,6 +13,18 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
+    if let Some(server::config::Command::Admin(command)) = &config.command {
+        return match server::admin_cli::run(&config, command) {
+            Ok(done) => {
+                println!("{done}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("giamsat-server: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let running = match server::start(config.clone()).await {
         Ok(r) => r,
         Err(e) => {

@@ -1,27 +1,28 @@
-//! The HTTP routes: `/health`, `/api/catalogue`, `/sync`, `/api/blobs/{sha256}` (see
-//! [`crate::blobs`]), and the built app's files (precompressed brotli/gzip where the build
-//! made them, `.wasm` as `application/wasm`, unknown paths answered with `index.html` for the
-//! app's own routes).
+//! The router: `/health`, the account and delegation API ([`crate::api`]), `/sync`,
+//! `/api/blobs/{sha256}` (see [`crate::blobs`]), and the built app's files (precompressed
+//! brotli/gzip where the build made them, `.wasm` as `application/wasm`, unknown paths
+//! answered with `index.html` for the app's own routes). Every response carries the security
+//! headers, every state-changing request passes the CSRF check ([`crate::auth`]).
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Json, Router, middleware};
 use serde::Serialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{AppState, blobs, sync_socket};
+use crate::{AppState, api, auth, blobs, sync_socket};
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
     let index = state.config.app_dir.join("index.html");
     let api = Router::new()
         .route("/health", get(health))
-        .route("/api/catalogue", get(catalogue))
         .route("/sync", get(sync_socket::upgrade))
+        .merge(api::router())
         .merge(blobs::router(state.config.max_blob_bytes));
     let files: Router<AppState> = if index.exists() {
         let dir = ServeDir::new(&state.config.app_dir)
@@ -41,36 +42,18 @@ pub fn app(state: AppState) -> Router {
     };
     api.merge(files)
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(auth::csrf))
+        .layer(middleware::from_fn(auth::security_headers))
         .with_state(state)
 }
 
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
-    catalogue: String,
 }
 
-async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        catalogue: state.catalogue_id.to_string(),
-    })
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CatalogueRef {
-    document_id: String,
-}
-
-/// The catalogue's document id: the one fact a new tablet needs to find every supervision.
-async fn catalogue(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        Json(CatalogueRef {
-            document_id: state.catalogue_id.to_string(),
-        }),
-    )
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 async fn not_built(State(state): State<AppState>) -> Html<String> {

@@ -1,34 +1,119 @@
-//! `/sync`: the automerge-repo WebSocket, handed to samod after one check of our own.
+//! `/sync`: the automerge-repo WebSocket, handed to samod after checks of our own.
+//!
+//! The upgrade needs a live device session (cookie) and, from a browser, this server's own
+//! `Origin`; the peer id (`?peer=`) must be the user's (`u<id>-…`), and samod holds the
+//! `join` to it (`with_expected_peer_id`), so the share policy ([`crate::share`]) knows who
+//! is asking.
 //!
 //! Every inbound frame is decoded with `shared::wire` before samod sees it. A frame that is
-//! not an automerge-repo message (bad CBOR, a text frame, over the size limit) gets an
-//! `error` message back with the reason, and that connection closes; samod, the other
-//! connections and the server carry on. samod itself would close silently.
+//! not an automerge-repo message (bad CBOR, a text frame, over the size limit), or that
+//! carries a change by an Automerge actor not registered to this user (and not already on
+//! the server), gets an `error` message back with the reason, and that connection closes;
+//! samod, the other connections and the server carry on. samod itself would close silently.
+//! A connection also closes as soon as its session is revoked or expires.
 
-use axum::extract::State;
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, StreamExt};
+use serde::Deserialize;
 use shared::wire::WireMessage;
 
-use crate::AppState;
+use crate::accounts::{Accounts, audit, sessions, store};
+use crate::api::session::peer_prefix;
+use crate::auth::{self, Caller};
+use crate::durable::Durable;
+use crate::error::ServerError;
+use crate::{AppState, now_ms};
 
 /// Why a connection's inbound stream ended early.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Refused(String);
 
+#[derive(Deserialize)]
+pub struct PeerQuery {
+    peer: Option<String>,
+}
+
 /// The upgrade handler.
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PeerQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !auth::same_origin(&headers) {
+        tracing::warn!("refused a sync connection from another origin");
+        return ServerError::Forbidden(
+            "Kết nối từ trang khác bị từ chối. / Connections from another site are refused.".into(),
+        )
+        .into_response();
+    }
+    let caller = match auth::caller(&state, &headers).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return ServerError::Unauthorized(
+                "Cần đăng nhập để đồng bộ. / Sign in to sync.".into(),
+            )
+            .into_response();
+        }
+        Err(e) => return e.into_response(),
+    };
+    let prefix = peer_prefix(caller.user.id);
+    let peer = match query.peer {
+        Some(p)
+            if p.len() <= prefix.len() + 64
+                && p.strip_prefix(&prefix).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                }) =>
+        {
+            p
+        }
+        _ => {
+            return ServerError::BadRequest(format!(
+                "Thiếu hoặc sai mã kết nối: cần ?peer={prefix}<ký tự ngẫu nhiên>. \
+                 / Missing or wrong peer id: use ?peer={prefix}<random characters>."
+            ))
+            .into_response();
+        }
+    };
+    let actors = {
+        let user = caller.user.id;
+        match state
+            .accounts
+            .with(move |c| store::actors_of(c, user))
+            .await
+        {
+            Ok(a) => a.into_iter().collect(),
+            Err(e) => return e.into_response(),
+        }
+    };
     let limit = state.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| async move { attach(state, socket) })
+        .on_upgrade(move |socket| async move {
+            let gate = Gate {
+                accounts: state.accounts.clone(),
+                durable: state.storage.durable.clone(),
+                revocations: state.sessions.subscribe(),
+                caller,
+                actors,
+            };
+            attach(state, socket, peer, gate)
+        })
 }
 
 /// Wrap the socket in a checked transport and give it to samod.
-fn attach(state: AppState, socket: WebSocket) {
+fn attach(state: AppState, socket: WebSocket, peer: String, gate: Gate) {
     let (mut ws_tx, ws_rx) = socket.split();
     // Everything we send goes through one channel, so an error message written by the
     // checker is ordered with samod's own messages, and the socket closes after both.
@@ -58,8 +143,9 @@ fn attach(state: AppState, socket: WebSocket) {
         }
         let _ = ws_tx.send(Message::Close(None)).await;
     });
-    let inbound = checked(ws_rx, out_tx.clone());
-    let transport = samod::Transport::new(inbound, out_tx);
+    let inbound = checked(ws_rx, out_tx.clone(), gate);
+    let transport =
+        samod::Transport::new(inbound, out_tx).with_expected_peer_id(samod::PeerId::from(peer));
     if state.acceptor.accept(transport).is_err() {
         tracing::warn!("a sync connection arrived while the repo is stopping");
     }
@@ -79,38 +165,157 @@ fn advertised_heads(bytes: &[u8]) -> Option<(String, Vec<automerge::ChangeHash>)
     }
 }
 
-/// The inbound frames samod sees: only well-formed automerge-repo messages. At the first bad
-/// frame, an `error` message is queued for the peer and the stream ends.
+/// What a connection is allowed: whose it is, which actors are theirs.
+struct Gate {
+    accounts: Accounts,
+    durable: Arc<Durable>,
+    revocations: tokio::sync::watch::Receiver<u64>,
+    caller: Caller,
+    actors: HashSet<String>,
+}
+
+impl Gate {
+    /// Refuse a sync message that carries a change by an actor that is neither this user's
+    /// nor already on the server (a relayed change the server gave out is fine).
+    async fn check_changes(
+        &mut self,
+        doc: &str,
+        msg: &automerge::sync::Message,
+    ) -> Result<(), String> {
+        for chunk in msg.changes.iter() {
+            for (actor, hash) in change_actors(chunk)? {
+                if self.actors.contains(&actor) || self.durable.covers(doc, &[hash]) {
+                    continue;
+                }
+                // Registered since the socket opened?
+                let user = self.caller.user.id;
+                if let Ok(now) = self.accounts.with(move |c| store::actors_of(c, user)).await {
+                    self.actors.extend(now);
+                }
+                if self.actors.contains(&actor) {
+                    continue;
+                }
+                let who = (self.caller.user.id, self.caller.user.username.clone());
+                let detail = format!("document={doc} unregistered actor={actor}");
+                let _ = self
+                    .accounts
+                    .with(move |c| {
+                        audit::record(
+                            c,
+                            now_ms(),
+                            "change-refused",
+                            Some((who.0, &who.1)),
+                            &detail,
+                        );
+                        Ok(())
+                    })
+                    .await;
+                return Err(format!(
+                    "thay đổi từ một thiết bị chưa đăng ký cho tài khoản này (actor {actor}); không thay đổi gì \
+                     / a change by an actor not registered to this account ({actor}); nothing was changed"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the session is still live (after a revocation, or now and then for expiry).
+    async fn session_live(&self) -> bool {
+        let id = self.caller.session.id;
+        self.accounts
+            .with(move |c| sessions::is_live(c, id, now_ms()))
+            .await
+            .unwrap_or(true)
+    }
+}
+
+/// The (actor hex, hash) of every change in one chunk of a sync message: a change, or a
+/// whole document (automerge sends one when the peer lacks much of the history).
+fn change_actors(chunk: &[u8]) -> Result<Vec<(String, automerge::ChangeHash)>, String> {
+    if let Ok(change) = automerge::Change::try_from(chunk) {
+        return Ok(vec![(change.actor_id().to_hex_string(), change.hash())]);
+    }
+    let doc = automerge::Automerge::load(chunk)
+        .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
+    Ok(doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| (c.actor_id().to_hex_string(), c.hash()))
+        .collect())
+}
+
+/// The session behind a connection ended while it was open.
+struct SessionEnded;
+
+/// How often a connection re-checks that its session has not expired.
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The inbound frames samod sees: only well-formed automerge-repo messages whose changes
+/// are this user's. At the first bad frame, or when the session ends, an `error` message is
+/// queued for the peer and the stream ends.
 fn checked(
     ws_rx: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
     errors: mpsc::Sender<Vec<u8>>,
+    gate: Gate,
 ) -> impl Stream<Item = Result<Vec<u8>, Refused>> + Send + Unpin + 'static {
     futures::stream::unfold(
-        (ws_rx, errors, false),
-        |(mut rx, mut errors, done)| async move {
+        (ws_rx, errors, gate, false),
+        |(mut rx, mut errors, mut gate, done)| async move {
             if done {
                 return None;
             }
             loop {
-                let refusal = match rx.next().await? {
-                    Ok(Message::Binary(bytes)) => match WireMessage::decode(&bytes) {
-                        // A sync message is checked too: some would crash automerge (see shared::sync_guard).
+                let frame = tokio::select! {
+                    frame = rx.next() => Ok(frame?),
+                    changed = gate.revocations.changed() => {
+                        if changed.is_ok() && gate.session_live().await {
+                            continue;
+                        }
+                        Err(SessionEnded)
+                    }
+                    _ = tokio::time::sleep(SESSION_RECHECK) => {
+                        if gate.session_live().await {
+                            continue;
+                        }
+                        Err(SessionEnded)
+                    }
+                };
+                let refusal = match frame {
+                    Err(SessionEnded) => {
+                        "phiên đăng nhập đã hết hạn hoặc bị thu hồi; hãy đăng nhập lại \
+                         / the session expired or was revoked; sign in again"
+                            .to_owned()
+                    }
+                    Ok(Ok(Message::Binary(bytes))) => match WireMessage::decode(&bytes) {
+                        // A sync message is checked too: some would crash automerge (see
+                        // shared::sync_guard), and its changes must be this user's.
                         Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => {
                             match shared::sync_guard::decode(&m.data) {
-                                Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
+                                Ok(msg) => {
+                                    match gate.check_changes(&m.document_id.to_string(), &msg).await
+                                    {
+                                        Ok(()) => {
+                                            return Some((
+                                                Ok(bytes.to_vec()),
+                                                (rx, errors, gate, false),
+                                            ));
+                                        }
+                                        Err(e) => e,
+                                    }
+                                }
                                 Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                             }
                         }
-                        Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, false))),
+                        Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, gate, false))),
                         Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                     },
-                    Ok(Message::Text(_)) => {
+                    Ok(Ok(Message::Text(_))) => {
                         "khung văn bản không được chấp nhận / text frames are not accepted"
                             .to_owned()
                     }
-                    Ok(Message::Close(_)) => return None,
-                    Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                    Err(e) => {
+                    Ok(Ok(Message::Close(_))) => return None,
+                    Ok(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Ok(Err(e)) => {
                         let text = e.to_string();
                         // A peer that vanished (reset, no close handshake) is just gone; only a
                         // refused frame (over the size limit) deserves an answer.
@@ -133,7 +338,7 @@ fn checked(
                         .encode(),
                     )
                     .await;
-                return Some((Err(Refused(refusal)), (rx, errors, true)));
+                return Some((Err(Refused(refusal)), (rx, errors, gate, true)));
             }
         },
     )

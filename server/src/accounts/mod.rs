@@ -1,0 +1,227 @@
+//! The membership database: accounts, delegations and roles, which delegation each
+//! supervision belongs to, device sessions, registered Automerge actors, invitations and the
+//! audit log. It lives in the same SQLite file as the documents, on its own connection.
+//!
+//! Every answer comes from the database (nothing about sessions or memberships is kept only
+//! in memory, so a second replica could share it). A change to memberships or to which
+//! delegation owns a supervision bumps [`Accounts::changes`], and the share policy re-reads
+//! its decision (see [`crate::share`]).
+//!
+//! - [`password`]: argon2id hashing, off the async workers.
+//! - [`store`]: the queries (users, delegations, memberships, supervisions, actors).
+//! - [`sessions`]: device sessions (tokens stored only as SHA-256).
+//! - [`invitations`]: single-use invitation links.
+//! - [`audit`]: sign-ins, membership changes and refused access.
+
+pub mod audit;
+pub mod invitations;
+pub mod password;
+pub mod sessions;
+pub mod store;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::error::ServerError;
+
+/// A member's role in a delegation (DOMAIN.md: trưởng đoàn, phó đoàn, thành viên, thư ký,
+/// quan sát viên).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Head,
+    Deputy,
+    Member,
+    Secretary,
+    Observer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Head => "head",
+            Role::Deputy => "deputy",
+            Role::Member => "member",
+            Role::Secretary => "secretary",
+            Role::Observer => "observer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "head" => Role::Head,
+            "deputy" => Role::Deputy,
+            "member" => Role::Member,
+            "secretary" => Role::Secretary,
+            "observer" => Role::Observer,
+            _ => return None,
+        })
+    }
+
+    /// May write the delegation's supervisions.
+    pub fn writes(self) -> bool {
+        self != Role::Observer
+    }
+
+    /// May manage the delegation's membership and invitations.
+    pub fn manages(self) -> bool {
+        matches!(self, Role::Head | Role::Deputy)
+    }
+}
+
+/// What a user may do with one supervision document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    None,
+    Read,
+    Write,
+}
+
+/// The membership database.
+#[derive(Clone)]
+pub struct Accounts {
+    conn: Arc<Mutex<Connection>>,
+    changes: Arc<watch::Sender<u64>>,
+}
+
+impl Accounts {
+    /// Open (or create) the tables in the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, ServerError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            changes: Arc::new(watch::channel(0).0),
+        })
+    }
+
+    /// Run `f` on the connection on the blocking pool.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ServerError> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock means a panic mid-statement; SQLite rolled it back.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| ServerError::Internal(format!("accounts task failed: {e}")))?
+    }
+
+    /// Same, on the calling thread (the command-line tools).
+    pub fn with_now<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Bumped after every change to memberships or supervision ownership.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Tell the share policy to re-read its decisions.
+    pub fn changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delegations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS memberships (
+    delegation_id INTEGER NOT NULL REFERENCES delegations(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (delegation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memberships_user ON memberships(user_id);
+CREATE TABLE IF NOT EXISTS supervisions (
+    document_id TEXT PRIMARY KEY,
+    delegation_id INTEGER NOT NULL REFERENCES delegations(id),
+    registered_by INTEGER,
+    registered_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS supervisions_delegation ON supervisions(delegation_id);
+CREATE TABLE IF NOT EXISTS device_sessions (
+    id INTEGER PRIMARY KEY,
+    token_sha TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    device TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS actors (
+    actor TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    registered_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS invitations (
+    token_sha TEXT PRIMARY KEY,
+    delegation_id INTEGER NOT NULL REFERENCES delegations(id),
+    role TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_by INTEGER,
+    used_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blob_documents (
+    sha TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    PRIMARY KEY (sha, document_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    user_id INTEGER,
+    username TEXT,
+    detail TEXT NOT NULL
+);
+";
+
+/// A random token (32 bytes, URL-safe base64) and the SHA-256 hex under which it is stored.
+pub fn new_token() -> Result<(String, String), ServerError> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServerError::Internal(format!("no randomness for a token: {e}")))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let sha = token_sha(&token);
+    Ok((token, sha))
+}
+
+/// How a token is stored: its SHA-256, hex.
+pub fn token_sha(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

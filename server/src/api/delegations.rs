@@ -1,0 +1,274 @@
+//! One delegation: who is in it with which role, invitation links, and which supervisions
+//! belong to it. A non-member (not an administrator) gets 404: they do not learn that the
+//! delegation exists.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::Body;
+use crate::accounts::store::{self};
+use crate::accounts::{Role, audit, invitations};
+use crate::auth::Caller;
+use crate::error::ServerError;
+use crate::{AppState, now_ms};
+
+fn not_found() -> ServerError {
+    ServerError::NotFound("Không có đoàn này. / No such delegation.".into())
+}
+
+fn not_manager() -> ServerError {
+    ServerError::Forbidden(
+        "Chỉ trưởng đoàn, phó đoàn hoặc quản trị viên được làm việc này. \
+         / Only the head, a deputy or an administrator may do this."
+            .into(),
+    )
+}
+
+/// The caller's role in the delegation; 404 if they are neither in it nor an administrator.
+/// An administrator who is not a member answers `None`.
+fn visible(c: &Connection, delegation: i64, caller: &Caller) -> Result<Option<Role>, ServerError> {
+    if store::delegation_name(c, delegation)?.is_none() {
+        return Err(not_found());
+    }
+    let role = store::role(c, delegation, caller.user.id)?;
+    if role.is_none() && !caller.user.is_admin {
+        audit::record(
+            c,
+            now_ms(),
+            "access-refused",
+            Some(caller.who()),
+            &format!("delegation={delegation}"),
+        );
+        return Err(not_found());
+    }
+    Ok(role)
+}
+
+/// 403 unless the caller is head, deputy or administrator (after [`visible`]).
+fn manager(c: &Connection, delegation: i64, caller: &Caller) -> Result<(), ServerError> {
+    let role = visible(c, delegation, caller)?;
+    if caller.user.is_admin || role.is_some_and(Role::manages) {
+        Ok(())
+    } else {
+        audit::record(
+            c,
+            now_ms(),
+            "access-refused",
+            Some(caller.who()),
+            &format!("manage delegation={delegation}"),
+        );
+        Err(not_manager())
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shown {
+    id: i64,
+    name: String,
+    members: Vec<MemberRow>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberRow {
+    user_id: i64,
+    username: String,
+    display_name: String,
+    role: Role,
+}
+
+/// `GET /api/delegations/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Shown>, ServerError> {
+    state
+        .accounts
+        .with(move |c| {
+            visible(c, id, &caller)?;
+            let name = store::delegation_name(c, id)?.ok_or_else(not_found)?;
+            let members = store::members(c, id)?
+                .into_iter()
+                .map(|(u, role)| MemberRow {
+                    user_id: u.id,
+                    username: u.username,
+                    display_name: u.display_name,
+                    role,
+                })
+                .collect();
+            Ok(Json(Shown { id, name, members }))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct RoleBody {
+    role: String,
+}
+
+fn parse_role(role: &str) -> Result<Role, ServerError> {
+    Role::parse(role).ok_or_else(|| {
+        ServerError::BadRequest(format!(
+            "Vai trò không hợp lệ: {role:?}; chọn head, deputy, member, secretary hoặc observer. \
+             / Unknown role {role:?}; choose head, deputy, member, secretary or observer."
+        ))
+    })
+}
+
+/// `PUT /api/delegations/{id}/members/{user}`.
+pub async fn set_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(i64, i64)>,
+    Body(body): Body<RoleBody>,
+) -> Result<StatusCode, ServerError> {
+    let role = parse_role(&body.role)?;
+    state
+        .accounts
+        .with(move |c| {
+            manager(c, id, &caller)?;
+            let target = store::user(c, user)?.ok_or_else(|| {
+                ServerError::NotFound("Không có tài khoản này. / No such account.".into())
+            })?;
+            store::set_role(c, id, user, role)?;
+            audit::record(
+                c,
+                now_ms(),
+                "membership-set",
+                Some(caller.who()),
+                &format!(
+                    "delegation={id} user={} role={}",
+                    target.username,
+                    role.as_str()
+                ),
+            );
+            Ok(())
+        })
+        .await?;
+    state.accounts.changed();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/delegations/{id}/members/{user}`.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(i64, i64)>,
+) -> Result<StatusCode, ServerError> {
+    state
+        .accounts
+        .with(move |c| {
+            manager(c, id, &caller)?;
+            if !store::remove_member(c, id, user)? {
+                return Err(ServerError::NotFound(
+                    "Người này không ở trong đoàn. / This person is not in the delegation.".into(),
+                ));
+            }
+            audit::record(
+                c,
+                now_ms(),
+                "membership-removed",
+                Some(caller.who()),
+                &format!("delegation={id} user={user}"),
+            );
+            Ok(())
+        })
+        .await?;
+    state.accounts.changed();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invited {
+    token: String,
+    path: String,
+    expires_at: i64,
+}
+
+/// `POST /api/delegations/{id}/invitations`.
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<RoleBody>,
+) -> Result<(StatusCode, Json<Invited>), ServerError> {
+    let role = parse_role(&body.role)?;
+    let (token, expires_at) = state
+        .accounts
+        .with(move |c| {
+            manager(c, id, &caller)?;
+            let made = invitations::create(c, id, role, caller.user.id, now_ms())?;
+            audit::record(
+                c,
+                now_ms(),
+                "invitation-created",
+                Some(caller.who()),
+                &format!("delegation={id} role={}", role.as_str()),
+            );
+            Ok(made)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Invited {
+            path: format!("/#/invite/{token}"),
+            token,
+            expires_at,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupervisionBody {
+    document_id: String,
+}
+
+/// `POST /api/delegations/{id}/supervisions`: a supervision made on a tablet belongs to this
+/// delegation. Only writers of the delegation may say so, and only once.
+pub async fn register_supervision(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body<SupervisionBody>,
+) -> Result<StatusCode, ServerError> {
+    let doc: shared::DocumentId = body.document_id.parse().map_err(|_| {
+        ServerError::BadRequest("Mã tài liệu không hợp lệ. / Not a valid document id.".into())
+    })?;
+    let doc = doc.to_string();
+    state
+        .accounts
+        .with(move |c| {
+            let role = visible(c, id, &caller)?;
+            if !role.is_some_and(Role::writes) {
+                return Err(ServerError::Forbidden(
+                    "Chỉ thành viên (không phải quan sát viên) được thêm cuộc giám sát vào đoàn. \
+                     / Only members (not observers) may add a supervision to the delegation."
+                        .into(),
+                ));
+            }
+            if !store::register_supervision(c, &doc, id, Some(caller.user.id), now_ms())? {
+                audit::record(
+                    c,
+                    now_ms(),
+                    "access-refused",
+                    Some(caller.who()),
+                    &format!("register document={doc} owned by another delegation"),
+                );
+                return Err(ServerError::Conflict(
+                    "Cuộc giám sát này đã thuộc một đoàn khác. / This supervision belongs to another delegation."
+                        .into(),
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+    state.accounts.changed();
+    Ok(StatusCode::NO_CONTENT)
+}

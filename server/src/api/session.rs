@@ -1,0 +1,254 @@
+//! Sign in, sign out, who am I, and registering this device's Automerge actor.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::Body;
+use crate::accounts::store::{self, User};
+use crate::accounts::{audit, password, sessions};
+use crate::auth::{self, Caller};
+use crate::error::ServerError;
+use crate::{AppState, now_ms};
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    username: String,
+    password: String,
+}
+
+/// `GET /api/me`'s body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    user: User,
+    session: SessionInfo,
+    peer_prefix: String,
+    delegations: Vec<MyDelegation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionInfo {
+    id: i64,
+    expires_at: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MyDelegation {
+    id: i64,
+    name: String,
+    role: crate::accounts::Role,
+    supervisions: Vec<String>,
+}
+
+/// The peer id prefix a user's sync connections must use.
+pub fn peer_prefix(user: i64) -> String {
+    format!("u{user}-")
+}
+
+/// What `/api/me` answers for a session.
+pub fn me_body(c: &Connection, user: User, session: sessions::Session) -> Result<Me, ServerError> {
+    let mut delegations = Vec::new();
+    for (id, name, role) in store::memberships_of(c, user.id)? {
+        delegations.push(MyDelegation {
+            id,
+            name,
+            role,
+            supervisions: store::supervisions_of(c, id)?,
+        });
+    }
+    Ok(Me {
+        peer_prefix: peer_prefix(user.id),
+        user,
+        session: SessionInfo {
+            id: session.id,
+            expires_at: session.expires_at,
+        },
+        delegations,
+    })
+}
+
+fn wrong_credentials() -> ServerError {
+    ServerError::Unauthorized(
+        "Tên đăng nhập hoặc mật khẩu không đúng. / Wrong username or password.".into(),
+    )
+}
+
+/// The device's description for the sessions list: its user agent, shortened.
+pub fn device_of(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("?")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// `POST /api/session`.
+pub async fn sign_in(
+    state: State<AppState>,
+    auth::ClientAddr(addr): auth::ClientAddr,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Body(body): Body<SignIn>,
+) -> Result<Response, ServerError> {
+    let username = body.username.trim().to_owned();
+    if username.len() > 100 || body.password.len() > 1024 {
+        return Err(wrong_credentials());
+    }
+    if let Err(wait) = state.limiter.check(&username, addr, Instant::now()) {
+        let name = username.clone();
+        state
+            .accounts
+            .with(move |c| {
+                audit::record(
+                    c,
+                    now_ms(),
+                    "sign-in-throttled",
+                    None,
+                    &format!("username={name}"),
+                );
+                Ok(())
+            })
+            .await?;
+        return Err(ServerError::TooManyAttempts(wait));
+    }
+    let lookup = username.clone();
+    let found = state
+        .accounts
+        .with(move |c| store::user_for_login(c, &lookup))
+        .await?;
+    let (user, hash) = match found {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    let ok = password::verify(body.password, hash).await;
+    let Some(user) = user.filter(|_| ok) else {
+        state.limiter.failed(&username, addr, Instant::now());
+        state
+            .accounts
+            .with(move |c| {
+                audit::record(
+                    c,
+                    now_ms(),
+                    "sign-in-failed",
+                    None,
+                    &format!("username={username}"),
+                );
+                Ok(())
+            })
+            .await?;
+        return Err(wrong_credentials());
+    };
+    state.limiter.succeeded(&username);
+    let device = device_of(&headers);
+    let ttl = auth::ttl_ms(&state);
+    let (token, me) = state
+        .accounts
+        .with(move |c| {
+            let (token, session) = sessions::create(c, user.id, &device, now_ms(), ttl)?;
+            audit::record(
+                c,
+                now_ms(),
+                "sign-in",
+                Some((user.id, &user.username)),
+                &format!("session={} device={device}", session.id),
+            );
+            Ok((token, me_body(c, user, session)?))
+        })
+        .await?;
+    let jar = jar.add(auth::session_cookie(&state, token));
+    Ok((jar, Json(me)).into_response())
+}
+
+/// `DELETE /api/session`.
+pub async fn sign_out(
+    state: State<AppState>,
+    caller: Caller,
+    jar: CookieJar,
+) -> Result<Response, ServerError> {
+    let id = caller.session.id;
+    state
+        .accounts
+        .with(move |c| {
+            sessions::revoke(c, id, now_ms())?;
+            audit::record(
+                c,
+                now_ms(),
+                "sign-out",
+                Some(caller.who()),
+                &format!("session={id}"),
+            );
+            Ok(())
+        })
+        .await?;
+    state.sessions_changed();
+    let jar = jar.add(auth::cleared_cookie(&state));
+    Ok((jar, StatusCode::NO_CONTENT).into_response())
+}
+
+/// `GET /api/me`.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ServerError> {
+    let me = state
+        .accounts
+        .with(move |c| me_body(c, caller.user, caller.session))
+        .await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(me)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ActorBody {
+    actor: String,
+}
+
+/// `POST /api/actors`: this device's Automerge actor belongs to the caller.
+pub async fn register_actor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<ActorBody>,
+) -> Result<StatusCode, ServerError> {
+    let actor = body.actor.to_ascii_lowercase();
+    let well_formed = (2..=64).contains(&actor.len())
+        && actor.len() % 2 == 0
+        && actor.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(ServerError::BadRequest(
+            "Mã thiết bị (actor) phải là 1–32 byte viết dạng hex. / An actor id is 1–32 bytes in hex."
+                .into(),
+        ));
+    }
+    let user = caller.user.id;
+    let mine = state
+        .accounts
+        .with(move |c| {
+            let mine = store::register_actor(c, &actor, user, now_ms())?;
+            if !mine {
+                audit::record(
+                    c,
+                    now_ms(),
+                    "actor-refused",
+                    Some(caller.who()),
+                    &format!("actor={actor} belongs to another user"),
+                );
+            }
+            Ok(mine)
+        })
+        .await?;
+    if mine {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ServerError::Conflict(
+            "Mã thiết bị này đã thuộc về người khác. / This actor id belongs to someone else."
+                .into(),
+        ))
+    }
+}
