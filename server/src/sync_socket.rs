@@ -229,19 +229,11 @@ impl Gate {
     }
 }
 
-/// The (actor hex, hash) of every change in one chunk of a sync message: a change, or a
-/// whole document (automerge sends one when the peer lacks much of the history).
+/// The (actor hex, hash) of every change in one chunk of a sync message.
 fn change_actors(chunk: &[u8]) -> Result<Vec<(String, automerge::ChangeHash)>, String> {
-    if let Ok(change) = automerge::Change::try_from(chunk) {
-        return Ok(vec![(change.actor_id().to_hex_string(), change.hash())]);
-    }
-    let doc = automerge::Automerge::load(chunk)
-        .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
-    Ok(doc
-        .get_changes(&[])
-        .iter()
-        .map(|c| (c.actor_id().to_hex_string(), c.hash()))
-        .collect())
+    shared::authors::changes_in(chunk)
+        .map(|v| v.into_iter().map(|(a, h)| (a.to_hex_string(), h)).collect())
+        .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))
 }
 
 /// The session behind a connection ended while it was open.

@@ -16,6 +16,7 @@
 //! - [`conclusion`]: the conclusion draft, generated from agreed findings, co-edited.
 //! - [`field`]: every text field addressed one way, for splices and carets.
 //! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
+//! - [`authors`]: the actor of every change in a sync message (the server checks them).
 //! - [`catalogue`]: the deployment's list of supervisions, itself a synced document.
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
@@ -24,6 +25,7 @@
 //! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
+pub mod authors;
 pub mod catalogue;
 pub mod conclusion;
 pub mod dates;

@@ -34,7 +34,7 @@ pub fn decode(data: &[u8]) -> Result<Message, String> {
     Ok(message)
 }
 
-fn leb128(input: &mut &[u8]) -> Option<u64> {
+pub(crate) fn leb128(input: &mut &[u8]) -> Option<u64> {
     let mut value: u64 = 0;
     for shift in (0..64).step_by(7) {
         let (&byte, rest) = input.split_first()?;

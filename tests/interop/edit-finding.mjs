@@ -10,11 +10,37 @@
 //
 // Usage: node interop/edit-finding.mjs <ws-url> <document-id> <finding-id> <text-to-append>
 //   <document-id> is the bs58check id, without the "automerge:" prefix.
+// Environment: GIAMSAT_COOKIE (a `giamsat_session=…` cookie to send with the WebSocket
+// upgrade, as a signed-in browser would) and GIAMSAT_PEER_PREFIX (the account's peer id
+// prefix from /api/me); without them the client connects as an anonymous peer would.
 // Success: prints one JSON line {"ok":true,"title":...,"before":...,"text":...} and exits 0.
-// Failure: prints {"ok":false,"error":...} to stderr and exits non-zero.
+// Failure: prints {"ok":false,"error":...} to stderr and exits non-zero; a refused upgrade
+// (401/403) prints {"ok":false,"refused":<status>} and exits 4.
 
+import http from "node:http"
+import { getActorId } from "@automerge/automerge"
 import { Repo, splice, cbor, isImmutableString } from "@automerge/automerge-repo"
 import { BrowserWebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+
+const cookie = process.env.GIAMSAT_COOKIE
+const peerPrefix = process.env.GIAMSAT_PEER_PREFIX ?? "anonymous-"
+const peerId = `${peerPrefix}js${Math.floor(Math.random() * 1e9)}`
+
+// The adapter opens its socket with the `ws` package, which has no option for extra headers
+// through automerge-repo: add the session cookie to the upgrade request here, and notice a
+// refused upgrade at once (the adapter would only retry).
+const request = http.request
+http.request = (options, callback) => {
+  if (cookie && typeof options === "object") options.headers = { ...options.headers, Cookie: cookie }
+  const req = request.call(http, options, callback)
+  req.on("response", res => {
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      process.stderr.write(JSON.stringify({ ok: false, refused: res.statusCode }) + "\n")
+      process.exit(4)
+    }
+  })
+  return req
+}
 
 const DEADLINE_MS = 20_000
 
@@ -44,7 +70,7 @@ function fail(message, code = 1) {
 
 const timer = setTimeout(() => fail(`gave up after ${DEADLINE_MS} ms while ${stage}`, 2), DEADLINE_MS)
 
-const adapter = new BrowserWebSocketClientAdapter(wsUrl)
+const adapter = new BrowserWebSocketClientAdapter(`${wsUrl}?peer=${encodeURIComponent(peerId)}`)
 // Keep the server's error messages for the failure report, then hand the frame on as usual.
 const receive = adapter.receiveMessage.bind(adapter)
 adapter.receiveMessage = bytes => {
@@ -60,7 +86,7 @@ adapter.on("peer-disconnected", () => {
   if (stage !== "done") fail(`the server closed the connection while ${stage}`, 3)
 })
 
-const repo = new Repo({ network: [adapter] })
+const repo = new Repo({ network: [adapter], peerId })
 
 try {
   stage = `finding automerge:${docId}`
@@ -75,6 +101,19 @@ try {
   if (!finding) fail(`no finding ${findingId} in findings`)
   const before = finding.text
   if (typeof before !== "string") fail(`findings.${findingId}.text is not text`)
+
+  // A signed-in client registers the actor its edit will carry, as the giamsat app does: the
+  // server refuses changes by actors that are not the account's.
+  if (cookie) {
+    stage = "registering this client's actor"
+    const origin = wsUrl.replace(/^ws/, "http").replace(/\/sync.*$/, "")
+    const r = await fetch(`${origin}/api/actors`, {
+      method: "POST",
+      headers: { Cookie: cookie, "X-Requested-With": "giamsat", "Content-Type": "application/json" },
+      body: JSON.stringify({ actor: getActorId(handle.doc()) }),
+    })
+    if (r.status !== 204) fail(`registering the actor: ${r.status} ${await r.text()}`)
+  }
 
   stage = "editing the finding"
   handle.change(d => {

@@ -1,6 +1,10 @@
 //! A simulated delegation member: shared's [`SyncClient`] driven over a real WebSocket by a
 //! small task, exactly as the browser app drives it over its own socket.
 //!
+//! A member signs in as an [`Account`]: the socket carries its session cookie and a peer id
+//! with its prefix, and before syncing the member registers its device's Automerge actor
+//! (and the actors of documents it made) with the server, as the app does.
+//!
 //! Edits go through [`Member::change`]; while connected, their frames go out at once. Tests
 //! wait for what they expect with [`Member::wait_for`], which wakes on every event and gives
 //! up after a bound — never a sleep.
@@ -8,12 +12,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash};
 use futures::{SinkExt, StreamExt};
 use shared::DocumentId;
 use shared::sync::{Event, Output, SyncClient};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::server::Account;
 
 struct Inner {
     client: SyncClient,
@@ -26,6 +33,13 @@ struct Inner {
 /// One member's device.
 pub struct Member {
     pub name: String,
+    pub account: Account,
+    /// This device's actor: every edit is made with it.
+    pub actor: ActorId,
+    /// Actors of documents this device made (registered to the account on connect).
+    authored: Mutex<Vec<ActorId>>,
+    /// The server's address for HTTP: the one the last connection went to.
+    addr: Mutex<String>,
     inner: Arc<Mutex<Inner>>,
     /// Bumped on every event of any member, so waiters re-check conditions that may involve
     /// several members.
@@ -34,10 +48,19 @@ pub struct Member {
 }
 
 impl Member {
-    pub fn new(name: &str) -> Member {
-        let peer = format!("member-{name}-{:016x}", u64::from_le_bytes(crate::random()));
+    pub fn new(account: &Account) -> Member {
+        let peer = format!(
+            "{}{:016x}",
+            account.peer_prefix,
+            u64::from_le_bytes(crate::random())
+        );
+        let actor = ActorId::from(crate::random::<16>());
         Member {
-            name: name.to_owned(),
+            name: account.name.clone(),
+            account: account.clone(),
+            authored: Mutex::new(vec![actor.clone()]),
+            addr: Mutex::new(account.addr.clone()),
+            actor,
             inner: Arc::new(Mutex::new(Inner {
                 client: SyncClient::new(peer),
                 outbound: None,
@@ -52,10 +75,55 @@ impl Member {
         self.inner.lock().expect("member state")
     }
 
+    /// Register this device's actors with the server (as the app does before syncing).
+    pub async fn register_actors(&self) {
+        let actors = self.authored.lock().expect("actors").clone();
+        for actor in actors {
+            let r = self
+                .http()
+                .call(
+                    "POST",
+                    "/api/actors",
+                    Some(serde_json::json!({ "actor": actor.to_hex_string() })),
+                )
+                .await;
+            assert_eq!(r.status, 204, "register actor: {}", r.body);
+        }
+    }
+
+    /// The WebSocket request for `ws_url`: this member's cookie, and its peer id.
+    pub fn request(
+        &self,
+        ws_url: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        let peer = self.lock().client.peer_id().to_owned();
+        let mut req = format!("{ws_url}?peer={peer}")
+            .into_client_request()
+            .expect("a WebSocket URL");
+        req.headers_mut().insert(
+            "cookie",
+            self.account.cookie.parse().expect("a cookie header value"),
+        );
+        req
+    }
+
+    /// The account, talking to the server this member last connected to (as the app talks
+    /// to its own origin).
+    fn http(&self) -> Account {
+        self.account.at(&self.addr.lock().expect("addr"))
+    }
+
     /// Connect to `ws_url` and keep syncing in the background until [`Member::disconnect`].
     pub async fn connect(&mut self, ws_url: &str) {
         self.disconnect();
-        let (socket, _) = tokio_tungstenite::connect_async(ws_url)
+        if let Some(addr) = ws_url
+            .strip_prefix("ws://")
+            .and_then(|rest| rest.split('/').next())
+        {
+            *self.addr.lock().expect("addr") = addr.to_owned();
+        }
+        self.register_actors().await;
+        let (socket, _) = tokio_tungstenite::connect_async(self.request(ws_url))
             .await
             .expect("WebSocket connect");
         let (mut sink, mut stream) = socket.split();
@@ -114,8 +182,31 @@ impl Member {
         let _ = inner.client.handle(Event::Disconnected);
     }
 
-    /// Hold a document created on this device.
-    pub fn insert(&self, id: DocumentId, doc: Automerge) {
+    /// Hold a document created on this device: its actors are this device's, registered
+    /// with the server before any of it is sent.
+    pub async fn insert(&self, id: DocumentId, doc: Automerge) {
+        let new: Vec<ActorId> = {
+            let mut authored = self.authored.lock().expect("actors");
+            let mut new = Vec::new();
+            for c in doc.get_changes(&[]) {
+                if !authored.contains(c.actor_id()) {
+                    authored.push(c.actor_id().clone());
+                    new.push(c.actor_id().clone());
+                }
+            }
+            new
+        };
+        for actor in new {
+            let r = self
+                .http()
+                .call(
+                    "POST",
+                    "/api/actors",
+                    Some(serde_json::json!({ "actor": actor.to_hex_string() })),
+                )
+                .await;
+            assert_eq!(r.status, 204, "register actor: {}", r.body);
+        }
         let mut inner = self.lock();
         let out = inner.client.insert(id, doc, Vec::new());
         if let Some(tx) = &inner.outbound {
@@ -135,9 +226,13 @@ impl Member {
     /// Edit a held document; panics if it is not held (a test bug).
     pub fn change<T>(&self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> T {
         let mut inner = self.lock();
+        let actor = self.actor.clone();
         let (result, out) = inner
             .client
-            .change(id, edit)
+            .change(id, |doc| {
+                doc.set_actor(actor);
+                edit(doc)
+            })
             .expect("the member holds this document");
         if let Some(tx) = &inner.outbound {
             send(tx, out);
@@ -190,7 +285,11 @@ impl Member {
                 .await
                 .is_err()
             {
-                panic!("{}: gave up after {bound:?} waiting for {what}", self.name);
+                panic!(
+                    "{}: gave up after {bound:?} waiting for {what} (server error: {:?})",
+                    self.name,
+                    self.server_error()
+                );
             }
         }
     }

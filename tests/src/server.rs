@@ -1,5 +1,8 @@
 //! The real server as a child process: `giamsat-server --addr 127.0.0.1:0 --data-dir <tmp>`.
-//! The port is read from the line the server prints once it listens.
+//! The port is read from the line the server prints once it listens. A new data directory
+//! gets its first administrator ([`ADMIN`]) from `giamsat-server admin create`, as a real
+//! deployment does; accounts and delegations for a test are then made over the HTTP API
+//! ([`ServerProcess::delegation`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -42,6 +45,9 @@ impl ServerProcess {
 
     /// Same, with extra flags.
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> ServerProcess {
+        if !data_dir.join("giamsat.sqlite3").exists() {
+            create_admin(data_dir).await;
+        }
         let mut child = Command::new(server_binary())
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -104,6 +110,51 @@ impl ServerProcess {
         self.data_dir.clone()
     }
 
+    /// The administrator, signed in.
+    pub async fn admin(&self) -> Account {
+        sign_in(&self.addr, ADMIN, ADMIN_PASSWORD, "Quản trị").await
+    }
+
+    /// A delegation named `name` with one account per `(display name, role)`, each signed in.
+    pub async fn delegation(&self, name: &str, people: &[(&str, &str)]) -> Team {
+        let admin = self.admin().await;
+        let r = admin
+            .call(
+                "POST",
+                "/api/delegations",
+                Some(serde_json::json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create delegation: {}", r.body);
+        let id = r.json()["id"].as_i64().expect("delegation id");
+        let mut accounts = Vec::new();
+        for (display, role) in people {
+            let username = format!("nguoi-{:08x}", u32::from_le_bytes(crate::random()));
+            let password = format!("mk-{username}-dai");
+            let r = admin
+                .call(
+                    "POST",
+                    "/api/admin/users",
+                    Some(serde_json::json!({
+                        "username": username, "password": password, "displayName": display,
+                    })),
+                )
+                .await;
+            assert_eq!(r.status, 201, "create user: {}", r.body);
+            let user = r.json()["id"].as_i64().expect("user id");
+            let r = admin
+                .call(
+                    "PUT",
+                    &format!("/api/delegations/{id}/members/{user}"),
+                    Some(serde_json::json!({ "role": role })),
+                )
+                .await;
+            assert_eq!(r.status, 204, "add member: {}", r.body);
+            accounts.push(sign_in(&self.addr, &username, &password, display).await);
+        }
+        Team { id, accounts }
+    }
+
     /// Kill -9, then start a new process over the same data directory.
     pub async fn crash_restart(self) -> ServerProcess {
         let dir = self.kill().await;
@@ -141,14 +192,241 @@ pub async fn http_get(addr: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-/// The catalogue's document id, from `/api/catalogue`.
-pub async fn catalogue_id(addr: &str) -> shared::DocumentId {
-    let (status, body) = http_get(addr, "/api/catalogue").await;
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    v["documentId"]
-        .as_str()
-        .expect("documentId")
-        .parse()
-        .expect("a document id")
+/// The first administrator's username and password in every test deployment.
+pub const ADMIN: &str = "quantri";
+pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
+
+/// `giamsat-server --data-dir <dir> admin create --username quantri --password-stdin`.
+async fn create_admin(data_dir: &Path) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(server_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args([
+            "admin",
+            "create",
+            "--username",
+            ADMIN,
+            "--display-name",
+            "Quản trị",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run giamsat-server admin create");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(format!("{ADMIN_PASSWORD}\n").as_bytes())
+        .await
+        .expect("write the password");
+    drop(stdin);
+    let status = child.wait().await.expect("admin create ends");
+    assert!(status.success(), "admin create failed");
+}
+
+/// A signed-in account: its session cookie and the peer id prefix its sync connections use.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    /// `giamsat_session=<token>`, for a `Cookie` header.
+    pub cookie: String,
+    pub peer_prefix: String,
+    /// The server's address (HTTP goes straight there even when sync goes through a proxy).
+    pub addr: String,
+}
+
+impl Account {
+    /// The same account, talking to a server at `addr` (after a restart on another port).
+    pub fn at(&self, addr: &str) -> Account {
+        Account {
+            addr: addr.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// An API call as this account (with the CSRF header).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Response {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        http(
+            &self.addr,
+            method,
+            path,
+            &[
+                ("Cookie", self.cookie.as_str()),
+                ("X-Requested-With", "giamsat"),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+        .await
+    }
+}
+
+/// Sign in over the API; panics if refused.
+pub async fn sign_in(addr: &str, username: &str, password: &str, name: &str) -> Account {
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    let r = http(
+        addr,
+        "POST",
+        "/api/session",
+        &[
+            ("X-Requested-With", "giamsat"),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "sign in as {username}: {}", r.body);
+    let cookie = r
+        .header_all("set-cookie")
+        .into_iter()
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .filter(|kv| kv.starts_with("giamsat_session="))
+                .map(str::to_owned)
+        })
+        .expect("a session cookie");
+    let me = r.json();
+    Account {
+        id: me["user"]["id"].as_i64().expect("user id"),
+        username: username.to_owned(),
+        name: name.to_owned(),
+        cookie,
+        peer_prefix: me["peerPrefix"].as_str().expect("peerPrefix").to_owned(),
+        addr: addr.to_owned(),
+    }
+}
+
+/// A delegation made for a test, with its signed-in members.
+pub struct Team {
+    pub id: i64,
+    pub accounts: Vec<Account>,
+}
+
+impl Team {
+    /// The account with this display name.
+    pub fn get(&self, name: &str) -> &Account {
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no member named {name} in this team"))
+    }
+
+    /// Register a supervision to this delegation (as its first member).
+    pub async fn register(&self, doc: shared::DocumentId) {
+        let r = self.accounts[0]
+            .call(
+                "POST",
+                &format!("/api/delegations/{}/supervisions", self.id),
+                Some(serde_json::json!({ "documentId": doc.to_string() })),
+            )
+            .await;
+        assert_eq!(r.status, 204, "register {doc}: {}", r.body);
+    }
+}
+
+/// An HTTP response: status, headers (lowercase names), body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A plain HTTP/1.1 request on loopback (`Connection: close`, no chunked bodies: enough for
+/// the API).
+pub async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the server");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.expect("send request");
+    s.write_all(body).await.expect("send body");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.expect("read response");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let headers: Vec<(String, String)> = headers;
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    Response {
+        status,
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
+        headers,
+    }
+}
+
+/// The body of a `Transfer-Encoding: chunked` response.
+fn dechunk(mut raw: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = raw.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        raw = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }

@@ -212,6 +212,17 @@ async fn three_members_editing_through_a_bad_network_converge() {
     println!("bad network seed: {seed} (set GIAMSAT_BAD_NETWORK_SEED to replay)");
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation(
+            "Đoàn giám sát",
+            &[
+                ("Lan", "head"),
+                ("Minh", "member"),
+                ("Hoa", "member"),
+                ("Kiểm chứng", "member"),
+            ],
+        )
+        .await;
     let proxy = Proxy::start(&server.addr, seed, Faults::clean()).await;
     let url = proxy.ws_url();
 
@@ -241,11 +252,12 @@ async fn three_members_editing_through_a_bad_network_converge() {
         stamp("Lan"),
     )
     .unwrap();
-    let mut lan = Member::new("Lan");
-    let mut minh = Member::new("Minh");
-    let mut hoa = Member::new("Hoa");
+    let mut lan = Member::new(team.get("Lan"));
+    let mut minh = Member::new(team.get("Minh"));
+    let mut hoa = Member::new(team.get("Hoa"));
     lan.connect(&url).await;
-    lan.insert(id, doc);
+    team.register(id).await;
+    lan.insert(id, doc).await;
     lan.wait_for("the server to confirm the supervision", BOUND, |m| {
         m.pending(&id) == 0
     })
@@ -320,7 +332,7 @@ async fn three_members_editing_through_a_bad_network_converge() {
         .await;
     }
     // A fresh member fetching straight from the server gets exactly those heads.
-    let mut fresh = Member::new("Kiểm chứng");
+    let mut fresh = Member::new(team.get("Kiểm chứng"));
     fresh.connect(&server.ws_url()).await;
     fresh.want(id);
     let heads = members[0].heads(&id);

@@ -84,10 +84,20 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation(
+            "Đoàn giám sát",
+            &[
+                ("Lan", "head"),
+                ("Minh", "member"),
+                ("Kiểm chứng", "member"),
+            ],
+        )
+        .await;
 
     // Step 1: Lan creates the supervision; Minh gets it.
-    let mut lan = Member::new("Lan");
-    let mut minh = Member::new("Minh");
+    let mut lan = Member::new(team.get("Lan"));
+    let mut minh = Member::new(team.get("Minh"));
     lan.connect(&server.ws_url()).await;
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
@@ -110,7 +120,8 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
         stamp("Lan"),
     )
     .unwrap();
-    lan.insert(id, doc);
+    team.register(id).await;
+    lan.insert(id, doc).await;
     lan.wait_for("the supervision confirmed", BOUND, |m| m.pending(&id) == 0)
         .await;
     minh.connect(&server.ws_url()).await;
@@ -134,7 +145,7 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
 
         // Step 3: a new process on the same data; a fresh device must get every confirmed change.
         server = ServerProcess::start(&dir_path).await;
-        let mut check = Member::new("Kiểm chứng");
+        let mut check = Member::new(team.get("Kiểm chứng"));
         check.connect(&server.ws_url()).await;
         check.want(id);
         let all_there = |m: &Member| {

@@ -25,7 +25,7 @@ mod checks;
 use futures::{SinkExt, StreamExt};
 use giamsat_tests::member::Member;
 use giamsat_tests::random;
-use giamsat_tests::server::ServerProcess;
+use giamsat_tests::server::{Account, ServerProcess, Team};
 use giamsat_tests::stamp;
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup};
@@ -155,7 +155,16 @@ fn setup() -> Setup {
 }
 
 /// Lan creates a supervision with one unit; Minh receives it. Both stay connected.
-async fn two_members(url: &str) -> (Member, Member, DocumentId, RecordId) {
+/// Lan and Minh of one delegation, syncing one supervision; the team also holds "Kẻ xấu", a
+/// signed-in member whose client turns hostile.
+async fn two_members(server: &ServerProcess) -> (Team, Member, Member, DocumentId, RecordId) {
+    let url = &server.ws_url();
+    let team = server
+        .delegation(
+            "Đoàn kiểm tra",
+            &[("Lan", "head"), ("Minh", "member"), ("Kẻ xấu", "member")],
+        )
+        .await;
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
     let mut doc = supervision::create(&setup(), stamp("Lan")).unwrap();
@@ -166,19 +175,20 @@ async fn two_members(url: &str) -> (Member, Member, DocumentId, RecordId) {
         stamp("Lan"),
     )
     .unwrap();
-    let mut lan = Member::new("Lan");
+    let mut lan = Member::new(team.get("Lan"));
     lan.connect(url).await;
-    lan.insert(id, doc);
+    team.register(id).await;
+    lan.insert(id, doc).await;
     lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
         m.pending(&id) == 0
     })
     .await;
-    let mut minh = Member::new("Minh");
+    let mut minh = Member::new(team.get("Minh"));
     minh.connect(url).await;
     minh.want(id);
     minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
         .await;
-    (lan, minh, id, unit_id)
+    (team, lan, minh, id, unit_id)
 }
 
 /// Lan adds a finding and Minh receives it: sync between members still works.
@@ -208,13 +218,19 @@ async fn members_still_sync(
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A raw automerge-repo peer: connect, `join`, wait for `peer`; the socket and the server's id.
-async fn raw_peer(url: &str, me: &str) -> (Ws, String) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+/// A raw automerge-repo peer signed in as `account`: connect, `join`, wait for `peer`; the
+/// socket, the server's id and our own peer id.
+async fn raw_peer(url: &str, account: &Account, me: &str) -> (Ws, String, String) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let peer = format!("{}{me}", account.peer_prefix);
+    let mut req = format!("{url}?peer={peer}").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("cookie", account.cookie.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
         .await
         .expect("connect");
     let join = WireMessage::Join {
-        sender_id: me.into(),
+        sender_id: peer.clone(),
         peer_metadata: PeerMetadata::default(),
         supported_protocol_versions: vec!["1".into()],
     };
@@ -230,7 +246,7 @@ async fn raw_peer(url: &str, me: &str) -> (Ws, String) {
         if let Message::Binary(b) = msg
             && let Ok(WireMessage::Peer { sender_id, .. }) = WireMessage::decode(&b)
         {
-            return (ws, sender_id);
+            return (ws, sender_id, peer);
         }
     }
 }
@@ -256,14 +272,14 @@ fn rss_mb(pid: u32) -> f64 {
 async fn a_sync_message_with_a_zero_bit_bloom_filter_leaves_sync_working() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
-    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
-    let (mut ws, server_id) = raw_peer(&server.ws_url(), "hostile").await;
+    let (team, lan, minh, id, unit_id) = two_members(&server).await;
+    let (mut ws, server_id, me) = raw_peer(&server.ws_url(), team.get("Kẻ xấu"), "hostile").await;
     let data =
         std::fs::read(fuzz_dir().join("corpus/sync_message/fixed-panic-bloom-zero-bits-per-entry"))
             .unwrap();
     let payload = checks::chunks(&data)[0][1..].to_vec();
     let m = WireMessage::Sync(DocMessage {
-        sender_id: "hostile".into(),
+        sender_id: me,
         target_id: server_id,
         document_id: id,
         data: payload,
@@ -288,8 +304,13 @@ const REQUEST_FLOOD: usize = 200;
 /// Send `n` `request`s for random document ids on one connection, as fast as the socket
 /// takes them, and wait (at most `bound`) for the doc-unavailable answer to each. Returns how
 /// long the answers took; panics if the server refuses one or closes the connection.
-async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration, String> {
-    let (ws, server_id) = raw_peer(url, "flood-requests").await;
+async fn request_flood(
+    url: &str,
+    account: &Account,
+    n: usize,
+    bound: Duration,
+) -> Result<Duration, String> {
+    let (ws, server_id, me) = raw_peer(url, account, "flood-requests").await;
     let (mut tx, mut rx) = ws.split();
     let empty_sync = {
         use automerge::sync::SyncDoc;
@@ -302,7 +323,7 @@ async fn request_flood(url: &str, n: usize, bound: Duration) -> Result<Duration,
     let sender = tokio::spawn(async move {
         for _ in 0..n {
             let m = WireMessage::Request(DocMessage {
-                sender_id: "flood-requests".into(),
+                sender_id: me.clone(),
                 target_id: server_id.clone(),
                 document_id: DocumentId::from_bytes(random()),
                 data: empty_sync.clone(),
@@ -347,17 +368,18 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
     let server =
         ServerProcess::start_with(dir.path(), &["--max-frame-bytes", &MAX_FRAME.to_string()]).await;
     let pid = server.pid().expect("the server's pid");
-    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
+    let (team, lan, minh, id, unit_id) = two_members(&server).await;
+    let hostile = team.get("Kẻ xấu");
     let rss_start = rss_mb(pid);
 
     // Flood 1: 2,000 ephemeral messages (presence spam) about Lan's supervision, as fast as
     // the socket takes them. The server relays them to Lan and Minh; their sync carries on.
-    let (ws, server_id) = raw_peer(&server.ws_url(), "flood-ephemeral").await;
+    let (ws, server_id, me) = raw_peer(&server.ws_url(), hostile, "flood-ephemeral").await;
     let (mut tx, mut rx) = ws.split();
     let drain = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
     for count in 0..EPHEMERAL_FLOOD as u64 {
         let m = WireMessage::Ephemeral {
-            sender_id: "flood-ephemeral".into(),
+            sender_id: me.clone(),
             target_id: server_id.clone(),
             document_id: id,
             count,
@@ -376,7 +398,7 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
 
     // Flood 2: requests for documents nobody has. Each is answered with doc-unavailable and
     // the connection stays open.
-    let took = request_flood(&server.ws_url(), REQUEST_FLOOD, BOUND)
+    let took = request_flood(&server.ws_url(), hostile, REQUEST_FLOOD, BOUND)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     members_still_sync(&lan, &minh, id, &unit_id, "the request flood").await;
@@ -384,7 +406,7 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
 
     // One frame over the limit: the server answers with an error naming the size (unless the
     // reset of the unread rest of the frame overtakes it) and closes that connection only.
-    let (mut ws, _) = raw_peer(&server.ws_url(), "oversized").await;
+    let (mut ws, _, _) = raw_peer(&server.ws_url(), hostile, "oversized").await;
     let _ = ws
         .send(Message::Binary(vec![0u8; MAX_FRAME + 1024].into()))
         .await;
@@ -447,8 +469,8 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
 async fn two_thousand_requests_for_random_documents_are_answered_in_bounded_time() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
-    let (lan, minh, id, unit_id) = two_members(&server.ws_url()).await;
-    let took = request_flood(&server.ws_url(), 2_000, BOUND)
+    let (team, lan, minh, id, unit_id) = two_members(&server).await;
+    let took = request_flood(&server.ws_url(), team.get("Kẻ xấu"), 2_000, BOUND)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     members_still_sync(&lan, &minh, id, &unit_id, "2,000 requests").await;

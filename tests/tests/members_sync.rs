@@ -5,20 +5,41 @@
 use std::time::Duration;
 
 use giamsat_tests::member::Member;
-use giamsat_tests::server::{ServerProcess, catalogue_id, http_get};
-use giamsat_tests::{now_ms, random};
+use giamsat_tests::random;
+use giamsat_tests::server::{ServerProcess, Team, http};
 use giamsat_tests::{sample_setup, stamp};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self};
-use shared::{DocumentId, RecordId, catalogue, unit};
+use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(20);
 
-/// Lan creates a supervision with one unit, syncs it, and returns its id and the unit's id.
-async fn lan_creates(lan: &Member) -> (DocumentId, RecordId) {
+/// A delegation with Lan (head), Minh, Hoa and a checker, each signed in.
+async fn team(server: &ServerProcess) -> Team {
+    server
+        .delegation(
+            "Đoàn giám sát Thanh Khê Tây",
+            &[
+                ("Lan", "head"),
+                ("Minh", "member"),
+                ("Hoa", "member"),
+                ("Kiểm chứng", "member"),
+            ],
+        )
+        .await
+}
+
+/// Lan creates a supervision with one unit, registers it to the delegation, syncs it, and
+/// returns its id and the unit's id.
+async fn lan_creates(lan: &Member, team: &Team) -> (DocumentId, RecordId) {
     let id = DocumentId::from_bytes(random());
     let unit_id = RecordId::from_bytes(random());
-    let mut doc = supervision::create(&sample_setup(), stamp("Lan")).unwrap();
+    let mut doc = supervision::create_as(
+        automerge::Automerge::new().with_actor(lan.actor.clone()),
+        &sample_setup(),
+        stamp("Lan"),
+    )
+    .unwrap();
     unit::add(
         &mut doc,
         &unit_id,
@@ -26,7 +47,8 @@ async fn lan_creates(lan: &Member) -> (DocumentId, RecordId) {
         stamp("Lan"),
     )
     .unwrap();
-    lan.insert(id, doc);
+    team.register(id).await;
+    lan.insert(id, doc).await;
     lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
         m.pending(&id) == 0
     })
@@ -38,13 +60,14 @@ async fn lan_creates(lan: &Member) -> (DocumentId, RecordId) {
 async fn three_members_writing_offline_converge_with_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
+    let team = team(&server).await;
 
     // Step 1: Lan creates a supervision; Minh and Hoa connect and receive it.
-    let mut lan = Member::new("Lan");
-    let mut minh = Member::new("Minh");
-    let mut hoa = Member::new("Hoa");
+    let mut lan = Member::new(team.get("Lan"));
+    let mut minh = Member::new(team.get("Minh"));
+    let mut hoa = Member::new(team.get("Hoa"));
     lan.connect(&server.ws_url()).await;
-    let (id, unit_id) = lan_creates(&lan).await;
+    let (id, unit_id) = lan_creates(&lan, &team).await;
     for m in [&mut minh, &mut hoa] {
         m.connect(&server.ws_url()).await;
         m.want(id);
@@ -136,7 +159,7 @@ async fn three_members_writing_offline_converge_with_the_server() {
         .await;
     }
     // A fresh device fetching from the server gets exactly those heads.
-    let mut fresh = Member::new("Kiểm chứng");
+    let mut fresh = Member::new(team.get("Kiểm chứng"));
     fresh.connect(&server.ws_url()).await;
     fresh.want(id);
     fresh
@@ -158,33 +181,32 @@ async fn three_members_writing_offline_converge_with_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_catalogue_tells_another_member_which_supervisions_exist() {
+async fn another_member_learns_which_supervisions_exist_from_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
-    let cat = catalogue_id(&server.addr).await;
-    let (status, body) = http_get(&server.addr, "/health").await;
-    assert_eq!(status, 200);
-    assert!(body.contains("\"ok\""), "{body}");
+    let team = team(&server).await;
+    let health = http(&server.addr, "GET", "/health", &[], b"").await;
+    assert_eq!(health.status, 200);
+    assert!(health.body.contains("\"ok\""), "{}", health.body);
 
-    let mut lan = Member::new("Lan");
+    let mut lan = Member::new(team.get("Lan"));
     lan.connect(&server.ws_url()).await;
-    lan.want(cat);
-    lan.wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some())
-        .await;
-    let (id, _) = lan_creates(&lan).await;
-    lan.change(&cat, |d| {
-        catalogue::list(d, id, &sample_setup().title, now_ms())
-    })
-    .unwrap();
+    let (id, _) = lan_creates(&lan, &team).await;
 
-    let mut minh = Member::new("Minh");
+    // Minh's tablet asks the server what it may open, and fetches it.
+    let me = team.get("Minh").call("GET", "/api/me", None).await.json();
+    let listed: Vec<String> = me["delegations"][0]["supervisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, [id.to_string()]);
+    let mut minh = Member::new(team.get("Minh"));
     minh.connect(&server.ws_url()).await;
-    minh.want(cat);
-    minh.wait_for("Lan's supervision in the catalogue", BOUND, |m| {
-        m.read(&cat, |d| {
-            catalogue::entries(d).unwrap().iter().any(|e| e.id == id)
-        })
-        .unwrap_or(false)
+    minh.want(listed[0].parse().unwrap());
+    minh.wait_for("Lan's supervision", BOUND, |m| {
+        m.heads(&id) == lan.heads(&id)
     })
     .await;
     server.stop().await;
@@ -194,12 +216,12 @@ async fn the_catalogue_tells_another_member_which_supervisions_exist() {
 async fn a_restarted_server_still_has_every_confirmed_change() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
-    let cat_before = catalogue_id(&server.addr).await;
+    let team = team(&server).await;
 
     // Step 1: Lan writes; the server confirms.
-    let mut lan = Member::new("Lan");
+    let mut lan = Member::new(team.get("Lan"));
     lan.connect(&server.ws_url()).await;
-    let (id, unit_id) = lan_creates(&lan).await;
+    let (id, unit_id) = lan_creates(&lan, &team).await;
     let fid = RecordId::from_bytes(random());
     lan.change(&id, |d| {
         finding::add(
@@ -218,14 +240,15 @@ async fn a_restarted_server_still_has_every_confirmed_change() {
 
     // Step 2: the server process stops and a new one starts on the same data directory.
     let server = server.restart().await;
-    assert_eq!(
-        catalogue_id(&server.addr).await,
-        cat_before,
-        "the same catalogue after a restart"
-    );
+    let me = team
+        .get("Minh")
+        .at(&server.addr)
+        .call("GET", "/api/me", None)
+        .await;
+    assert_eq!(me.status, 200, "sessions survive a restart: {}", me.body);
 
     // Step 3: a new device gets everything from the new process.
-    let mut minh = Member::new("Minh");
+    let mut minh = Member::new(team.get("Minh"));
     minh.connect(&server.ws_url()).await;
     minh.want(id);
     minh.wait_for("the supervision from the restarted server", BOUND, |m| {
@@ -259,10 +282,11 @@ async fn a_malformed_frame_closes_only_that_connection_with_an_error() {
 
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
-    let mut lan = Member::new("Lan");
+    let team = team(&server).await;
+    let mut lan = Member::new(team.get("Lan"));
     lan.connect(&server.ws_url()).await;
-    let (id, unit_id) = lan_creates(&lan).await;
-    let mut minh = Member::new("Minh");
+    let (id, unit_id) = lan_creates(&lan, &team).await;
+    let mut minh = Member::new(team.get("Minh"));
     minh.connect(&server.ws_url()).await;
     minh.want(id);
     minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
@@ -273,7 +297,8 @@ async fn a_malformed_frame_closes_only_that_connection_with_an_error() {
         Message::Binary(vec![0xff, 0x00, 0x13].into()),
         Message::Text("xin chào".into()),
     ] {
-        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+        let hostile = Member::new(team.get("Hoa"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(hostile.request(&server.ws_url()))
             .await
             .unwrap();
         ws.send(bad).await.unwrap();
@@ -303,7 +328,8 @@ async fn a_malformed_frame_closes_only_that_connection_with_an_error() {
     }
 
     // Step 3: an oversized frame is refused too.
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+    let hostile = Member::new(team.get("Hoa"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(hostile.request(&server.ws_url()))
         .await
         .unwrap();
     let _ = ws

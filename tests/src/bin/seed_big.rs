@@ -2,23 +2,24 @@
 //! one (500 findings of ~300 characters of Vietnamese about 5 units, and a conclusion of
 //! ~60,000 characters, about 20 pages) and an empty one (its set-up only). Both are built with
 //! shared's operations, sent through a simulated member (shared's sync client over a real
-//! WebSocket), and listed in the deployment's catalogue; it waits until the server has
-//! confirmed every change (pending == 0), prints one JSON line with the two document ids and
-//! what the big one holds, and exits.
+//! WebSocket) signed in as a member, and registered to that member's delegation; it waits
+//! until the server has confirmed every change (pending == 0), prints one JSON line with the
+//! two document ids and what the big one holds, and exits.
 //!
-//! Usage: `seed_big <server address or URL>`, e.g. `seed_big 127.0.0.1:8080` or
-//! `seed_big http://127.0.0.1:8080/`.
+//! Usage: `seed_big <server address or URL> <username> <password> <delegation id>`, e.g.
+//! `seed_big 127.0.0.1:8080 lan 'mật khẩu' 1`. The account must be a writing member of the
+//! delegation.
 
 use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use giamsat_tests::member::Member;
-use giamsat_tests::server::catalogue_id;
+use giamsat_tests::server::sign_in;
 use giamsat_tests::{now_ms, random};
 use shared::conclusion::{self, Section};
 use shared::finding::{self, FindingKind, NewFinding};
 use shared::supervision::{self, Setup, Stamp, SupervisionKind};
-use shared::{DocumentId, RecordId, catalogue, unit};
+use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(180);
 const FINDINGS: usize = 500;
@@ -162,58 +163,61 @@ async fn until_confirmed(member: &mut Member, ws: &str, id: DocumentId, what: &s
     }
 }
 
-/// Hand `doc` to the member, list it in the catalogue, and wait until the server has both.
+/// Register `doc` to the delegation, hand it to the member, and wait until the server has it.
 async fn publish(
     member: &mut Member,
     ws: &str,
-    cat: DocumentId,
+    delegation: i64,
     doc: Automerge,
     title: &str,
 ) -> DocumentId {
     let id = DocumentId::from_bytes(random());
-    member.insert(id, doc);
-    member
-        .change(&cat, |d| catalogue::list(d, id, title, now_ms()))
-        .unwrap();
+    let r = member
+        .account
+        .call(
+            "POST",
+            &format!("/api/delegations/{delegation}/supervisions"),
+            Some(serde_json::json!({ "documentId": id.to_string() })),
+        )
+        .await;
+    assert_eq!(r.status, 204, "register {title}: {}", r.body);
+    member.insert(id, doc).await;
     until_confirmed(member, ws, id, title).await;
-    until_confirmed(member, ws, cat, "the catalogue entry").await;
     id
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let arg = std::env::args()
-        .nth(1)
-        .expect("usage: seed_big <server address or URL>");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [arg, username, password, delegation] = args.as_slice() else {
+        panic!("usage: seed_big <server address or URL> <username> <password> <delegation id>");
+    };
+    let delegation: i64 = delegation.parse().expect("a delegation id");
     let addr = arg
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
     let started = Instant::now();
 
-    let cat = catalogue_id(&addr).await;
+    let account = sign_in(&addr, username, password, MEMBER).await;
     let ws = format!("ws://{addr}/sync");
-    let mut member = Member::new(MEMBER);
+    let mut member = Member::new(&account);
     member.connect(&ws).await;
-    member.want(cat);
-    member
-        .wait_for("the catalogue", BOUND, |m| m.read(&cat, |_| ()).is_some())
-        .await;
 
     let big_title = "Giám sát việc thực hiện Quyết định 217-QĐ/TW và 218-QĐ/TW tại 5 Đảng ủy phường (500 nhận xét)";
     let (doc, conclusion_chars) = big(big_title);
     let saved = doc.save().len();
     let changes = doc.get_changes(&[]).len();
     let built = started.elapsed();
-    let big_id = publish(&mut member, &ws, cat, doc, big_title).await;
+    let big_id = publish(&mut member, &ws, delegation, doc, big_title).await;
 
     let empty_title = "Kiểm tra việc thực hiện Quy định 22-QĐ/TW tại Chi bộ Tổ dân phố 12";
     let doc = supervision::create(&setup(empty_title), stamp()).unwrap();
-    let empty_id = publish(&mut member, &ws, cat, doc, empty_title).await;
+    let empty_id = publish(&mut member, &ws, delegation, doc, empty_title).await;
     member.disconnect();
 
     println!(
-        "{{\"big\":\"{big_id}\",\"empty\":\"{empty_id}\",\"catalogue\":\"{cat}\",\"findings\":{FINDINGS},\
+        "{{\"big\":\"{big_id}\",\"empty\":\"{empty_id}\",\"findings\":{FINDINGS},\
          \"conclusion_chars\":{conclusion_chars},\"big_changes\":{changes},\"big_saved_bytes\":{saved},\
          \"built_ms\":{},\"total_ms\":{}}}",
         built.as_millis(),

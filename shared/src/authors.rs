@@ -1,0 +1,123 @@
+//! Who wrote the changes a sync message carries: the server refuses a change whose
+//! Automerge actor is not registered to the account that sent it (attribution), so it must
+//! know every change's actor before samod applies any of it.
+//!
+//! A sync message holds chunks for `Automerge::load_incremental`; one chunk may be several
+//! change chunks back to back (the v2 message format) or a whole document. Every chunk starts
+//! with the same header — magic bytes, a 4-byte checksum, a type byte (0 document, 1 change,
+//! 2 compressed change) and a LEB128 length — so the concatenation is split on those headers
+//! and each piece is read on its own, without needing its dependencies.
+
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Every (actor, change hash) in one chunk of a sync message; an error if any part of it
+/// is not a well-formed change or document.
+pub fn changes_in(chunk: &[u8]) -> Result<Vec<(ActorId, ChangeHash)>, String> {
+    let mut out = Vec::new();
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let (piece, after) = split_one(rest)?;
+        match piece[8] {
+            0 => {
+                let doc = Automerge::load(piece).map_err(|e| format!("document chunk: {e}"))?;
+                out.extend(
+                    doc.get_changes(&[])
+                        .iter()
+                        .map(|c| (c.actor_id().clone(), c.hash())),
+                );
+            }
+            1 | 2 => {
+                let change = Change::try_from(piece).map_err(|e| format!("change chunk: {e}"))?;
+                out.push((change.actor_id().clone(), change.hash()));
+            }
+            other => return Err(format!("unknown chunk type {other}")),
+        }
+        rest = after;
+    }
+    Ok(out)
+}
+
+/// The first chunk (header included) and what follows it.
+fn split_one(bytes: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    if bytes.len() < 10 || bytes[..4] != MAGIC {
+        return Err("not an automerge chunk".into());
+    }
+    let mut input = &bytes[9..];
+    let before = input.len();
+    let length = crate::sync_guard::leb128(&mut input).ok_or("truncated chunk length")?;
+    let header = 9 + (before - input.len());
+    let end = usize::try_from(length)
+        .ok()
+        .and_then(|n| header.checked_add(n))
+        .filter(|&end| end <= bytes.len())
+        .ok_or("chunk longer than the message")?;
+    Ok(bytes.split_at(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    fn doc_by(actor: &[u8], edits: usize) -> Automerge {
+        let mut doc = Automerge::new().with_actor(ActorId::from(actor));
+        for i in 0..edits {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "n", i as i64).unwrap();
+            tx.commit();
+        }
+        doc
+    }
+
+    #[test]
+    fn back_to_back_changes_are_each_attributed_even_without_their_dependencies() {
+        let doc = doc_by(b"lan-device", 3);
+        let changes = doc.get_changes(&[]);
+        // The last two, concatenated: the first of them depends on a change not included.
+        let joined: Vec<u8> = changes[1..]
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let found = changes_in(&joined).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(
+            found
+                .iter()
+                .all(|(a, _)| *a == ActorId::from(&b"lan-device"[..]))
+        );
+        assert_eq!(found[1].1, changes[2].hash());
+    }
+
+    #[test]
+    fn a_whole_document_names_every_author() {
+        let mut lan = doc_by(b"lan", 1);
+        let mut minh = lan.fork().with_actor(ActorId::from(&b"minh"[..]));
+        let mut tx = minh.transaction();
+        tx.put(ROOT, "m", 1).unwrap();
+        tx.commit();
+        lan.merge(&mut minh).unwrap();
+        let found = changes_in(&lan.save()).unwrap();
+        let mut actors: Vec<_> = found.iter().map(|(a, _)| a.to_hex_string()).collect();
+        actors.sort();
+        assert_eq!(actors, [hex(b"lan"), hex(b"minh")]);
+        assert_eq!(lan.get(ROOT, "m").unwrap().is_some(), true);
+    }
+
+    #[test]
+    fn garbage_and_truncated_chunks_are_refused() {
+        assert!(changes_in(b"not a chunk at all").is_err());
+        let doc = doc_by(b"x", 1);
+        let bytes = doc.get_changes(&[])[0].raw_bytes().to_vec();
+        assert!(changes_in(&bytes[..bytes.len() - 1]).is_err());
+        let mut extra = bytes.clone();
+        extra.extend_from_slice(&[0x85, 0x6f]);
+        assert!(changes_in(&extra).is_err());
+    }
+
+    fn hex(b: &[u8]) -> String {
+        ActorId::from(b).to_hex_string()
+    }
+}
