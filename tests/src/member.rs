@@ -251,6 +251,11 @@ impl Member {
         h
     }
 
+    /// Whether this device holds, waits for, or was refused the document.
+    pub fn status(&self, id: &DocumentId) -> Option<shared::sync::ReplicaStatus> {
+        self.lock().client.status(id)
+    }
+
     pub fn pending(&self, id: &DocumentId) -> usize {
         self.lock().client.pending(id)
     }

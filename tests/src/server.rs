@@ -45,17 +45,33 @@ impl ServerProcess {
 
     /// Same, with extra flags.
     pub async fn start_with(data_dir: &Path, extra: &[&str]) -> ServerProcess {
+        Self::start_full(data_dir, extra, None).await
+    }
+
+    /// Same, logging everything (`RUST_LOG=debug`) into the file `log`.
+    pub async fn start_logging(data_dir: &Path, log: &Path) -> ServerProcess {
+        Self::start_full(data_dir, &[], Some(log)).await
+    }
+
+    async fn start_full(data_dir: &Path, extra: &[&str], log: Option<&Path>) -> ServerProcess {
         if !data_dir.join("giamsat.sqlite3").exists() {
             create_admin(data_dir).await;
         }
+        let (level, stderr) = match log {
+            Some(path) => (
+                "debug",
+                Stdio::from(std::fs::File::create(path).expect("create the log file")),
+            ),
+            None => ("warn", Stdio::inherit()),
+        };
         let mut child = Command::new(server_binary())
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(["--app-dir", "/nonexistent-app-dir"])
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("start giamsat-server");

@@ -1,0 +1,505 @@
+//! Issue 4, acceptance 1: every route and the sync endpoint, tried as each kind of caller —
+//! anonymous, a member of another delegation, an observer, a member, the head — against the
+//! exact set of callers allowed. A refusal must be the right one: 401 for the anonymous, 404
+//! where the caller may not even learn that the thing exists, 403 where they may see it but
+//! not change it. A non-member who guesses a supervision's id gets doc-unavailable.
+
+use std::time::Duration;
+
+use giamsat_tests::member::Member;
+use giamsat_tests::server::{Account, Response, ServerProcess, http};
+use giamsat_tests::{random, sample_setup, stamp};
+use serde_json::json;
+use shared::sync::ReplicaStatus;
+use shared::{DocumentId, RecordId, finding, supervision, unit};
+
+const BOUND: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Outsider,
+    Observer,
+    Member,
+    Head,
+}
+
+const EVERYONE: [Who; 5] = [
+    Who::Anonymous,
+    Who::Outsider,
+    Who::Observer,
+    Who::Member,
+    Who::Head,
+];
+const SIGNED_IN: &[Who] = &[Who::Outsider, Who::Observer, Who::Member, Who::Head];
+const READERS: &[Who] = &[Who::Observer, Who::Member, Who::Head];
+const WRITERS: &[Who] = &[Who::Member, Who::Head];
+const MANAGERS: &[Who] = &[Who::Head];
+const NOBODY: &[Who] = &[];
+
+/// The world the table runs in: one delegation with a head, a member and an observer, and
+/// one supervision with one uploaded photo; another delegation with its own head.
+struct World {
+    server: ServerProcess,
+    delegation: i64,
+    supervision: DocumentId,
+    photo_sha: String,
+    head: Account,
+    member: Account,
+    observer: Account,
+    outsider: Account,
+}
+
+impl World {
+    fn account(&self, who: Who) -> Option<&Account> {
+        match who {
+            Who::Anonymous => None,
+            Who::Outsider => Some(&self.outsider),
+            Who::Observer => Some(&self.observer),
+            Who::Member => Some(&self.member),
+            Who::Head => Some(&self.head),
+        }
+    }
+
+    /// A request as `who` (anonymous: no cookie, but the CSRF header, so only the session
+    /// decides).
+    async fn call(
+        &self,
+        who: Who,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Response {
+        match self.account(who) {
+            Some(a) => a.call(method, path, body).await,
+            None => {
+                let body = body.map(|b| b.to_string()).unwrap_or_default();
+                http(
+                    &self.server.addr,
+                    method,
+                    path,
+                    &[
+                        ("X-Requested-With", "giamsat"),
+                        ("Content-Type", "application/json"),
+                    ],
+                    body.as_bytes(),
+                )
+                .await
+            }
+        }
+    }
+
+    /// A user outside every delegation, to add and remove.
+    async fn new_user(&self) -> i64 {
+        let admin = self.server.admin().await;
+        let username = format!("tam-{:08x}", u32::from_le_bytes(random()));
+        let r = admin
+            .call(
+                "POST",
+                "/api/admin/users",
+                Some(
+                    json!({"username": username, "password": "mat-khau-dai", "displayName": "Tạm"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    }
+
+    /// An invitation link to the delegation, made by the head.
+    async fn invitation(&self) -> String {
+        let r = self
+            .head
+            .call(
+                "POST",
+                &format!("/api/delegations/{}/invitations", self.delegation),
+                Some(json!({"role": "member"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["token"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn world() -> (tempfile::TempDir, World) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation(
+            "Đoàn giám sát phường Hòa Cường",
+            &[
+                ("Trưởng đoàn", "head"),
+                ("Thành viên", "member"),
+                ("Quan sát viên", "observer"),
+            ],
+        )
+        .await;
+    let other = server
+        .delegation("Đoàn kiểm tra khác", &[("Người ngoài", "head")])
+        .await;
+
+    // The head makes a supervision and uploads a photo for it.
+    let mut head = Member::new(team.get("Trưởng đoàn"));
+    head.connect(&server.ws_url()).await;
+    let id = DocumentId::from_bytes(random());
+    let mut doc = supervision::create(&sample_setup(), stamp("Trưởng đoàn")).unwrap();
+    unit::add(
+        &mut doc,
+        &RecordId::from_bytes(random()),
+        "UBND phường",
+        stamp("Trưởng đoàn"),
+    )
+    .unwrap();
+    team.register(id).await;
+    head.insert(id, doc).await;
+    head.wait_for("the supervision on the server", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
+    head.disconnect();
+    let photo = b"\xff\xd8\xff a photo of the ward's register".to_vec();
+    let sha = sha256(&photo);
+    let r = http(
+        &server.addr,
+        "PUT",
+        &format!("/api/blobs/{sha}?document={id}"),
+        &[
+            ("Cookie", team.get("Trưởng đoàn").cookie.as_str()),
+            ("X-Requested-With", "giamsat"),
+            ("Content-Type", "image/jpeg"),
+        ],
+        &photo,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let world = World {
+        delegation: team.id,
+        supervision: id,
+        photo_sha: sha,
+        head: team.get("Trưởng đoàn").clone(),
+        member: team.get("Thành viên").clone(),
+        observer: team.get("Quan sát viên").clone(),
+        outsider: other.get("Người ngoài").clone(),
+        server,
+    };
+    (dir, world)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The statuses a refusal may have for this caller: 401 when not signed in, otherwise 403 or
+/// 404 as the route decides (checked per row).
+fn refused(who: Who, status: u16, hidden: bool) -> bool {
+    match who {
+        Who::Anonymous => status == 401,
+        _ if hidden => status == 404 || status == 403,
+        _ => status == 403 || status == 404,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_allows_exactly_its_callers() {
+    let (_dir, w) = world().await;
+    let d = w.delegation;
+    let s = w.supervision;
+    let sha = w.photo_sha.clone();
+    let mut failures = Vec::new();
+
+    // (route, allowed callers, whether a signed-in non-member must get 404 (not learn it exists))
+    type Row = (&'static str, &'static [Who], bool);
+    let rows: Vec<Row> = vec![
+        ("GET /health", &EVERYONE, false),
+        ("GET / (the app)", &EVERYONE, false),
+        ("GET /api/me", SIGNED_IN, false),
+        ("POST /api/actors", SIGNED_IN, false),
+        ("GET /api/delegations/{d}", READERS, true),
+        ("PUT /api/delegations/{d}/members/{u}", MANAGERS, true),
+        ("DELETE /api/delegations/{d}/members/{u}", MANAGERS, true),
+        ("POST /api/delegations/{d}/invitations", MANAGERS, true),
+        ("POST /api/delegations/{d}/supervisions", WRITERS, true),
+        ("POST /api/delegations", NOBODY, false),
+        ("GET /api/invitations/{token}", &EVERYONE, false),
+        ("GET /api/admin/users", NOBODY, false),
+        ("POST /api/admin/users", NOBODY, false),
+        ("GET /api/admin/delegations", NOBODY, false),
+        ("GET /api/admin/sessions", NOBODY, false),
+        ("DELETE /api/admin/sessions/{id}", NOBODY, false),
+        ("GET /api/admin/audit", NOBODY, false),
+        ("GET /api/blobs/{sha}?document={s}", READERS, true),
+        ("PUT /api/blobs/{sha}?document={s}", WRITERS, true),
+        ("DELETE /api/session", SIGNED_IN, false),
+        // Last: accepting makes the caller a member, which would change the rows after it.
+        ("POST /api/invitations/{token}/accept", &EVERYONE, false),
+    ];
+    for (route, allowed, hidden) in rows {
+        for who in EVERYONE {
+            let r = match route {
+                "GET /health" => w.call(who, "GET", "/health", None).await,
+                "GET / (the app)" => w.call(who, "GET", "/", None).await,
+                "GET /api/me" => w.call(who, "GET", "/api/me", None).await,
+                "POST /api/actors" => {
+                    let actor = hex(&random::<16>());
+                    w.call(who, "POST", "/api/actors", Some(json!({"actor": actor}))).await
+                }
+                "GET /api/delegations/{d}" => w.call(who, "GET", &format!("/api/delegations/{d}"), None).await,
+                "PUT /api/delegations/{d}/members/{u}" => {
+                    let u = w.new_user().await;
+                    w.call(who, "PUT", &format!("/api/delegations/{d}/members/{u}"), Some(json!({"role": "member"})))
+                        .await
+                }
+                "DELETE /api/delegations/{d}/members/{u}" => {
+                    let u = w.new_user().await;
+                    let r = w
+                        .head
+                        .call("PUT", &format!("/api/delegations/{d}/members/{u}"), Some(json!({"role": "member"})))
+                        .await;
+                    assert_eq!(r.status, 204);
+                    w.call(who, "DELETE", &format!("/api/delegations/{d}/members/{u}"), None).await
+                }
+                "POST /api/delegations/{d}/invitations" => {
+                    w.call(who, "POST", &format!("/api/delegations/{d}/invitations"), Some(json!({"role": "member"})))
+                        .await
+                }
+                "POST /api/delegations/{d}/supervisions" => {
+                    let doc = DocumentId::from_bytes(random()).to_string();
+                    w.call(
+                        who,
+                        "POST",
+                        &format!("/api/delegations/{d}/supervisions"),
+                        Some(json!({"documentId": doc})),
+                    )
+                    .await
+                }
+                "POST /api/delegations" => w.call(who, "POST", "/api/delegations", Some(json!({"name": "Đoàn mới"}))).await,
+                "GET /api/invitations/{token}" => {
+                    let t = w.invitation().await;
+                    w.call(who, "GET", &format!("/api/invitations/{t}"), None).await
+                }
+                "POST /api/invitations/{token}/accept" => {
+                    let t = w.invitation().await;
+                    let body = match who {
+                        Who::Anonymous => json!({
+                            "username": format!("moi-{:08x}", u32::from_le_bytes(random())),
+                            "password": "mat-khau-moi-dai",
+                            "displayName": "Người mới",
+                        }),
+                        _ => json!({}),
+                    };
+                    w.call(who, "POST", &format!("/api/invitations/{t}/accept"), Some(body)).await
+                }
+                "GET /api/admin/users" => w.call(who, "GET", "/api/admin/users", None).await,
+                "POST /api/admin/users" => {
+                    w.call(
+                        who,
+                        "POST",
+                        "/api/admin/users",
+                        Some(json!({"username": "ke-gian", "password": "mat-khau-dai", "isAdmin": true})),
+                    )
+                    .await
+                }
+                "GET /api/admin/delegations" => w.call(who, "GET", "/api/admin/delegations", None).await,
+                "GET /api/admin/sessions" => w.call(who, "GET", "/api/admin/sessions", None).await,
+                "DELETE /api/admin/sessions/{id}" => w.call(who, "DELETE", "/api/admin/sessions/1", None).await,
+                "GET /api/admin/audit" => w.call(who, "GET", "/api/admin/audit", None).await,
+                "GET /api/blobs/{sha}?document={s}" => {
+                    w.call(who, "GET", &format!("/api/blobs/{sha}?document={s}"), None).await
+                }
+                "PUT /api/blobs/{sha}?document={s}" => {
+                    let bytes = random::<32>().to_vec();
+                    let sha = sha256(&bytes);
+                    let mut headers = vec![("X-Requested-With", "giamsat"), ("Content-Type", "image/jpeg")];
+                    let cookie = w.account(who).map(|a| a.cookie.clone());
+                    if let Some(c) = &cookie {
+                        headers.push(("Cookie", c.as_str()));
+                    }
+                    http(&w.server.addr, "PUT", &format!("/api/blobs/{sha}?document={s}"), &headers, &bytes).await
+                }
+                "DELETE /api/session" => match w.account(who) {
+                    // Sign out a second session of the same account, so the others go on.
+                    Some(a) => {
+                        let second = a.call("GET", "/api/me", None).await;
+                        assert_eq!(second.status, 200);
+                        let extra = sign_in_again(&w, a).await;
+                        extra.call("DELETE", "/api/session", None).await
+                    }
+                    None => w.call(who, "DELETE", "/api/session", None).await,
+                },
+                other => panic!("no request for {other}"),
+            };
+            let ok = (200..300).contains(&r.status);
+            let want = allowed.contains(&who);
+            let right = if want {
+                ok
+            } else {
+                refused(who, r.status, hidden)
+            };
+            let right = right && !(hidden && who == Who::Outsider && r.status != 404 && !want);
+            if !right {
+                failures.push(format!(
+                    "{route} as {who:?}: got {} ({}), expected {}",
+                    r.status,
+                    r.body.chars().take(120).collect::<String>(),
+                    if want {
+                        "allowed"
+                    } else if hidden {
+                        "404"
+                    } else {
+                        "refused"
+                    }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong answers:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    w.server.stop().await;
+}
+
+async fn sign_in_again(w: &World, a: &Account) -> Account {
+    // The test accounts' passwords follow one pattern (see ServerProcess::delegation).
+    giamsat_tests::server::sign_in(
+        &w.server.addr,
+        &a.username,
+        &format!("mk-{}-dai", a.username),
+        &a.name,
+    )
+    .await
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_gives_each_caller_exactly_their_access() {
+    let (_dir, w) = world().await;
+    let id = w.supervision;
+
+    // Anonymous: the upgrade itself is refused with 401.
+    let refused =
+        tokio_tungstenite::connect_async(format!("{}?peer=u1-x", w.server.ws_url())).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 401),
+        other => panic!("an anonymous sync connection must be refused with 401, got {other:?}"),
+    }
+
+    // A signed-in caller must use their own peer prefix.
+    let mut req = {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        format!("{}?peer={}stolen", w.server.ws_url(), w.head.peer_prefix)
+            .into_client_request()
+            .unwrap()
+    };
+    req.headers_mut()
+        .insert("cookie", w.outsider.cookie.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 400),
+        other => panic!("another user's peer id must be refused, got {other:?}"),
+    }
+
+    // The outsider guesses the id: doc-unavailable, nothing of it arrives; so does a random id
+    // for a member.
+    let mut outsider = Member::new(&w.outsider);
+    outsider.connect(&w.server.ws_url()).await;
+    outsider.want(id);
+    outsider
+        .wait_for("doc-unavailable for a guessed id", BOUND, |m| {
+            m.status(&id) == Some(ReplicaStatus::Unavailable)
+        })
+        .await;
+    assert!(
+        outsider
+            .read(&id, |d| d.get_heads())
+            .is_none_or(|h| h.is_empty())
+    );
+    let mut member = Member::new(&w.member);
+    member.connect(&w.server.ws_url()).await;
+    let random_id = DocumentId::from_bytes(random());
+    member.want(random_id);
+    member
+        .wait_for("doc-unavailable for an unknown id", BOUND, |m| {
+            m.status(&random_id) == Some(ReplicaStatus::Unavailable)
+        })
+        .await;
+
+    // Observer, member and head all receive the supervision.
+    let mut observer = Member::new(&w.observer);
+    observer.connect(&w.server.ws_url()).await;
+    let mut head = Member::new(&w.head);
+    head.connect(&w.server.ws_url()).await;
+    for m in [&observer, &member, &head] {
+        m.want(id);
+        m.wait_for("the supervision", BOUND, |m| {
+            m.status(&id) == Some(ReplicaStatus::Held) && !m.heads(&id).is_empty()
+        })
+        .await;
+    }
+    let unit_id = head
+        .read(&id, |d| supervision::read(d).unwrap().units[0].id.clone())
+        .unwrap();
+
+    // The observer's edit stays on their tablet; the member's reaches the head.
+    let (by_observer, by_member) = (
+        RecordId::from_bytes(random()),
+        RecordId::from_bytes(random()),
+    );
+    observer
+        .change(&id, |d| {
+            finding::add(
+                d,
+                &by_observer,
+                &unit_id,
+                finding::FindingKind::Strength,
+                "Quan sát viên viết.",
+                stamp("Quan sát viên"),
+            )
+        })
+        .unwrap();
+    member
+        .change(&id, |d| {
+            finding::add(
+                d,
+                &by_member,
+                &unit_id,
+                finding::FindingKind::Strength,
+                "Thành viên viết.",
+                stamp("Thành viên"),
+            )
+        })
+        .unwrap();
+    head.wait_for("the member's finding", BOUND, |m| {
+        m.read(&id, |d| {
+            supervision::read(d).unwrap().finding(&by_member).is_some()
+        })
+        .unwrap_or(false)
+    })
+    .await;
+    // A fresh device of the head's gets the server's copy: the member's finding, not the
+    // observer's.
+    let mut check = Member::new(&w.head);
+    check.connect(&w.server.ws_url()).await;
+    check.want(id);
+    check
+        .wait_for("the server's copy", BOUND, |m| {
+            m.heads(&id) == head.heads(&id)
+        })
+        .await;
+    let s = check.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    assert!(s.finding(&by_member).is_some());
+    assert!(
+        s.finding(&by_observer).is_none(),
+        "an observer's edit must not reach the server"
+    );
+    w.server.stop().await;
+}
