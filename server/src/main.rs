@@ -34,6 +34,21 @@ async fn main() -> std::process::ExitCode {
     };
     // Tests read this line to learn the port when started with --addr 127.0.0.1:0.
     println!("giamsat-server listening on http://{}", running.addr);
+    let accounts = running
+        .state()
+        .accounts
+        .with(|c| server::accounts::store::count_users(c))
+        .await
+        .unwrap_or(1);
+    if accounts == 0 {
+        eprintln!(
+            "note: there is no account yet. Create the first administrator (it asks for a password):\n  \
+             giamsat-server --data-dir {} admin create --username <name>\n  \
+             (from the source tree: cargo run --release -p server -- --data-dir {} admin create --username <name>)",
+            config.data_dir.display(),
+            config.data_dir.display()
+        );
+    }
     if !config.app_dir.join("index.html").exists() {
         eprintln!(
             "note: the app is not built in {} (run `cargo xtask build`); /sync works regardless",

@@ -97,6 +97,11 @@ pub fn user(c: &Connection, id: i64) -> Result<Option<User>, ServerError> {
     .optional()?)
 }
 
+/// How many accounts exist (none: the server says how to make the first administrator).
+pub fn count_users(c: &Connection) -> Result<i64, ServerError> {
+    Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+}
+
 pub fn users(c: &Connection) -> Result<Vec<User>, ServerError> {
     let mut q = c.prepare("SELECT id, username, display_name, is_admin FROM users ORDER BY id")?;
     let rows = q.query_map([], user_row)?;
