@@ -31,6 +31,9 @@ pub enum ServerError {
     /// 409: it clashes with what is there (bilingual).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 503: too busy to do this now; try again (bilingual).
+    #[error("busy: {0}")]
+    Busy(String),
     /// 429: too many attempts; try again after this many seconds.
     #[error("too many attempts: retry after {0} s")]
     TooManyAttempts(u64),
@@ -62,6 +65,7 @@ impl IntoResponse for ServerError {
             ServerError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
             ServerError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ServerError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ServerError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ServerError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ServerError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ServerError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),

@@ -131,7 +131,7 @@ pub async fn sign_in(
         Some((u, h)) => (Some(u), Some(h)),
         None => (None, None),
     };
-    let ok = password::verify(body.password, hash).await;
+    let ok = password::verify(body.password, hash).await?;
     let Some(user) = user.filter(|_| ok) else {
         state.limiter.failed(&username, addr, Instant::now());
         state
