@@ -213,9 +213,14 @@ pub const ADMIN: &str = "quantri";
 pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
 
 /// `giamsat-server --data-dir <dir> admin create --username quantri --password-stdin`.
-async fn create_admin(data_dir: &Path) {
+pub async fn create_admin(data_dir: &Path) {
+    create_admin_with(&server_binary(), data_dir).await
+}
+
+/// The same with the server binary at `bin`.
+pub async fn create_admin_with(bin: &Path, data_dir: &Path) {
     use tokio::io::AsyncWriteExt;
-    let mut child = Command::new(server_binary())
+    let mut child = Command::new(bin)
         .arg("--data-dir")
         .arg(data_dir)
         .args([

@@ -66,7 +66,7 @@ fn main() -> std::process::ExitCode {
 
 fn run_config(args: &Args, url: String, label: &str, pid: Option<u32>) -> RunConfig {
     RunConfig {
-        url,
+        url: url.clone(),
         label: label.to_owned(),
         clients: args.clients,
         delegations: args.delegations,
@@ -76,6 +76,14 @@ fn run_config(args: &Args, url: String, label: &str, pid: Option<u32>) -> RunCon
         drain: args.drain,
         connect_batch: args.connect_batch,
         server_pid: pid,
+        // Ours needs accounts (made per run); the reference server has none.
+        accounts_at: (label == "ours").then(|| {
+            url.trim_start_matches("ws://")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }),
     }
 }
 

@@ -52,6 +52,10 @@ pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
         ));
     }
     std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    if !data_dir.join("giamsat.sqlite3").exists() {
+        // The first administrator, as a deployment makes it (see `super::seats`).
+        giamsat_tests::server::create_admin_with(bin, data_dir).await;
+    }
     let log = data_dir.with_extension("server.log");
     let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let started = Instant::now();
@@ -73,7 +77,7 @@ pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
     .await
     .map_err(|e| format!("giamsat-server: {e}; its log:\n{}", tail(&log)))?;
     let url = format!("ws://{addr}/sync");
-    wait_ready(&url)
+    wait_ready(&url, true)
         .await
         .map_err(|e| format!("giamsat-server: {e}; its log:\n{}", tail(&log)))?;
     Ok(Server {
@@ -119,7 +123,7 @@ pub async fn start_reference(node: &str, dir: &Path, data_dir: &Path) -> Result<
     .await
     .map_err(|e| format!("the reference server: {e}; its log:\n{}", tail(&log)))?;
     let url = format!("ws://127.0.0.1:{port}/sync");
-    wait_ready(&url)
+    wait_ready(&url, false)
         .await
         .map_err(|e| format!("the reference server: {e}; its log:\n{}", tail(&log)))?;
     Ok(Server {
@@ -156,8 +160,9 @@ impl Server {
     }
 }
 
-/// Wait (at most 30 s) until a WebSocket to `url` gets `peer` back for its `join`.
-pub async fn wait_ready(url: &str) -> Result<(), String> {
+/// Wait (at most 30 s) until a WebSocket to `url` gets `peer` back for its `join` — or, for
+/// our server (`needs_session`), until it answers the upgrade at all (401 without a session).
+pub async fn wait_ready(url: &str, needs_session: bool) -> Result<(), String> {
     use futures::{SinkExt, StreamExt};
     use shared::sync::{Event, Link, SyncClient};
     use tokio_tungstenite::tungstenite::Message;
@@ -165,9 +170,15 @@ pub async fn wait_ready(url: &str) -> Result<(), String> {
     let mut last = String::new();
     while tokio::time::Instant::now() < deadline {
         let attempt = async {
-            let (ws, _) = tokio_tungstenite::connect_async(url)
-                .await
-                .map_err(|e| e.to_string())?;
+            let (ws, _) = match tokio_tungstenite::connect_async(url).await {
+                Ok(ok) => ok,
+                Err(tokio_tungstenite::tungstenite::Error::Http(resp))
+                    if needs_session && resp.status() == 401 =>
+                {
+                    return Ok(());
+                }
+                Err(e) => return Err(e.to_string()),
+            };
             let (mut sink, mut stream) = ws.split();
             let mut client = SyncClient::new(format!(
                 "loadgen-probe-{:08x}",

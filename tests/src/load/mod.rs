@@ -7,6 +7,7 @@
 //! - [`procstat`]: a server's CPU time and resident memory, read from `/proc`.
 //! - [`launch`]: our server binary and the reference JavaScript server as child processes.
 //! - [`scale`]: 10,000 stored supervisions, a restart, then 1,000 live clients.
+//! - [`seats`]: accounts, delegations and registrations for runs against our server.
 //! - [`report`]: percentiles, the JSON line, the human summary, the side-by-side table.
 
 pub mod args;
@@ -14,6 +15,7 @@ pub mod launch;
 pub mod procstat;
 pub mod report;
 pub mod scale;
+pub mod seats;
 pub mod sim;
 
 /// A small, fast pseudo-random generator (xorshift64*): the load needs many cheap draws, not

@@ -32,6 +32,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::launch;
 use super::procstat::{self, Sampler};
 use super::report::mb;
+use super::seats;
 
 #[derive(Debug, Clone)]
 pub struct ScaleConfig {
@@ -47,11 +48,26 @@ pub struct ScaleConfig {
 
 const WRITERS: usize = 4;
 
+/// The account every connection of the scale run uses, and its delegation.
+#[derive(Clone)]
+struct Seat {
+    account: giamsat_tests::server::Account,
+    delegation: i64,
+}
+
+/// `127.0.0.1:port` of `ws://127.0.0.1:port/sync`.
+fn addr_of(url: &str) -> &str {
+    url.trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or(url)
+}
+
 /// A stored document and its heads when it was made.
 type Stored = (DocumentId, Vec<ChangeHash>);
 const PER_CONNECTION: usize = 250;
 
-fn small_doc(n: usize) -> Result<Automerge, shared::ModelError> {
+fn small_doc(n: usize, actor: &automerge::ActorId) -> Result<Automerge, shared::ModelError> {
     let stamp = Stamp {
         member: "Thư ký đoàn",
         now_ms: giamsat_tests::now_ms(),
@@ -65,7 +81,8 @@ fn small_doc(n: usize) -> Result<Automerge, shared::ModelError> {
         period_to: "12/2022".into(),
         ..Setup::default()
     };
-    let mut doc = supervision::create(&setup, stamp)?;
+    let mut doc =
+        supervision::create_as(Automerge::new().with_actor(actor.clone()), &setup, stamp)?;
     let u = RecordId::from_bytes(giamsat_tests::random());
     unit::add(&mut doc, &u, &format!("Chi bộ khu phố {n}"), stamp)?;
     finding::add(
@@ -82,27 +99,38 @@ fn small_doc(n: usize) -> Result<Automerge, shared::ModelError> {
 /// One connection storing `count` new documents; returns (id, heads) of each the server confirmed.
 async fn store_batch(
     url: &str,
+    seat: &Seat,
     first: usize,
     count: usize,
     bound: Duration,
 ) -> Result<Vec<Stored>, String> {
+    // The batch's documents are written by one actor, registered to the account, and each is
+    // registered to the delegation before it is sent.
+    let actor = automerge::ActorId::from(giamsat_tests::random::<16>());
+    seats::register_actors(&seat.account, [actor.clone()]).await?;
+    let mut made = Vec::new();
+    for n in first..first + count {
+        let doc = small_doc(n, &actor).map_err(|e| e.to_string())?;
+        let id = DocumentId::from_bytes(giamsat_tests::random());
+        seats::register(&seat.account, seat.delegation, id).await?;
+        made.push((id, doc));
+    }
+    let (request, peer) = seats::request(url, Some(&seat.account), &format!("scale-{first}"))?;
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio_tungstenite::connect_async(url),
+        tokio_tungstenite::connect_async(request),
     )
     .await
     .map_err(|_| "connect timed out".to_owned())?
     .map_err(|e| format!("connect: {e}"))?;
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(format!("loadgen-scale-{first}"));
+    let mut client = SyncClient::new(peer);
     let mut frames = client
         .handle(Event::Connected)
         .map_err(|e| e.to_string())?
         .frames;
     let mut waiting = std::collections::HashMap::new();
-    for n in first..first + count {
-        let doc = small_doc(n).map_err(|e| e.to_string())?;
-        let id = DocumentId::from_bytes(giamsat_tests::random());
+    for (id, doc) in made {
         waiting.insert(id, doc.get_heads());
         frames.extend(client.insert(id, doc, Vec::new()).frames);
     }
@@ -156,6 +184,7 @@ async fn store_batch(
 #[allow(clippy::too_many_arguments)]
 async fn live_client(
     url: String,
+    seat: Seat,
     n: usize,
     id: DocumentId,
     heads: Vec<ChangeHash>,
@@ -164,16 +193,17 @@ async fn live_client(
     unavailable: Arc<AtomicUsize>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    let (request, peer) = seats::request(&url, Some(&seat.account), &format!("live-{n}"))?;
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio_tungstenite::connect_async(&url),
+        tokio_tungstenite::connect_async(request),
     )
     .await
     .map_err(|_| "connect timed out".to_owned())?
     .map_err(|e| format!("connect: {e}"))?;
     connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(format!("loadgen-live-{n}"));
+    let mut client = SyncClient::new(peer);
     let mut frames = client
         .handle(Event::Connected)
         .map_err(|e| e.to_string())?
@@ -267,6 +297,18 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
         cfg.docs
     );
 
+    // The secretary's account, member of one delegation that owns every document.
+    let seats = seats::make(addr_of(&server.url), &[1]).await?;
+    let (delegation, accounts) = seats
+        .delegations
+        .into_iter()
+        .next()
+        .ok_or("no delegation")?;
+    let seat = Seat {
+        account: accounts.into_iter().next().ok_or("no account")?,
+        delegation,
+    };
+
     // 2. Store the documents.
     let sampler = Sampler::start(server.pid);
     let cpu0 = procstat::read(server.pid);
@@ -277,12 +319,13 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
     let errors: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let mut writers = Vec::new();
     for _ in 0..WRITERS {
-        let (next, stored, errors, url, docs) = (
+        let (next, stored, errors, url, docs, seat) = (
             next.clone(),
             stored.clone(),
             errors.clone(),
             server.url.clone(),
             cfg.docs,
+            seat.clone(),
         );
         writers.push(tokio::spawn(async move {
             loop {
@@ -294,7 +337,7 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
                 let bound = deadline
                     .saturating_duration_since(Instant::now())
                     .min(Duration::from_secs(300));
-                match store_batch(&url, first, count, bound).await {
+                match store_batch(&url, &seat, first, count, bound).await {
                     Ok(done) => {
                         let mut s = stored.lock().expect("stored");
                         let before = s.len();
@@ -353,6 +396,10 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
     let stop_s = stop_started.elapsed().as_secs_f64();
     let disk = dir_bytes(&data);
     let server = launch::start_ours(&cfg.server_bin, &data).await?;
+    let seat = Seat {
+        account: seat.account.at(addr_of(&server.url)),
+        ..seat
+    };
     let restart_s = server.startup.as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_restarted = rss(server.pid);
@@ -379,6 +426,7 @@ pub async fn run(cfg: &ScaleConfig) -> Result<Value, String> {
             let (id, heads) = stored[n % stored.len()].clone();
             clients.push(tokio::spawn(live_client(
                 server.url.clone(),
+                seat.clone(),
                 n,
                 id,
                 heads,

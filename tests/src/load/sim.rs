@@ -56,6 +56,9 @@ pub struct RunConfig {
     pub drain: Duration,
     pub connect_batch: usize,
     pub server_pid: Option<u32>,
+    /// Our server needs accounts: the server's address for the API (made per run, before the
+    /// clock starts). `None` for the reference server, which has none.
+    pub accounts_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +178,27 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         label: cfg.label.clone(),
         edit_interval_ms: cfg.edit_interval_ms,
     });
+    // Accounts (ours only): made and registered before the setup clock matters.
+    let seats = match &cfg.accounts_at {
+        Some(addr) => {
+            let sizes: Vec<usize> = g.delegations.iter().map(|d| d.members).collect();
+            let seats = super::seats::make(addr, &sizes).await?;
+            for (del, (delegation, accounts)) in g.delegations.iter().zip(&seats.delegations) {
+                super::seats::register(&accounts[0], *delegation, del.id).await?;
+            }
+            eprintln!(
+                "[{}] {} accounts in {} delegations ready in {:.1} s",
+                cfg.label,
+                cfg.clients,
+                cfg.delegations,
+                started.elapsed().as_secs_f64()
+            );
+            Some(seats)
+        }
+        None => None,
+    };
+    let seat = |d: usize, m: usize| seats.as_ref().map(|s| s.delegations[d].1[m].clone());
+    let started = Instant::now();
     let deadline = started + cfg.setup_timeout;
     let mut tasks = Vec::with_capacity(cfg.clients);
     let mut cid: u32 = 0;
@@ -188,6 +212,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
             Some(doc),
             cfg.url.clone(),
             rng.next_u64(),
+            seat(d, 0),
         )));
         cid += 1;
     }
@@ -201,11 +226,11 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         .await?;
         let mut joiners = Vec::new();
         for (d, del) in g.delegations.iter().enumerate() {
-            joiners.extend(std::iter::repeat_n(d, del.members - 1));
+            joiners.extend((1..del.members).map(|m| (d, m)));
         }
         let mut spawned = cfg.delegations;
         for batch in joiners.chunks(cfg.connect_batch) {
-            for &d in batch {
+            for &(d, m) in batch {
                 tasks.push(tokio::spawn(member(
                     g.clone(),
                     d,
@@ -213,6 +238,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
                     None,
                     cfg.url.clone(),
                     rng.next_u64(),
+                    seat(d, m),
                 )));
                 cid += 1;
             }
@@ -739,14 +765,16 @@ async fn member(
     created: Option<Automerge>,
     url: String,
     seed: u64,
+    seat: Option<giamsat_tests::server::Account>,
 ) -> MemberResult {
     let mut res = MemberResult::default();
-    if let Err(e) = member_inner(&g, d, cid, created, &url, seed, &mut res).await {
+    if let Err(e) = member_inner(&g, d, cid, created, &url, seed, seat, &mut res).await {
         g.fail(format!("member {cid} (delegation {d}): {e}"));
     }
     res
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn member_inner(
     g: &Global,
     d: usize,
@@ -754,6 +782,7 @@ async fn member_inner(
     created: Option<Automerge>,
     url: &str,
     seed: u64,
+    seat: Option<giamsat_tests::server::Account>,
     res: &mut MemberResult,
 ) -> Result<(), String> {
     let del = &g.delegations[d];
@@ -764,16 +793,35 @@ async fn member_inner(
     } else {
         format!("Thành viên {cid}")
     };
+    // This device's actor: every edit of ours carries it (registered to the account first,
+    // with the actors of the document the creator made).
+    let actor = automerge::ActorId::from(giamsat_tests::random::<16>());
+    if let Some(a) = &seat {
+        let mut actors = vec![actor.clone()];
+        if let Some(doc) = &created {
+            for c in doc.get_changes(&[]) {
+                if !actors.contains(c.actor_id()) {
+                    actors.push(c.actor_id().clone());
+                }
+            }
+        }
+        super::seats::register_actors(a, actors).await?;
+    }
+    let (request, peer) = super::seats::request(
+        url,
+        seat.as_ref(),
+        &format!("{}-{cid}-{:08x}", g.label, seed as u32),
+    )?;
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio_tungstenite::connect_async(url),
+        tokio_tungstenite::connect_async(request),
     )
     .await
     .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?
     .map_err(|e| format!("WebSocket connect: {e}"))?;
     g.connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(format!("loadgen-{}-{cid}-{:08x}", g.label, seed as u32));
+    let mut client = SyncClient::new(peer);
     let out = client.handle(Event::Connected).map_err(|e| e.to_string())?;
     send(&mut sink, out, res).await?;
     let out = match created {
@@ -872,6 +920,7 @@ async fn member_inner(
                 let stamp = Stamp { member: &name, now_ms: giamsat_tests::now_ms() };
                 let (result, out) = client
                     .change(&id, |doc| {
+                        doc.set_actor(actor.clone());
                         let before = doc.get_heads();
                         typist.edit(doc, del, stamp)?;
                         let heads = doc.get_heads();
