@@ -5,8 +5,8 @@
 // never goes through here: documents live in IndexedDB and sync over /sync; /api is never
 // cached. A new version takes over on the next load; unsynced changes are in IndexedDB,
 // untouched by an update.
-const CACHE = "giamsat-shell-v1";
-const SHELL = ["/", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
+const CACHE = "giamsat-shell-v2";
+const SHELL = ["/", "/boot.js", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -1,6 +1,8 @@
 //! Evidence files on the tablet: photos taken or chosen offline are downscaled on the
 //! device (longest side 1600 px, JPEG), hashed (SHA-256), kept in IndexedDB, uploaded to
-//! `/api/blobs/<sha256>` when online, and fetched by other members on demand.
+//! `/api/blobs/<sha256>?document=<supervision id>` when online (the server files each blob
+//! under the supervisions it was uploaded for, and shows it only to their readers), and
+//! fetched by other members on demand.
 
 use js_sys::{Array, Uint8Array};
 use sha2::{Digest, Sha256};
@@ -75,15 +77,16 @@ async fn downscale(file: &File) -> Result<Vec<u8>, String> {
     Ok(bin.chars().map(|c| c as u8).collect())
 }
 
-/// An object URL for a blob: from IndexedDB, else fetched from the server and kept.
-pub async fn object_url(sha: &str) -> Option<String> {
+/// An object URL for a blob of supervision `doc`: from IndexedDB, else fetched from the
+/// server and kept.
+pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
     let w = ws();
     let (bytes, mime) = match w.store().blob(sha).await.ok().flatten() {
         Some(found) => found,
         None => {
-            let fetched = fetch(sha).await?;
-            let _ = w.store().put_blob(sha, &fetched.1, &fetched.0).await;
-            let _ = w.store().set_meta(&format!("uploaded:{sha}"), "1").await;
+            let fetched = fetch(sha, doc).await?;
+            let _ = w.store().put_blob(sha, &fetched.1, &fetched.0, doc).await;
+            let _ = w.store().set_meta(&uploaded_key(doc, sha), "1").await;
             fetched
         }
     };
@@ -95,14 +98,25 @@ pub async fn object_url(sha: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
-async fn fetch(sha: &str) -> Option<(Vec<u8>, String)> {
+fn blob_path(sha: &str, doc: &str) -> String {
+    format!(
+        "/api/blobs/{}?document={}",
+        crate::api::segment(sha),
+        crate::api::segment(doc)
+    )
+}
+
+fn uploaded_key(doc: &str, sha: &str) -> String {
+    format!("uploaded:{doc}:{sha}")
+}
+
+async fn fetch(sha: &str, doc: &str) -> Option<(Vec<u8>, String)> {
     let window = web_sys::window()?;
-    let resp: web_sys::Response =
-        JsFuture::from(window.fetch_with_str(&format!("/api/blobs/{sha}")))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(&blob_path(sha, doc)))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
     if !resp.ok() {
         return None;
     }
@@ -118,51 +132,63 @@ async fn fetch(sha: &str) -> Option<(Vec<u8>, String)> {
     (sha256_hex(&bytes) == sha).then_some((bytes, mime))
 }
 
-/// Upload every blob this device has that the server has not acknowledged.
+/// Upload every blob this device has that the server has not acknowledged, for each
+/// supervision it was attached in. A supervision not yet registered with its delegation
+/// waits (the server would not know it).
 pub async fn upload_pending() {
     let w = ws();
     let Ok(keys) = w.store().blob_keys().await else {
         return;
     };
     for sha in keys {
-        if w.store()
-            .meta(&format!("uploaded:{sha}"))
-            .await
-            .ok()
-            .flatten()
-            .is_some()
-        {
-            continue;
-        }
-        let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else {
-            continue;
-        };
-        match upload(&sha, &mime, &bytes).await {
-            Upload::Done => {
-                let _ = w.store().set_meta(&format!("uploaded:{sha}"), "1").await;
+        let docs = crate::workspace::split_list(
+            w.store()
+                .meta(&format!("blob-docs:{sha}"))
+                .await
+                .ok()
+                .flatten(),
+        );
+        for doc in docs {
+            if doc.parse().is_ok_and(|id| w.is_unregistered(&id)) {
+                continue;
             }
-            // The server will never take it (too large, refused): say so once, stop retrying.
-            Upload::Refused(message) => {
-                let _ = w
-                    .store()
-                    .set_meta(&format!("uploaded:{sha}"), "refused")
-                    .await;
-                w.signals.storage_error.set(Some(message));
+            let key = uploaded_key(&doc, &sha);
+            if w.store().meta(&key).await.ok().flatten().is_some() {
+                continue;
             }
-            Upload::Later => {}
+            let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else {
+                continue;
+            };
+            match upload(&sha, &doc, &mime, &bytes).await {
+                Upload::Done => {
+                    let _ = w.store().set_meta(&key, "1").await;
+                }
+                Upload::Unauthorized => {
+                    crate::net::session_lost();
+                    return;
+                }
+                // The server will never take it (too large, refused): say so once, stop retrying.
+                Upload::Refused(message) => {
+                    let _ = w.store().set_meta(&key, "refused").await;
+                    w.signals.storage_error.set(Some(message));
+                }
+                Upload::Later => {}
+            }
         }
     }
 }
 
 enum Upload {
     Done,
+    /// The session is over: sign in again, then it is retried.
+    Unauthorized,
     /// A 4xx: the server's message.
     Refused(String),
     /// Offline or a server error: try again on the next connection.
     Later,
 }
 
-async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
+async fn upload(sha: &str, doc: &str, mime: &str, bytes: &[u8]) -> Upload {
     let Some(window) = web_sys::window() else {
         return Upload::Later;
     };
@@ -173,10 +199,10 @@ async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
     let headers = web_sys::Headers::new().ok();
     if let Some(h) = &headers {
         let _ = h.set("content-type", mime);
+        let _ = h.set("x-requested-with", "giamsat");
         init.set_headers(h);
     }
-    let Ok(req) = web_sys::Request::new_with_str_and_init(&format!("/api/blobs/{sha}"), &init)
-    else {
+    let Ok(req) = web_sys::Request::new_with_str_and_init(&blob_path(sha, doc), &init) else {
         return Upload::Later;
     };
     let Ok(resp) = JsFuture::from(window.fetch_with_request(&req)).await else {
@@ -187,6 +213,7 @@ async fn upload(sha: &str, mime: &str, bytes: &[u8]) -> Upload {
     };
     match resp.status() {
         200..=299 => Upload::Done,
+        401 => Upload::Unauthorized,
         400..=499 => {
             let text = match resp.text() {
                 Ok(p) => JsFuture::from(p)

@@ -16,10 +16,7 @@ pub enum Msg {
     AppName,
     AppTagline,
     SwitchLanguage,
-    AskName,
-    AskNameHint,
     NameLabel,
-    Continue,
     YouAre,
     Supervisions,
     NoSupervisions,
@@ -144,6 +141,65 @@ pub enum Msg {
     Search,
     NoResults,
     Results,
+    SignInTitle,
+    SignInHint,
+    Username,
+    Password,
+    SignIn,
+    SignOut,
+    SignOutLoses,
+    SessionExpired,
+    ChangesSafe,
+    Expired,
+    ServerUnreachable,
+    PasswordHint,
+    PasswordTooShort,
+    Admin,
+    InvitationTitle,
+    InvitationGone,
+    CreateAccountJoin,
+    JoinWithMyAccount,
+    SignedInAs,
+    ValidUntil,
+    Delegation,
+    ManageDelegation,
+    InviteMember,
+    CreateInvitation,
+    InvitationNote,
+    Copy,
+    Copied,
+    You,
+    NoDelegation,
+    OnlyOnThisDevice,
+    LoadingTitle,
+    NoSupervisionInDelegation,
+    NotYetSent,
+    NoWritableDelegation,
+    ReadOnlyNote,
+    AdminTitle,
+    Delegations,
+    NewDelegation,
+    DelegationName,
+    MemberCount,
+    Accounts,
+    NewAccount,
+    IsAdmin,
+    AddToDelegation,
+    ChooseAccount,
+    ChooseDelegation,
+    DeviceSessions,
+    Revoke,
+    Revoked,
+    Device,
+    LastUsed,
+    AuditLog,
+    Event,
+    Detail,
+    Time,
+    Saved,
+    Refresh,
+    Yes,
+    AdminOnly,
 }
 
 /// The message in the given language.
@@ -155,16 +211,7 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
             "Shared notes of a supervision or inspection delegation",
         ),
         Msg::SwitchLanguage => ("English", "Tiếng Việt"),
-        Msg::AskName => (
-            "Xin cho biết họ tên của đồng chí",
-            "Please tell us your name",
-        ),
-        Msg::AskNameHint => (
-            "Tên được ghi kèm mỗi nhận xét đồng chí viết.",
-            "Your name is stamped on every finding you write.",
-        ),
         Msg::NameLabel => ("Họ và tên", "Full name"),
-        Msg::Continue => ("Tiếp tục", "Continue"),
         Msg::YouAre => ("Thành viên", "Member"),
         Msg::Supervisions => ("Các đợt giám sát, kiểm tra", "Supervisions and inspections"),
         Msg::NoSupervisions => (
@@ -325,6 +372,104 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         ),
         Msg::NoResults => ("Không tìm thấy.", "Nothing found."),
         Msg::Results => ("Kết quả", "Results"),
+        Msg::SignInTitle => ("Đăng nhập", "Sign in"),
+        Msg::SignInHint => (
+            "Đăng nhập một lần trên máy tính bảng; sau đó ứng dụng dùng được cả khi không có mạng.",
+            "Sign in once on this tablet; the app then works offline too.",
+        ),
+        Msg::Username => ("Tên đăng nhập", "Username"),
+        Msg::Password => ("Mật khẩu", "Password"),
+        Msg::SignIn => ("Đăng nhập", "Sign in"),
+        Msg::SignOut => ("Đăng xuất", "Sign out"),
+        Msg::SignOutLoses => (
+            "thay đổi chưa đồng bộ lên máy chủ sẽ bị mất nếu đăng xuất bây giờ. Vẫn đăng xuất?",
+            "changes not yet synced to the server will be lost if you sign out now. Sign out anyway?",
+        ),
+        Msg::SessionExpired => (
+            "Phiên đăng nhập đã hết hạn — đăng nhập lại để đồng bộ;",
+            "Session expired — sign in again to sync;",
+        ),
+        Msg::ChangesSafe => (
+            "thay đổi vẫn an toàn trên máy này",
+            "changes are safe on this tablet",
+        ),
+        Msg::Expired => ("Hết phiên đăng nhập", "Session expired"),
+        Msg::ServerUnreachable => (
+            "Không kết nối được máy chủ. Hãy thử lại khi có mạng.",
+            "Could not reach the server. Try again when online.",
+        ),
+        Msg::PasswordHint => ("Ít nhất 8 ký tự", "At least 8 characters"),
+        Msg::PasswordTooShort => (
+            "Mật khẩu cần ít nhất 8 ký tự.",
+            "The password needs at least 8 characters.",
+        ),
+        Msg::Admin => ("Quản trị", "Admin"),
+        Msg::InvitationTitle => ("Lời mời tham gia đoàn", "Invitation to join a delegation"),
+        Msg::InvitationGone => (
+            "Liên kết mời đã được dùng hoặc đã hết hạn. Đề nghị trưởng đoàn gửi liên kết mới.",
+            "This invitation link was used or has expired. Ask the head of delegation for a new one.",
+        ),
+        Msg::CreateAccountJoin => ("Tạo tài khoản và tham gia", "Create account and join"),
+        Msg::JoinWithMyAccount => ("Tham gia bằng tài khoản của tôi", "Join with my account"),
+        Msg::SignedInAs => ("Đang đăng nhập là", "Signed in as"),
+        Msg::ValidUntil => ("Hiệu lực đến", "Valid until"),
+        Msg::Delegation => ("Đoàn", "Delegation"),
+        Msg::ManageDelegation => ("Quản lý đoàn", "Manage delegation"),
+        Msg::InviteMember => ("Mời thành viên", "Invite a member"),
+        Msg::CreateInvitation => ("Tạo liên kết mời", "Create invitation link"),
+        Msg::InvitationNote => (
+            "Liên kết chỉ dùng được một lần, trong 7 ngày. Gửi cho người được mời qua kênh tin cậy.",
+            "The link works once, within 7 days. Send it to the invitee over a trusted channel.",
+        ),
+        Msg::Copy => ("Sao chép", "Copy"),
+        Msg::Copied => ("Đã sao chép", "Copied"),
+        Msg::You => ("(đồng chí)", "(you)"),
+        Msg::NoDelegation => (
+            "Đồng chí chưa thuộc đoàn nào. Đề nghị trưởng đoàn gửi liên kết mời, hoặc quản trị viên thêm vào đoàn.",
+            "You are not in any delegation yet. Ask a head of delegation for an invitation link, or an administrator to add you.",
+        ),
+        Msg::OnlyOnThisDevice => ("Chỉ có trên thiết bị này", "Only on this device"),
+        Msg::LoadingTitle => ("Đang tải…", "Loading…"),
+        Msg::NoSupervisionInDelegation => (
+            "Đoàn chưa có đợt giám sát nào.",
+            "No supervision in this delegation yet.",
+        ),
+        Msg::NotYetSent => ("chưa gửi lên máy chủ", "not yet on the server"),
+        Msg::NoWritableDelegation => (
+            "Đồng chí không có đoàn nào được phép tạo đợt giám sát (quan sát viên chỉ được xem).",
+            "You have no delegation where you may create a supervision (observers only read).",
+        ),
+        Msg::ReadOnlyNote => (
+            "Đồng chí là quan sát viên của đoàn: chỉ xem, không sửa được.",
+            "You are an observer in this delegation: you can read but not edit.",
+        ),
+        Msg::AdminTitle => ("Quản trị hệ thống", "Administration"),
+        Msg::Delegations => ("Các đoàn", "Delegations"),
+        Msg::NewDelegation => ("Tạo đoàn", "New delegation"),
+        Msg::DelegationName => ("Tên đoàn", "Delegation name"),
+        Msg::MemberCount => ("thành viên", "members"),
+        Msg::Accounts => ("Tài khoản", "Accounts"),
+        Msg::NewAccount => ("Tạo tài khoản", "New account"),
+        Msg::IsAdmin => ("Quản trị viên", "Administrator"),
+        Msg::AddToDelegation => ("Thêm vào đoàn", "Add to a delegation"),
+        Msg::ChooseAccount => ("Chọn tài khoản", "Choose an account"),
+        Msg::ChooseDelegation => ("Chọn đoàn", "Choose a delegation"),
+        Msg::DeviceSessions => ("Phiên đăng nhập trên các thiết bị", "Device sessions"),
+        Msg::Revoke => ("Thu hồi", "Revoke"),
+        Msg::Revoked => ("Đã thu hồi", "Revoked"),
+        Msg::Device => ("Thiết bị", "Device"),
+        Msg::LastUsed => ("Lần dùng cuối", "Last used"),
+        Msg::AuditLog => ("Nhật ký hoạt động", "Audit log"),
+        Msg::Event => ("Sự kiện", "Event"),
+        Msg::Detail => ("Chi tiết", "Detail"),
+        Msg::Time => ("Thời gian", "Time"),
+        Msg::Saved => ("Đã lưu", "Saved"),
+        Msg::Refresh => ("Tải lại", "Refresh"),
+        Msg::Yes => ("Có", "Yes"),
+        Msg::AdminOnly => (
+            "Chỉ quản trị viên mới mở được trang này.",
+            "Only administrators can open this page.",
+        ),
     };
     match lang {
         Lang::Vi => vi,
@@ -348,6 +493,30 @@ pub fn now(msg: Msg) -> &'static str {
         .map(|l| l.0.get_untracked())
         .unwrap_or(Lang::Vi);
     text(lang, msg)
+}
+
+/// "N changes …": a count before a message, in the current language (reactive).
+pub fn count(n: usize, msg: Msg) -> String {
+    let lang = use_context::<Language>()
+        .map(|l| l.0.get())
+        .unwrap_or(Lang::Vi);
+    format!("{n} {}", text(lang, msg))
+}
+
+/// Milliseconds since the epoch as `dd/mm/yyyy hh:mm`, the tablet's local time.
+pub fn date_time(ms: i64) -> String {
+    if ms <= 0 {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}",
+        d.get_date(),
+        d.get_month() + 1,
+        d.get_full_year(),
+        d.get_hours(),
+        d.get_minutes()
+    )
 }
 
 /// `yyyy-mm-dd` as `dd/mm/yyyy`; anything else unchanged.

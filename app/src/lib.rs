@@ -5,8 +5,13 @@
 //!
 //! - [`workspace`]: the device's state — documents, member, signals — and every user operation.
 //! - [`store`]: IndexedDB (documents and small settings), the tablet's own copy of everything.
-//! - [`net`]: the WebSocket to `/sync`, with reconnect and back-off.
+//! - [`account`]: who is signed in (`GET /api/me`, cached for offline weeks) and their roles.
+//! - [`api`]: the server's HTTP API (`server/API.md`): one fetch wrapper.
+//! - [`net`]: the session check, then the WebSocket to `/sync`, with reconnect and back-off.
+//! - [`registry`]: what the server must know before syncing — this device's actors, and the
+//!   supervisions created here with their delegation.
 //! - [`blobs`]: evidence files — downscaled, hashed, kept in IndexedDB, uploaded.
+//! - [`listing`]: the list screen's model — supervisions grouped by delegation.
 //! - [`i18n`]: the one message catalogue, Vietnamese first, English second.
 //! - [`components`]: the screens.
 //!
@@ -14,10 +19,14 @@
 //! → `shared::finding::add`; stored by `Workspace::persist` → [`store::Store::save_doc`];
 //! merged by `shared::sync`; shown by [`components::finding::FindingCard`].
 
+pub mod account;
+pub mod api;
 pub mod blobs;
 pub mod components;
 pub mod i18n;
+pub mod listing;
 pub mod net;
+pub mod registry;
 pub mod store;
 pub mod workspace;
 

@@ -4,9 +4,12 @@
 //! - `docs`: document id → the document saved whole (Automerge's compressed format), written
 //!   in one transaction after every change, so a closed tab or a crash loses nothing that
 //!   was on screen before the write completed.
-//! - `meta`: small strings — the member's name, this device's actor ids, the catalogue's id,
-//!   `confirmed:<doc id>` (the server heads last known to cover that document),
-//!   `mime:<sha256>` and `uploaded:<sha256>` for evidence.
+//! - `meta`: small strings — `me` (the `GET /api/me` body, JSON), `actors` (this device's
+//!   actor ids) and `actors-registered` (those the server has taken), `pending-supervisions`
+//!   (created here, not yet registered with their delegation; JSON), `confirmed:<doc id>`
+//!   (the server heads last known to cover that document), and for evidence `mime:<sha256>`,
+//!   `blob-docs:<sha256>` (the supervisions it was attached in) and
+//!   `uploaded:<doc id>:<sha256>`.
 //! - `blobs` (version 2): sha256 → the bytes of a photo or document attached as evidence.
 //!
 //! Nothing here knows what a finding is; it stores bytes and strings.
@@ -130,8 +133,62 @@ impl Store {
         Ok(())
     }
 
-    /// Keep a blob (and its mime type) under its hash, in one transaction.
-    pub async fn put_blob(&self, sha: &str, mime: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    /// Forget a small stored string.
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(META)?.delete(key.to_owned()).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A stored JSON value; `None` if absent or unreadable.
+    pub async fn meta_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .meta(key)
+            .await?
+            .and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Store a value as JSON.
+    pub async fn set_meta_json<T: serde::Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))?;
+        self.set_meta(key, &text).await
+    }
+
+    /// Empty every store: documents, settings and evidence (signing out).
+    pub async fn clear_all(&self) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([DOCS, META, BLOBS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        for name in [DOCS, META, BLOBS] {
+            tx.object_store(name)?.clear()?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keep a blob (and its mime type) under its hash, noting the supervision `doc` it belongs
+    /// to (the server files blobs per supervision), in one transaction.
+    pub async fn put_blob(
+        &self,
+        sha: &str,
+        mime: &str,
+        bytes: &[u8],
+        doc: &str,
+    ) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction([BLOBS, META])
@@ -144,6 +201,18 @@ impl Store {
         meta.put(JsValue::from_str(mime))
             .with_key(format!("mime:{sha}"))
             .primitive()?;
+        let docs_key = format!("blob-docs:{sha}");
+        let docs: Option<JsValue> = meta.get(docs_key.clone()).primitive()?.await?;
+        let mut docs: Vec<String> = docs
+            .and_then(|v| v.as_string())
+            .map(|s| s.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        if !docs.iter().any(|d| d == doc) {
+            docs.push(doc.to_owned());
+            meta.put(JsValue::from_str(&docs.join(",")))
+                .with_key(docs_key)
+                .primitive()?;
+        }
         tx.commit().await?;
         Ok(())
     }

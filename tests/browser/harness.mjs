@@ -1,6 +1,7 @@
 // Harness for the browser tests: the real server binary on a free loopback port, Debian's
-// Chromium driven by Playwright, and helpers that wait on events with a bound (never sleep).
-import { spawn } from "node:child_process";
+// Chromium driven by Playwright, accounts made through the server's own admin command and
+// HTTP API, and helpers that wait on events with a bound (never sleep).
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -79,11 +80,95 @@ export function watchErrors(page, sink) {
   page.on("console", (m) => { if (m.type() === "error") sink.push(m.text()); });
 }
 
-/** Give the member's name on first visit. */
-export async function signIn(page, name) {
-  await page.getByRole("textbox").first().fill(name);
-  await page.getByRole("button", { name: /Tiếp tục/ }).click();
-  await page.getByTestId("member").filter({ hasText: name }).waitFor({ timeout: BOUND });
+/** Make the first administrator, as a person on the server's machine would: the server's
+ *  `admin create` command over `dataDir`, the password on standard input. Run it before
+ *  `startServer` on that directory. */
+export function createAdmin(dataDir, username, password, displayName = "Quản trị") {
+  const r = spawnSync(
+    SERVER_BIN,
+    ["--data-dir", dataDir, "admin", "create", "--username", username, "--display-name", displayName, "--password-stdin"],
+    { input: password + "\n", encoding: "utf8", env: { ...process.env, RUST_LOG: "warn" } },
+  );
+  if (r.status !== 0) throw new Error(`admin create failed (${r.status}): ${r.stderr}${r.stdout}`);
+}
+
+/** Call the server's HTTP API from Node as a browser of this origin would: the CSRF header,
+ *  the server's own `Origin`, the session `cookie` (a "name=value" string, or null).
+ *  Resolves to { status, body (parsed JSON, or text), cookie (a new session cookie, if set) }. */
+export async function api(server, cookie, method, path, body) {
+  const headers = { "x-requested-with": "giamsat", origin: `http://${server.addr}` };
+  if (cookie) headers.cookie = cookie;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(new URL(path, server.url), {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed = text;
+  try { parsed = text ? JSON.parse(text) : null; } catch { /* plain-text message */ }
+  const set = res.headers.getSetCookie().find((c) => c.startsWith("giamsat_session="));
+  return { status: res.status, body: parsed, cookie: set ? set.split(";")[0] : null };
+}
+
+/** Sign in over the API; resolves to the session cookie ("giamsat_session=…"). */
+export async function apiSignIn(server, username, password) {
+  const r = await api(server, null, "POST", "/api/session", { username, password });
+  if (r.status !== 200 || !r.cookie) throw new Error(`sign-in of ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.cookie;
+}
+
+/** The administrator made by `createAdmin` for `adminSetup` (one per test server). */
+export const ADMIN = { username: "quantri", password: "mat-khau-quan-tri" };
+
+/** As the administrator (`ADMIN`, made with `createAdmin`), create a delegation and its
+ *  members over the API: `{ delegation: "name", members: [{ username, displayName,
+ *  password, role }] }`; a member whose username exists already is only added. Signs in
+ *  again if the session runs out midway (a test server may use a session of seconds).
+ *  Resolves to { delegation: id, users: { username: id } }. */
+export async function adminSetup(server, { delegation, members = [] }, admin = ADMIN) {
+  let cookie = await apiSignIn(server, admin.username, admin.password);
+  const call = async (method, path, body, ok) => {
+    let r = await api(server, cookie, method, path, body);
+    if (r.status === 401) {
+      cookie = await apiSignIn(server, admin.username, admin.password);
+      r = await api(server, cookie, method, path, body);
+    }
+    if (!ok.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const { id } = await call("POST", "/api/delegations", { name: delegation }, [201]);
+  const users = {};
+  const known = await call("GET", "/api/admin/users", undefined, [200]);
+  for (const m of members) {
+    const existing = known.find((u) => u.username === m.username);
+    users[m.username] = existing
+      ? existing.id
+      : (await call("POST", "/api/admin/users", { username: m.username, displayName: m.displayName, password: m.password, isAdmin: false }, [201])).id;
+    await call("PUT", `/api/delegations/${id}/members/${users[m.username]}`, { role: m.role }, [204]);
+  }
+  return { delegation: id, users };
+}
+
+/** Sign in through the app's form — on a tablet nobody is signed in on, or in the
+ *  session-expired notice (whose username is fixed) — and wait until the form is gone and
+ *  the member's name shows. */
+export async function signIn(page, username, password) {
+  const form = page.getByTestId("sign-in");
+  const user = form.locator('input[name="username"]');
+  await user.waitFor({ timeout: BOUND });
+  if (await user.isEditable()) await user.fill(username);
+  await form.locator('input[name="password"]').fill(password);
+  await form.getByTestId("sign-in-submit").click();
+  await form.waitFor({ state: "detached", timeout: BOUND });
+  await page.getByTestId("member").waitFor({ timeout: BOUND });
+}
+
+/** A delegation with `members` made over the API (see `adminSetup`), on a server started
+ *  after `createAdmin`: the usual start of a test. */
+export async function startWithDelegation(dataDir, setup, { args = [], appDir } = {}) {
+  createAdmin(dataDir, ADMIN.username, ADMIN.password);
+  const server = await startServer(dataDir, "127.0.0.1:0", { args, ...(appDir ? { appDir } : {}) });
+  const made = await adminSetup(server, setup);
+  return { server, ...made };
 }
 
 /** Wait until the sync badge is in `state` (offline / connecting / syncing / synced). */

@@ -5,17 +5,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BOUND, artifacts, launchBrowser, launchTablet, signIn, startServer, tempDir, waitSync, watchErrors,
+  BOUND, artifacts, launchBrowser, launchTablet, signIn, startServer, startWithDelegation, tempDir, waitSync, watchErrors,
 } from "./harness.mjs";
 
 const TITLE = "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây";
 const UNIT = "Đảng ủy phường Thanh Khê Tây";
 const FIRST = "Ban hành kế hoạch giám sát kịp thời.";
+const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
+const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
 
 test("two members, one finding, one offline: everything merges and survives a restart", async () => {
   const dataDir = tempDir("giamsat-data-");
   const profileA = tempDir("giamsat-tablet-a-");
-  let server = await startServer(dataDir);
+  let { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Thanh Khê Tây", members: [LAN, MINH] });
   const errors = [];
   let tabletA = await launchTablet(profileA);
   const browser = await launchBrowser();
@@ -25,7 +27,7 @@ test("two members, one finding, one offline: everything merges and survives a re
     let a = await tabletA.newPage();
     watchErrors(a, errors);
     await a.goto(server.url);
-    await signIn(a, "Nguyễn Thị Lan");
+    await signIn(a, LAN.username, LAN.password);
     await a.getByTestId("new-supervision").click();
     await a.locator('textarea[name="title"]').fill(TITLE);
     await a.locator('select[name="kind"]').selectOption("giam_sat");
@@ -51,7 +53,7 @@ test("two members, one finding, one offline: everything merges and survives a re
     const b = await tabletB.newPage();
     watchErrors(b, errors);
     await b.goto(server.url);
-    await signIn(b, "Trần Văn Minh");
+    await signIn(b, MINH.username, MINH.password);
     await b.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
     const textB = b.getByTestId("finding-text").first();
     await b.waitForFunction((t) => document.querySelector('[data-testid="finding-text"]')?.value === t, FIRST, { timeout: BOUND });

@@ -71,6 +71,8 @@ pub fn app() -> Result<(), String> {
         &dist.join("index.html"),
     )?;
     copy(&root.join("app").join("sw.js"), &dist.join("sw.js"))?;
+    // The page's start-up script: a file, since the CSP forbids inline scripts.
+    copy(&root.join("app").join("boot.js"), &dist.join("boot.js"))?;
     copy(
         &root.join("app").join("manifest.webmanifest"),
         &dist.join("manifest.webmanifest"),

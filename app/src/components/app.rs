@@ -1,11 +1,17 @@
-//! The shell: header (app name, member, sync state, language), then the current screen.
-//! Asks the member's name first if this device does not know it yet.
+//! The shell: header (app name, member, sync state, language), the session-expired notice,
+//! then the current screen. A tablet nobody has signed in on shows the sign-in form, except
+//! for an invitation link, which creates the account.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::name_form::NameForm;
+use crate::components::account_bar::AccountBar;
+use crate::components::admin_page::AdminPage;
+use crate::components::delegation_page::DelegationPage;
+use crate::components::invitation_page::InvitationPage;
 use crate::components::route::{self, Route, Router};
+use crate::components::session_notice::SessionNotice;
+use crate::components::sign_in::SignInForm;
 use crate::components::status::SyncBadge;
 use crate::components::supervision_list::SupervisionList;
 use crate::components::supervision_page::SupervisionPage;
@@ -18,7 +24,7 @@ pub fn App() -> impl IntoView {
     provide_context(Language(lang));
     let router = Router(RwSignal::new(route::current()));
     provide_context(router);
-    // Follow the back button and typed addresses.
+    // Follow the back button, typed addresses and opened links.
     let on_hash =
         wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || router.0.set(route::current()));
     if let Some(w) = web_sys::window() {
@@ -26,29 +32,31 @@ pub fn App() -> impl IntoView {
     }
     on_hash.forget();
 
-    let member = ws().signals.member;
+    let me = ws().signals.me;
+    // Only a sign-in or a sign-out changes the screen, not a refreshed `me`.
+    let signed_in = Memo::new(move |_| me.with(Option::is_some));
     let storage_error = ws().signals.storage_error;
+    let screen = move || match (router.0.get(), signed_in.get()) {
+        (Route::Invite(token), _) => view! { <InvitationPage token=token/> }.into_any(),
+        (_, false) => view! { <SignInForm/> }.into_any(),
+        (Route::List, true) => view! { <SupervisionList/> }.into_any(),
+        (Route::Supervision(id), true) => view! { <SupervisionPage id=id/> }.into_any(),
+        (Route::Delegation(id), true) => view! { <DelegationPage id=id/> }.into_any(),
+        (Route::Admin, true) => view! { <AdminPage/> }.into_any(),
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="#/" on:click=move |_| router.go(Route::List)>{t(Msg::AppName)}</a>
-            <span class="who" data-testid="member">
-                {move || member.get().map(|m| format!("{} · {m}", crate::i18n::text(lang.get(), Msg::YouAre)))}
-            </span>
+            <AccountBar/>
             <SyncBadge/>
             <button class="lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Vi { Lang::En } else { Lang::Vi })>
                 {t(Msg::SwitchLanguage)}
             </button>
         </header>
+        <SessionNotice/>
         <Show when=move || storage_error.get().is_some()>
             <p class="error" role="alert">{t(Msg::StorageError)} " (" {move || storage_error.get().unwrap_or_default()} ")"</p>
         </Show>
-        <main>
-            <Show when=move || member.get().is_some() fallback=|| view! { <NameForm/> }>
-                {move || match router.0.get() {
-                    Route::List => view! { <SupervisionList/> }.into_any(),
-                    Route::Supervision(id) => view! { <SupervisionPage id=id/> }.into_any(),
-                }}
-            </Show>
-        </main>
+        <main>{screen}</main>
     }
 }

@@ -53,7 +53,7 @@ pub fn EvidenceList(
         <div class="evidence">
             <ul class="evidence-items">
                 <For each=move || items.get() key=|e| e.sha256.clone() let(e)>
-                    <EvidenceItem evidence=e/>
+                    <EvidenceItem doc=doc evidence=e/>
                 </For>
             </ul>
             <label class="attach">
@@ -68,16 +68,18 @@ pub fn EvidenceList(
     }
 }
 
-/// One attached file: a thumbnail for a photo (from the device, or fetched when online).
+/// One attached file of supervision `doc`: a thumbnail for a photo (from the device, or
+/// fetched when online).
 #[component]
-fn EvidenceItem(evidence: Evidence) -> impl IntoView {
+fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
     let url = RwSignal::new(None::<String>);
     let sha = evidence.sha256.clone();
+    let doc = doc.to_string();
     let is_image = evidence.mime.starts_with("image/");
     let load = move || {
-        let sha = sha.clone();
+        let (sha, doc) = (sha.clone(), doc.clone());
         spawn_local(async move {
-            if let Some(u) = blobs::object_url(&sha).await {
+            if let Some(u) = blobs::object_url(&sha, &doc).await {
                 url.set(Some(u));
             }
         });
@@ -95,8 +97,9 @@ fn EvidenceItem(evidence: Evidence) -> impl IntoView {
                 (Some(u), false) => view! { <a href=u target="_blank" rel="noopener">{name.clone()}</a> }.into_any(),
                 (None, _) => {
                     let load_click = load_click.clone();
+                    // A link, not a button: observers (whose controls are disabled) may view too.
                     view! {
-                        <button type="button" on:click=move |_| load_click()>{t(Msg::Download)} " " {name.clone()}</button>
+                        <a href="#" class="button-like" on:click=move |ev| { ev.prevent_default(); load_click() }>{t(Msg::Download)} " " {name.clone()}</a>
                     }.into_any()
                 }
             }}

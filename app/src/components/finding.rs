@@ -3,7 +3,6 @@
 //! wrote it and when; delete and restore.
 
 use leptos::prelude::*;
-use shared::dates;
 use shared::field::{RecordKind, TextField};
 use shared::finding::{self, FindingKind, FindingStatus};
 use shared::supervision::Supervision;
@@ -12,7 +11,7 @@ use shared::{DocumentId, RecordId};
 use crate::components::conflict::ConflictPicker;
 use crate::components::evidence::EvidenceList;
 use crate::components::live_text::LiveText;
-use crate::i18n::{Language, Msg, now, t, text};
+use crate::i18n::{Language, Msg, date_time, now, t, text};
 use crate::workspace::ws;
 
 /// The label of a finding kind in the current language.
@@ -107,7 +106,7 @@ pub fn FindingCard(
                     prop:value=move || current.get().map(|f| f.topic).unwrap_or_default() on:change=on_topic/>
                 <span class="author" data-testid="finding-author">
                     {t(Msg::WrittenBy)} ": " {move || current.get().map(|f| f.author).unwrap_or_default()}
-                    " · " {move || current.get().map(|f| created(f.created_at)).unwrap_or_default()}
+                    " · " {move || current.get().map(|f| date_time(f.created_at)).unwrap_or_default()}
                 </span>
                 <button type="button" class="delete" on:click=on_delete data-testid="delete-finding">{t(Msg::Delete)}</button>
             </div>
@@ -149,24 +148,4 @@ pub fn FindingCard(
             <EvidenceList doc=doc finding=finding.clone() items=Signal::derive(move || current.get().map(|f| f.evidence).unwrap_or_default())/>
         </li>
     }
-}
-
-/// When a finding was written, dd/mm/yyyy hh:mm local time.
-fn created(ms: i64) -> String {
-    if ms <= 0 {
-        return String::new();
-    }
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    let iso = format!(
-        "{:04}-{:02}-{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date()
-    );
-    format!(
-        "{} {:02}:{:02}",
-        dates::format_vn(&iso),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }

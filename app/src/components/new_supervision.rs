@@ -1,5 +1,6 @@
-//! The form that creates a supervision: title, kind, the basis decision (number, date,
-//! issuing body) and the period under review.
+//! The form that creates a supervision: the delegation it belongs to (among those where the
+//! member writes), title, kind, the basis decision (number, date, issuing body) and the
+//! period under review.
 
 use leptos::prelude::*;
 use shared::DocumentId;
@@ -11,6 +12,17 @@ use crate::workspace::ws;
 /// Props: `on_done` gets the new supervision's id, or `None` if cancelled.
 #[component]
 pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
+    let writable: Vec<(i64, String)> = ws().signals.me.with_untracked(|m| {
+        m.as_ref()
+            .map(|m| {
+                m.writable_delegations()
+                    .into_iter()
+                    .map(|d| (d.id, d.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let delegation = RwSignal::new(writable.first().map(|(id, _)| *id));
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new(SupervisionKind::Supervision);
     let basis_number = RwSignal::new(String::new());
@@ -53,7 +65,11 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             error.set(Some(now(Msg::TitleRequired).to_owned()));
             return;
         }
-        match ws().create_supervision(&setup) {
+        let Some(delegation) = delegation.get_untracked() else {
+            error.set(Some(now(Msg::NoWritableDelegation).to_owned()));
+            return;
+        };
+        match ws().create_supervision(&setup, delegation) {
             Ok(id) => on_done.run(Some(id)),
             Err(e) => error.set(Some(e)),
         }
@@ -74,6 +90,12 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
     view! {
         <form class="card new-supervision" on:submit=submit>
             <h2>{t(Msg::NewSupervision)}</h2>
+            <label class="wide">
+                {t(Msg::Delegation)}
+                <select name="delegation" on:change=move |ev| delegation.set(event_target_value(&ev).parse().ok())>
+                    {writable.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                </select>
+            </label>
             <label class="wide">
                 {t(Msg::Title)}
                 <textarea name="title" rows="2" required placeholder=now(Msg::TitlePlaceholder)

@@ -1,27 +1,45 @@
-//! Which screen is shown, kept in the URL's hash (`#/s/<document id>`) so a reload, or a
-//! second tab, opens the same supervision.
+//! Which screen is shown, kept in the URL's hash so a reload, a second tab or a link opens
+//! the same screen: `#/` the list, `#/s/<document id>` a supervision, `#/d/<id>` a
+//! delegation's members and invitations, `#/admin` administration, `#/invite/<token>` an
+//! invitation.
 
 use leptos::prelude::*;
 use shared::DocumentId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     List,
     Supervision(DocumentId),
+    Delegation(i64),
+    Admin,
+    Invite(String),
 }
 
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
-        hash.strip_prefix("#/s/")
-            .and_then(|id| id.parse().ok())
-            .map(Route::Supervision)
-            .unwrap_or(Route::List)
+        let path = hash.trim_start_matches('#');
+        if let Some(id) = path.strip_prefix("/s/").and_then(|id| id.parse().ok()) {
+            return Route::Supervision(id);
+        }
+        if let Some(id) = path.strip_prefix("/d/").and_then(|id| id.parse().ok()) {
+            return Route::Delegation(id);
+        }
+        if let Some(token) = path.strip_prefix("/invite/").filter(|t| !t.is_empty()) {
+            return Route::Invite(token.to_owned());
+        }
+        if path == "/admin" {
+            return Route::Admin;
+        }
+        Route::List
     }
 
-    pub fn to_hash(self) -> String {
+    pub fn to_hash(&self) -> String {
         match self {
             Route::List => "#/".into(),
             Route::Supervision(id) => format!("#/s/{id}"),
+            Route::Delegation(id) => format!("#/d/{id}"),
+            Route::Admin => "#/admin".into(),
+            Route::Invite(token) => format!("#/invite/{token}"),
         }
     }
 }

@@ -1,8 +1,10 @@
-//! The sync badge: offline / connecting / syncing / synced, and how many local changes the
-//! server has not confirmed yet.
+//! The sync badge: offline / connecting / syncing / synced — or expired, when the server no
+//! longer takes this tablet's session — and how many local changes the server has not
+//! confirmed yet.
 
 use leptos::prelude::*;
 
+use crate::account::SessionState;
 use crate::i18n::{Language, Msg, t, text};
 use crate::workspace::{LinkState, ws};
 
@@ -10,8 +12,10 @@ use crate::workspace::{LinkState, ws};
 pub fn SyncBadge() -> impl IntoView {
     let signals = ws().signals;
     let lang = expect_context::<Language>().0;
+    let expired = move || signals.session.get() == SessionState::Expired;
     let label = move || {
         let msg = match signals.link.get() {
+            _ if expired() => Msg::Expired,
             LinkState::Offline => Msg::Offline,
             LinkState::Connecting => Msg::Connecting,
             LinkState::Syncing => Msg::Syncing,
@@ -20,6 +24,7 @@ pub fn SyncBadge() -> impl IntoView {
         text(lang.get(), msg)
     };
     let state = move || match signals.link.get() {
+        _ if expired() => "expired",
         LinkState::Offline => "offline",
         LinkState::Connecting => "connecting",
         LinkState::Syncing => "syncing",

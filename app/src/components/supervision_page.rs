@@ -1,6 +1,8 @@
 //! One supervision: its set-up at a glance, who else is here, search, and four tabs —
 //! the delegation and scope, units with sessions and findings, recommendations, conclusion.
 //! While the document is not on this device yet, says so (it downloads when online).
+//! An observer of the supervision's delegation reads it: every control of the tabs sits in
+//! one fieldset, disabled for them, with a note saying why.
 
 use leptos::prelude::*;
 use shared::DocumentId;
@@ -30,6 +32,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     });
     let units = Memo::new(move |_| doc.get().map(|s| s.units).unwrap_or_default());
     let tab = RwSignal::new(Tab::Work);
+    let read_only = Memo::new(move |_| ws().read_only(&id));
     let waiting = move || {
         revision.track();
         if ws().is_wanted(&id) {
@@ -71,12 +74,16 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                 </header>
                 <PresenceBar doc=id/>
                 <SearchBox supervision=doc tab=tab/>
+                <Show when=move || read_only.get()>
+                    <p class="read-only-note" data-testid="read-only">{t(Msg::ReadOnlyNote)}</p>
+                </Show>
                 <nav class="tabs" role="tablist">
                     {tab_button(Tab::Setup, Msg::TabSetup, "tab-setup")}
                     {tab_button(Tab::Work, Msg::TabWork, "tab-work")}
                     {tab_button(Tab::Recommendations, Msg::TabRecommendations, "tab-recommendations")}
                     {tab_button(Tab::Conclusion, Msg::TabConclusion, "tab-conclusion")}
                 </nav>
+                <fieldset class="doc-body" disabled=move || read_only.get()>
                 {move || match tab.get() {
                     Tab::Setup => view! { <SetupPanel doc=id supervision=doc/> }.into_any(),
                     Tab::Work => view! {
@@ -93,6 +100,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                     Tab::Recommendations => view! { <RecommendationsPanel doc=id supervision=doc/> }.into_any(),
                     Tab::Conclusion => view! { <ConclusionPanel doc=id supervision=doc/> }.into_any(),
                 }}
+                </fieldset>
             </article>
         </Show>
     }

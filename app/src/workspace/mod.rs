@@ -6,6 +6,19 @@
 //! to IndexedDB, and only then lets the sync client send it — so a change leaves the tablet
 //! only once it is durable on the tablet. Incoming changes are merged, written to IndexedDB,
 //! and the field being typed in keeps its caret (see [`Workspace::receive`]).
+//!
+//! - [`member`]: who is signed in, their roles (read-only for observers), the sync peer id,
+//!   and the supervisions created here that their delegation has not registered yet (never
+//!   announced to the server before it has).
+//! - [`presence`]: who else is in a supervision and what they edit.
+//! - [`caret`]: keeping the caret of the field being typed in across a merge.
+
+mod caret;
+mod member;
+mod presence;
+
+pub use member::PendingSupervision;
+pub use presence::presence_target;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -14,15 +27,15 @@ use std::rc::Rc;
 use automerge::{ActorId, Automerge, ChangeHash};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::field::{self as text_field, RecordKind, TextField};
+use shared::field::{self as text_field, TextField};
 use shared::finding::{self, FindingKind};
-use shared::presence::{Board, Presence};
+use shared::presence::Board;
 use shared::supervision::{self, Setup, Stamp, Supervision};
 use shared::sync::{Event, Link, Output, ReplicaStatus, SyncClient};
-use shared::text::{self, Caret};
-use shared::{DocumentId, ModelError, RecordId, catalogue, schema, unit};
+use shared::{DocumentId, ModelError, RecordId, unit};
 use web_sys::HtmlTextAreaElement;
 
+use crate::account::{Me, SessionState};
 use crate::store::Store;
 
 /// What the status badge shows.
@@ -44,8 +57,10 @@ pub struct Signals {
     pub link: RwSignal<LinkState>,
     /// Local changes the server has not confirmed yet, over all documents.
     pub pending: RwSignal<usize>,
-    /// The member's name, once given.
-    pub member: RwSignal<Option<String>>,
+    /// Who is signed in on this tablet (the cached `GET /api/me`), `None` before sign-in.
+    pub me: RwSignal<Option<Me>>,
+    /// Whether the server still takes this tablet's session.
+    pub session: RwSignal<SessionState>,
     /// The last storage failure, shown until the next successful write.
     pub storage_error: RwSignal<Option<String>>,
     /// Bumped whenever who is present (or what they edit) changes.
@@ -68,23 +83,17 @@ pub enum AttachError {
     Edit(String),
 }
 
-/// What presence calls a text field: "finding:<id>:text", "paragraph:<id>:text", …
-pub fn presence_target(field: &TextField) -> String {
-    let kind = match field.record {
-        RecordKind::Finding => "finding",
-        RecordKind::Remark => "remark",
-        RecordKind::Session => "session",
-        RecordKind::Recommendation => "recommendation",
-        RecordKind::Paragraph => "paragraph",
-    };
-    format!("{kind}:{}:{}", field.id, field.field)
-}
-
 pub struct Workspace {
     client: RefCell<SyncClient>,
     store: Store,
     actor: ActorId,
-    catalogue: Cell<Option<DocumentId>>,
+    /// Every actor this device has written with (this page load's included).
+    actors: Vec<ActorId>,
+    /// Supervisions created here and not yet registered with their delegation, oldest first.
+    /// Until registered they are never announced to the server.
+    unregistered: RefCell<Vec<PendingSupervision>>,
+    /// Signing out: nothing more is written to IndexedDB.
+    closing: Cell<bool>,
     /// The open socket's sender, while connected.
     outbound: RefCell<Option<Box<dyn Fn(&[u8])>>>,
     active: RefCell<Option<ActiveField>>,
@@ -135,36 +144,27 @@ impl Workspace {
         let store = Store::open().await.map_err(|e| e.0)?;
         // A new actor for every page load: two tabs on one tablet must never write with the
         // same actor (their sequence numbers would collide). The device remembers all of
-        // its actors, so changes made before a reload still count as its own until confirmed.
+        // its actors, so changes made before a reload still count as its own until confirmed,
+        // and registers each with the server before syncing (see `crate::registry`).
         let actor = ActorId::from(random::<16>());
-        let mut actors: Vec<String> = store
-            .meta("actors")
-            .await
-            .map_err(|e| e.0)?
-            .map(|s| {
-                s.split(',')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut actors = split_list(store.meta("actors").await.map_err(|e| e.0)?);
         actors.push(actor.to_hex_string());
         store
             .set_meta("actors", &actors.join(","))
             .await
             .map_err(|e| e.0)?;
-        let own_actors: Vec<ActorId> = actors
+        let actors: Vec<ActorId> = actors
             .iter()
             .filter_map(|a| ActorId::try_from(a.as_str()).ok())
             .collect();
-        let member = store.meta("member").await.map_err(|e| e.0)?;
-        let catalogue = store
-            .meta("catalogue")
+        let me: Option<Me> = store.meta_json("me").await.map_err(|e| e.0)?;
+        let unregistered: Vec<PendingSupervision> = store
+            .meta_json("pending-supervisions")
             .await
             .map_err(|e| e.0)?
-            .and_then(|s| s.parse().ok());
-        let mut client = SyncClient::new(format!("giamsat-{}", actor.to_hex_string()));
-        client.set_own_actors(own_actors);
+            .unwrap_or_default();
+        let mut client = SyncClient::new(member::peer_id(me.as_ref()));
+        client.set_own_actors(actors.clone());
         for (id, bytes) in store.load_docs().await.map_err(|e| e.0)? {
             let Ok(doc_id) = id.parse::<DocumentId>() else {
                 continue;
@@ -192,7 +192,8 @@ impl Workspace {
             revision: RwSignal::new(0),
             link: RwSignal::new(LinkState::Offline),
             pending: RwSignal::new(0),
-            member: RwSignal::new(member),
+            me: RwSignal::new(None),
+            session: RwSignal::new(SessionState::Active),
             storage_error: RwSignal::new(None),
             presence: RwSignal::new(0),
         };
@@ -200,7 +201,9 @@ impl Workspace {
             client: RefCell::new(client),
             store,
             actor,
-            catalogue: Cell::new(catalogue),
+            actors,
+            unregistered: RefCell::new(unregistered),
+            closing: Cell::new(false),
             outbound: RefCell::new(None),
             active: RefCell::new(None),
             saving: RefCell::new(BTreeSet::new()),
@@ -211,6 +214,9 @@ impl Workspace {
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
+        if let Some(me) = me {
+            w.adopt_me(me);
+        }
         w.refresh_pending();
         Ok(w)
     }
@@ -232,7 +238,7 @@ impl Workspace {
     ) -> Result<(), AttachError> {
         let sha = crate::blobs::sha256_hex(&bytes);
         self.store
-            .put_blob(&sha, &mime, &bytes)
+            .put_blob(&sha, &mime, &bytes, &doc.to_string())
             .await
             .map_err(|e| {
                 self.signals.storage_error.set(Some(e.0.clone()));
@@ -247,59 +253,26 @@ impl Workspace {
         };
         self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s))
             .map_err(AttachError::Edit)?;
-        if matches!(self.client.borrow().link(), Link::Ready { .. }) {
+        if self.is_ready() {
             spawn_local(crate::blobs::upload_pending());
         }
         Ok(())
     }
 
-    // ----- who is writing -------------------------------------------------------------
-
-    /// Remember the member's name on this device.
-    pub fn set_member(&self, name: &str) {
-        let name = name.trim().to_owned();
-        self.signals.member.set(Some(name.clone()));
-        let w = ws();
-        spawn_local(async move {
-            if let Err(e) = w.store.set_meta("member", &name).await {
-                w.signals.storage_error.set(Some(e.0));
-            }
-        });
-    }
-
-    fn member(&self) -> String {
-        self.signals.member.get_untracked().unwrap_or_default()
-    }
-
     // ----- reading ---------------------------------------------------------------------
 
-    /// Every supervision this device knows of: held here, or listed in the catalogue.
-    /// (id, title, whether it is on this device), newest first.
-    pub fn supervisions(&self) -> Vec<(DocumentId, String, bool)> {
-        let client = self.client.borrow();
-        let mut out: Vec<(DocumentId, String, bool, i64)> = Vec::new();
-        let cat = self.catalogue.get();
-        for id in client.ids() {
-            if Some(*id) == cat {
-                continue;
-            }
-            if let Some(doc) = client.doc(id) {
-                if let Ok(s) = supervision::read(doc) {
-                    out.push((*id, s.setup.title, true, s.created_at));
-                }
-            }
-        }
-        if let Some(doc) = cat.and_then(|c| client.doc(&c)) {
-            for e in catalogue::entries(doc).unwrap_or_default() {
-                if !out.iter().any(|(id, ..)| *id == e.id) {
-                    out.push((e.id, e.title, false, e.created_at));
-                }
-            }
-        }
-        out.sort_by(|a, b| b.3.cmp(&a.3));
-        out.into_iter()
-            .map(|(id, t, held, _)| (id, t, held))
-            .collect()
+    /// A supervision's title, if this device holds it (cheap: reads the set-up only).
+    pub fn title(&self, id: &DocumentId) -> Option<String> {
+        self.client
+            .borrow()
+            .doc(id)
+            .and_then(|d| supervision::read_setup(d).ok())
+            .map(|s| s.title)
+    }
+
+    /// Every supervision this device holds or waits for.
+    pub fn local_ids(&self) -> Vec<DocumentId> {
+        self.client.borrow().ids().copied().collect()
     }
 
     /// One supervision, if held.
@@ -319,8 +292,9 @@ impl Workspace {
 
     // ----- user operations -------------------------------------------------------------
 
-    /// Create a supervision; returns its id.
-    pub fn create_supervision(&self, setup: &Setup) -> Result<DocumentId, String> {
+    /// Create a supervision in delegation `delegation`; returns its id. It is registered
+    /// with the delegation (now, or before the next connection) before the server sees it.
+    pub fn create_supervision(&self, setup: &Setup, delegation: i64) -> Result<DocumentId, String> {
         let id = DocumentId::from_bytes(random());
         let member = self.member();
         let mut doc = Automerge::new();
@@ -334,9 +308,11 @@ impl Workspace {
             },
         )
         .map_err(|e| e.to_string())?;
+        // Queued before anything is written, so no write can announce it unregistered.
+        self.queue_registration(id, delegation);
         let _ = self.client.borrow_mut().insert(id, doc, Vec::new());
         self.after_local_change(id);
-        self.list_in_catalogue();
+        crate::registry::register_soon(id, delegation);
         Ok(id)
     }
 
@@ -369,8 +345,10 @@ impl Workspace {
     /// a full read costs ~100 ms natively, see BENCHMARKS.md): the field already shows what
     /// was typed, so the rest of the screen catches up once typing pauses.
     pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
+        self.check_writable(&doc)?;
         let member = self.member();
         let result = self.client.borrow_mut().edit(&doc, |d| {
+            self.write_as_this_page(d);
             text_field::set(
                 d,
                 field,
@@ -407,11 +385,9 @@ impl Workspace {
         });
     }
 
-    /// Change the set-up and refresh the catalogue's title.
+    /// Change the set-up.
     pub fn update_setup(&self, doc: DocumentId, setup: &Setup) -> Result<(), String> {
-        self.apply(doc, |d, s| supervision::update_setup(d, setup, s))?;
-        self.list_in_catalogue();
-        Ok(())
+        self.apply(doc, |d, s| supervision::update_setup(d, setup, s))
     }
 
     pub fn add_unit(&self, doc: DocumentId, name: &str) -> Result<(), String> {
@@ -459,7 +435,11 @@ impl Workspace {
         doc: DocumentId,
         f: impl FnOnce(&mut Automerge) -> Result<(), shared::ModelError>,
     ) -> Result<(), String> {
-        let result = self.client.borrow_mut().edit(&doc, f);
+        self.check_writable(&doc)?;
+        let result = self.client.borrow_mut().edit(&doc, |d| {
+            self.write_as_this_page(d);
+            f(d)
+        });
         match result {
             None => Err("not on this device".into()),
             Some(Err(e)) => Err(e.to_string()),
@@ -470,6 +450,15 @@ impl Workspace {
         }
     }
 
+    /// Make the next change to `d` by this page's actor — registered with the server under
+    /// this member — and not by whatever actor `d` came with (a document received from the
+    /// server starts with a random one).
+    fn write_as_this_page(&self, d: &mut Automerge) {
+        if d.get_actor() != &self.actor {
+            d.set_actor(self.actor.clone());
+        }
+    }
+
     /// Show the change, write it to IndexedDB, and then send it.
     fn after_local_change(&self, doc: DocumentId) {
         self.signals.revision.update(|r| *r += 1);
@@ -477,106 +466,14 @@ impl Workspace {
         self.persist(doc);
     }
 
-    // ----- the field being typed in ----------------------------------------------------
-
-    pub fn set_active(&self, field: Option<ActiveField>) {
-        let target = field.as_ref().map(|f| presence_target(&f.field));
-        *self.active.borrow_mut() = field;
-        self.announce_presence(target);
-    }
-
-    // ----- presence --------------------------------------------------------------------
-
-    /// The supervision on screen changed: say goodbye to the old one, hello to the new one.
-    pub fn set_viewing(&self, doc: Option<DocumentId>) {
-        let old = self.viewing.replace(doc);
-        if old == doc {
-            return;
-        }
-        if let Some(old) = old {
-            let bye = Presence {
-                member: self.member(),
-                editing: None,
-                left: true,
-            };
-            let out = self.client.borrow_mut().broadcast(old, bye.encode());
-            self.send(out);
-        }
-        self.announce_presence(None);
-    }
-
-    /// Tell the others in the supervision on screen who we are and what we edit.
-    pub fn announce_presence(&self, editing: Option<String>) {
-        let Some(doc) = self.viewing.get() else {
-            return;
-        };
-        let editing = editing.or_else(|| {
-            self.active
-                .borrow()
-                .as_ref()
-                .map(|f| presence_target(&f.field))
-        });
-        let me = Presence {
-            member: self.member(),
-            editing,
-            left: false,
-        };
-        let out = self.client.borrow_mut().broadcast(doc, me.encode());
-        self.send(out);
-    }
-
-    /// Heartbeat: announce again, and forget whoever went quiet.
-    pub fn presence_tick(&self) {
-        self.announce_presence(None);
-        let now = now_ms();
-        let changed = self
-            .boards
-            .borrow_mut()
-            .values_mut()
-            .fold(false, |acc, b| b.expire(now) || acc);
-        if changed {
-            self.signals.presence.update(|v| *v += 1);
-        }
-    }
-
-    /// Who else is in `doc` now.
-    pub fn present(&self, doc: &DocumentId) -> Vec<Presence> {
-        self.boards
-            .borrow()
-            .get(doc)
-            .map(Board::present)
-            .unwrap_or_default()
-    }
-
-    /// Who else is editing `target` in `doc`.
-    pub fn editing(&self, doc: &DocumentId, target: &str) -> Vec<String> {
-        self.boards
-            .borrow()
-            .get(doc)
-            .map(|b| b.editing(target))
-            .unwrap_or_default()
-    }
-
-    fn observe_presence(&self, ephemeral: Vec<(DocumentId, String, Vec<u8>)>) {
-        if ephemeral.is_empty() {
-            return;
-        }
-        let now = now_ms();
-        let mut boards = self.boards.borrow_mut();
-        for (doc, sender, data) in ephemeral {
-            if let Some(p) = Presence::decode(&data) {
-                boards.entry(doc).or_default().observe(&sender, p, now);
-            }
-        }
-        drop(boards);
-        self.signals.presence.update(|v| *v += 1);
-    }
-
     // ----- durability ------------------------------------------------------------------
 
     /// Write `doc` to IndexedDB, then announce it to the server. Writes to one document never
     /// overlap: a change made during a write is written right after it.
     fn persist(&self, doc: DocumentId) {
+        if self.closing.get() {
+            return;
+        }
         if !self.saving.borrow_mut().insert(doc) {
             self.dirty.borrow_mut().insert(doc);
             return;
@@ -603,8 +500,10 @@ impl Workspace {
                         break;
                     }
                 }
-                let out = w.client.borrow_mut().announce(&doc);
-                w.send(out);
+                if !w.is_unregistered(&doc) {
+                    let out = w.client.borrow_mut().announce(&doc);
+                    w.send(out);
+                }
                 if !w.dirty.borrow().contains(&doc) {
                     break;
                 }
@@ -625,25 +524,16 @@ impl Workspace {
         }
     }
 
+    /// Whether the socket is open and joined.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.client.borrow().link(), Link::Ready { .. })
+    }
+
     /// The socket closed.
     pub fn disconnected(&self) {
         *self.outbound.borrow_mut() = None;
         let _ = self.client.borrow_mut().handle(Event::Disconnected);
         self.signals.link.set(LinkState::Offline);
-    }
-
-    /// Learned the catalogue's id from the server.
-    pub fn catalogue_known(&self, id: DocumentId) {
-        if self.catalogue.get() != Some(id) {
-            self.catalogue.set(Some(id));
-            let w = ws();
-            spawn_local(async move {
-                let _ = w.store.set_meta("catalogue", &id.to_string()).await;
-            });
-        }
-        let out = self.client.borrow_mut().want(id);
-        self.send(out);
-        self.list_in_catalogue();
     }
 
     /// One frame from the server. Returns an error message if the connection must close.
@@ -672,13 +562,8 @@ impl Workspace {
             self.announce_presence(None);
             spawn_local(crate::blobs::upload_pending());
         }
-        let cat = self.catalogue.get();
         for id in &changed {
             self.persist(*id);
-        }
-        if cat.is_some_and(|c| changed.contains(&c)) {
-            self.want_catalogued();
-            self.list_in_catalogue();
         }
         if !changed.is_empty() {
             self.signals.revision.update(|r| *r += 1);
@@ -692,118 +577,6 @@ impl Workspace {
             for frame in &out.frames {
                 sender(frame);
             }
-        }
-    }
-
-    fn anchor_active(&self) -> Option<(DocumentId, TextField, HtmlTextAreaElement, Caret, Caret)> {
-        let active = self.active.borrow();
-        let field = active.as_ref()?;
-        let client = self.client.borrow();
-        let doc = client.doc(&field.doc)?;
-        let obj = field.field.object(doc).ok()?;
-        let value = field.element.value();
-        let start = text::utf16_to_chars(
-            &value,
-            field.element.selection_start().ok()??.try_into().ok()?,
-        );
-        let end = text::utf16_to_chars(
-            &value,
-            field.element.selection_end().ok()??.try_into().ok()?,
-        );
-        Some((
-            field.doc,
-            field.field.clone(),
-            field.element.clone(),
-            Caret::anchor(doc, &obj, start)?,
-            Caret::anchor(doc, &obj, end)?,
-        ))
-    }
-
-    fn restore_active(
-        &self,
-        doc: DocumentId,
-        field: &TextField,
-        el: &HtmlTextAreaElement,
-        start: &Caret,
-        end: &Caret,
-    ) {
-        let client = self.client.borrow();
-        let Some(d) = client.doc(&doc) else { return };
-        let Ok(obj) = field.object(d) else { return };
-        let Ok(value) = automerge::ReadDoc::text(d, &obj) else {
-            return;
-        };
-        if el.value() == value {
-            return;
-        }
-        let s = text::chars_to_utf16(&value, start.resolve(d, &obj)) as u32;
-        let e = text::chars_to_utf16(&value, end.resolve(d, &obj)) as u32;
-        el.set_value(&value);
-        let _ = el.set_selection_range(s, e.max(s));
-    }
-
-    /// Ask for every supervision the catalogue lists, so this tablet holds them all offline.
-    fn want_catalogued(&self) {
-        let Some(cat) = self.catalogue.get() else {
-            return;
-        };
-        let ids: Vec<DocumentId> = {
-            let client = self.client.borrow();
-            let Some(doc) = client.doc(&cat) else { return };
-            catalogue::entries(doc)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| e.id)
-                .collect()
-        };
-        for id in ids {
-            let out = {
-                let mut client = self.client.borrow_mut();
-                let mut out = client.want(id);
-                let retry = client.retry(id);
-                out.frames.extend(retry.frames);
-                out
-            };
-            self.send(out);
-        }
-    }
-
-    /// Make sure every supervision held here is listed in the catalogue with its title.
-    fn list_in_catalogue(&self) {
-        let Some(cat) = self.catalogue.get() else {
-            return;
-        };
-        let held: Vec<(DocumentId, String)> = {
-            let client = self.client.borrow();
-            if client.doc(&cat).is_none() {
-                return;
-            }
-            client
-                .ids()
-                .filter(|id| **id != cat)
-                .filter_map(|id| {
-                    let d = client.doc(id)?;
-                    (schema::doc_kind(d).ok()? == schema::DocKind::Supervision)
-                        .then(|| supervision::read_setup(d).ok().map(|s| (*id, s.title)))
-                        .flatten()
-                })
-                .collect()
-        };
-        let now = now_ms();
-        let changed = self
-            .client
-            .borrow_mut()
-            .edit(&cat, |d| {
-                let before = d.get_heads();
-                for (id, title) in &held {
-                    let _ = catalogue::list(d, *id, title, now);
-                }
-                d.get_heads() != before
-            })
-            .unwrap_or(false);
-        if changed {
-            self.persist(cat);
-            self.signals.revision.update(|r| *r += 1);
         }
     }
 
@@ -833,4 +606,15 @@ fn format_heads(heads: &[ChangeHash]) -> String {
 
 fn parse_heads(s: &str) -> Vec<ChangeHash> {
     s.split(',').filter_map(|h| h.parse().ok()).collect()
+}
+
+/// A comma-separated list as stored in IndexedDB meta.
+pub(crate) fn split_list(s: Option<String>) -> Vec<String> {
+    s.map(|s| {
+        s.split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
 }
