@@ -107,6 +107,8 @@ pub async fn upgrade(
                 revocations: state.sessions.subscribe(),
                 caller,
                 actors,
+                refused: HashSet::new(),
+                allowed: HashSet::new(),
             };
             attach(state, socket, peer, gate)
         })
@@ -172,9 +174,51 @@ struct Gate {
     revocations: tokio::sync::watch::Receiver<u64>,
     caller: Caller,
     actors: HashSet<String>,
+    /// Documents this connection asked about that it may not see, already in the audit log.
+    refused: HashSet<String>,
+    /// Documents it may see (not asked again on this connection).
+    allowed: HashSet<String>,
 }
 
 impl Gate {
+    /// Note in the audit log, once per connection and document, that this user asked for a
+    /// supervision they may not see (samod answers doc-unavailable; this only records it).
+    async fn audit_access(&mut self, doc: &str) {
+        if self.allowed.contains(doc) || self.refused.contains(doc) {
+            return;
+        }
+        let (user, name) = (self.caller.user.id, self.caller.user.username.clone());
+        let d = doc.to_owned();
+        let access = self
+            .accounts
+            .with(move |c| {
+                let access = store::access(c, user, &d)?;
+                if access == crate::accounts::Access::None {
+                    audit::record(
+                        c,
+                        now_ms(),
+                        "sync-refused",
+                        Some((user, &name)),
+                        &format!("document={d}"),
+                    );
+                }
+                Ok(access)
+            })
+            .await;
+        match access {
+            Ok(crate::accounts::Access::None) => {
+                // Bounded: a flood of guesses is recorded up to this many per connection.
+                if self.refused.len() < 1000 {
+                    self.refused.insert(doc.to_owned());
+                }
+            }
+            Ok(_) => {
+                self.allowed.insert(doc.to_owned());
+            }
+            Err(e) => tracing::error!("could not check access for the audit log: {e}"),
+        }
+    }
+
     /// Refuse a sync message that carries a change by an actor that is neither this user's
     /// nor already on the server (a relayed change the server gave out is fine).
     async fn check_changes(
@@ -284,8 +328,9 @@ fn checked(
                         Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => {
                             match shared::sync_guard::decode(&m.data) {
                                 Ok(msg) => {
-                                    match gate.check_changes(&m.document_id.to_string(), &msg).await
-                                    {
+                                    let doc = m.document_id.to_string();
+                                    gate.audit_access(&doc).await;
+                                    match gate.check_changes(&doc, &msg).await {
                                         Ok(()) => {
                                             return Some((
                                                 Ok(bytes.to_vec()),

@@ -528,3 +528,79 @@ async fn a_flood_of_sign_ins_leaves_memory_bounded_and_the_server_serving() {
     println!("server peak RSS through 48 concurrent sign-ins: {peak:.0} MB");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deputy_manages_the_members_but_not_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation(
+            "Đoàn giám sát",
+            &[
+                ("Trưởng", "head"),
+                ("Phó", "deputy"),
+                ("Thư ký", "secretary"),
+            ],
+        )
+        .await;
+    let (head, deputy, secretary) = (team.get("Trưởng"), team.get("Phó"), team.get("Thư ký"));
+    let path = |u: &giamsat_tests::server::Account| {
+        format!("/api/delegations/{}/members/{}", team.id, u.id)
+    };
+
+    // The deputy changes the secretary's role and invites a member…
+    let r = deputy
+        .call("PUT", &path(secretary), Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = deputy
+        .call(
+            "POST",
+            &format!("/api/delegations/{}/invitations", team.id),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // …but cannot remove or demote the head, make themself head, or invite a head.
+    for (method, target, body) in [
+        ("DELETE", head, None),
+        ("PUT", head, Some(json!({"role": "member"}))),
+        ("PUT", deputy, Some(json!({"role": "head"}))),
+    ] {
+        let r = deputy.call(method, &path(target), body).await;
+        assert_eq!(r.status, 403, "{method} {}: {}", target.name, r.body);
+    }
+    let r = deputy
+        .call(
+            "POST",
+            &format!("/api/delegations/{}/invitations", team.id),
+            Some(json!({"role": "head"})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // A secretary or member manages nothing.
+    let r = secretary.call("DELETE", &path(deputy), None).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The head can.
+    let r = head
+        .call("PUT", &path(deputy), Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let members = head
+        .call("GET", &format!("/api/delegations/{}", team.id), None)
+        .await
+        .json();
+    let role_of = |name: &str| {
+        members["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["displayName"] == name)
+            .unwrap()["role"]
+            .clone()
+    };
+    assert_eq!(role_of("Trưởng"), "head");
+    assert_eq!(role_of("Phó"), "member");
+    assert_eq!(role_of("Thư ký"), "member");
+    server.stop().await;
+}

@@ -47,10 +47,23 @@ fn visible(c: &Connection, delegation: i64, caller: &Caller) -> Result<Option<Ro
     Ok(role)
 }
 
-/// 403 unless the caller is head, deputy or administrator (after [`visible`]).
-fn manager(c: &Connection, delegation: i64, caller: &Caller) -> Result<(), ServerError> {
+/// 403 unless the caller is head, deputy or administrator (after [`visible`]). A deputy
+/// manages everyone but the heads: only a head (or an administrator) changes or removes a
+/// head, or makes someone head.
+fn manager(
+    c: &Connection,
+    delegation: i64,
+    caller: &Caller,
+    touches_head: bool,
+) -> Result<(), ServerError> {
     let role = visible(c, delegation, caller)?;
-    if caller.user.is_admin || role.is_some_and(Role::manages) {
+    let allowed = caller.user.is_admin
+        || match role {
+            Some(Role::Head) => true,
+            Some(Role::Deputy) => !touches_head,
+            _ => false,
+        };
+    if allowed {
         Ok(())
     } else {
         audit::record(
@@ -60,7 +73,15 @@ fn manager(c: &Connection, delegation: i64, caller: &Caller) -> Result<(), Serve
             Some(caller.who()),
             &format!("manage delegation={delegation}"),
         );
-        Err(not_manager())
+        Err(if role.is_some_and(Role::manages) {
+            ServerError::Forbidden(
+                "Chỉ trưởng đoàn hoặc quản trị viên được thay đổi trưởng đoàn. \
+                 / Only the head or an administrator may change a head of delegation."
+                    .into(),
+            )
+        } else {
+            not_manager()
+        })
     }
 }
 
@@ -131,7 +152,8 @@ pub async fn set_member(
     state
         .accounts
         .with(move |c| {
-            manager(c, id, &caller)?;
+            let touches_head = role == Role::Head || store::role(c, id, user)? == Some(Role::Head);
+            manager(c, id, &caller, touches_head)?;
             let target = store::user(c, user)?.ok_or_else(|| {
                 ServerError::NotFound("Không có tài khoản này. / No such account.".into())
             })?;
@@ -163,7 +185,8 @@ pub async fn remove_member(
     state
         .accounts
         .with(move |c| {
-            manager(c, id, &caller)?;
+            let touches_head = store::role(c, id, user)? == Some(Role::Head);
+            manager(c, id, &caller, touches_head)?;
             if !store::remove_member(c, id, user)? {
                 return Err(ServerError::NotFound(
                     "Người này không ở trong đoàn. / This person is not in the delegation.".into(),
@@ -202,7 +225,7 @@ pub async fn invite(
     let (token, expires_at) = state
         .accounts
         .with(move |c| {
-            manager(c, id, &caller)?;
+            manager(c, id, &caller, role == Role::Head)?;
             let made = invitations::create(c, id, role, caller.user.id, now_ms())?;
             audit::record(
                 c,
