@@ -232,6 +232,7 @@ pub async fn create_admin_with(bin: &Path, data_dir: &Path) {
             "Quản trị",
             "--password-stdin",
         ])
+        .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
