@@ -1,11 +1,12 @@
 //! Issue 3: "typing stays fast on a long text". The public automerge-perf editing trace (the
 //! 259,778 keystrokes with which a LaTeX paper was written; `data/LICENCE-edit-trace.md`) is
 //! replayed, one edit at a time, into a conclusion paragraph of a real supervision document
-//! through `shared::field::splice` — the path every keystroke in a conclusion paragraph or a
-//! finding takes in the app: look the Text object up by record id, check the splice, one
-//! transaction per edit, the actor attributed, a commit message and time. In the same run
+//! through `shared::field::Focus::splice` — the path every keystroke in a conclusion paragraph
+//! or a finding takes in the app: the Text object found once when the field is focused, then
+//! per edit the splice checked against the length, one transaction, the actor attributed
+//! (read once), a commit time. In the same run
 //! and interleaved with it, the same edits go through raw automerge into a bare Text object,
-//! once with one transaction and commit per edit (what `field::splice` should be compared
+//! once with one transaction and commit per edit (what the shared path should be compared
 //! with: the ratio is the cost of shared's layer, the issue's goal being ≤ 1.2×) and once with
 //! all edits in one transaction (automerge's best case, as in its own edit-trace benchmark).
 //! Each run's final text is checked against the trace's expected one (replayed into a plain
@@ -13,9 +14,9 @@
 //! load time, and the peak memory of each path, each in a child process of its own (this
 //! binary re-run with `--peak-memory <path>`), read as `VmHWM` from `/proc/self/status`.
 //!
-//! A breakdown follows: the first 50,000 edits replayed with what `field::splice` does added
-//! step by step (commit message, object lookup, length check, attribution), to show where
-//! the difference from raw automerge goes.
+//! A breakdown follows: the first 50,000 edits replayed with what the one-shot
+//! `field::splice` does (object looked up and attribution read on every edit, a commit
+//! message) added step by step, then `Focus::splice`, to show where the difference goes.
 //!
 //! Not criterion: one replay takes seconds, so a plain loop of 5 repetitions (3 paths each,
 //! the order rotated every repetition) reports the median and min–max of each path, and the
@@ -173,7 +174,9 @@ impl Path {
 
     fn label(self) -> &'static str {
         match self {
-            Path::Shared => "shared `field::splice`, one call (transaction) per edit",
+            Path::Shared => {
+                "shared `field::Focus::splice` (the app's keystroke path), one commit per edit"
+            }
             Path::RawPerEdit => "raw automerge, one transaction + commit per edit",
             Path::RawOneTx => "raw automerge, all edits in one transaction",
         }
@@ -191,12 +194,14 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
         Path::Shared => {
             let (mut doc, field) = supervision_with_paragraph();
             let start = Clock::start();
+            // The app finds the field's object when the member focuses it, then types.
+            let mut focus = field::Focus::new(&doc, &field).unwrap();
             for (i, e) in edits.iter().enumerate() {
                 let stamp = Stamp {
                     member: MEMBER,
                     now_ms: T0 + 200 * i as i64,
                 };
-                field::splice(&mut doc, &field, black_box(e), stamp).unwrap();
+                focus.splice(&mut doc, black_box(e), stamp).unwrap();
             }
             let took = start.took();
             let obj = field.object(&doc).unwrap();
@@ -270,7 +275,9 @@ impl Step {
             }
             Step::Length => "+ read the text's length (`doc.length`), every edit",
             Step::Attribution => "+ actor hex id and the attribution read in the transaction",
-            Step::FieldSplice => "`field::splice` itself",
+            Step::FieldSplice => {
+                "`field::Focus::splice` itself (object found once, attribution once, no message)"
+            }
         }
     }
 }
