@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use crate::error::ModelError;
 
-/// One automerge-repo document (a supervision, or the catalogue).
+/// One automerge-repo document (a supervision).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DocumentId([u8; 16]);
 

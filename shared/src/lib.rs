@@ -5,7 +5,7 @@
 //! here.
 //!
 //! - [`ids`]: document ids (automerge-repo's bs58check form) and record ids.
-//! - [`schema`]: how a supervision and the catalogue sit in an Automerge document, the schema
+//! - [`schema`]: how a supervision sits in an Automerge document, the schema
 //!   version every document carries, and the migrations.
 //! - [`supervision`]: the supervision record and its set-up (basis, period, kind).
 //! - [`member`]: the delegation's members with roles and titles.
@@ -17,7 +17,6 @@
 //! - [`field`]: every text field addressed one way, for splices and carets.
 //! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
 //! - [`authors`]: the actor of every change in a sync message (the server checks them).
-//! - [`catalogue`]: the deployment's list of supervisions, itself a synced document.
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
@@ -26,7 +25,6 @@
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod authors;
-pub mod catalogue;
 pub mod conclusion;
 pub mod dates;
 pub mod error;

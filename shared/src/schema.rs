@@ -25,10 +25,10 @@
 //!   conclusion: { paragraphs: { <RecordId>: { section, text: Text, source? } }, order: [RecordId] }
 //!   actors: { <actor hex>: member name }   who wrote each change
 //! }
-//!
-//! catalogue (one per deployment)
-//! ROOT { schema: 1, doc_kind: "catalogue", supervisions: { <DocumentId>: { title, created_at } } }
 //! ```
+//!
+//! (Deployments before accounts also held a `doc_kind: "catalogue"` document listing every
+//! supervision; the server's membership database replaced it and nothing reads it now.)
 //!
 //! Every container is made when the document is created, never later: two members creating
 //! the same map offline would make two maps under one key, and one would hide the other.
@@ -47,14 +47,12 @@ pub const SCHEMA_VERSION: u64 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
     Supervision,
-    Catalogue,
 }
 
 impl DocKind {
     fn as_str(self) -> &'static str {
         match self {
             DocKind::Supervision => "supervision",
-            DocKind::Catalogue => "catalogue",
         }
     }
 }
@@ -86,20 +84,8 @@ pub(crate) fn skeleton(tx: &mut impl Transactable, kind: DocKind) -> Result<(), 
             tx.put_object(&conclusion, "order", ObjType::List)?;
             tx.put_object(ROOT, "actors", ObjType::Map)?;
         }
-        DocKind::Catalogue => {
-            tx.put_object(ROOT, "supervisions", ObjType::Map)?;
-        }
     }
     Ok(())
-}
-
-/// A new, empty catalogue document.
-pub fn new_catalogue(now_ms: i64) -> Result<Automerge, ModelError> {
-    let mut doc = Automerge::new();
-    let mut tx = doc.transaction();
-    skeleton(&mut tx, DocKind::Catalogue)?;
-    tx.commit_with(commit_options("tạo danh mục", now_ms));
-    Ok(doc)
 }
 
 /// Read the kind of a document, checking its schema version first.
@@ -113,7 +99,6 @@ pub fn doc_kind(doc: &Automerge) -> Result<DocKind, ModelError> {
     }
     match string(doc, &ROOT, "doc_kind").as_deref() {
         Some("supervision") => Ok(DocKind::Supervision),
-        Some("catalogue") => Ok(DocKind::Catalogue),
         _ => Err(ModelError::Missing("doc_kind")),
     }
 }
@@ -299,16 +284,27 @@ pub(crate) fn new_record(
 mod tests {
     use super::*;
 
+    fn new_supervision() -> Automerge {
+        crate::supervision::create(
+            &crate::supervision::Setup::default(),
+            crate::supervision::Stamp {
+                member: "Lan",
+                now_ms: 1_700_000_000_000,
+            },
+        )
+        .unwrap()
+    }
+
     #[test]
-    fn a_new_catalogue_carries_the_schema_version_and_its_kind() {
-        let doc = new_catalogue(1_700_000_000_000).unwrap();
+    fn a_new_supervision_carries_the_schema_version_and_its_kind() {
+        let doc = new_supervision();
         assert_eq!(schema_version(&doc).unwrap(), SCHEMA_VERSION);
-        assert_eq!(doc_kind(&doc).unwrap(), DocKind::Catalogue);
+        assert_eq!(doc_kind(&doc).unwrap(), DocKind::Supervision);
     }
 
     #[test]
     fn a_document_from_a_newer_app_is_refused_not_misread() {
-        let mut doc = new_catalogue(0).unwrap();
+        let mut doc = new_supervision();
         let mut tx = doc.transaction();
         tx.put(ROOT, "schema", SCHEMA_VERSION + 1).unwrap();
         tx.commit();
@@ -324,7 +320,7 @@ mod tests {
 
     #[test]
     fn migrating_a_current_document_changes_nothing() {
-        let mut doc = new_catalogue(0).unwrap();
+        let mut doc = new_supervision();
         let heads = doc.get_heads();
         assert!(!migrate(&mut doc).unwrap());
         assert_eq!(doc.get_heads(), heads);

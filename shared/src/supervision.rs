@@ -188,7 +188,7 @@ fn write_setup(
     Ok(())
 }
 
-/// Read the set-up alone (cheap: the catalogue and the list screen need only this).
+/// Read the set-up alone (cheap: the list screen needs only this).
 pub fn read_setup(doc: &impl ReadDoc) -> Result<Setup, ModelError> {
     let s = schema::root_object(doc, "setup")?;
     let text = |key| schema::string(doc, &s, key).unwrap_or_default();
