@@ -8,10 +8,12 @@
 //   writes), and the total (goal: at most 600 KB gzipped); brotli (.br, what the server sends
 //   to a browser that accepts it) alongside.
 // - Open time: the real server binary is started (GIAMSAT_SERVER_BIN, else target/debug/
-//   giamsat-server, as the browser tests do) and seeded by `seed_big` (tests/src/bin/seed_big.rs)
-//   with a supervision of 500 findings (~300 characters each, 5 units) and a ~60,000-character
-//   conclusion, and an empty supervision, both listed in the catalogue. A tablet (a persistent
-//   Chromium profile) signs in and opens each once, until it is stored in IndexedDB. Then, for
+//   giamsat-server, as the browser tests do) with an administrator, a delegation and one member
+//   (made over the API, as the browser tests do), and seeded by `seed_big`
+//   (tests/src/bin/seed_big.rs), signed in as that member, with a supervision of 500 findings
+//   (~300 characters each, 5 units) and a ~60,000-character conclusion, and an empty
+//   supervision, both registered to the delegation. A tablet (a persistent Chromium profile)
+//   signs in as the member and opens each once, until it is stored in IndexedDB. Then, for
 //   N = 5 repetitions (APP_OPEN_REPS), big and empty side by side (the order alternating), the
 //   page is loaded afresh at `#/s/<id>` (about:blank first, so it is a full load, not a hash
 //   change) and a script injected before the app's own records, on every animation frame,
@@ -29,7 +31,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { APP_DIR, launchTablet, signIn, startServer, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
+import { APP_DIR, launchTablet, signIn, startWithDelegation, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -44,6 +46,7 @@ const FINDINGS = 500;
 const OPEN_BOUND = 120_000;
 const BUNDLE = ["app_bg.wasm", "app.js", "app.css"];
 const GOAL_GZIP_KB = 600;
+const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
 
 function run(cmd, args, what) {
   console.error(`app-open: ${what}: ${cmd} ${args.join(" ")}`);
@@ -84,10 +87,12 @@ console.log(`\ngzip total ${kb(total.gz)} KB: ${total.gz <= GOAL_GZIP_KB * 1000 
 // 2. Open time.
 const dataDir = tempDir("giamsat-bench-data-");
 const profileDir = tempDir("giamsat-bench-tablet-");
-const server = await startServer(dataDir);
+const { server, delegation } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Thanh Khê", members: [LAN] });
 let tablet;
 try {
-  const seeded = spawnSync(SEED_BIN, [server.addr], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const seeded = spawnSync(SEED_BIN, [server.addr, LAN.username, LAN.password, String(delegation)], {
+    encoding: "utf8", stdio: ["ignore", "pipe", "inherit"],
+  });
   if (seeded.status !== 0) throw new Error(`seed_big failed (${seeded.status})`);
   const seed = JSON.parse(seeded.stdout.trim().split("\n").pop());
   console.log(
@@ -117,7 +122,7 @@ try {
 
   // Sign in, then open each supervision once so it is on the tablet (IndexedDB).
   await page.goto(server.url);
-  await signIn(page, "Nguyễn Thị Lan");
+  await signIn(page, LAN.username, LAN.password);
   const storedInIdb = (id) =>
     page.waitForFunction(
       (id) =>

@@ -119,9 +119,10 @@ export async function apiSignIn(server, username, password) {
 /** The administrator made by `createAdmin` for `adminSetup` (one per test server). */
 export const ADMIN = { username: "quantri", password: "mat-khau-quan-tri" };
 
-/** As the administrator (`ADMIN`, made with `createAdmin`), create a delegation and its
- *  members over the API: `{ delegation: "name", members: [{ username, displayName,
- *  password, role }] }`; a member whose username exists already is only added. Signs in
+/** As the administrator (`ADMIN`, made with `createAdmin`), create a delegation (unless one
+ *  of that name exists, like the demo's) and its members over the API: `{ delegation:
+ *  "name", members: [{ username, displayName, password, role }] }`; a member whose
+ *  username exists already is only added. Signs in
  *  again if the session runs out midway (a test server may use a session of seconds).
  *  Resolves to { delegation: id, users: { username: id } }. */
 export async function adminSetup(server, { delegation, members = [] }, admin = ADMIN) {
@@ -135,7 +136,8 @@ export async function adminSetup(server, { delegation, members = [] }, admin = A
     if (!ok.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  const { id } = await call("POST", "/api/delegations", { name: delegation }, [201]);
+  const existing = (await call("GET", "/api/admin/delegations", undefined, [200])).find((d) => d.name === delegation);
+  const { id } = existing ?? await call("POST", "/api/delegations", { name: delegation }, [201]);
   const users = {};
   const known = await call("GET", "/api/admin/users", undefined, [200]);
   for (const m of members) {

@@ -6,23 +6,26 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  APP_DIR, BOUND, artifacts, createSupervision, launchBrowser, launchTablet, signIn, startServer, tempDir, waitSync, waitValue,
+  APP_DIR, BOUND, artifacts, createSupervision, launchBrowser, launchTablet, signIn, startServer, startWithDelegation, tempDir,
+  waitSync, waitValue,
 } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const NAM = { username: "nam", displayName: "Lê Văn Nam", password: "mat-khau-cua-nam", role: "head" };
+const HOA = { username: "hoa", displayName: "Phạm Thị Hoa", password: "mat-khau-cua-hoa", role: "member" };
 
 test("after one visit the app loads with no server, and a new version keeps unsynced changes", async () => {
   const dataDir = tempDir("giamsat-offline-");
   const v1 = tempDir("giamsat-app-v1-");
   cpSync(APP_DIR, v1, { recursive: true });
-  let server = await startServer(dataDir, "127.0.0.1:0", { appDir: v1 });
+  let { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát An Hải Bắc", members: [NAM, HOA] }, { appDir: v1 });
   const profile = tempDir("giamsat-tablet-");
   let tablet = await launchTablet(profile);
   try {
     // Step 1: one visit, online.
     let page = await tablet.newPage();
     await page.goto(server.url);
-    await signIn(page, "Lê Văn Nam");
+    await signIn(page, NAM.username, NAM.password);
     await createSupervision(page, { title: "Giám sát tại phường An Hải Bắc", date: "05/03/2024" });
     await page.getByTestId("unit-name").fill("Ủy ban MTTQ phường An Hải Bắc");
     await page.getByTestId("add-unit").click();
@@ -67,7 +70,7 @@ test("after one visit the app loads with no server, and a new version keeps unsy
     const browser = await launchBrowser();
     const other = await (await browser.newContext()).newPage();
     await other.goto(server.url);
-    await signIn(other, "Phạm Thị Hoa");
+    await signIn(other, HOA.username, HOA.password);
     await other.getByTestId("supervision-link").filter({ hasText: "An Hải Bắc" }).click({ timeout: BOUND });
     await waitValue(other, '[data-testid="finding-text"]', edited);
     await browser.close();
@@ -79,12 +82,16 @@ test("after one visit the app loads with no server, and a new version keeps unsy
 
 test("the demo shows the two example supervisions at once", async () => {
   const seeds = ["seed-000.json", "seed-004.json"].map((f) => JSON.parse(readFileSync(join(here, "..", "..", "server", "demo", f), "utf8")));
-  const server = await startServer(tempDir("giamsat-demo-"), "127.0.0.1:0", { args: ["--demo"] });
+  // The demo's supervisions belong to its own delegation; an administrator adds people to it.
+  const { server } = await startWithDelegation(tempDir("giamsat-demo-"), {
+    delegation: "Đoàn mẫu (demo)",
+    members: [{ username: "nguoidung", displayName: "Người dùng mới", password: "mat-khau-nguoi-dung", role: "member" }],
+  }, { args: ["--demo"] });
   const browser = await launchBrowser();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(server.url);
-    await signIn(page, "Người dùng mới");
+    await signIn(page, "nguoidung", "mat-khau-nguoi-dung");
     for (const seed of seeds) {
       await page.getByTestId("supervision-link").filter({ hasText: seed.setup.title }).waitFor({ timeout: BOUND });
     }

@@ -6,16 +6,19 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { BOUND, artifacts, createSupervision, launchTablet, signIn, startServer, tempDir, waitSync } from "./harness.mjs";
+import { BOUND, artifacts, createSupervision, launchTablet, signIn, startWithDelegation, tempDir, waitSync } from "./harness.mjs";
+
+const CHAU = { username: "chau", displayName: "Đỗ Minh Châu", password: "mat-khau-cua-chau", role: "member" };
+const DELEGATION = { delegation: "Đoàn giám sát khu phố 3", members: [CHAU] };
 
 test("closing the page mid-write leaves the document readable", async () => {
-  const server = await startServer(tempDir("giamsat-store-"));
+  const { server } = await startWithDelegation(tempDir("giamsat-store-"), DELEGATION);
   const profile = tempDir("giamsat-tablet-");
   let tablet = await launchTablet(profile);
   try {
     let page = await tablet.newPage();
     await page.goto(server.url);
-    await signIn(page, "Đỗ Minh Châu");
+    await signIn(page, CHAU.username, CHAU.password);
     await createSupervision(page, { title: "Giám sát việc ghi nhận khi đóng trang" });
     await page.getByTestId("unit-name").fill("Chi bộ khu phố 3");
     await page.getByTestId("add-unit").click();
@@ -58,13 +61,13 @@ test("a full storage quota is shown to the member with what to do", async () => 
   // so IndexedDB really runs out of room (QuotaExceededError), as on a full tablet.
   const profile = tempDir("giamsat-full-tablet-");
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", profile]);
-  const server = await startServer(tempDir("giamsat-quota-"));
+  const { server } = await startWithDelegation(tempDir("giamsat-quota-"), DELEGATION);
   let tablet;
   try {
     tablet = await launchTablet(profile);
     const page = await tablet.newPage();
     await page.goto(server.url);
-    await signIn(page, "Đỗ Minh Châu");
+    await signIn(page, CHAU.username, CHAU.password);
     await createSupervision(page, { title: "Giám sát khi bộ nhớ đầy" });
     await page.getByTestId("unit-name").fill("Chi bộ khu phố 3");
     await page.getByTestId("add-unit").click();

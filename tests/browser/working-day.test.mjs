@@ -5,14 +5,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BOUND, artifacts, createSupervision, launchBrowser, samplePng, signIn, startServer, tempDir, waitSync, waitValue, watchErrors,
+  BOUND, artifacts, createSupervision, launchBrowser, samplePng, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
 } from "./harness.mjs";
 
 const TITLE = "Kiểm tra việc thực hiện Quy định 217-QĐ/TW tại các đảng bộ phường";
+const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "secretary" };
+const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `working-day-${name}.png`), fullPage: true });
 
 test("two members spend a working day on one supervision", async () => {
-  const server = await startServer(tempDir("giamsat-day-"));
+  const { server } = await startWithDelegation(tempDir("giamsat-day-"), { delegation: "Đoàn kiểm tra Quận ủy Long Biên", members: [LAN, MINH] });
   const browser = await launchBrowser();
   const errors = [];
   const ctxA = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -25,7 +27,7 @@ test("two members spend a working day on one supervision", async () => {
 
     // 1. Set-up: Lan creates the inspection with its basis, schedule, topics and members.
     await a.goto(server.url);
-    await signIn(a, "Nguyễn Thị Lan");
+    await signIn(a, LAN.username, LAN.password);
     await createSupervision(a, {
       title: TITLE, kind: "kiem_tra", number: "127-QĐ/QU", date: "01/08/2017", issuer: "Quận ủy Long Biên",
       from: "1/2016", to: "6/2017", scheduleFrom: "02/08/2017", scheduleTo: "11/08/2017",
@@ -57,7 +59,7 @@ test("two members spend a working day on one supervision", async () => {
 
     // 2. Minh opens it on his tablet and sees everything; each sees the other present.
     await b.goto(server.url);
-    await signIn(b, "Trần Văn Minh");
+    await signIn(b, MINH.username, MINH.password);
     await b.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
     await b.getByTestId("unit").nth(1).waitFor({ timeout: BOUND });
     await b.getByTestId("tab-setup").click();

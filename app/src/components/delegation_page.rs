@@ -121,7 +121,7 @@ pub fn DelegationPage(id: i64) -> impl IntoView {
                                             } else {
                                                 view! { <span>{t(role_msg(role.get_untracked()))}</span> }.into_any()
                                             }}</td>
-                                            <td><Show when=manages>
+                                            <td><Show when=move || manages() && !is_me>
                                                 <button type="button" data-testid="remove-member" on:click=move |_| change(user, None)>{t(Msg::Remove)}</button>
                                             </Show></td>
                                         </tr>

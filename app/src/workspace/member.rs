@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use shared::DocumentId;
-use shared::sync::SyncClient;
+use shared::sync::{Output, SyncClient};
 
 use super::{Workspace, random, ws};
 use crate::account::Me;
@@ -169,10 +169,21 @@ impl Workspace {
         self.save_registrations();
     }
 
-    /// The delegation registered `doc`: the server may see it now.
+    /// The delegation registered `doc`: the server may see it now. Its sync conversation
+    /// starts afresh (holding it again does that): whatever the client generated for it
+    /// while it was unregistered was never sent, yet counts as sent in the old one.
     pub fn registered(&self, doc: &DocumentId) {
         self.forget_registration(doc);
-        let out = self.client.borrow_mut().announce(doc);
+        let out = {
+            let mut client = self.client.borrow_mut();
+            match client.doc(doc).cloned() {
+                Some(held) => {
+                    let confirmed = client.confirmed_heads(doc).to_vec();
+                    client.insert(*doc, held, confirmed)
+                }
+                None => Output::default(),
+            }
+        };
         self.send(out);
     }
 
