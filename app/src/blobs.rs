@@ -28,10 +28,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Read a chosen file; photos come back downscaled as JPEG. Returns (bytes, mime).
 pub async fn prepare(file: &File) -> Result<(Vec<u8>, String), String> {
     let mime = file.type_();
-    if mime.starts_with("image/") && mime != "image/svg+xml" {
-        if let Ok(jpeg) = downscale(file).await {
-            return Ok((jpeg, "image/jpeg".into()));
-        }
+    if mime.starts_with("image/")
+        && mime != "image/svg+xml"
+        && let Ok(jpeg) = downscale(file).await
+    {
+        return Ok((jpeg, "image/jpeg".into()));
     }
     let buf = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
     let mime = if mime.is_empty() {

@@ -62,10 +62,10 @@ pub async fn register_supervisions() -> Result<(), ApiError> {
 /// for the next connection.
 pub fn register_soon(id: DocumentId, delegation: i64) {
     spawn_local(async move {
-        if let Err(e) = register(id, delegation).await {
-            if e.is_unauthorized() {
-                crate::net::session_lost();
-            }
+        if let Err(e) = register(id, delegation).await
+            && e.is_unauthorized()
+        {
+            crate::net::session_lost();
         }
     });
 }

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::member::Role;
 
-use crate::api::{ApiError, Method};
+use crate::api::Method;
 use crate::components::admin_sessions::{AuditCard, SessionsCard};
 use crate::components::delegation_page::RoleSelect;
-use crate::components::remote;
+use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::i18n::{Msg, t};
 use crate::workspace::ws;
@@ -38,21 +38,7 @@ pub struct AdminUser {
     pub is_admin: bool,
 }
 
-type Loaded<T> = LocalResource<Result<Vec<T>, ApiError>>;
-
-/// Shows a list once loaded, or the failure.
-fn loaded<T: Clone + Send + Sync + 'static, V: IntoView + 'static>(
-    list: Loaded<T>,
-    show: impl Fn(Vec<T>) -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    move || match list.get() {
-        None => view! { <p class="empty">{t(Msg::LoadingTitle)}</p> }.into_any(),
-        Some(Err(e)) => {
-            view! { <p class="error" role="alert">{remote::message(&e)}</p> }.into_any()
-        }
-        Some(Ok(items)) => show(items).into_any(),
-    }
-}
+type Loaded<T> = Fetched<Vec<T>>;
 
 /// The outcome of a form: saved, or the server's message.
 fn outcome(status: RwSignal<Option<Result<(), String>>>) -> impl IntoView {
@@ -73,10 +59,8 @@ pub fn AdminPage() -> impl IntoView {
             .me
             .with(|m| m.as_ref().is_some_and(|m| m.user.is_admin))
     };
-    let delegations: Loaded<AdminDelegation> =
-        LocalResource::new(|| remote::get("/api/admin/delegations".to_owned()));
-    let users: Loaded<AdminUser> =
-        LocalResource::new(|| remote::get("/api/admin/users".to_owned()));
+    let delegations: Loaded<AdminDelegation> = Fetched::new("/api/admin/delegations".into());
+    let users: Loaded<AdminUser> = Fetched::new("/api/admin/users".into());
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
         <Show when=is_admin fallback=|| view! { <p class="error" role="alert">{t(Msg::AdminOnly)}</p> }>
@@ -115,7 +99,7 @@ fn DelegationsCard(delegations: Loaded<AdminDelegation>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{t(Msg::Delegations)}</h2>
-            {loaded(delegations, move |list| view! {
+            {delegations.view(move |list| view! {
                 <ul class="admin-list">
                     {list.into_iter().map(|d| { let id = d.id; view! {
                         <li data-testid="admin-delegation">
@@ -175,7 +159,7 @@ fn AccountsCard(users: Loaded<AdminUser>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{t(Msg::Accounts)}</h2>
-            {loaded(users, |list| view! {
+            {users.view(|list| view! {
                 <ul class="admin-list">
                     {list.into_iter().map(|u| view! {
                         <li data-testid="admin-user"><strong>{u.display_name}</strong> " · " {u.username}
@@ -233,12 +217,12 @@ fn MembershipCard(delegations: Loaded<AdminDelegation>, users: Loaded<AdminUser>
             <select name="member-delegation" aria-label=t(Msg::ChooseDelegation)() required
                 on:change=move |ev| delegation.set(event_target_value(&ev).parse().ok())>
                 <option value="">{t(Msg::ChooseDelegation)}</option>
-                {move || options(delegations.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|d| (d.id, d.name)).collect())}
+                {move || options(delegations.ok().unwrap_or_default().into_iter().map(|d| (d.id, d.name)).collect())}
             </select>
             <select name="member-user" aria-label=t(Msg::ChooseAccount)() required
                 on:change=move |ev| user.set(event_target_value(&ev).parse().ok())>
                 <option value="">{t(Msg::ChooseAccount)}</option>
-                {move || options(users.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                {move || options(users.ok().unwrap_or_default().into_iter()
                     .map(|u| (u.id, format!("{} ({})", u.display_name, u.username))).collect())}
             </select>
             <RoleSelect name="member-role" value=role/>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
 
-use crate::components::remote;
+use crate::components::remote::{self, Fetched};
 use crate::i18n::{Msg, date_time, t};
 
 /// `GET /api/admin/sessions`.
@@ -43,8 +43,7 @@ const AUDIT_LIMIT: usize = 200;
 
 #[component]
 pub fn SessionsCard() -> impl IntoView {
-    let sessions =
-        LocalResource::new(|| remote::get::<Vec<DeviceSession>>("/api/admin/sessions".to_owned()));
+    let sessions = Fetched::<Vec<DeviceSession>>::new("/api/admin/sessions".into());
     let error = RwSignal::new(None::<String>);
     let revoke = move |id: i64| {
         spawn_local(async move {
@@ -63,10 +62,7 @@ pub fn SessionsCard() -> impl IntoView {
                 <h2>{t(Msg::DeviceSessions)}</h2>
                 <button type="button" on:click=move |_| sessions.refetch()>{t(Msg::Refresh)}</button>
             </div>
-            {move || match sessions.get() {
-                None => view! { <p class="empty">{t(Msg::LoadingTitle)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{remote::message(&e)}</p> }.into_any(),
-                Some(Ok(list)) => view! {
+            {sessions.view(move |list| view! {
                     <table class="admin-table">
                         <thead><tr>
                             <th>{t(Msg::Username)}</th><th>{t(Msg::Device)}</th><th>{t(Msg::LastUsed)}</th>
@@ -88,8 +84,7 @@ pub fn SessionsCard() -> impl IntoView {
                             }}).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                })}
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
@@ -99,9 +94,7 @@ pub fn SessionsCard() -> impl IntoView {
 
 #[component]
 pub fn AuditCard() -> impl IntoView {
-    let audit = LocalResource::new(|| {
-        remote::get::<Vec<AuditEntry>>(format!("/api/admin/audit?limit={AUDIT_LIMIT}"))
-    });
+    let audit = Fetched::<Vec<AuditEntry>>::new(format!("/api/admin/audit?limit={AUDIT_LIMIT}"));
     let detail = |v: &serde_json::Value| match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
@@ -113,10 +106,7 @@ pub fn AuditCard() -> impl IntoView {
                 <h2>{t(Msg::AuditLog)}</h2>
                 <button type="button" on:click=move |_| audit.refetch()>{t(Msg::Refresh)}</button>
             </div>
-            {move || match audit.get() {
-                None => view! { <p class="empty">{t(Msg::LoadingTitle)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{remote::message(&e)}</p> }.into_any(),
-                Some(Ok(list)) => view! {
+            {audit.view(move |list| view! {
                     <table class="admin-table">
                         <thead><tr><th>{t(Msg::Time)}</th><th>{t(Msg::Event)}</th><th>{t(Msg::Username)}</th><th>{t(Msg::Detail)}</th></tr></thead>
                         <tbody>
@@ -128,8 +118,7 @@ pub fn AuditCard() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                })}
         </section>
     }
 }

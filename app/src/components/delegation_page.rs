@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::member::Role;
 
 use crate::api::Method;
-use crate::components::remote;
+use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, date_time, now, t};
@@ -66,9 +66,7 @@ pub fn RoleSelect(
 #[component]
 pub fn DelegationPage(id: i64) -> impl IntoView {
     let router = expect_context::<Router>();
-    let detail = LocalResource::new(move || {
-        remote::get::<DelegationDetail>(format!("/api/delegations/{id}"))
-    });
+    let detail = Fetched::<DelegationDetail>::new(format!("/api/delegations/{id}"));
     let manages = move || {
         ws().signals
             .me
@@ -95,10 +93,7 @@ pub fn DelegationPage(id: i64) -> impl IntoView {
     };
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
-        {move || match detail.get() {
-            None => view! { <p class="empty">{t(Msg::LoadingTitle)}</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{remote::message(&e)}</p> }.into_any(),
-            Some(Ok(d)) => view! {
+        {detail.view(move |d| view! {
                 <section class="delegation" data-testid="delegation">
                     <h1>{d.name.clone()}</h1>
                     <section class="card">
@@ -137,8 +132,7 @@ pub fn DelegationPage(id: i64) -> impl IntoView {
                         <InviteCard delegation=d.id/>
                     </Show>
                 </section>
-            }.into_any(),
-        }}
+            })}
     }
 }
 

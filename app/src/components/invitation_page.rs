@@ -11,7 +11,7 @@ use shared::member::Role;
 
 use crate::account::Me;
 use crate::api::{self, ApiError, Method};
-use crate::components::remote;
+use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, date_time, now, t};
@@ -34,13 +34,7 @@ struct InvitationInfo {
 #[component]
 pub fn InvitationPage(token: String) -> impl IntoView {
     let path = format!("/api/invitations/{}", api::segment(&token));
-    let info = LocalResource::new({
-        let path = path.clone();
-        move || {
-            let path = path.clone();
-            async move { api::get::<InvitationInfo>(&path).await }
-        }
-    });
+    let info = Fetched::<InvitationInfo>::new(path.clone());
     let accept_path = format!("{path}/accept");
     view! {
         <section class="card invitation" data-testid="invitation">

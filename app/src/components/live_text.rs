@@ -48,10 +48,10 @@ pub fn LiveText(
     });
     let f_input = field.clone();
     let on_input = move |_| {
-        if let Some(el) = node.get_untracked() {
-            if let Err(e) = ws().set_text(doc, &f_input, &el.value()) {
-                web_sys::console::error_1(&e.into());
-            }
+        if let Some(el) = node.get_untracked()
+            && let Err(e) = ws().set_text(doc, &f_input, &el.value())
+        {
+            web_sys::console::error_1(&e.into());
         }
     };
     let f_focus = field.clone();

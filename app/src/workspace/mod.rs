@@ -83,6 +83,9 @@ pub enum AttachError {
     Edit(String),
 }
 
+/// Sends one binary frame on the open socket.
+pub type FrameSender = Box<dyn Fn(&[u8])>;
+
 pub struct Workspace {
     client: RefCell<SyncClient>,
     store: Store,
@@ -95,7 +98,7 @@ pub struct Workspace {
     /// Signing out: nothing more is written to IndexedDB.
     closing: Cell<bool>,
     /// The open socket's sender, while connected.
-    outbound: RefCell<Option<Box<dyn Fn(&[u8])>>>,
+    outbound: RefCell<Option<FrameSender>>,
     active: RefCell<Option<ActiveField>>,
     /// Documents being written to IndexedDB, and those changed again meanwhile.
     saving: RefCell<BTreeSet<DocumentId>>,
@@ -515,7 +518,7 @@ impl Workspace {
     // ----- the connection --------------------------------------------------------------
 
     /// The socket opened: introduce ourselves.
-    pub fn connected(&self, sender: Box<dyn Fn(&[u8])>) {
+    pub fn connected(&self, sender: FrameSender) {
         *self.outbound.borrow_mut() = Some(sender);
         self.signals.link.set(LinkState::Connecting);
         let out = self.client.borrow_mut().handle(Event::Connected);
@@ -545,10 +548,10 @@ impl Workspace {
             Ok(out) => out,
             Err(e) => return Some(e.to_string()),
         };
-        if let Some((doc, field, element, start, end)) = anchored {
-            if out.changed.contains(&doc) {
-                self.restore_active(doc, &field, &element, &start, &end);
-            }
+        if let Some((doc, field, element, start, end)) = anchored
+            && out.changed.contains(&doc)
+        {
+            self.restore_active(doc, &field, &element, &start, &end);
         }
         let ephemeral = out.ephemeral.clone();
         self.observe_presence(ephemeral);

@@ -74,11 +74,11 @@ impl Workspace {
     pub fn presence_tick(&self) {
         self.announce_presence(None);
         let now = now_ms();
-        let changed = self
-            .boards
-            .borrow_mut()
-            .values_mut()
-            .fold(false, |acc, b| b.expire(now) || acc);
+        // Every board expires its quiet members (no short-circuit).
+        let mut changed = false;
+        for board in self.boards.borrow_mut().values_mut() {
+            changed |= board.expire(now);
+        }
         if changed {
             self.signals.presence.update(|v| *v += 1);
         }
