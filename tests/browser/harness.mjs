@@ -203,6 +203,16 @@ export async function waitValue(page, selector, value, index = 0) {
   );
 }
 
+/** Every visible control a finger uses that is less than 44 px tall (tablet-first: none
+ *  should be), as [outerHTML excerpt, height] pairs. */
+export function smallTargets(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("button, select, input:not([type=checkbox]):not([type=file]), a, summary, label.check")]
+      .filter((el) => el.offsetParent !== null)
+      .map((el) => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+      .filter(([, h]) => h < 44));
+}
+
 /** A tiny valid PNG (a red 64×48 image) for evidence uploads. */
 export async function samplePng(page) {
   const b64 = await page.evaluate(() => {

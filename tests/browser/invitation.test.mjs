@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BOUND, adminSetup, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, watchErrors,
+  BOUND, adminSetup, artifacts, createSupervision, launchBrowser, signIn, smallTargets, startWithDelegation, tempDir, waitSync, watchErrors,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -46,6 +46,7 @@ test("invitation: a new member joins by link and sees only their delegation's su
     await urlField.waitFor({ timeout: BOUND });
     const link = await urlField.inputValue();
     assert.match(link, new RegExp(`^${server.url.replace(/\/$/, "")}/#/invite/\\S+$`));
+    assert.deepEqual(await smallTargets(hung), [], "touch targets under 44 px (delegation screen)");
     await hung.screenshot({ path: join(artifacts, "invitation-created.png"), fullPage: true });
 
     // Step 3: Quân opens the link on a new tablet and makes his account.
@@ -53,6 +54,7 @@ test("invitation: a new member joins by link and sees only their delegation's su
     await quan.goto(link);
     await quan.getByTestId("invitation-delegation").filter({ hasText: "Đoàn kiểm tra Sài Đồng" }).waitFor({ timeout: BOUND });
     assert.equal(await quan.getByTestId("invitation-role").innerText(), "Thành viên");
+    assert.deepEqual(await smallTargets(quan), [], "touch targets under 44 px (invitation)");
     await quan.screenshot({ path: join(artifacts, "invitation-open.png"), fullPage: true });
     await quan.locator('input[name="display-name"]').fill("Đinh Hồng Quân");
     await quan.locator('input[name="username"]').fill("quan");
@@ -69,6 +71,7 @@ test("invitation: a new member joins by link and sees only their delegation's su
     assert.equal(await groups.count(), 1);
     assert.match(await groups.first().innerText(), /Đoàn kiểm tra Sài Đồng/);
     assert.equal(await quan.getByTestId("supervision-link").count(), 1);
+    assert.deepEqual(await smallTargets(quan), [], "touch targets under 44 px (list)");
     assert.equal(await quan.getByTestId("supervision-link").filter({ hasText: THEIRS }).count(), 0);
     await waitSync(quan, "synced");
     await quan.screenshot({ path: join(artifacts, "invitation-joined.png"), fullPage: true });

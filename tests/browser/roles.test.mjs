@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  ADMIN, BOUND, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, watchErrors,
+  ADMIN, BOUND, artifacts, createSupervision, launchBrowser, signIn, smallTargets, startWithDelegation, tempDir, waitSync, watchErrors,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -64,6 +64,7 @@ test("an observer reads only; signing out asks first; an administrator revokes a
     assert.ok(await storedDocs(yen) > 0);
     await yen.getByTestId("sign-out").click();
     await yen.getByTestId("sign-in").waitFor({ timeout: BOUND });
+    assert.deepEqual(await smallTargets(yen), [], "touch targets under 44 px (sign-in)");
     assert.equal(await storedDocs(yen), 0);
 
     // Step 4: Hùng, offline, changes the finding and tries to sign out: he is asked first,
@@ -93,6 +94,7 @@ test("an observer reads only; signing out asks first; an administrator revokes a
     await hung.getByTestId("session-expired").waitFor({ timeout: BOUND });
     await waitSync(hung, "expired");
     await admin.getByTestId("audit-entry").first().waitFor({ timeout: BOUND });
+    assert.deepEqual(await smallTargets(admin), [], "touch targets under 44 px (administration)");
     await admin.screenshot({ path: join(artifacts, "roles-admin.png"), fullPage: true });
     assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource/.test(e)), []);
   } finally {

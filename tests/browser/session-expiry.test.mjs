@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BOUND, api, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
+  BOUND, api, artifacts, createSupervision, launchBrowser, signIn, smallTargets, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
 } from "./harness.mjs";
 
 const MAI = { username: "mai", displayName: "Hoàng Thị Mai", password: "mat-khau-cua-mai", role: "member" };
@@ -86,6 +86,7 @@ test("offline past expiry: edits survive, the member signs in again, everything 
     assert.ok(safe > 0, `unsynced changes are counted (${safe})`);
     assert.equal(await text.inputValue(), FINDING + ADDED);
     await page.screenshot({ path: join(artifacts, "session-expired.png"), fullPage: true });
+    assert.deepEqual(await smallTargets(page), [], "touch targets under 44 px (session expired)");
 
     // Step 5: she signs in again (same account, in the notice): everything syncs.
     assert.equal(await notice.locator('input[name="username"]').inputValue(), MAI.username);

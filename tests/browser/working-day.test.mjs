@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  BOUND, artifacts, createSupervision, launchBrowser, samplePng, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
+  BOUND, artifacts, createSupervision, launchBrowser, samplePng, signIn, smallTargets, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
 } from "./harness.mjs";
 
 const TITLE = "Kiểm tra việc thực hiện Quy định 217-QĐ/TW tại các đảng bộ phường";
@@ -190,14 +190,7 @@ test("two members spend a working day on one supervision", async () => {
     await b.getByTestId("search-results").filter({ hasText: "Không tìm thấy" }).waitFor({ timeout: BOUND });
 
     // Tablet-first: every control a finger uses is at least 44 px tall.
-    for (const page of [a, b]) {
-      const small = await page.evaluate(() =>
-        [...document.querySelectorAll("button, select, input:not([type=checkbox]):not([type=file]), a, summary, label.check")]
-          .filter((el) => el.offsetParent !== null)
-          .map((el) => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
-          .filter(([, h]) => h < 44));
-      assert.deepEqual(small, [], "touch targets under 44 px");
-    }
+    for (const page of [a, b]) assert.deepEqual(await smallTargets(page), [], "touch targets under 44 px");
 
     // 11. English second: the toggle switches every label.
     await b.getByRole("button", { name: "English" }).click();
