@@ -68,24 +68,44 @@ pub fn EvidenceList(
     }
 }
 
+/// How long to wait between tries at a photo the server does not have yet (the member who
+/// attached it may still be uploading it), in ms: about half a minute in all.
+const PHOTO_RETRIES_MS: [u32; 6] = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
+
 /// One attached file of supervision `doc`: a thumbnail for a photo (from the device, or
-/// fetched when online).
+/// fetched when online — tried again a few times, since the change that attaches a photo
+/// can arrive before the photo itself is on the server).
 #[component]
 fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
     let url = RwSignal::new(None::<String>);
     let sha = evidence.sha256.clone();
     let doc = doc.to_string();
     let is_image = evidence.mime.starts_with("image/");
-    let load = move || {
+    let load = {
         let (sha, doc) = (sha.clone(), doc.clone());
-        spawn_local(async move {
-            if let Some(u) = blobs::object_url(&sha, &doc).await {
-                url.set(Some(u));
-            }
-        });
+        move || {
+            let (sha, doc) = (sha.clone(), doc.clone());
+            spawn_local(async move {
+                if let Some(u) = blobs::object_url(&sha, &doc).await {
+                    url.set(Some(u));
+                }
+            });
+        }
     };
     if is_image {
-        load();
+        spawn_local(async move {
+            for wait in std::iter::once(0).chain(PHOTO_RETRIES_MS) {
+                gloo_timers::future::TimeoutFuture::new(wait).await;
+                // Gone from the screen, or shown already: stop.
+                if url.try_get_untracked().is_none_or(|u| u.is_some()) {
+                    return;
+                }
+                if let Some(u) = blobs::object_url(&sha, &doc).await {
+                    url.set(Some(u));
+                    return;
+                }
+            }
+        });
     }
     let load_click = load.clone();
     let name = evidence.name.clone();

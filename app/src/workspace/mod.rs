@@ -7,6 +7,9 @@
 //! only once it is durable on the tablet. Incoming changes are merged, written to IndexedDB,
 //! and the field being typed in keeps its caret (see [`Workspace::receive`]).
 //!
+//! - [`edits`]: every user operation on a supervision.
+//! - [`persist`]: writing a document to IndexedDB, then announcing it.
+//! - [`connection`]: the socket opened, closed, or brought a frame; the pending count.
 //! - [`member`]: who is signed in, their roles (read-only for observers), the sync peer id,
 //!   and the supervisions created here that their delegation has not registered yet (never
 //!   announced to the server before it has).
@@ -14,7 +17,10 @@
 //! - [`caret`]: keeping the caret of the field being typed in across a merge.
 
 mod caret;
+mod connection;
+mod edits;
 mod member;
+mod persist;
 mod presence;
 
 pub use member::PendingSupervision;
@@ -24,15 +30,15 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use automerge::{ActorId, Automerge, ChangeHash};
+use automerge::{ActorId, Automerge};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::field::{self as text_field, TextField};
-use shared::finding::{self, FindingKind};
+use shared::field::TextField;
+use shared::finding;
 use shared::presence::Board;
-use shared::supervision::{self, Setup, Stamp, Supervision};
-use shared::sync::{Event, Link, Output, ReplicaStatus, SyncClient};
-use shared::{DocumentId, ModelError, RecordId, unit};
+use shared::supervision::{self, Supervision};
+use shared::sync::{ReplicaStatus, SyncClient};
+use shared::{DocumentId, RecordId};
 use web_sys::HtmlTextAreaElement;
 
 use crate::account::{Me, SessionState};
@@ -112,9 +118,6 @@ pub struct Workspace {
     pub signals: Signals,
 }
 
-/// How long typing must pause before the rest of the screen re-reads the document.
-const TYPING_PAUSE_MS: u32 = 250;
-
 thread_local! {
     static WORKSPACE: RefCell<Option<Rc<Workspace>>> = const { RefCell::new(None) };
 }
@@ -187,7 +190,7 @@ impl Workspace {
                 .await
                 .ok()
                 .flatten()
-                .map(|s| parse_heads(&s))
+                .map(|s| persist::parse_heads(&s))
                 .unwrap_or_default();
             let _ = client.insert(doc_id, doc, confirmed);
         }
@@ -292,323 +295,6 @@ impl Workspace {
             Some(ReplicaStatus::Wanted | ReplicaStatus::Unavailable)
         )
     }
-
-    // ----- user operations -------------------------------------------------------------
-
-    /// Create a supervision in delegation `delegation`; returns its id. It is registered
-    /// with the delegation (now, or before the next connection) before the server sees it.
-    pub fn create_supervision(&self, setup: &Setup, delegation: i64) -> Result<DocumentId, String> {
-        let id = DocumentId::from_bytes(random());
-        let member = self.member();
-        let mut doc = Automerge::new();
-        doc.set_actor(self.actor.clone());
-        let doc = supervision::create_as(
-            doc,
-            setup,
-            Stamp {
-                member: &member,
-                now_ms: now_ms(),
-            },
-        )
-        .map_err(|e| e.to_string())?;
-        // Queued before anything is written, so no write can announce it unregistered.
-        self.queue_registration(id, delegation);
-        let _ = self.client.borrow_mut().insert(id, doc, Vec::new());
-        self.after_local_change(id);
-        crate::registry::register_soon(id, delegation);
-        Ok(id)
-    }
-
-    /// Apply one of shared's operations to a supervision, stamped with the member and time.
-    pub fn apply(
-        &self,
-        doc: DocumentId,
-        op: impl FnOnce(&mut Automerge, Stamp<'_>) -> Result<(), ModelError>,
-    ) -> Result<(), String> {
-        let member = self.member();
-        self.edit(doc, |d| {
-            op(
-                d,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
-        })
-    }
-
-    /// A fresh record id.
-    pub fn new_id() -> RecordId {
-        RecordId::from_bytes(random())
-    }
-
-    /// The member typed in a text field: apply the difference as a splice.
-    ///
-    /// A keystroke does not re-read the whole supervision at once (on a 500-finding document
-    /// a full read costs ~100 ms natively, see BENCHMARKS.md): the field already shows what
-    /// was typed, so the rest of the screen catches up once typing pauses.
-    pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
-        self.check_writable(&doc)?;
-        let member = self.member();
-        let result = self.client.borrow_mut().edit(&doc, |d| {
-            self.write_as_this_page(d);
-            text_field::set(
-                d,
-                field,
-                value,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
-        });
-        match result {
-            None => Err("not on this device".into()),
-            Some(Err(e)) => Err(e.to_string()),
-            Some(Ok(false)) => Ok(()),
-            Some(Ok(true)) => {
-                self.refresh_pending();
-                self.persist(doc);
-                self.schedule_refresh();
-                Ok(())
-            }
-        }
-    }
-
-    /// Bump the revision once typing pauses (coalesced: one bump per pause).
-    fn schedule_refresh(&self) {
-        if self.refresh_scheduled.replace(true) {
-            return;
-        }
-        let w = ws();
-        spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(TYPING_PAUSE_MS).await;
-            w.refresh_scheduled.set(false);
-            w.signals.revision.update(|r| *r += 1);
-        });
-    }
-
-    /// Change the set-up.
-    pub fn update_setup(&self, doc: DocumentId, setup: &Setup) -> Result<(), String> {
-        self.apply(doc, |d, s| supervision::update_setup(d, setup, s))
-    }
-
-    pub fn add_unit(&self, doc: DocumentId, name: &str) -> Result<(), String> {
-        let member = self.member();
-        let id = RecordId::from_bytes(random());
-        self.edit(doc, |d| {
-            unit::add(
-                d,
-                &id,
-                name,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
-        })
-    }
-
-    pub fn add_finding(
-        &self,
-        doc: DocumentId,
-        unit_id: &RecordId,
-        kind: FindingKind,
-        content: &str,
-    ) -> Result<(), String> {
-        let member = self.member();
-        let id = RecordId::from_bytes(random());
-        self.edit(doc, |d| {
-            finding::add(
-                d,
-                &id,
-                unit_id,
-                kind,
-                content,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
-        })
-    }
-
-    fn edit(
-        &self,
-        doc: DocumentId,
-        f: impl FnOnce(&mut Automerge) -> Result<(), shared::ModelError>,
-    ) -> Result<(), String> {
-        self.check_writable(&doc)?;
-        let result = self.client.borrow_mut().edit(&doc, |d| {
-            self.write_as_this_page(d);
-            f(d)
-        });
-        match result {
-            None => Err("not on this device".into()),
-            Some(Err(e)) => Err(e.to_string()),
-            Some(Ok(())) => {
-                self.after_local_change(doc);
-                Ok(())
-            }
-        }
-    }
-
-    /// Make the next change to `d` by this page's actor — registered with the server under
-    /// this member — and not by whatever actor `d` came with (a document received from the
-    /// server starts with a random one).
-    fn write_as_this_page(&self, d: &mut Automerge) {
-        if d.get_actor() != &self.actor {
-            d.set_actor(self.actor.clone());
-        }
-    }
-
-    /// Show the change, write it to IndexedDB, and then send it.
-    fn after_local_change(&self, doc: DocumentId) {
-        self.signals.revision.update(|r| *r += 1);
-        self.refresh_pending();
-        self.persist(doc);
-    }
-
-    // ----- durability ------------------------------------------------------------------
-
-    /// Write `doc` to IndexedDB, then announce it to the server. Writes to one document never
-    /// overlap: a change made during a write is written right after it.
-    fn persist(&self, doc: DocumentId) {
-        if self.closing.get() {
-            return;
-        }
-        if !self.saving.borrow_mut().insert(doc) {
-            self.dirty.borrow_mut().insert(doc);
-            return;
-        }
-        let w = ws();
-        spawn_local(async move {
-            loop {
-                w.dirty.borrow_mut().remove(&doc);
-                let snapshot = {
-                    let client = w.client.borrow();
-                    client
-                        .doc(&doc)
-                        .map(|d| (d.save(), format_heads(client.confirmed_heads(&doc))))
-                };
-                let Some((bytes, confirmed)) = snapshot else {
-                    break;
-                };
-                match w.store.save_doc(&doc.to_string(), &bytes, &confirmed).await {
-                    Ok(()) => w.signals.storage_error.set(None),
-                    Err(e) => {
-                        // Keep it in memory; it is retried on the next change.
-                        web_sys::console::error_1(&format!("IndexedDB write failed: {e}").into());
-                        w.signals.storage_error.set(Some(e.0));
-                        break;
-                    }
-                }
-                if !w.is_unregistered(&doc) {
-                    let out = w.client.borrow_mut().announce(&doc);
-                    w.send(out);
-                }
-                if !w.dirty.borrow().contains(&doc) {
-                    break;
-                }
-            }
-            w.saving.borrow_mut().remove(&doc);
-        });
-    }
-
-    // ----- the connection --------------------------------------------------------------
-
-    /// The socket opened: introduce ourselves.
-    pub fn connected(&self, sender: FrameSender) {
-        *self.outbound.borrow_mut() = Some(sender);
-        self.signals.link.set(LinkState::Connecting);
-        let out = self.client.borrow_mut().handle(Event::Connected);
-        if let Ok(out) = out {
-            self.send(out);
-        }
-    }
-
-    /// Whether the socket is open and joined.
-    pub fn is_ready(&self) -> bool {
-        matches!(self.client.borrow().link(), Link::Ready { .. })
-    }
-
-    /// The socket closed.
-    pub fn disconnected(&self) {
-        *self.outbound.borrow_mut() = None;
-        let _ = self.client.borrow_mut().handle(Event::Disconnected);
-        self.signals.link.set(LinkState::Offline);
-    }
-
-    /// One frame from the server. Returns an error message if the connection must close.
-    pub fn receive(&self, bytes: &[u8]) -> Option<String> {
-        // Anchor the caret of the field being typed in before the merge moves text around.
-        let anchored = self.anchor_active();
-        let result = self.client.borrow_mut().handle(Event::Frame(bytes));
-        let out = match result {
-            Ok(out) => out,
-            Err(e) => return Some(e.to_string()),
-        };
-        if let Some((doc, field, element, start, end)) = anchored
-            && out.changed.contains(&doc)
-        {
-            self.restore_active(doc, &field, &element, &start, &end);
-        }
-        let ephemeral = out.ephemeral.clone();
-        self.observe_presence(ephemeral);
-        let server_error = out.server_error.clone();
-        let changed = out.changed.clone();
-        let ready = matches!(self.client.borrow().link(), Link::Ready { .. });
-        self.send(out);
-        if ready && self.signals.link.get_untracked() == LinkState::Connecting {
-            self.signals.link.set(LinkState::Syncing);
-            // Just joined: say who we are, and upload evidence taken offline.
-            self.announce_presence(None);
-            spawn_local(crate::blobs::upload_pending());
-        }
-        for id in &changed {
-            self.persist(*id);
-        }
-        if !changed.is_empty() {
-            self.signals.revision.update(|r| *r += 1);
-        }
-        self.refresh_pending();
-        server_error
-    }
-
-    fn send(&self, out: Output) {
-        if let Some(sender) = self.outbound.borrow().as_ref() {
-            for frame in &out.frames {
-                sender(frame);
-            }
-        }
-    }
-
-    fn refresh_pending(&self) {
-        let client = self.client.borrow();
-        let pending: usize = client.ids().map(|id| client.pending(id)).sum();
-        let ready = matches!(client.link(), Link::Ready { .. });
-        drop(client);
-        self.signals.pending.set(pending);
-        if ready {
-            self.signals.link.set(if pending == 0 {
-                LinkState::Synced
-            } else {
-                LinkState::Syncing
-            });
-        }
-    }
-}
-
-fn format_heads(heads: &[ChangeHash]) -> String {
-    heads
-        .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn parse_heads(s: &str) -> Vec<ChangeHash> {
-    s.split(',').filter_map(|h| h.parse().ok()).collect()
 }
 
 /// A comma-separated list as stored in IndexedDB meta.
