@@ -336,7 +336,8 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     if g.delivered.load(Ordering::Relaxed) < g.expected.load(Ordering::Relaxed) {
         missing_on_server = Some(0u64);
         // All delegations at once, within one 20 s bound.
-        let checks = g.delegations.iter().map(|del| {
+        let checks = g.delegations.iter().enumerate().map(|(d, del)| {
+            let seat = seat(d, 0);
             let hashes: Vec<ChangeHash> = del
                 .log
                 .lock()
@@ -345,9 +346,12 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
                 .map(|s| s.hash)
                 .collect();
             let (url, id) = (cfg.url.clone(), del.id);
-            tokio::spawn(
-                async move { (id, fetch(&url, id, &hashes, Duration::from_secs(20)).await) },
-            )
+            tokio::spawn(async move {
+                (
+                    id,
+                    fetch(&url, seat.as_ref(), id, &hashes, Duration::from_secs(20)).await,
+                )
+            })
         });
         for check in checks.collect::<Vec<_>>() {
             match check.await {
@@ -976,22 +980,25 @@ async fn member_inner(
 /// `hashes`; returns how many it still lacks then.
 pub async fn fetch(
     url: &str,
+    seat: Option<&giamsat_tests::server::Account>,
     id: DocumentId,
     hashes: &[ChangeHash],
     bound: Duration,
 ) -> Result<usize, String> {
+    let (request, peer) = super::seats::request(
+        url,
+        seat,
+        &format!("check-{:016x}", u64::from_le_bytes(giamsat_tests::random())),
+    )?;
     let (ws, _) = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio_tungstenite::connect_async(url),
+        tokio_tungstenite::connect_async(request),
     )
     .await
     .map_err(|_| "connect timed out".to_owned())?
     .map_err(|e| format!("connect: {e}"))?;
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(format!(
-        "loadgen-check-{:016x}",
-        u64::from_le_bytes(giamsat_tests::random())
-    ));
+    let mut client = SyncClient::new(peer);
     let mut res = MemberResult::default();
     send(
         &mut sink,
