@@ -105,6 +105,16 @@ pub async fn upgrade(
                 accounts: state.accounts.clone(),
                 durable: state.storage.durable.clone(),
                 revocations: state.sessions.subscribe(),
+                recheck: {
+                    // Every minute, or more often when sessions are shorter than that.
+                    let every = SESSION_RECHECK.min(std::time::Duration::from_secs(
+                        state.config.session_ttl.max(1),
+                    ));
+                    let start = tokio::time::Instant::now() + every;
+                    let mut i = tokio::time::interval_at(start, every);
+                    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    i
+                },
                 caller,
                 actors,
                 refused: HashSet::new(),
@@ -172,6 +182,9 @@ struct Gate {
     accounts: Accounts,
     durable: Arc<Durable>,
     revocations: tokio::sync::watch::Receiver<u64>,
+    /// Ticks every [`SESSION_RECHECK`] whatever the traffic (presence alone sends a frame
+    /// every 2 s, so a sleep restarted per frame would never fire).
+    recheck: tokio::time::Interval,
     caller: Caller,
     actors: HashSet<String>,
     /// Documents this connection asked about that it may not see, already in the audit log.
@@ -283,7 +296,7 @@ fn change_actors(chunk: &[u8]) -> Result<Vec<(String, automerge::ChangeHash)>, S
 /// The session behind a connection ended while it was open.
 struct SessionEnded;
 
-/// How often a connection re-checks that its session has not expired.
+/// How often (at most) a connection re-checks that its session has not expired.
 const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The inbound frames samod sees: only well-formed automerge-repo messages whose changes
@@ -309,7 +322,7 @@ fn checked(
                         }
                         Err(SessionEnded)
                     }
-                    _ = tokio::time::sleep(SESSION_RECHECK) => {
+                    _ = gate.recheck.tick() => {
                         if gate.session_live().await {
                             continue;
                         }

@@ -604,3 +604,45 @@ async fn a_deputy_manages_the_members_but_not_the_head() {
     assert_eq!(role_of("Thư ký"), "member");
     server.stop().await;
 }
+
+/// A connection stays open only while its session is live: when the session expires, the
+/// server closes it even though frames keep coming (a tablet's presence heartbeat never
+/// stops).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_connection_closes_when_its_session_expires_even_while_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(dir.path(), &["--session-ttl", "4"]).await;
+    let (_team, lan, id, unit_id) = with_supervision(&server).await;
+    assert!(lan.is_connected());
+    // Keep typing, a change every 200 ms, until the server closes the connection.
+    let mut pace = tokio::time::interval(Duration::from_millis(200));
+    let deadline = tokio::time::Instant::now() + BOUND;
+    let mut sent = 0;
+    while lan.is_connected() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still connected after {BOUND:?}"
+        );
+        pace.tick().await;
+        let fid = RecordId::from_bytes(random());
+        lan.change(&id, |d| {
+            finding::add(
+                d,
+                &fid,
+                &unit_id,
+                finding::FindingKind::Strength,
+                "Vẫn gõ.",
+                stamp("Lan"),
+            )
+        })
+        .unwrap();
+        sent += 1;
+    }
+    let said = lan.server_error().unwrap_or_default();
+    assert!(said.contains("expired"), "{said}");
+    assert!(
+        sent > 5,
+        "the connection was busy until it closed ({sent} changes)"
+    );
+    server.stop().await;
+}
