@@ -10,6 +10,7 @@
 //! - [`net`]: the session check, then the WebSocket to `/sync`, with reconnect and back-off.
 //! - [`registry`]: what the server must know before syncing — this device's actors, and the
 //!   supervisions created here with their delegation.
+//! - [`sign_out`]: a sign-out made offline, owed to the server until it can be told.
 //! - [`blobs`]: evidence files — downscaled, hashed, kept in IndexedDB, uploaded.
 //! - [`listing`]: the list screen's model — supervisions grouped by delegation.
 //! - [`i18n`]: the one message catalogue, Vietnamese first, English second.
@@ -27,6 +28,7 @@ pub mod i18n;
 pub mod listing;
 pub mod net;
 pub mod registry;
+pub mod sign_out;
 pub mod store;
 pub mod workspace;
 

@@ -113,6 +113,10 @@ async fn run(mut wakes: mpsc::UnboundedReceiver<()>) {
 
 /// Check the session, register what the server must know, then connect until it closes.
 async fn attempt() -> Attempt {
+    // A sign-out made offline is owed to the server first.
+    if crate::sign_out::finish().await.is_err() {
+        return Attempt::Failed;
+    }
     let w = ws();
     if w.signals.me.with_untracked(Option::is_none) {
         return Attempt::NeedsSignIn;

@@ -1,11 +1,12 @@
 // Roles and device sessions (issue 4): an observer reads a supervision but cannot change it;
-// signing out asks first when changes would be lost, and leaves nothing on the tablet; an
+// signing out asks first when changes would be lost, and leaves nothing on the tablet (made
+// offline, the server is told as soon as the tablet is back online); an
 // administrator revokes a lost tablet's session and that tablet stops syncing at once.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  ADMIN, BOUND, artifacts, createSupervision, launchBrowser, signIn, smallTargets, startWithDelegation, tempDir, waitSync, watchErrors,
+  ADMIN, BOUND, api, artifacts, createSupervision, launchBrowser, signIn, smallTargets, startWithDelegation, tempDir, waitSync, watchErrors,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -46,7 +47,7 @@ test("an observer reads only; signing out asks first; an administrator revokes a
     await waitSync(hung, "synced");
 
     // Step 2: Yến, an observer, reads it; every control is disabled and a note says why.
-    const { page: yen } = await open();
+    const { context: yenTablet, page: yen } = await open();
     await signIn(yen, YEN.username, YEN.password);
     assert.equal(await yen.getByTestId("new-supervision").count(), 0, "an observer creates no supervision");
     await yen.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
@@ -66,6 +67,21 @@ test("an observer reads only; signing out asks first; an administrator revokes a
     await yen.getByTestId("sign-in").waitFor({ timeout: BOUND });
     assert.deepEqual(await smallTargets(yen), [], "touch targets under 44 px (sign-in)");
     assert.equal(await storedDocs(yen), 0);
+
+    // Step 3b: she signs in again, then signs out with no network. The tablet forgets
+    // everything at once; her session on the server ends as soon as the tablet is online.
+    await signIn(yen, YEN.username, YEN.password);
+    const cookie = (await yenTablet.cookies()).find((c) => c.name === "giamsat_session");
+    const asYen = `giamsat_session=${cookie.value}`;
+    assert.equal((await api(server, asYen, "GET", "/api/me")).status, 200);
+    await yenTablet.setOffline(true);
+    await yen.getByTestId("sign-out").click();
+    await yen.getByTestId("sign-in").waitFor({ timeout: BOUND });
+    assert.equal(await yen.evaluate(() => localStorage.getItem("giamsat.sign-out-pending")), "1");
+    assert.equal((await api(server, asYen, "GET", "/api/me")).status, 200, "offline, the server has not heard yet");
+    await yenTablet.setOffline(false);
+    await yen.waitForFunction(() => localStorage.getItem("giamsat.sign-out-pending") === null, null, { timeout: BOUND });
+    assert.equal((await api(server, asYen, "GET", "/api/me")).status, 401, "the session ended on the server");
 
     // Step 4: Hùng, offline, changes the finding and tries to sign out: he is asked first,
     // told how many changes would be lost, and stays.

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, Method};
 use crate::components::route::{Route, Router};
 use crate::i18n::{Language, Msg, t, text};
 use crate::workspace::ws;
@@ -46,9 +45,13 @@ fn sign_out(lang: crate::i18n::Lang) {
         }
     }
     spawn_local(async {
-        // Offline, the server's session outlives this; the tablet forgets it all the same.
-        if let Err(e) = api::call(Method::Delete, "/api/session", None).await {
-            web_sys::console::warn_1(&format!("sign out: {e:?}").into());
+        // Offline, the server is told later (before anything else this tablet does); the
+        // tablet forgets everything now all the same.
+        crate::sign_out::mark_pending();
+        if let Err(e) = crate::sign_out::finish().await {
+            web_sys::console::warn_1(
+                &format!("sign out: the server will be told later: {e:?}").into(),
+            );
         }
         if let Err(e) = ws().forget_everything().await {
             web_sys::console::error_1(&format!("sign out: storage not cleared: {e}").into());

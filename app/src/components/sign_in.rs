@@ -28,6 +28,12 @@ pub fn SignInForm(
         let body = json!({ "username": user.get_untracked().trim(), "password": password.get_untracked() });
         busy.set(true);
         spawn_local(async move {
+            // The previous session on this tablet, signed out offline, ends before a new one.
+            if let Err(e) = crate::sign_out::finish().await {
+                error.set(Some(e.message(now(Msg::ServerUnreachable))));
+                busy.set(false);
+                return;
+            }
             match api::json::<Me>(Method::Post, "/api/session", Some(&body)).await {
                 Ok(me) => {
                     error.set(None);

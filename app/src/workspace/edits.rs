@@ -71,18 +71,23 @@ impl Workspace {
     pub fn set_text(&self, doc: DocumentId, field: &TextField, value: &str) -> Result<(), String> {
         self.check_writable(&doc)?;
         let member = self.member();
+        // Keystrokes in one field find its Text object once (shared::field::Focus).
+        let mut focus = self.focus.borrow_mut();
         let result = self.client.borrow_mut().edit(&doc, |d| {
             self.write_as_this_page(d);
-            text_field::set(
-                d,
-                field,
-                value,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
+            let mut current = match focus.take() {
+                Some((id, f)) if id == doc && f.field == *field => f,
+                _ => text_field::Focus::new(d, field)?,
+            };
+            let stamp = Stamp {
+                member: &member,
+                now_ms: now_ms(),
+            };
+            let changed = current.set(d, value, stamp);
+            *focus = Some((doc, current));
+            changed
         });
+        drop(focus);
         match result {
             None => Err("not on this device".into()),
             Some(Err(e)) => Err(e.to_string()),

@@ -115,6 +115,8 @@ pub struct Workspace {
     viewing: Cell<Option<DocumentId>>,
     /// A deferred re-read is pending (see [`Workspace::set_text`]).
     refresh_scheduled: Cell<bool>,
+    /// The text field last typed in, its Text object already found (see `shared::field::Focus`).
+    focus: RefCell<Option<(DocumentId, shared::field::Focus)>>,
     pub signals: Signals,
 }
 
@@ -217,6 +219,7 @@ impl Workspace {
             boards: RefCell::new(Default::default()),
             viewing: Cell::new(None),
             refresh_scheduled: Cell::new(false),
+            focus: RefCell::new(None),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
