@@ -49,12 +49,12 @@ impl MyDelegation {
 
     /// Observers read; everyone else writes the delegation's supervisions.
     pub fn can_write(&self) -> bool {
-        self.role().is_some_and(|r| r != Role::Observer)
+        self.role().is_some_and(Role::writes)
     }
 
     /// Heads and deputies manage members and invitations.
     pub fn can_manage(&self) -> bool {
-        matches!(self.role(), Some(Role::Head | Role::Deputy))
+        self.role().is_some_and(Role::manages)
     }
 
     /// The supervisions' ids that parse.

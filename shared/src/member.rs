@@ -1,6 +1,7 @@
 //! The delegation's members as the supervision records them: name, role and title
-//! ("Phó Chủ tịch Ủy ban MTTQ quận"). Accounts come later (issue 4); these are the names the
-//! conclusion and the documents print.
+//! ("Phó Chủ tịch Ủy ban MTTQ quận"): the names the conclusion and the documents print. The
+//! same [`Role`]s are what the server's membership database grants access by: every role
+//! but observer writes, head and deputy manage the delegation.
 //!
 //! Shape: `members: { <RecordId>: { name, role, title } }`, `member_order: [RecordId]`.
 
@@ -13,7 +14,8 @@ use crate::schema::{self, Choice};
 use crate::supervision::{Stamp, attribute};
 
 /// A member's role in the delegation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Trưởng đoàn.
     Head,
@@ -24,7 +26,7 @@ pub enum Role {
     Member,
     /// Thư ký.
     Secretary,
-    /// Quan sát viên: reads, does not write (enforced from issue 4).
+    /// Quan sát viên: reads, does not write (the server enforces it).
     Observer,
 }
 
@@ -49,6 +51,16 @@ impl Role {
 
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// May write the delegation's supervisions (everyone but an observer).
+    pub fn writes(self) -> bool {
+        self != Role::Observer
+    }
+
+    /// May manage the delegation's membership and invitations (head and deputy).
+    pub fn manages(self) -> bool {
+        matches!(self, Role::Head | Role::Deputy)
     }
 }
 

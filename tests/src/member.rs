@@ -78,6 +78,10 @@ impl Member {
     /// Register this device's actors with the server (as the app does before syncing).
     pub async fn register_actors(&self) {
         let actors = self.authored.lock().expect("actors").clone();
+        self.register(actors).await;
+    }
+
+    async fn register(&self, actors: Vec<ActorId>) {
         for actor in actors {
             let r = self
                 .http()
@@ -196,17 +200,7 @@ impl Member {
             }
             new
         };
-        for actor in new {
-            let r = self
-                .http()
-                .call(
-                    "POST",
-                    "/api/actors",
-                    Some(serde_json::json!({ "actor": actor.to_hex_string() })),
-                )
-                .await;
-            assert_eq!(r.status, 204, "register actor: {}", r.body);
-        }
+        self.register(new).await;
         let mut inner = self.lock();
         let out = inner.client.insert(id, doc, Vec::new());
         if let Some(tx) = &inner.outbound {

@@ -23,55 +23,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::error::ServerError;
 
-/// A member's role in a delegation (DOMAIN.md: trưởng đoàn, phó đoàn, thành viên, thư ký,
-/// quan sát viên).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Head,
-    Deputy,
-    Member,
-    Secretary,
-    Observer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Head => "head",
-            Role::Deputy => "deputy",
-            Role::Member => "member",
-            Role::Secretary => "secretary",
-            Role::Observer => "observer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "head" => Role::Head,
-            "deputy" => Role::Deputy,
-            "member" => Role::Member,
-            "secretary" => Role::Secretary,
-            "observer" => Role::Observer,
-            _ => return None,
-        })
-    }
-
-    /// May write the delegation's supervisions.
-    pub fn writes(self) -> bool {
-        self != Role::Observer
-    }
-
-    /// May manage the delegation's membership and invitations.
-    pub fn manages(self) -> bool {
-        matches!(self, Role::Head | Role::Deputy)
-    }
-}
+/// A member's role in a delegation: the domain's own (`shared::member::Role`).
+pub use shared::member::Role;
 
 /// What a user may do with one supervision document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
