@@ -10,15 +10,13 @@
 
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-
 /// Every (actor, change hash) in one chunk of a sync message; an error if any part of it
 /// is not a well-formed change or document.
 pub fn changes_in(chunk: &[u8]) -> Result<Vec<(ActorId, ChangeHash)>, String> {
     let mut out = Vec::new();
     let mut rest = chunk;
     while !rest.is_empty() {
-        let (piece, after) = split_one(rest)?;
+        let (piece, after) = crate::sync_guard::split_chunk(rest)?;
         match piece[8] {
             0 => {
                 let doc = Automerge::load(piece).map_err(|e| format!("document chunk: {e}"))?;
@@ -37,23 +35,6 @@ pub fn changes_in(chunk: &[u8]) -> Result<Vec<(ActorId, ChangeHash)>, String> {
         rest = after;
     }
     Ok(out)
-}
-
-/// The first chunk (header included) and what follows it.
-fn split_one(bytes: &[u8]) -> Result<(&[u8], &[u8]), String> {
-    if bytes.len() < 10 || bytes[..4] != MAGIC {
-        return Err("not an automerge chunk".into());
-    }
-    let mut input = &bytes[9..];
-    let before = input.len();
-    let length = crate::sync_guard::leb128(&mut input).ok_or("truncated chunk length")?;
-    let header = 9 + (before - input.len());
-    let end = usize::try_from(length)
-        .ok()
-        .and_then(|n| header.checked_add(n))
-        .filter(|&end| end <= bytes.len())
-        .ok_or("chunk longer than the message")?;
-    Ok(bytes.split_at(end))
 }
 
 #[cfg(test)]

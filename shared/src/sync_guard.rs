@@ -5,6 +5,12 @@
 //! document task for everyone), and a huge probe count makes it allocate gigabytes. Both
 //! were found by fuzzing (`shared/fuzz/`). automerge itself writes 10 bits per entry and 7
 //! probes; anything outside sane bounds is refused here, on both sides of the wire.
+//!
+//! A third, also found by fuzzing: automerge 0.12 reads an experimental "bundle" chunk (type
+//! 3) in a sync message's changes, and its bundle parser panics on a truncated number
+//! (`hexane` unwraps a LEB128 read). Sync never produces bundles (automerge writes them only
+//! through its experimental `bundle` API), so a sync message may carry only documents,
+//! changes and compressed changes; anything else is refused.
 
 use automerge::sync::Message;
 
@@ -31,7 +37,41 @@ pub fn decode(data: &[u8]) -> Result<Message, String> {
             ));
         }
     }
+    for chunk in message.changes.iter() {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (piece, after) = split_chunk(rest)?;
+            if piece[8] > 2 {
+                return Err(format!(
+                    "chunk of type {} in a sync message (only documents and changes are synced)",
+                    piece[8]
+                ));
+            }
+            rest = after;
+        }
+    }
     Ok(message)
+}
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// The first automerge chunk of `bytes` (header included) and what follows it. Every chunk
+/// starts with magic bytes, a 4-byte checksum, a type byte (0 document, 1 change, 2
+/// compressed change, 3 bundle) and a LEB128 length.
+pub(crate) fn split_chunk(bytes: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    if bytes.len() < 10 || bytes[..4] != MAGIC {
+        return Err("not an automerge chunk".into());
+    }
+    let mut input = &bytes[9..];
+    let before = input.len();
+    let length = leb128(&mut input).ok_or("truncated chunk length")?;
+    let header = 9 + (before - input.len());
+    let end = usize::try_from(length)
+        .ok()
+        .and_then(|n| header.checked_add(n))
+        .filter(|&end| end <= bytes.len())
+        .ok_or("chunk longer than the message")?;
+    Ok(bytes.split_at(end))
 }
 
 pub(crate) fn leb128(input: &mut &[u8]) -> Option<u64> {
@@ -63,6 +103,35 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_bundle_chunk_is_refused_and_garbage_after_a_change_too() {
+        let mut doc = automerge::Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "k", "v").unwrap();
+        tx.commit();
+        let hashes = doc.get_heads();
+        let bundle = doc.bundle(hashes.clone()).unwrap().bytes().to_vec();
+        assert_eq!(bundle[8], 3, "a bundle chunk");
+        let change = doc.get_changes(&[])[0].raw_bytes().to_vec();
+        let message = |chunks: Vec<Vec<u8>>| {
+            Message {
+                heads: hashes.clone(),
+                need: Vec::new(),
+                have: Vec::new(),
+                changes: chunks.into(),
+                flags: None,
+                version: automerge::sync::MessageVersion::V1,
+            }
+            .encode()
+        };
+        assert!(decode(&message(vec![change.clone()])).is_ok());
+        let e = decode(&message(vec![bundle])).unwrap_err();
+        assert!(e.contains("type 3"), "{e}");
+        let mut trailing = change.clone();
+        trailing.extend_from_slice(&[0x85, 0x6f, 0x4a]);
+        assert!(decode(&message(vec![trailing])).is_err());
     }
 
     #[test]
