@@ -39,10 +39,11 @@ const BOUND: Duration = Duration::from_secs(20);
 type Check = fn(&[u8]);
 
 /// The targets and the check each corpus directory goes through.
-const TARGETS: [(&str, Check); 3] = [
+const TARGETS: [(&str, Check); 4] = [
     ("wire_decode", checks::wire_decode),
     ("sync_client", checks::sync_client),
     ("sync_message", checks::sync_message),
+    ("server_frame", checks::server_frame),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -10,6 +10,9 @@
 //!   a well-formed wire message.
 //! - [`sync_message`]: the same client, after a proper handshake, fed well-formed `sync` wire
 //!   messages whose automerge sync payload is arbitrary.
+//! - [`server_frame`]: one inbound frame through the server's `/sync` checks (wire decode,
+//!   `sync_guard`, every chunk's authors); whatever they let through, automerge applies to a
+//!   document as samod would, without panicking.
 //!
 //! Input layout of the two client targets (so the fuzzer can cut a run into messages): a
 //! sequence of chunks, each a little-endian `u16` length and that many bytes (the last chunk
@@ -103,6 +106,32 @@ pub fn sync_message(data: &[u8]) {
         feed(&mut client, Event::Frame(&frame));
     }
     touch(&client, data);
+}
+
+/// Target `server_frame`: the checks `server/src/sync_socket.rs` makes on every inbound
+/// frame, then what samod does with a `sync`/`request` they let through.
+pub fn server_frame(data: &[u8]) {
+    let Ok(message) = WireMessage::decode(data) else {
+        return;
+    };
+    let (WireMessage::Sync(m) | WireMessage::Request(m)) = message else {
+        return;
+    };
+    let Ok(sync) = shared::sync_guard::decode(&m.data) else {
+        return;
+    };
+    if sync
+        .changes
+        .iter()
+        .any(|chunk| shared::authors::changes_in(chunk).is_err())
+    {
+        return;
+    }
+    use automerge::sync::SyncDoc;
+    let mut doc = held_doc().clone();
+    let mut state = automerge::sync::State::new();
+    let _ = doc.receive_sync_message(&mut state, sync);
+    let _ = doc.generate_sync_message(&mut state);
 }
 
 /// Whether `GIAMSAT_FUZZ_MASK_KNOWN` asks to skip inputs that hit the known bugs.
