@@ -23,7 +23,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
-use shared::sync::{Event, SyncClient};
+use shared::sync::Event;
 use shared::{DocumentId, RecordId, unit};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -115,16 +115,9 @@ async fn store_batch(
         seats::register(&seat.account, seat.delegation, id).await?;
         made.push((id, doc));
     }
-    let (request, peer) = seats::request(url, Some(&seat.account), &format!("scale-{first}"))?;
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio_tungstenite::connect_async(request),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_owned())?
-    .map_err(|e| format!("connect: {e}"))?;
+    let (ws, mut client) =
+        seats::connect(url, Some(&seat.account), &format!("scale-{first}")).await?;
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(peer);
     let mut frames = client
         .handle(Event::Connected)
         .map_err(|e| e.to_string())?
@@ -193,17 +186,9 @@ async fn live_client(
     unavailable: Arc<AtomicUsize>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), String> {
-    let (request, peer) = seats::request(&url, Some(&seat.account), &format!("live-{n}"))?;
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio_tungstenite::connect_async(request),
-    )
-    .await
-    .map_err(|_| "connect timed out".to_owned())?
-    .map_err(|e| format!("connect: {e}"))?;
+    let (ws, mut client) = seats::connect(&url, Some(&seat.account), &format!("live-{n}")).await?;
     connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(peer);
     let mut frames = client
         .handle(Event::Connected)
         .map_err(|e| e.to_string())?

@@ -124,6 +124,28 @@ pub async fn register_actors(
     Ok(())
 }
 
+/// A WebSocket stream as the load's clients open them.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Open a WebSocket to `url` as `seat` (or anonymously) within 30 s; the socket and a sync
+/// client joining with the matching peer id.
+pub async fn connect(
+    url: &str,
+    seat: Option<&Account>,
+    suffix: &str,
+) -> Result<(Ws, shared::sync::SyncClient), String> {
+    let (request, peer) = request(url, seat, suffix)?;
+    let (ws, _) = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio_tungstenite::connect_async(request),
+    )
+    .await
+    .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?
+    .map_err(|e| format!("WebSocket connect: {e}"))?;
+    Ok((ws, shared::sync::SyncClient::new(peer)))
+}
+
 /// The WebSocket request for `url` as `seat` (cookie and bound peer id), or anonymous; and
 /// the peer id to join with.
 pub fn request(

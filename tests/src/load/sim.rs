@@ -811,21 +811,14 @@ async fn member_inner(
         }
         super::seats::register_actors(a, actors).await?;
     }
-    let (request, peer) = super::seats::request(
+    let (ws, mut client) = super::seats::connect(
         url,
         seat.as_ref(),
         &format!("{}-{cid}-{:08x}", g.label, seed as u32),
-    )?;
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio_tungstenite::connect_async(request),
     )
-    .await
-    .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?
-    .map_err(|e| format!("WebSocket connect: {e}"))?;
+    .await?;
     g.connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(peer);
     let out = client.handle(Event::Connected).map_err(|e| e.to_string())?;
     send(&mut sink, out, res).await?;
     let out = match created {
@@ -985,20 +978,13 @@ pub async fn fetch(
     hashes: &[ChangeHash],
     bound: Duration,
 ) -> Result<usize, String> {
-    let (request, peer) = super::seats::request(
+    let (ws, mut client) = super::seats::connect(
         url,
         seat,
         &format!("check-{:016x}", u64::from_le_bytes(giamsat_tests::random())),
-    )?;
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio_tungstenite::connect_async(request),
     )
-    .await
-    .map_err(|_| "connect timed out".to_owned())?
-    .map_err(|e| format!("connect: {e}"))?;
+    .await?;
     let (mut sink, mut stream) = ws.split();
-    let mut client = SyncClient::new(peer);
     let mut res = MemberResult::default();
     send(
         &mut sink,
