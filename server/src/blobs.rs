@@ -395,7 +395,7 @@ mod tests {
         // Step 3: a tablet retrying the same upload is told it is already there.
         let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), photo.clone())).await;
         assert_eq!(status, StatusCode::OK, "{}", text(&body));
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -410,7 +410,7 @@ mod tests {
         );
         let (_, headers, _) = send(&state, get_req(&sha)).await;
         assert_eq!(headers[header::CONTENT_TYPE], DEFAULT_MIME);
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -434,7 +434,7 @@ mod tests {
             send(&state, get_req(&claimed)).await.0,
             StatusCode::NOT_FOUND
         );
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -458,7 +458,7 @@ mod tests {
             send(&state, put(&sha256_hex(&fits), None, fits)).await.0,
             StatusCode::CREATED
         );
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -486,7 +486,7 @@ mod tests {
             "read {read} chunks of 64 for a {LIMIT}-byte limit"
         );
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -501,7 +501,7 @@ mod tests {
             message.starts_with("Không có tệp") && message.contains("No blob"),
             "{message}"
         );
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[tokio::test]
@@ -548,7 +548,7 @@ mod tests {
             );
         }
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
-        state.repo.stop().await;
+        state.shards.stop().await;
     }
 
     #[test]

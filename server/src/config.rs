@@ -51,6 +51,13 @@ pub struct Config {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
 
+    /// How many samod repos the documents are spread over (by a hash of their id). samod
+    /// drives each repo's connections from one task and its work grows with connections ×
+    /// documents, so several small repos keep up where one large one falls behind.
+    #[arg(long, env = "GIAMSAT_SYNC_SHARDS", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub sync_shards: u16,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -92,6 +99,7 @@ impl Config {
             demo: false,
             session_ttl: 60 * 24 * 3600,
             secure_cookies: false,
+            sync_shards: 4,
             command: None,
         }
     }

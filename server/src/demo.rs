@@ -585,7 +585,8 @@ mod tests {
     async fn read(state: &AppState, id: DocumentId) -> supervision::Supervision {
         let id: samod::DocumentId = id.to_string().parse().unwrap();
         let handle = state
-            .repo
+            .shards
+            .repo_for(&id)
             .find(id)
             .await
             .unwrap()

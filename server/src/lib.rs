@@ -9,6 +9,7 @@
 //! - [`auth`]: who is calling, CSRF, security headers; [`rate_limit`]: sign-in throttling.
 //! - [`api`]: the account, delegation and admin routes.
 //! - [`share`]: samod's share policy from the membership database.
+//! - [`shards`]: the sync engine split over several samod repos, a document in one each.
 //! - [`storage`]: samod's key/value storage on SQLite (one file, WAL, synchronous writes).
 //! - [`durable`]: which changes are on disk, so no heads are advertised before they are.
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
@@ -31,6 +32,7 @@ pub mod durable;
 pub mod error;
 pub mod rate_limit;
 pub mod routes;
+pub mod shards;
 pub mod share;
 pub mod storage;
 pub mod sync_socket;
@@ -38,7 +40,6 @@ pub mod sync_socket;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use samod::Repo;
 use tokio::sync::{oneshot, watch};
 
 pub use config::Config;
@@ -47,8 +48,8 @@ pub use error::ServerError;
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub repo: Repo,
-    pub acceptor: samod::AcceptorHandle,
+    /// The samod repos every document lives in, one per document ([`shards`]).
+    pub shards: Arc<shards::Shards>,
     pub config: Arc<Config>,
     /// The SQLite database behind the repo (blobs and settings are read from it directly).
     pub storage: storage::SqliteStorage,
@@ -75,8 +76,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// What the handlers share: the repo, the accounts, the settings (tests read
-    /// documents through `state().repo`).
+    /// What the handlers share: the repos, the accounts, the settings (tests read
+    /// documents through `state().shards`).
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -103,7 +104,7 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Open storage and the membership database, load the repo (and with `--demo`, the example
 /// supervisions): everything [`start`] does before it listens. The caller owns the
-/// repo and should `state.repo.stop().await` when done.
+/// repos and should `state.shards.stop().await` when done.
 pub async fn open(config: Config) -> Result<AppState, ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         ServerError::Startup(format!(
@@ -116,23 +117,17 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     let accounts = accounts::Accounts::open(&path)?;
     // Each document is shared by membership (see `share`), never announced: a tablet
     // receives only the documents it asks for and may see.
-    let repo = Repo::build_tokio()
-        .with_storage(storage.clone())
-        .with_share_policy(share::policy(accounts.clone()))
-        .load()
-        .await;
+    let shards = shards::Shards::load(
+        usize::from(config.sync_shards),
+        storage.clone(),
+        share::policy(accounts.clone()),
+    )
+    .await?;
     if config.demo {
-        demo::load(&repo, &storage, &accounts).await?;
+        demo::load(shards.first(), &storage, &accounts).await?;
     }
-    let url = "ws://giamsat/sync"
-        .parse()
-        .map_err(|e| ServerError::Startup(format!("{e}")))?;
-    let acceptor = repo
-        .make_acceptor(url)
-        .map_err(|_| ServerError::Startup("the repo stopped while starting".into()))?;
     Ok(AppState {
-        repo,
-        acceptor,
+        shards: Arc::new(shards),
         config: Arc::new(config),
         storage,
         accounts,
@@ -155,7 +150,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         .local_addr()
         .map_err(|e| ServerError::Startup(e.to_string()))?;
     let state = open(config).await?;
-    let repo = state.repo.clone();
+    let shards = state.shards.clone();
     let app = routes::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let done = tokio::spawn(async move {
@@ -167,7 +162,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
             tracing::error!("server failed: {e}");
         }
         // Flush every document to SQLite before the process may exit.
-        repo.stop().await;
+        shards.stop().await;
     });
     Ok(Running {
         addr,

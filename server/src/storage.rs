@@ -69,6 +69,16 @@ impl SqliteStorage {
         .await
     }
 
+    /// The storage id samod wrote when it first loaded (None before that).
+    pub async fn storage_id(&self) -> Result<Option<String>, ServerError> {
+        let key = parse_key("storage-adapter-id")
+            .ok_or_else(|| ServerError::Internal("bad storage id key".into()))?;
+        Ok(self
+            .load(key)
+            .await
+            .and_then(|bytes| String::from_utf8(bytes).ok()))
+    }
+
     /// Record a server setting.
     pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
         self.with_conn(move |c| {

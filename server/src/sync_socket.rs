@@ -12,7 +12,7 @@
 //! samod, the other connections and the server carry on. samod itself would close silently.
 //! A connection also closes as soon as its session is revoked or expires.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -29,6 +29,7 @@ use crate::api::session::peer_prefix;
 use crate::auth::{self, Caller};
 use crate::durable::Durable;
 use crate::error::ServerError;
+use crate::shards::Shards;
 use crate::{AppState, now_ms};
 
 /// Why a connection's inbound stream ended early.
@@ -124,7 +125,7 @@ pub async fn upgrade(
         })
 }
 
-/// Wrap the socket in a checked transport and give it to samod.
+/// Wrap the socket in a checked stream and join it, document by document, to the shards.
 fn attach(state: AppState, socket: WebSocket, peer: String, gate: Gate) {
     let (mut ws_tx, ws_rx) = socket.split();
     // Everything we send goes through one channel, so an error message written by the
@@ -156,11 +157,140 @@ fn attach(state: AppState, socket: WebSocket, peer: String, gate: Gate) {
         let _ = ws_tx.send(Message::Close(None)).await;
     });
     let inbound = checked(ws_rx, out_tx.clone(), gate);
-    let transport =
-        samod::Transport::new(inbound, out_tx).with_expected_peer_id(samod::PeerId::from(peer));
-    if state.acceptor.accept(transport).is_err() {
-        tracing::warn!("a sync connection arrived while the repo is stopping");
+    tokio::spawn(route(state.shards.clone(), peer, inbound, out_tx));
+}
+
+/// Where an inbound frame goes.
+enum Route {
+    /// The handshake: answered here, and replayed to each shard as it is joined.
+    Join { sender_id: String },
+    /// About one document: to the shard that holds it.
+    Doc(String),
+    /// About the connection (leave, subscriptions): to every shard joined so far.
+    All,
+}
+
+impl Route {
+    fn of(msg: &WireMessage) -> Self {
+        match msg {
+            WireMessage::Join { sender_id, .. } => Route::Join {
+                sender_id: sender_id.clone(),
+            },
+            WireMessage::Request(m) | WireMessage::Sync(m) => Route::Doc(m.document_id.to_string()),
+            WireMessage::DocUnavailable { document_id, .. }
+            | WireMessage::Ephemeral { document_id, .. }
+            | WireMessage::RemoteHeadsChanged { document_id, .. } => {
+                Route::Doc(document_id.to_string())
+            }
+            _ => Route::All,
+        }
     }
+}
+
+/// Send each checked frame to the shard of its document, joining this connection to a shard
+/// the first time one of its documents comes up. Ends (and with it every shard's side of
+/// the connection) when the tablet leaves, a frame is refused, or a shard closes its side.
+async fn route(
+    shards: Arc<Shards>,
+    peer: String,
+    mut inbound: impl Stream<Item = Result<(Vec<u8>, Route), Refused>> + Unpin,
+    mut out: mpsc::Sender<Vec<u8>>,
+) {
+    let mut joined: HashMap<usize, mpsc::Sender<Result<Vec<u8>, Refused>>> = HashMap::new();
+    let mut join: Option<Vec<u8>> = None;
+    let (closed_tx, mut closed_rx) = mpsc::channel::<()>(1);
+    loop {
+        let frame = tokio::select! {
+            frame = inbound.next() => frame,
+            _ = closed_rx.next() => break,
+        };
+        // A refusal was already queued for the tablet by the checker.
+        let Some(Ok((bytes, route))) = frame else {
+            break;
+        };
+        let refusal = match route {
+            Route::Join { sender_id } if sender_id == peer && join.is_none() => {
+                join = Some(bytes);
+                if out.send(shards.peer_answer(&peer)).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            Route::Join { .. } => "lời chào sai hoặc lặp lại / a wrong or repeated join".to_owned(),
+            Route::Doc(doc) => {
+                let Some(hello) = &join else {
+                    let _ = out
+                        .send(
+                            WireMessage::Error {
+                                message: "cần gửi join trước / send join first".into(),
+                            }
+                            .encode(),
+                        )
+                        .await;
+                    break;
+                };
+                let k = shards.index(&doc);
+                if let std::collections::hash_map::Entry::Vacant(e) = joined.entry(k) {
+                    match join_shard(&shards, k, &peer, hello.clone(), &out, &closed_tx) {
+                        Some(tx) => e.insert(tx),
+                        None => break,
+                    };
+                }
+                let Some(tx) = joined.get_mut(&k) else { break };
+                if tx.send(Ok(bytes)).await.is_ok() {
+                    continue;
+                }
+                break;
+            }
+            Route::All => {
+                for tx in joined.values_mut() {
+                    let _ = tx.send(Ok(bytes.clone())).await;
+                }
+                continue;
+            }
+        };
+        tracing::warn!("closing a sync connection: {refusal}");
+        let _ = out
+            .send(WireMessage::Error { message: refusal }.encode())
+            .await;
+        break;
+    }
+}
+
+/// Open this connection's side in shard `k`: replay the tablet's `join`, and pass on what
+/// the shard sends but its own `peer` answer (the tablet already has one).
+fn join_shard(
+    shards: &Shards,
+    k: usize,
+    peer: &str,
+    join: Vec<u8>,
+    out: &mpsc::Sender<Vec<u8>>,
+    closed: &mpsc::Sender<()>,
+) -> Option<mpsc::Sender<Result<Vec<u8>, Refused>>> {
+    let (mut in_tx, in_rx) = mpsc::channel::<Result<Vec<u8>, Refused>>(64);
+    let (shard_tx, mut shard_rx) = mpsc::channel::<Vec<u8>>(64);
+    in_tx.try_send(Ok(join)).ok()?;
+    let transport = samod::Transport::new(in_rx, shard_tx)
+        .with_expected_peer_id(samod::PeerId::from(peer.to_owned()));
+    if shards.accept(k, transport).is_err() {
+        tracing::warn!("a sync connection arrived while the repo is stopping");
+        return None;
+    }
+    let (mut out, mut closed) = (out.clone(), closed.clone());
+    tokio::spawn(async move {
+        let mut answered = false;
+        while let Some(bytes) = shard_rx.next().await {
+            if !answered && matches!(WireMessage::decode(&bytes), Ok(WireMessage::Peer { .. })) {
+                answered = true;
+                continue;
+            }
+            if out.send(bytes).await.is_err() {
+                break;
+            }
+        }
+        let _ = closed.try_send(());
+    });
+    Some(in_tx)
 }
 
 /// How long a sync message may wait for its heads to reach the disk.
@@ -299,14 +429,14 @@ struct SessionEnded;
 /// How often (at most) a connection re-checks that its session has not expired.
 const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The inbound frames samod sees: only well-formed automerge-repo messages whose changes
+/// The inbound frames samod sees (each with where it goes): only well-formed automerge-repo messages whose changes
 /// are this user's. At the first bad frame, or when the session ends, an `error` message is
 /// queued for the peer and the stream ends.
 fn checked(
     ws_rx: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
     errors: mpsc::Sender<Vec<u8>>,
     gate: Gate,
-) -> impl Stream<Item = Result<Vec<u8>, Refused>> + Send + Unpin + 'static {
+) -> impl Stream<Item = Result<(Vec<u8>, Route), Refused>> + Send + Unpin + 'static {
     futures::stream::unfold(
         (ws_rx, errors, gate, false),
         |(mut rx, mut errors, mut gate, done)| async move {
@@ -346,7 +476,7 @@ fn checked(
                                     match gate.check_changes(&doc, &msg).await {
                                         Ok(()) => {
                                             return Some((
-                                                Ok(bytes.to_vec()),
+                                                Ok((bytes.to_vec(), Route::Doc(doc))),
                                                 (rx, errors, gate, false),
                                             ));
                                         }
@@ -356,7 +486,10 @@ fn checked(
                                 Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                             }
                         }
-                        Ok(_) => return Some((Ok(bytes.to_vec()), (rx, errors, gate, false))),
+                        Ok(other) => {
+                            let route = Route::of(&other);
+                            return Some((Ok((bytes.to_vec(), route)), (rx, errors, gate, false)));
+                        }
                         Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                     },
                     Ok(Ok(Message::Text(_))) => {
