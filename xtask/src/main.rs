@@ -6,8 +6,9 @@
 //!   the server's unit tests, the native end-to-end tests, the JS interop test and the
 //!   browser tests (Playwright on Debian's Chromium).
 //! - `cargo xtask build`: only build the app into `app/dist`.
-//! - `cargo xtask bench`: every benchmark and the long reliability runs (see BENCHMARKS.md);
-//!   raw outputs go to `target/bench-results/`.
+//! - `cargo xtask bench`: every benchmark, the long reliability runs and the fuzzers (see
+//!   BENCHMARKS.md); raw outputs and `SUMMARY.md` go to `target/bench-results/`
+//!   (`GIAMSAT_BENCH_ONLY`, `GIAMSAT_FUZZ_RUNS`: see `bench.rs`).
 //!
 //! Each step says what it does. Installs: the wasm32 target (rustup), wasm-bindgen-cli at
 //! the version Cargo.lock pins (cargo install), wasm-opt from npm `binaryen@132` (Debian's
@@ -15,8 +16,10 @@
 
 mod bench;
 mod build;
+mod fuzz;
 mod install;
 mod sh;
+mod summary;
 
 use std::process::ExitCode;
 

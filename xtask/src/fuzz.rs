@@ -1,0 +1,198 @@
+//! The fuzz steps of `cargo xtask bench`: each target in `shared/fuzz/fuzz_targets/`, one
+//! after the other (one libFuzzer process, nothing else running), for `GIAMSAT_FUZZ_RUNS`
+//! executions, with libFuzzer's final stats and whether it crashed, for SUMMARY.md.
+//!
+//! The fuzz crate is its own workspace and builds into its own `shared/fuzz/target/` (other
+//! flags, another lock file), as BENCHMARKS.md's runs did, whatever `CARGO_TARGET_DIR` says.
+//! A target's growing corpus is `shared/fuzz/work/<target>` (git-ignored), seeded from the
+//! checked-in `corpus/<target>`; libFuzzer writes crashing inputs to `artifacts/<target>/`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::bench::{self, Ran, Step};
+use crate::sh;
+
+/// Issue 5's goal: 10 million executions per target without a crash.
+pub const DEFAULT_RUNS: u64 = 10_000_000;
+
+/// One target's run and what libFuzzer said about it.
+pub struct Run {
+    pub target: String,
+    pub ran: Ran,
+    pub executions: Option<u64>,
+    pub exec_per_sec: Option<u64>,
+    pub edges: Option<u64>,
+    /// Whether libFuzzer started (a build failure is not a crash).
+    pub started: bool,
+    /// Why the run counts as a crash (exit status, sanitizer report, new artifacts), if it does.
+    pub crash: Option<String>,
+}
+
+fn dir() -> PathBuf {
+    sh::root().join("shared").join("fuzz")
+}
+
+/// The fuzz crate's own build directory, passed as `CARGO_TARGET_DIR` to its cargo commands.
+fn target_dir() -> (&'static str, String) {
+    let d = dir().join("target").to_string_lossy().into_owned();
+    ("CARGO_TARGET_DIR", d)
+}
+
+/// The targets: `fuzz_targets/<name>.rs`, sorted.
+pub fn targets() -> Result<Vec<String>, String> {
+    let d = dir().join("fuzz_targets");
+    let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".rs").map(String::from))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// cargo-fuzz if missing, the seed corpus if a target has none, and the targets built once
+/// (so a run's time is fuzzing, not compiling).
+pub fn prepare(targets: &[String]) -> Result<(), String> {
+    if sh::output("cargo", &["fuzz", "--version"]).is_none() {
+        sh::step("installing cargo-fuzz (cargo install, ~2 min, needs g++)");
+        sh::run("cargo", &["install", "cargo-fuzz", "--locked"], None)?;
+    }
+    let fuzz = dir();
+    let seeded = |t: &String| {
+        std::fs::read_dir(fuzz.join("corpus").join(t))
+            .map(|mut d| {
+                d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("seed-")))
+            })
+            .unwrap_or(false)
+    };
+    if !targets.iter().all(seeded) {
+        sh::step("writing the seed corpus (cargo run --example seed in shared/fuzz/)");
+        sh::run_env(
+            "cargo",
+            &["run", "--example", "seed"],
+            Some(&fuzz),
+            &[target_dir()],
+        )?;
+    }
+    for t in targets {
+        sh::step(&format!(
+            "building fuzz target {t} (cargo fuzz build --sanitizer none {t})"
+        ));
+        let build = ["fuzz", "build", "--sanitizer", "none", t];
+        if let Err(e) = sh::run_env("cargo", &build, Some(&fuzz), &[target_dir()]) {
+            eprintln!("{e}; its run will say why");
+        }
+    }
+    Ok(())
+}
+
+/// Crash, out-of-memory, timeout and leak inputs libFuzzer wrote for `target`.
+fn artifacts(target: &str) -> BTreeSet<String> {
+    let kinds = ["crash-", "oom-", "timeout-", "leak-"];
+    std::fs::read_dir(dir().join("artifacts").join(target))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| kinds.iter().any(|k| n.starts_with(k)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fuzz one target for `runs` executions.
+pub fn run(target: &str, runs: u64, results: &Path) -> Result<Run, String> {
+    let work = format!("work/{target}");
+    std::fs::create_dir_all(dir().join(&work)).map_err(|e| format!("{work}: {e}"))?;
+    let step = Step {
+        name: format!("fuzz_{target}"),
+        program: "cargo",
+        args: [
+            "fuzz",
+            "run",
+            "--sanitizer",
+            "none",
+            target,
+            &work,
+            &format!("corpus/{target}"),
+            "--",
+            &format!("-runs={runs}"),
+            "-rss_limit_mb=2048",
+            "-print_final_stats=1",
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: vec![target_dir()],
+        dir: "shared/fuzz",
+        needs: &[],
+    };
+    let before = artifacts(target);
+    let mut ran = bench::run(&step, results)?;
+    let new: Vec<String> = artifacts(target).difference(&before).cloned().collect();
+    let mut why = Vec::new();
+    if !ran.ok {
+        why.push(ran.status.clone());
+    }
+    if ran.text.contains("==ERROR") || ran.text.contains("== ERROR:") {
+        why.push("libFuzzer ERROR".into());
+    }
+    if ran.text.contains("panicked") {
+        why.push("panicked".into());
+    }
+    if !new.is_empty() {
+        why.push(format!("wrote artifacts/{target}/{}", new.join(", ")));
+    }
+    let started = ran.text.contains("INFO: Seed:");
+    ran.ok = started && why.is_empty();
+    let text = &ran.text;
+    Ok(Run {
+        target: target.into(),
+        executions: stat(text, "stat::number_of_executed_units:"),
+        exec_per_sec: stat(text, "stat::average_exec_per_sec:"),
+        edges: stat(text, "cov:"),
+        started,
+        crash: (started && !why.is_empty()).then(|| why.join("; ")),
+        ran,
+    })
+}
+
+/// The number after the last `key` in libFuzzer's output.
+fn stat(text: &str, key: &str) -> Option<u64> {
+    let (_, after) = text.rsplit_once(key)?;
+    after.split_whitespace().next()?.parse().ok()
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The Markdown table of the runs.
+pub fn table(runs: &[Run]) -> String {
+    let cell = |n: Option<u64>| n.map(thousands).unwrap_or_else(|| "—".into());
+    let mut t = String::from("| target | executions | exec/s | edges | crashes | seconds |\n");
+    t.push_str("|---|---:|---:|---:|---|---:|\n");
+    for r in runs {
+        let crashes = match &r.crash {
+            _ if !r.started => format!("— (libFuzzer did not start: {})", r.ran.status),
+            None => "0".to_owned(),
+            Some(why) => format!("**yes**: {why}"),
+        };
+        t.push_str(&format!(
+            "| `{}` | {} | {} | {} | {crashes} | {:.0} |\n",
+            r.target,
+            cell(r.executions),
+            cell(r.exec_per_sec),
+            cell(r.edges),
+            r.ran.secs
+        ));
+    }
+    t
+}
