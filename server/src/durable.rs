@@ -39,6 +39,22 @@ impl Default for Durable {
 }
 
 impl Durable {
+    /// A snapshot samod just wrote is on disk: its heads, and so their whole ancestry, are
+    /// durable. Falls back to [`Durable::record`] if the header cannot be read.
+    pub fn record_written(&self, key: &str, data: &[u8]) {
+        let mut parts = key.split('/');
+        let (Some(doc), Some("snapshot")) = (parts.next(), parts.next()) else {
+            return self.record(key, data);
+        };
+        let Ok(heads) = shared::authors::document_heads(data) else {
+            return self.record(key, data);
+        };
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.entry(doc.to_owned()).or_default().closed.extend(heads);
+        drop(docs);
+        self.written.send_modify(|n| *n += 1);
+    }
+
     /// A chunk under `key` (samod's `<doc>/incremental/<hash>` or `<doc>/snapshot/<id>`) is
     /// on disk with these bytes.
     pub fn record(&self, key: &str, data: &[u8]) {
@@ -153,6 +169,30 @@ mod tests {
         );
         assert!(d.covers("doc", &doc.get_heads()));
         assert!(!d.covers("other", &doc.get_heads()));
+    }
+
+    #[test]
+    fn a_written_snapshot_closes_its_heads() {
+        let mut doc = automerge::Automerge::new();
+        for i in 0..3 {
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "n", i as i64).unwrap();
+            tx.commit();
+        }
+        let d = Durable::default();
+        assert!(!d.covers("doc", &doc.get_heads()));
+        d.record_written("doc/snapshot/abc", &doc.save());
+        assert!(d.covers("doc", &doc.get_heads()));
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "n", 9).unwrap();
+        tx.commit();
+        assert!(!d.covers("doc", &doc.get_heads()));
+        let last = doc.get_last_local_change().unwrap().clone();
+        d.record_written(
+            &format!("doc/incremental/{}", last.hash()),
+            last.raw_bytes(),
+        );
+        assert!(d.covers("doc", &doc.get_heads()));
     }
 
     #[test]
