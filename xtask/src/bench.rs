@@ -8,6 +8,7 @@
 //!   `server_scale`, `sync_load_100`, `app_open`, `crash_100`, `fuzz` (every fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
+//! - `GIAMSAT_FUZZ_TARGET_DIR=DIR`: where the fuzz crate builds (default `shared/fuzz/target`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

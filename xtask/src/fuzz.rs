@@ -33,9 +33,14 @@ fn dir() -> PathBuf {
     sh::root().join("shared").join("fuzz")
 }
 
-/// The fuzz crate's own build directory, passed as `CARGO_TARGET_DIR` to its cargo commands.
+/// The fuzz crate's own build directory, passed as `CARGO_TARGET_DIR` to its cargo commands:
+/// `$GIAMSAT_FUZZ_TARGET_DIR` if set (to keep one warm build across clones), else
+/// `shared/fuzz/target`.
 fn target_dir() -> (&'static str, String) {
-    let d = dir().join("target").to_string_lossy().into_owned();
+    let d = std::env::var("GIAMSAT_FUZZ_TARGET_DIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| dir().join("target").to_string_lossy().into_owned());
     ("CARGO_TARGET_DIR", d)
 }
 
