@@ -105,6 +105,25 @@ fn steps() -> Vec<Step> {
         },
         Step {
             dir: "tests",
+            // The browser harness looks for the server under the repo's own target/ unless told.
+            env: vec![
+                (
+                    "GIAMSAT_SERVER_BIN",
+                    sh::target_dir()
+                        .join("debug")
+                        .join("giamsat-server")
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                (
+                    "GIAMSAT_APP_DIR",
+                    sh::root()
+                        .join("app")
+                        .join("dist")
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+            ],
             ..step(
                 "app_open",
                 "node",
