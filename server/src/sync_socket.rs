@@ -219,14 +219,7 @@ async fn route(
             Route::Join { .. } => "lời chào sai hoặc lặp lại / a wrong or repeated join".to_owned(),
             Route::Doc(doc) => {
                 let Some(hello) = &join else {
-                    let _ = out
-                        .send(
-                            WireMessage::Error {
-                                message: "cần gửi join trước / send join first".into(),
-                            }
-                            .encode(),
-                        )
-                        .await;
+                    refuse(&mut out, "cần gửi join trước / send join first".into()).await;
                     break;
                 };
                 let k = shards.index(&doc);
@@ -249,12 +242,17 @@ async fn route(
                 continue;
             }
         };
-        tracing::warn!("closing a sync connection: {refusal}");
-        let _ = out
-            .send(WireMessage::Error { message: refusal }.encode())
-            .await;
+        refuse(&mut out, refusal).await;
         break;
     }
+}
+
+/// Tell the tablet why its connection closes.
+async fn refuse(out: &mut mpsc::Sender<Vec<u8>>, refusal: String) {
+    tracing::warn!("closing a sync connection: {refusal}");
+    let _ = out
+        .send(WireMessage::Error { message: refusal }.encode())
+        .await;
 }
 
 /// Open this connection's side in shard `k`: replay the tablet's `join`, and pass on what
