@@ -167,8 +167,9 @@ pub fn all() -> Result<(), String> {
     let mut fuzzed = Vec::new();
     if !fuzz_targets.is_empty() {
         fuzz::prepare(&fuzz_targets)?;
+        let jobs = fuzz::jobs()?;
         for t in &fuzz_targets {
-            fuzzed.push(fuzz::run(t, runs, &results)?);
+            fuzzed.push(fuzz::run(t, runs, jobs, &results)?);
         }
     }
 

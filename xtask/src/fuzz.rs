@@ -1,6 +1,11 @@
 //! The fuzz steps of `cargo xtask bench`: each target in `shared/fuzz/fuzz_targets/`, one
-//! after the other (one libFuzzer process, nothing else running), for `GIAMSAT_FUZZ_RUNS`
-//! executions, with libFuzzer's final stats and whether it crashed, for SUMMARY.md.
+//! after the other (nothing else running), for `GIAMSAT_FUZZ_RUNS` executions in all, with
+//! libFuzzer's final stats and whether it crashed, for SUMMARY.md.
+//!
+//! A target runs as `GIAMSAT_FUZZ_JOBS` libFuzzer jobs side by side (default: one per core),
+//! each doing its share of the executions on the one shared corpus (libFuzzer's `-jobs`,
+//! which logs each job to `shared/fuzz/fuzz-<n>.log`); the step's output is libFuzzer's own
+//! followed by every job's log, and the table adds the jobs' executions up.
 //!
 //! The fuzz crate is its own workspace and builds into its own `shared/fuzz/target/` (other
 //! flags, another lock file), as BENCHMARKS.md's runs did, whatever `CARGO_TARGET_DIR` says.
@@ -20,6 +25,8 @@ pub const DEFAULT_RUNS: u64 = 10_000_000;
 pub struct Run {
     pub target: String,
     pub ran: Ran,
+    /// libFuzzer jobs side by side; the figures below are their sum (edges: the most any saw).
+    pub jobs: u64,
     pub executions: Option<u64>,
     pub exec_per_sec: Option<u64>,
     pub edges: Option<u64>,
@@ -104,10 +111,46 @@ fn artifacts(target: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Fuzz one target for `runs` executions.
-pub fn run(target: &str, runs: u64, results: &Path) -> Result<Run, String> {
+/// How many libFuzzer jobs run a target side by side: `$GIAMSAT_FUZZ_JOBS`, else one per core.
+pub fn jobs() -> Result<u64, String> {
+    match std::env::var("GIAMSAT_FUZZ_JOBS") {
+        Ok(v) => match v.trim().parse() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("GIAMSAT_FUZZ_JOBS={v}: not a positive number")),
+        },
+        Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get() as u64)),
+    }
+}
+
+/// The per-job logs libFuzzer's `-jobs` writes into `shared/fuzz/`.
+fn job_logs() -> Vec<PathBuf> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("fuzz-") && n.ends_with(".log"))
+        })
+        .collect();
+    logs.sort();
+    logs
+}
+
+/// Fuzz one target for `runs` executions in all, split over `jobs` libFuzzer jobs.
+pub fn run(target: &str, runs: u64, jobs: u64, results: &Path) -> Result<Run, String> {
     let work = format!("work/{target}");
     std::fs::create_dir_all(dir().join(&work)).map_err(|e| format!("{work}: {e}"))?;
+    for old in job_logs() {
+        std::fs::remove_file(&old).map_err(|e| format!("{}: {e}", old.display()))?;
+    }
+    let mut flags = vec![format!("-runs={}", runs.div_ceil(jobs))];
+    if jobs > 1 {
+        flags.push(format!("-jobs={jobs}"));
+        flags.push(format!("-workers={jobs}"));
+    }
     let step = Step {
         name: format!("fuzz_{target}"),
         program: "cargo",
@@ -120,18 +163,34 @@ pub fn run(target: &str, runs: u64, results: &Path) -> Result<Run, String> {
             &work,
             &format!("corpus/{target}"),
             "--",
-            &format!("-runs={runs}"),
             "-rss_limit_mb=2048",
             "-print_final_stats=1",
         ]
         .map(String::from)
-        .to_vec(),
+        .into_iter()
+        .chain(flags)
+        .collect(),
         env: vec![target_dir()],
         dir: "shared/fuzz",
         needs: &[],
     };
     let before = artifacts(target);
     let mut ran = bench::run(&step, results)?;
+    // Each job's statistics are the last ones in its own log.
+    let mut logs = Vec::new();
+    for log in job_logs() {
+        let text = std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        logs.push(String::from_utf8_lossy(&text).into_owned());
+    }
+    if logs.is_empty() {
+        logs.push(ran.text.clone());
+    } else {
+        for (n, log) in logs.iter().enumerate() {
+            ran.text
+                .push_str(&format!("\n==== job {n} (fuzz-{n}.log) ====\n{log}"));
+        }
+        std::fs::write(&ran.output, &ran.text).map_err(|e| e.to_string())?;
+    }
     let new: Vec<String> = artifacts(target).difference(&before).cloned().collect();
     let mut why = Vec::new();
     if !ran.ok {
@@ -148,12 +207,18 @@ pub fn run(target: &str, runs: u64, results: &Path) -> Result<Run, String> {
     }
     let started = ran.text.contains("INFO: Seed:");
     ran.ok = started && why.is_empty();
-    let text = &ran.text;
+    let each = |key: &str| {
+        logs.iter()
+            .map(|l| stat(l, key))
+            .collect::<Option<Vec<u64>>>()
+    };
+    let sum = |key: &str| each(key).map(|v| v.iter().sum());
     Ok(Run {
         target: target.into(),
-        executions: stat(text, "stat::number_of_executed_units:"),
-        exec_per_sec: stat(text, "stat::average_exec_per_sec:"),
-        edges: stat(text, "cov:"),
+        jobs,
+        executions: sum("stat::number_of_executed_units:"),
+        exec_per_sec: sum("stat::average_exec_per_sec:"),
+        edges: each("cov:").and_then(|v| v.into_iter().max()),
         started,
         crash: (started && !why.is_empty()).then(|| why.join("; ")),
         ran,
@@ -182,8 +247,9 @@ fn thousands(n: u64) -> String {
 /// The Markdown table of the runs.
 pub fn table(runs: &[Run]) -> String {
     let cell = |n: Option<u64>| n.map(thousands).unwrap_or_else(|| "—".into());
-    let mut t = String::from("| target | executions | exec/s | edges | crashes | seconds |\n");
-    t.push_str("|---|---:|---:|---:|---|---:|\n");
+    let mut t =
+        String::from("| target | jobs | executions | exec/s | edges | crashes | seconds |\n");
+    t.push_str("|---|---:|---:|---:|---:|---|---:|\n");
     for r in runs {
         let crashes = match &r.crash {
             _ if !r.started => format!("— (libFuzzer did not start: {})", r.ran.status),
@@ -191,8 +257,9 @@ pub fn table(runs: &[Run]) -> String {
             Some(why) => format!("**yes**: {why}"),
         };
         t.push_str(&format!(
-            "| `{}` | {} | {} | {} | {crashes} | {:.0} |\n",
+            "| `{}` | {} | {} | {} | {} | {crashes} | {:.0} |\n",
             r.target,
+            r.jobs,
             cell(r.executions),
             cell(r.exec_per_sec),
             cell(r.edges),
