@@ -970,7 +970,7 @@ async fn member_inner(
 }
 
 /// Connect a fresh client, want `id`, and wait (at most `bound`) until it holds every one of
-/// `hashes`; returns how many it still lacks then.
+/// `hashes`; returns how many it still lacks then, or an error if the document never came.
 pub async fn fetch(
     url: &str,
     seat: Option<&giamsat_tests::server::Account>,
@@ -1013,6 +1013,13 @@ pub async fn fetch(
         send(&mut sink, out, &mut res).await?;
     }
     let _ = sink.send(Message::Close(None)).await;
+    // No document at all is not "every edit missing": the server has not answered yet.
+    if client.doc(&id).is_none() {
+        return Err(format!(
+            "the document did not arrive within {} s",
+            bound.as_secs()
+        ));
+    }
     Ok(missing(&client))
 }
 
