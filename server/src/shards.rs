@@ -9,13 +9,6 @@
 //! about ([`crate::sync_socket`] routes each frame by its document id), each hub walks a
 //! small part and the hubs run in parallel.
 //!
-//! The repos run on a tokio runtime of their own ([`SyncRuntime`]), not on the one serving
-//! HTTP: when more edits arrive than the cores can merge, samod's backlog queues on its own
-//! worker threads while sign-in, the app's files, the API and new sockets are still answered
-//! on the others (the operating system shares the cores between the two sets of threads).
-//! On one shared runtime a fresh request waited behind the backlog: at 1,000 members
-//! `/health` took over 20 s to answer (BENCHMARKS.md, "Where each goal stands").
-//!
 //! To a tablet the shards are one server: they share one peer id, one storage (the SQLite
 //! file; each document's keys are written only by its own shard) and one share policy, so
 //! the storage id in the `peer` answer is the same whichever shard answers.
@@ -26,47 +19,12 @@ use shared::wire::{PeerMetadata, WireMessage};
 use crate::error::ServerError;
 use crate::storage::SqliteStorage;
 
-/// The runtime the repos run on; shut down without waiting when dropped, which is allowed
-/// inside async code (dropping a runtime there panics). [`Shards::stop`] has flushed the
-/// repos by then.
-struct SyncRuntime(Option<tokio::runtime::Runtime>);
-
-impl SyncRuntime {
-    fn new() -> Result<Self, ServerError> {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("sync")
-            .enable_all()
-            .build()
-            .map(|rt| Self(Some(rt)))
-            .map_err(|e| ServerError::Startup(format!("cannot start the sync runtime: {e}")))
-    }
-
-    fn handle(&self) -> Result<tokio::runtime::Handle, ServerError> {
-        self.0
-            .as_ref()
-            .map(|rt| rt.handle().clone())
-            .ok_or_else(|| ServerError::Startup("the sync runtime is gone".into()))
-    }
-}
-
-impl Drop for SyncRuntime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
 /// The repos, their acceptors, and what the server tells a tablet about itself.
 pub struct Shards {
     repos: Vec<Repo>,
     acceptors: Vec<AcceptorHandle>,
     peer_id: PeerId,
     storage_id: Option<String>,
-    /// Declared last: dropped after the repos.
-    _runtime: SyncRuntime,
 }
 
 impl Shards {
@@ -79,13 +37,11 @@ impl Shards {
     where
         P: samod::SharePolicy,
     {
-        let runtime = SyncRuntime::new()?;
-        let handle = runtime.handle()?;
         let peer_id = PeerId::from(format!("giamsat-server-{}", uuid_like()));
         let mut repos = Vec::with_capacity(count.max(1));
         // One after the other: the first one writes the storage id the others then read.
         for _ in 0..count.max(1) {
-            let repo = Repo::builder(handle.clone())
+            let repo = Repo::build_tokio()
                 .with_storage(storage.clone())
                 .with_peer_id(peer_id.clone())
                 .with_share_policy(policy.clone())
@@ -109,7 +65,6 @@ impl Shards {
             acceptors,
             peer_id,
             storage_id,
-            _runtime: runtime,
         })
     }
 
