@@ -100,12 +100,12 @@ impl Shards {
         &self.repos[0]
     }
 
-    /// Hand one connection of a tablet to shard `index`.
-    pub fn accept(&self, index: usize, transport: samod::Transport) -> Result<(), ()> {
-        match self.acceptors.get(index) {
-            Some(a) => a.accept(transport).map(|_| ()).map_err(|_| ()),
-            None => Err(()),
-        }
+    /// Hand one connection of a tablet to shard `index`; false if that repo is stopping
+    /// (or there is no such shard).
+    pub fn accept(&self, index: usize, transport: samod::Transport) -> bool {
+        self.acceptors
+            .get(index)
+            .is_some_and(|a| a.accept(transport).is_ok())
     }
 
     /// The `peer` answer to a tablet's `join`, as every shard would give it.

@@ -2,11 +2,13 @@
 //! disk when `put` returns. Writes go through one writer thread that commits whatever has
 //! queued up in one transaction (group commit): one fsync (~1 ms here) for many changes, where
 //! one transaction per change capped the whole server at about a thousand changes a second
-//! and left hundreds of blocking threads waiting on the connection. The same file keeps the server's settings (`meta`) and the
-//! evidence blobs (`blobs`: photos and scans by SHA-256, see [`crate::blobs`]).
+//! and left hundreds of blocking threads waiting on the connection. The same file keeps the
+//! server's settings (`meta`) and the evidence blobs (`blobs`: photos and scans by SHA-256,
+//! see [`crate::blobs`]).
 //!
 //! Keys are samod's path-like [`StorageKey`]s joined with `/` (samod guarantees no component
-//! contains one). SQLite work runs on the blocking pool, never on the async workers.
+//! contains one). SQLite work runs on the writer thread or the blocking pool, never on the
+//! async workers.
 //!
 //! samod's `Storage` trait cannot report errors, so a failed write is logged loudly; the data
 //! stays in samod's memory and is written again on its next save.
@@ -120,6 +122,17 @@ impl SqliteStorage {
             writes,
             durable,
         })
+    }
+
+    /// Queue one write and wait until its transaction is committed.
+    async fn write(&self, op: Op) -> Result<(), String> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.writes
+            .send(Pending { op, done })
+            .map_err(|_| "the storage writer has stopped".to_owned())?;
+        committed
+            .await
+            .map_err(|_| "the storage writer has stopped".to_owned())?
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -284,19 +297,6 @@ impl Storage for SqliteStorage {
         if let Err(e) = self.write(Op::Delete(key_string(&key))).await {
             tracing::error!("storage delete {key} failed: {e}");
         }
-    }
-}
-
-impl SqliteStorage {
-    /// Queue one write and wait until its transaction is committed.
-    async fn write(&self, op: Op) -> Result<(), String> {
-        let (done, committed) = tokio::sync::oneshot::channel();
-        self.writes
-            .send(Pending { op, done })
-            .map_err(|_| "the storage writer has stopped".to_owned())?;
-        committed
-            .await
-            .map_err(|_| "the storage writer has stopped".to_owned())?
     }
 }
 

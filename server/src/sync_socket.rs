@@ -12,6 +12,7 @@
 //! samod, the other connections and the server carry on. samod itself would close silently.
 //! A connection also closes as soon as its session is revoked or expires.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -223,13 +224,15 @@ async fn route(
                     break;
                 };
                 let k = shards.index(&doc);
-                if let std::collections::hash_map::Entry::Vacant(e) = joined.entry(k) {
-                    match join_shard(&shards, k, &peer, hello.clone(), &out, &closed_tx) {
-                        Some(tx) => e.insert(tx),
-                        None => break,
-                    };
-                }
-                let Some(tx) = joined.get_mut(&k) else { break };
+                let tx = match joined.entry(k) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        match join_shard(&shards, k, &peer, hello.clone(), &out, &closed_tx) {
+                            Some(tx) => e.insert(tx),
+                            None => break,
+                        }
+                    }
+                };
                 if tx.send(Ok(bytes)).await.is_ok() {
                     continue;
                 }
@@ -270,7 +273,7 @@ fn join_shard(
     in_tx.try_send(Ok(join)).ok()?;
     let transport = samod::Transport::new(in_rx, shard_tx)
         .with_expected_peer_id(samod::PeerId::from(peer.to_owned()));
-    if shards.accept(k, transport).is_err() {
+    if !shards.accept(k, transport) {
         tracing::warn!("a sync connection arrived while the repo is stopping");
         return None;
     }
@@ -427,9 +430,9 @@ struct SessionEnded;
 /// How often (at most) a connection re-checks that its session has not expired.
 const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The inbound frames samod sees (each with where it goes): only well-formed automerge-repo messages whose changes
-/// are this user's. At the first bad frame, or when the session ends, an `error` message is
-/// queued for the peer and the stream ends.
+/// The inbound frames samod sees, each with where it goes: only well-formed automerge-repo
+/// messages whose changes are this user's. At the first bad frame, or when the session ends,
+/// an `error` message is queued for the peer and the stream ends.
 fn checked(
     ws_rx: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
     errors: mpsc::Sender<Vec<u8>>,

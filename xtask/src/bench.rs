@@ -8,6 +8,7 @@
 //!   `server_scale`, `sync_load_100`, `app_open`, `crash_100`, `fuzz` (every fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
+//! - `GIAMSAT_FUZZ_JOBS=N`: libFuzzer jobs side by side per target (default one per core).
 //! - `GIAMSAT_FUZZ_TARGET_DIR=DIR`: where the fuzz crate builds (default `shared/fuzz/target`).
 
 use std::fs::File;
@@ -146,13 +147,7 @@ fn steps() -> Vec<Step> {
 
 pub fn all() -> Result<(), String> {
     let (started, load) = (SystemTime::now(), summary::load_average());
-    let runs: u64 = match std::env::var("GIAMSAT_FUZZ_RUNS") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("GIAMSAT_FUZZ_RUNS={v}: not a number"))?,
-        Err(_) => fuzz::DEFAULT_RUNS,
-    };
+    let (runs, jobs) = (fuzz::runs()?, fuzz::jobs()?);
     let mut steps = steps();
     let mut fuzz_targets = fuzz::targets()?;
     let skipped = select(&mut steps, &mut fuzz_targets)?;
@@ -167,7 +162,6 @@ pub fn all() -> Result<(), String> {
     let mut fuzzed = Vec::new();
     if !fuzz_targets.is_empty() {
         fuzz::prepare(&fuzz_targets)?;
-        let jobs = fuzz::jobs()?;
         for t in &fuzz_targets {
             fuzzed.push(fuzz::run(t, runs, jobs, &results)?);
         }

@@ -4,8 +4,8 @@
 //!
 //! A target runs as `GIAMSAT_FUZZ_JOBS` libFuzzer jobs side by side (default: one per core),
 //! each doing its share of the executions on the one shared corpus (libFuzzer's `-jobs`,
-//! which logs each job to `shared/fuzz/fuzz-<n>.log`); the step's output is libFuzzer's own
-//! followed by every job's log, and the table adds the jobs' executions up.
+//! which logs each job to `shared/fuzz/fuzz-<n>.log` and prints each log as its job ends);
+//! the table adds the jobs' executions up.
 //!
 //! The fuzz crate is its own workspace and builds into its own `shared/fuzz/target/` (other
 //! flags, another lock file), as BENCHMARKS.md's runs did, whatever `CARGO_TARGET_DIR` says.
@@ -111,6 +111,17 @@ fn artifacts(target: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// Executions per target, in all: `$GIAMSAT_FUZZ_RUNS`, else [`DEFAULT_RUNS`].
+pub fn runs() -> Result<u64, String> {
+    match std::env::var("GIAMSAT_FUZZ_RUNS") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("GIAMSAT_FUZZ_RUNS={v}: not a number")),
+        Err(_) => Ok(DEFAULT_RUNS),
+    }
+}
+
 /// How many libFuzzer jobs run a target side by side: `$GIAMSAT_FUZZ_JOBS`, else one per core.
 pub fn jobs() -> Result<u64, String> {
     match std::env::var("GIAMSAT_FUZZ_JOBS") {
@@ -176,7 +187,9 @@ pub fn run(target: &str, runs: u64, jobs: u64, results: &Path) -> Result<Run, St
     };
     let before = artifacts(target);
     let mut ran = bench::run(&step, results)?;
-    // Each job's statistics are the last ones in its own log.
+    // Each job's statistics are the last ones in its own log. libFuzzer's parent prints every
+    // log as its job ends, so the step's output already holds them; they are read here only
+    // to take each job's figures apart.
     let mut logs = Vec::new();
     for log in job_logs() {
         let text = std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -184,28 +197,23 @@ pub fn run(target: &str, runs: u64, jobs: u64, results: &Path) -> Result<Run, St
     }
     if logs.is_empty() {
         logs.push(ran.text.clone());
-    } else {
-        for (n, log) in logs.iter().enumerate() {
-            ran.text
-                .push_str(&format!("\n==== job {n} (fuzz-{n}.log) ====\n{log}"));
-        }
-        std::fs::write(&ran.output, &ran.text).map_err(|e| e.to_string())?;
     }
+    let said = |what: &str| ran.text.contains(what) || logs.iter().any(|l| l.contains(what));
     let new: Vec<String> = artifacts(target).difference(&before).cloned().collect();
     let mut why = Vec::new();
     if !ran.ok {
         why.push(ran.status.clone());
     }
-    if ran.text.contains("==ERROR") || ran.text.contains("== ERROR:") {
+    if said("==ERROR") || said("== ERROR:") {
         why.push("libFuzzer ERROR".into());
     }
-    if ran.text.contains("panicked") {
+    if said("panicked") {
         why.push("panicked".into());
     }
     if !new.is_empty() {
         why.push(format!("wrote artifacts/{target}/{}", new.join(", ")));
     }
-    let started = ran.text.contains("INFO: Seed:");
+    let started = said("INFO: Seed:");
     ran.ok = started && why.is_empty();
     let each = |key: &str| {
         logs.iter()

@@ -33,6 +33,7 @@ pub fn render(
     for var in [
         "GIAMSAT_BENCH_ONLY",
         "GIAMSAT_FUZZ_RUNS",
+        "GIAMSAT_FUZZ_JOBS",
         "CARGO_TARGET_DIR",
     ] {
         if let Ok(v) = std::env::var(var) {
