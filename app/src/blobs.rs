@@ -79,7 +79,7 @@ async fn downscale(file: &File) -> Result<Vec<u8>, String> {
 }
 
 /// An object URL for a blob of supervision `doc`: from IndexedDB, else fetched from the
-/// server and kept.
+/// server and kept. Typed as a photo only for the raster types `shared::media` allows.
 pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
     let w = ws();
     let (bytes, mime) = match w.store().blob(sha).await.ok().flatten() {
@@ -93,8 +93,15 @@ pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
     };
     let parts = Array::new();
     parts.push(&Uint8Array::from(bytes.as_slice()));
+    // The object URL lives in the app's origin: only a raster photo keeps its type (an
+    // <img> never runs script); anything else is bytes, so even opened in a tab it cannot
+    // run as a page of the app (`shared::media`).
     let opts = BlobPropertyBag::new();
-    opts.set_type(&mime);
+    opts.set_type(if shared::media::is_shown_image(&mime) {
+        &mime
+    } else {
+        shared::media::DOWNLOAD_ONLY
+    });
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok()?;
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }

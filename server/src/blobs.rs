@@ -5,8 +5,10 @@
 //! here, outside the Automerge document, and are uploaded when the tablet is online.
 //! `PUT` stores the body under its hash, after checking that the hash in the path is the
 //! hash of the body; the same upload again is a harmless no-op (200), so a tablet may retry
-//! freely. `GET` returns the bytes with the stored mime type, cacheable for ever: an
-//! address names one content. An upload over `--max-blob-bytes` is refused with 413 before
+//! freely. `GET` returns the bytes, cacheable for ever (an address names one content), as
+//! their stored type only when `shared::media` allows it (photos, PDF, plain text; Office
+//! documents as downloads); any other type is served as `application/octet-stream` with
+//! `Content-Disposition: attachment`. An upload over `--max-blob-bytes` is refused with 413 before
 //! it is read (by its `Content-Length`) or as soon as it passes the limit (a chunked body,
 //! through axum's [`DefaultBodyLimit`]); a refused upload stores nothing.
 //!
@@ -16,7 +18,7 @@
 //!
 //! Never trusted: the path, the `Content-Type`, the body. Uploads are served back with
 //! `nosniff`, and anything but a PDF with a sandboxing content security policy, so a blob
-//! cannot run script in the app's origin.
+//! cannot run script in the app's origin even if a browser ignored its type.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,6 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
+use shared::media::Disposition;
 
 use crate::AppState;
 use crate::accounts::{Access, audit, store};
@@ -179,9 +182,6 @@ async fn download(
              / No blob {sha} on the server (it may not have been uploaded yet)."
         )));
     };
-    // Checked when stored; should an older row hold something else, serve it as bytes.
-    let mime = HeaderValue::from_str(&blob.mime)
-        .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_MIME));
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CACHE_CONTROL,
@@ -191,15 +191,28 @@ async fn download(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // A PDF viewer refuses to open in a sandbox; every other type is shown sandboxed, so an
-    // uploaded HTML or SVG page cannot run script in the app's origin.
-    if !blob.mime.starts_with("application/pdf") {
+    // Served as itself only from the allow-list (`shared::media`); anything that could run
+    // script in the app's origin (HTML, JavaScript, SVG, unknown types) goes out as bytes to
+    // save, never to render.
+    let served = match shared::media::disposition(&blob.mime) {
+        Disposition::Inline(mime) => mime,
+        Disposition::Download(mime) => {
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment"),
+            );
+            mime
+        }
+    };
+    // A PDF viewer refuses to open in a sandbox; every other type is sandboxed as well, so
+    // even a browser that ignored the type could not run script from it.
+    if served != "application/pdf" {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; sandbox"),
         );
     }
-    headers.insert(header::CONTENT_TYPE, mime);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(served));
     Ok((StatusCode::OK, headers, blob.data).into_response())
 }
 
@@ -395,6 +408,46 @@ mod tests {
         // Step 3: a tablet retrying the same upload is told it is already there.
         let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), photo.clone())).await;
         assert_eq!(status, StatusCode::OK, "{}", text(&body));
+        state.shards.stop().await;
+    }
+
+    #[tokio::test]
+    async fn html_script_and_svg_uploads_come_back_only_as_downloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(&dir).await;
+        // Step 1: a member uploads a page and its script, and an SVG, under their own types.
+        for (mime, body) in [
+            ("text/html", b"<script src=x.js></script>".to_vec()),
+            ("text/javascript", b"localStorage.pwned = 1".to_vec()),
+            ("image/svg+xml", b"<svg onload=alert(1)></svg>".to_vec()),
+            ("application/xhtml+xml", b"<html/>".to_vec()),
+        ] {
+            let sha = sha256_hex(&body);
+            let (status, _, answer) = send(&state, put(&sha, Some(mime), body.clone())).await;
+            assert_eq!(status, StatusCode::CREATED, "{}", text(&answer));
+            // Step 2: each comes back as bytes to save, never as its declared type.
+            let (status, headers, back) = send(&state, get_req(&sha)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(back, body);
+            assert_eq!(
+                headers[header::CONTENT_TYPE],
+                "application/octet-stream",
+                "{mime}"
+            );
+            assert_eq!(headers[header::CONTENT_DISPOSITION], "attachment", "{mime}");
+            assert_eq!(
+                headers[header::CONTENT_SECURITY_POLICY],
+                "default-src 'none'; sandbox"
+            );
+        }
+        // A Word document keeps its type, but is downloaded too.
+        let docx = b"PK\x03\x04 word".to_vec();
+        let sha = sha256_hex(&docx);
+        let word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        send(&state, put(&sha, Some(word), docx)).await;
+        let (_, headers, _) = send(&state, get_req(&sha)).await;
+        assert_eq!(headers[header::CONTENT_TYPE], word);
+        assert_eq!(headers[header::CONTENT_DISPOSITION], "attachment");
         state.shards.stop().await;
     }
 

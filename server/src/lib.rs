@@ -94,6 +94,9 @@ impl Running {
     }
 }
 
+/// How long stopping may take before the server exits regardless.
+pub const STOP_BOUND: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Wall time in milliseconds since the Unix epoch (0 if the clock is before 1970).
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -161,8 +164,17 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         if let Err(e) = serve.await {
             tracing::error!("server failed: {e}");
         }
-        // Flush every document to SQLite before the process may exit.
-        shards.stop().await;
+        // Flush every document to SQLite before the process may exit, within a bound: a
+        // document task that died (a panic inside samod) never answers the stop, and every
+        // change a tablet was told is stored is on disk already (see `durable`).
+        if tokio::time::timeout(STOP_BOUND, shards.stop())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                "the sync engine did not stop within {STOP_BOUND:?}; exiting anyway (confirmed changes are on disk)"
+            );
+        }
     });
     Ok(Running {
         addr,

@@ -5,11 +5,14 @@
 //! `join` to it (`with_expected_peer_id`), so the share policy ([`crate::share`]) knows who
 //! is asking.
 //!
-//! Every inbound frame is decoded with `shared::wire` before samod sees it. A frame that is
-//! not an automerge-repo message (bad CBOR, a text frame, over the size limit), or that
-//! carries a change by an Automerge actor not registered to this user (and not already on
-//! the server), gets an `error` message back with the reason, and that connection closes;
-//! samod, the other connections and the server carry on. samod itself would close silently.
+//! Every inbound frame is decoded with `shared::wire` (which refuses any CBOR form two
+//! decoders could read differently), checked, and **re-encoded** from what was checked:
+//! samod never reads a tablet's own bytes. A frame that is not an automerge-repo message
+//! (bad CBOR, a repeated key, a text frame, over the size limit), that is sent under another
+//! peer id, or that carries a change by an Automerge actor not registered to this user (and
+//! not already on the server), gets an `error` message back with the reason, and that
+//! connection closes; samod, the other connections and the server carry on. samod itself
+//! would close silently.
 //! A connection also closes as soon as its session is revoked or expires.
 
 use std::collections::hash_map::Entry;
@@ -104,6 +107,7 @@ pub async fn upgrade(
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {
             let gate = Gate {
+                peer: peer.clone(),
                 accounts: state.accounts.clone(),
                 durable: state.storage.durable.clone(),
                 revocations: state.sessions.subscribe(),
@@ -308,8 +312,20 @@ fn advertised_heads(bytes: &[u8]) -> Option<(String, Vec<automerge::ChangeHash>)
     }
 }
 
+/// What becomes of a decoded inbound message.
+enum Admitted {
+    /// Passed every check: re-encoded and sent on.
+    Forward(WireMessage),
+    /// A message type this server does not know (a newer client): dropped.
+    Ignore,
+    /// The tablet reported an error and is closing: so do we.
+    End,
+}
+
 /// What a connection is allowed: whose it is, which actors are theirs.
 struct Gate {
+    /// The connection's peer id, checked at the upgrade: every message must be sent as it.
+    peer: String,
     accounts: Accounts,
     durable: Arc<Durable>,
     revocations: tokio::sync::watch::Receiver<u64>,
@@ -325,6 +341,48 @@ struct Gate {
 }
 
 impl Gate {
+    /// Check one decoded message: it is sent as this connection's peer, it is a message a
+    /// tablet may send, and a sync message is one automerge can read safely (see
+    /// `shared::sync_guard`) whose changes are this user's.
+    async fn admit(&mut self, message: WireMessage) -> Result<Admitted, String> {
+        let sender = match &message {
+            WireMessage::Join { sender_id, .. }
+            | WireMessage::Leave { sender_id }
+            | WireMessage::DocUnavailable { sender_id, .. }
+            | WireMessage::Ephemeral { sender_id, .. }
+            | WireMessage::RemoteSubscriptionChange { sender_id, .. }
+            | WireMessage::RemoteHeadsChanged { sender_id, .. } => sender_id,
+            WireMessage::Request(m) | WireMessage::Sync(m) => &m.sender_id,
+            WireMessage::Peer { .. } => {
+                return Err(
+                    "máy tính bảng không gửi peer / a tablet does not send `peer`".to_owned(),
+                );
+            }
+            WireMessage::Error { message } => {
+                tracing::debug!("a tablet closed its sync connection with an error: {message}");
+                return Ok(Admitted::End);
+            }
+            WireMessage::Unknown { kind } => {
+                tracing::debug!("ignored a sync message of unknown type {kind:?}");
+                return Ok(Admitted::Ignore);
+            }
+        };
+        if *sender != self.peer {
+            return Err(format!(
+                "mã người gửi sai: {sender:?} (kết nối này là {:?}) / wrong senderId: {sender:?} (this connection is {:?})",
+                self.peer, self.peer
+            ));
+        }
+        if let WireMessage::Sync(m) | WireMessage::Request(m) = &message {
+            let msg = shared::sync_guard::decode(&m.data)
+                .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
+            let doc = m.document_id.to_string();
+            self.audit_access(&doc).await;
+            self.check_changes(&doc, &msg).await?;
+        }
+        Ok(Admitted::Forward(message))
+    }
+
     /// Note in the audit log, once per connection and document, that this user asked for a
     /// supervision they may not see (samod answers doc-unavailable; this only records it).
     async fn audit_access(&mut self, doc: &str) {
@@ -467,30 +525,20 @@ fn checked(
                             .to_owned()
                     }
                     Ok(Ok(Message::Binary(bytes))) => match WireMessage::decode(&bytes) {
-                        // A sync message is checked too: some would crash automerge (see
-                        // shared::sync_guard), and its changes must be this user's.
-                        Ok(WireMessage::Sync(m) | WireMessage::Request(m)) => {
-                            match shared::sync_guard::decode(&m.data) {
-                                Ok(msg) => {
-                                    let doc = m.document_id.to_string();
-                                    gate.audit_access(&doc).await;
-                                    match gate.check_changes(&doc, &msg).await {
-                                        Ok(()) => {
-                                            return Some((
-                                                Ok((bytes.to_vec(), Route::Doc(doc))),
-                                                (rx, errors, gate, false),
-                                            ));
-                                        }
-                                        Err(e) => e,
-                                    }
-                                }
-                                Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
+                        Ok(message) => match gate.admit(message).await {
+                            // samod gets bytes we encoded from what we checked, never the
+                            // tablet's own: no second reading of the frame can differ.
+                            Ok(Admitted::Forward(message)) => {
+                                let route = Route::of(&message);
+                                return Some((
+                                    Ok((message.encode(), route)),
+                                    (rx, errors, gate, false),
+                                ));
                             }
-                        }
-                        Ok(other) => {
-                            let route = Route::of(&other);
-                            return Some((Ok((bytes.to_vec(), route)), (rx, errors, gate, false)));
-                        }
+                            Ok(Admitted::Ignore) => continue,
+                            Ok(Admitted::End) => return None,
+                            Err(e) => e,
+                        },
                         Err(e) => format!("khung không hợp lệ / malformed frame: {e}"),
                     },
                     Ok(Ok(Message::Text(_))) => {

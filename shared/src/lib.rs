@@ -15,10 +15,13 @@
 //! - [`recommendation`]: recommendations with addressee, due date and follow-up.
 //! - [`conclusion`]: the conclusion draft, generated from agreed findings, co-edited.
 //! - [`field`]: every text field addressed one way, for splices and carets.
+//! - [`media`]: which evidence types are shown as themselves and which only downloaded.
 //! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
 //! - [`authors`]: the actor of every change in a sync message (the server checks them).
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
+//! - [`wire_form`]: the one CBOR form a frame may take (no repeated keys, no
+//!   indefinite lengths), so every decoder reads it the same way.
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
 //! - [`sync_guard`]: refuses sync messages that would crash automerge (found by fuzzing).
 //! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
@@ -31,6 +34,7 @@ pub mod error;
 pub mod field;
 pub mod finding;
 pub mod ids;
+pub mod media;
 pub mod member;
 pub mod presence;
 pub mod recommendation;
@@ -43,6 +47,7 @@ pub mod sync_guard;
 pub mod text;
 pub mod unit;
 pub mod wire;
+pub mod wire_form;
 
 pub use error::ModelError;
 pub use ids::{DocumentId, RecordId};

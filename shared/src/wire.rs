@@ -16,7 +16,10 @@
 //! Decoding keeps a truncated frame ([`WireError::Truncated`]) apart from bytes that can never
 //! be a message ([`WireError::Invalid`]); neither panics. A message of a type this build does
 //! not know decodes as [`WireMessage::Unknown`], so a newer peer does not break an older one.
-//! The JS client writes integers as floats at times (cbor-x); both are accepted.
+//! The JS client writes integers as floats at times (cbor-x); both are accepted. Before any
+//! of that, [`crate::wire_form::check`] refuses a frame in a form decoders disagree on (a
+//! repeated key, an indefinite length, trailing bytes): the server forwards only messages it
+//! re-encoded from what it decoded here, and no other reader ever sees the peer's bytes.
 
 use ciborium::Value;
 use thiserror::Error;
@@ -245,6 +248,11 @@ impl WireMessage {
         if bytes.len() > MAX_FRAME_BYTES {
             return Err(WireError::TooLarge(bytes.len()));
         }
+        // One reading: a form two decoders could read differently never gets further.
+        crate::wire_form::check(bytes).map_err(|e| match e {
+            crate::wire_form::FormError::Truncated => WireError::Truncated,
+            other => WireError::Invalid(other.to_string()),
+        })?;
         let mut cursor = bytes;
         let value: Value = ciborium::de::from_reader(&mut cursor).map_err(|e| match e {
             ciborium::de::Error::Io(_) => WireError::Truncated,
@@ -644,6 +652,39 @@ mod tests {
             let random: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let _ = WireMessage::decode(&random);
         }
+    }
+
+    #[test]
+    fn a_map_with_type_and_data_twice_is_refused() {
+        // The frame that once passed as `ephemeral` and reached samod as `sync`.
+        let frame = ephemeral_then_sync_frame(&doc().to_string());
+        let err = WireMessage::decode(&frame).unwrap_err();
+        assert!(
+            matches!(&err, WireError::Invalid(m) if m.contains("appears twice")),
+            "{err:?}"
+        );
+    }
+
+    /// `{type: "ephemeral", …, data: h'A0', type: "sync", data: <bloom-crash payload>}`.
+    fn ephemeral_then_sync_frame(document: &str) -> Vec<u8> {
+        let t = |s: &str| Value::Text(s.to_owned());
+        let entries = vec![
+            (t("type"), t("ephemeral")),
+            (t("senderId"), t("a")),
+            (t("targetId"), t("b")),
+            (t("documentId"), t(document)),
+            (t("count"), Value::Integer(1.into())),
+            (t("sessionId"), t("s1")),
+            (t("data"), Value::Bytes(vec![0xa0])),
+            (t("type"), t("sync")),
+            (
+                t("data"),
+                Value::Bytes(vec![0x42, 0, 0, 1, 0, 3, 1, 0, 7, 0]),
+            ),
+        ];
+        let mut bytes = Vec::new();
+        ciborium::ser::into_writer(&Value::Map(entries), &mut bytes).unwrap();
+        bytes
     }
 
     #[test]

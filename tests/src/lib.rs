@@ -3,12 +3,15 @@
 //! - [`server`]: starts the real `giamsat-server` binary on a free loopback port with its own
 //!   data directory, and stops or restarts it.
 //! - [`proxy`]: a loopback TCP proxy that delays, cuts and holds back connections (bad network).
+//! - [`hostile`]: what the attack tests share: a delegation with a hostile member, a raw
+//!   peer that sends any bytes, and the check that honest members still sync.
 //! - [`member`]: a simulated delegation member — shared's sync client over a real WebSocket —
 //!   that can go offline, edit, come back, and wait (with a bound) for what it expects.
 //!
 //! The tests themselves are in `tests/tests/`; the browser tests (Playwright) and the
 //! JavaScript interop client are in `tests/browser/` and `tests/interop/`.
 
+pub mod hostile;
 pub mod member;
 pub mod proxy;
 pub mod server;

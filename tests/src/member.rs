@@ -95,6 +95,11 @@ impl Member {
         }
     }
 
+    /// This member's peer id (what its tablet sends as `senderId`).
+    pub fn peer_id(&self) -> String {
+        self.lock().client.peer_id().to_owned()
+    }
+
     /// The WebSocket request for `ws_url`: this member's cookie, and its peer id.
     pub fn request(
         &self,

@@ -120,6 +120,21 @@ impl ServerProcess {
         let _ = self.child.kill().await;
     }
 
+    /// Stop the server with SIGTERM and wait at most `bound` for it to exit by itself: how
+    /// long it took, or None if it had to be killed.
+    pub async fn stop_within(mut self, bound: Duration) -> Option<Duration> {
+        let started = std::time::Instant::now();
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        let exited = tokio::time::timeout(bound, self.child.wait()).await.is_ok();
+        let took = started.elapsed();
+        let _ = self.child.kill().await;
+        exited.then_some(took)
+    }
+
     /// Kill the process at once (SIGKILL: no flush, no goodbye) and wait for it to be gone.
     pub async fn kill(mut self) -> PathBuf {
         let _ = self.child.kill().await;

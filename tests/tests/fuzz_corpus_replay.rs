@@ -24,13 +24,13 @@ use std::time::Duration;
 mod checks;
 
 use futures::{SinkExt, StreamExt};
+use giamsat_tests::hostile::{members_still_sync, raw_peer, rss_mb};
 use giamsat_tests::member::Member;
 use giamsat_tests::random;
 use giamsat_tests::server::{Account, ServerProcess, Team};
 use giamsat_tests::stamp;
-use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup};
-use shared::wire::{DocMessage, PeerMetadata, WireMessage};
+use shared::wire::{DocMessage, WireMessage};
 use shared::{DocumentId, RecordId, unit};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -40,8 +40,9 @@ const BOUND: Duration = Duration::from_secs(20);
 type Check = fn(&[u8]);
 
 /// The targets and the check each corpus directory goes through.
-const TARGETS: [(&str, Check); 4] = [
+const TARGETS: [(&str, Check); 5] = [
     ("wire_decode", checks::wire_decode),
+    ("wire_differential", checks::wire_differential),
     ("sync_client", checks::sync_client),
     ("sync_message", checks::sync_message),
     ("server_frame", checks::server_frame),
@@ -191,79 +192,6 @@ async fn two_members(server: &ServerProcess) -> (Team, Member, Member, DocumentI
     minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
         .await;
     (team, lan, minh, id, unit_id)
-}
-
-/// Lan adds a finding and Minh receives it: sync between members still works.
-async fn members_still_sync(
-    lan: &Member,
-    minh: &Member,
-    id: DocumentId,
-    unit_id: &RecordId,
-    what: &str,
-) {
-    assert!(
-        lan.is_connected() && minh.is_connected(),
-        "the members' connections survived {what}"
-    );
-    let fid = RecordId::from_bytes(random());
-    let text = format!("Vẫn đồng bộ sau {what}.");
-    lan.change(&id, |d| {
-        finding::add(d, &fid, unit_id, FindingKind::Strength, &text, stamp("Lan"))
-    })
-    .unwrap();
-    minh.wait_for(&format!("Lan's finding after {what}"), BOUND, |m| {
-        m.heads(&id) == lan.heads(&id)
-    })
-    .await;
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A raw automerge-repo peer signed in as `account`: connect, `join`, wait for `peer`; the
-/// socket, the server's id and our own peer id.
-async fn raw_peer(url: &str, account: &Account, me: &str) -> (Ws, String, String) {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let peer = format!("{}{me}", account.peer_prefix);
-    let mut req = format!("{url}?peer={peer}").into_client_request().unwrap();
-    req.headers_mut()
-        .insert("cookie", account.cookie.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect");
-    let join = WireMessage::Join {
-        sender_id: peer.clone(),
-        peer_metadata: PeerMetadata::default(),
-        supported_protocol_versions: vec!["1".into()],
-    };
-    ws.send(Message::Binary(join.encode().into()))
-        .await
-        .unwrap();
-    loop {
-        let msg = tokio::time::timeout(BOUND, ws.next())
-            .await
-            .expect("an answer to join")
-            .expect("a frame")
-            .expect("ok");
-        if let Message::Binary(b) = msg
-            && let Ok(WireMessage::Peer { sender_id, .. }) = WireMessage::decode(&b)
-        {
-            return (ws, sender_id, peer);
-        }
-    }
-}
-
-/// The server process's resident memory, from /proc/<pid>/status.
-fn rss_mb(pid: u32) -> f64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS");
-    kb / 1024.0
 }
 
 /// Found by fuzzing (shared/fuzz/crashes/README.md): one `sync` message whose automerge

@@ -18,6 +18,7 @@ mod bench;
 mod build;
 mod fuzz;
 mod install;
+mod readme;
 mod sh;
 mod summary;
 
@@ -44,10 +45,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Build the app and run the server in the foreground.
-fn run(server_args: &[String]) -> Result<(), String> {
-    build::app()?;
-    sh::step("starting the server on http://127.0.0.1:8080 (Ctrl-C stops it)");
+/// Build the app and run the server in the foreground; or, for a command that only asks
+/// something of the server (`admin …`, `--help`), just run that.
+fn run(args: &[String]) -> Result<(), String> {
+    let server_args = readme::server_args(args);
+    if readme::serves(server_args) {
+        build::app()?;
+        sh::step("starting the server on http://127.0.0.1:8080 (Ctrl-C stops it)");
+    } else {
+        sh::step(&format!("giamsat-server {}", server_args.join(" ")));
+    }
     let mut args: Vec<&str> = vec![
         "run",
         "--release",
@@ -91,6 +98,8 @@ fn test() -> Result<(), String> {
             "server",
             "-p",
             "giamsat-tests",
+            "-p",
+            "xtask",
         ],
         None,
     )?;

@@ -1,5 +1,5 @@
-//! Evidence on a finding: the attached photos and documents (thumbnails for photos, a link
-//! for others), and the control to attach more — from the tablet's camera or its files,
+//! Evidence on a finding: the attached photos and documents (thumbnails for photos, a
+//! download link for others: user files never open as pages in the app's origin), and the control to attach more — from the tablet's camera or its files,
 //! working offline (kept in IndexedDB, uploaded when online).
 
 use leptos::html::Input;
@@ -80,7 +80,9 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
     let url = RwSignal::new(None::<String>);
     let sha = evidence.sha256.clone();
     let doc = doc.to_string();
-    let is_image = evidence.mime.starts_with("image/");
+    // Photos of the allowed raster types are shown; every other file is only ever saved
+    // (a `download` link to bytes), never opened as a page in the app's origin.
+    let is_image = shared::media::is_shown_image(&evidence.mime);
     let load = {
         let (sha, doc) = (sha.clone(), doc.clone());
         move || {
@@ -114,7 +116,7 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
         <li class="evidence-item" data-testid="evidence" data-sha=evidence.sha256.clone()>
             {move || match (url.get(), is_image) {
                 (Some(u), true) => view! { <img src=u alt=name.clone() data-testid="evidence-image"/> }.into_any(),
-                (Some(u), false) => view! { <a href=u target="_blank" rel="noopener">{name.clone()}</a> }.into_any(),
+                (Some(u), false) => view! { <a href=u download=name.clone() data-testid="evidence-file">{name.clone()}</a> }.into_any(),
                 (None, _) => {
                     let load_click = load_click.clone();
                     // A link, not a button: observers (whose controls are disabled) may view too.

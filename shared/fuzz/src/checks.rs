@@ -1,7 +1,8 @@
 //! The properties the fuzz targets check, one function per target, shared word for word by
 //! the libFuzzer targets (`fuzz_targets/*.rs`) and by the corpus replay in the normal test
 //! suite (`tests/tests/fuzz_corpus_replay.rs` includes this file with `#[path]`). It uses
-//! only `shared`, `automerge` and std, so both crates can compile it.
+//! only `shared`, `automerge`, `minicbor` (the CBOR library samod decodes with) and std, so
+//! both crates can compile it.
 //!
 //! - [`wire_decode`]: `WireMessage::decode` never panics, and whatever decodes re-encodes to
 //!   bytes that decode to an equal message.
@@ -10,6 +11,9 @@
 //!   a well-formed wire message.
 //! - [`sync_message`]: the same client, after a proper handshake, fed well-formed `sync` wire
 //!   messages whose automerge sync payload is arbitrary.
+//! - [`wire_differential`]: whatever our decoder accepts, samod's way of reading a frame
+//!   (minicbor, last duplicate wins) reads the same, from the peer's bytes and from the
+//!   server's re-encoding of them.
 //! - [`server_frame`]: one inbound frame through the server's `/sync` checks (wire decode,
 //!   `sync_guard`, every chunk's authors); whatever they let through, automerge applies to a
 //!   document as samod would, without panicking.
@@ -132,6 +136,191 @@ pub fn server_frame(data: &[u8]) {
     let mut state = automerge::sync::State::new();
     let _ = doc.receive_sync_message(&mut state, sync);
     let _ = doc.generate_sync_message(&mut state);
+}
+
+/// Target `wire_differential`: the server's reading of a frame against the engine's.
+///
+/// samod's decoder (`samod-core`'s `wire_protocol`, private to that crate) reads a frame
+/// with minicbor, skips keys it does not know and keeps the **last** of a repeated key; ours
+/// reads with ciborium. [`engine_reading`] repeats samod's reading of the fields that decide
+/// what a frame does (type, sender, target, document, payload). Two properties:
+///
+/// 1. Whatever our decoder accepts, the engine reads the same way: from the peer's own bytes
+///    where the engine's reading succeeds at all (this is the check the duplicate-key frame
+///    failed), and always from the bytes the server forwards (our re-encoding).
+/// 2. Our re-encoding decodes back to the very message.
+pub fn wire_differential(data: &[u8]) {
+    let Ok(ours) = WireMessage::decode(data) else {
+        return;
+    };
+    if matches!(ours, WireMessage::Unknown { .. }) {
+        return; // the server drops these; nothing reaches the engine
+    }
+    let expected = our_reading(&ours);
+    if let Some(engine) = engine_reading(data) {
+        assert_eq!(
+            engine, expected,
+            "the engine reads the peer's frame differently"
+        );
+    }
+    let forwarded = ours.encode();
+    assert_eq!(
+        engine_reading(&forwarded).as_ref(),
+        Some(&expected),
+        "the engine reads the forwarded frame differently"
+    );
+    assert_eq!(WireMessage::decode(&forwarded).as_ref(), Ok(&ours));
+}
+
+/// The fields of a frame that decide what it does.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct Reading {
+    pub kind: String,
+    pub sender: Option<String>,
+    pub target: Option<String>,
+    pub document: Option<String>,
+    pub data: Option<Vec<u8>>,
+}
+
+fn our_reading(m: &WireMessage) -> Reading {
+    let kind = |k: &str| k.to_owned();
+    let doc = |d: &DocumentId| Some(d.to_string());
+    match m {
+        WireMessage::Join { sender_id, .. } => Reading {
+            kind: kind("join"),
+            sender: Some(sender_id.clone()),
+            ..Reading::default()
+        },
+        WireMessage::Peer {
+            sender_id,
+            target_id,
+            ..
+        } => Reading {
+            kind: kind("peer"),
+            sender: Some(sender_id.clone()),
+            target: Some(target_id.clone()),
+            ..Reading::default()
+        },
+        WireMessage::Leave { sender_id } => Reading {
+            kind: kind("leave"),
+            sender: Some(sender_id.clone()),
+            ..Reading::default()
+        },
+        WireMessage::Error { .. } => Reading {
+            kind: kind("error"),
+            ..Reading::default()
+        },
+        WireMessage::Request(d) | WireMessage::Sync(d) => Reading {
+            kind: kind(if matches!(m, WireMessage::Request(_)) {
+                "request"
+            } else {
+                "sync"
+            }),
+            sender: Some(d.sender_id.clone()),
+            target: Some(d.target_id.clone()),
+            document: doc(&d.document_id),
+            data: Some(d.data.clone()),
+        },
+        WireMessage::DocUnavailable {
+            sender_id,
+            target_id,
+            document_id,
+        } => Reading {
+            kind: kind("doc-unavailable"),
+            sender: Some(sender_id.clone()),
+            target: Some(target_id.clone()),
+            document: doc(document_id),
+            data: None,
+        },
+        WireMessage::Ephemeral {
+            sender_id,
+            target_id,
+            document_id,
+            data,
+            ..
+        } => Reading {
+            kind: kind("ephemeral"),
+            sender: Some(sender_id.clone()),
+            target: Some(target_id.clone()),
+            document: doc(document_id),
+            data: Some(data.clone()),
+        },
+        WireMessage::RemoteSubscriptionChange {
+            sender_id,
+            target_id,
+            ..
+        } => Reading {
+            kind: kind("remote-subscription-change"),
+            sender: Some(sender_id.clone()),
+            target: Some(target_id.clone()),
+            ..Reading::default()
+        },
+        WireMessage::RemoteHeadsChanged {
+            sender_id,
+            target_id,
+            document_id,
+            ..
+        } => Reading {
+            kind: kind("remote-heads-changed"),
+            sender: Some(sender_id.clone()),
+            target: Some(target_id.clone()),
+            document: doc(document_id),
+            data: None,
+        },
+        WireMessage::Unknown { kind: k } => Reading {
+            kind: k.clone(),
+            ..Reading::default()
+        },
+    }
+}
+
+/// samod-core 0.16's reading of a frame, field by field as its `WireMessage::decode` takes
+/// them: a definite-length map of text keys, later duplicates replacing earlier ones, keys it
+/// does not know skipped. None where samod would refuse the frame.
+pub fn engine_reading(data: &[u8]) -> Option<Reading> {
+    let mut d = minicbor::Decoder::new(data);
+    let len = d.map().ok()??;
+    let mut r = Reading::default();
+    let mut kind = None;
+    for _ in 0..len {
+        let key = d.str().ok()?;
+        match key {
+            "type" => kind = Some(d.str().ok()?.to_owned()),
+            "senderId" => r.sender = Some(d.str().ok()?.to_owned()),
+            "targetId" => r.target = Some(d.str().ok()?.to_owned()),
+            "documentId" => {
+                r.document = Some(if d.probe().str().is_ok() {
+                    d.str().ok()?.to_owned()
+                } else {
+                    DocumentId::try_from(d.bytes().ok()?).ok()?.to_string()
+                })
+            }
+            "data" => r.data = Some(d.bytes().ok()?.to_vec()),
+            _ => d.skip().ok()?,
+        }
+    }
+    r.kind = kind?;
+    // Only what the message type uses counts; samod ignores the rest.
+    match r.kind.as_str() {
+        "join" | "leave" => {
+            r.target = None;
+            r.document = None;
+            r.data = None;
+        }
+        "peer" | "remote-subscription-change" => {
+            r.document = None;
+            r.data = None;
+        }
+        "doc-unavailable" | "remote-heads-changed" => r.data = None,
+        "error" => {
+            r = Reading {
+                kind: r.kind,
+                ..Reading::default()
+            }
+        }
+        _ => {}
+    }
+    Some(r)
 }
 
 /// Whether `GIAMSAT_FUZZ_MASK_KNOWN` asks to skip inputs that hit the known bugs.

@@ -400,11 +400,50 @@ pub fn write_known_crashes(crashes: &std::path::Path) -> std::io::Result<usize> 
     Ok(all.len())
 }
 
+/// Seeds for `wire_differential`: those of `wire_decode`, and frames in forms two decoders
+/// read differently (each refused by ours; before `shared::wire_form`, the first one was
+/// read as `ephemeral` by the server's checks and as `sync` by samod).
+pub fn wire_differential() -> Seeds {
+    let mut seeds = wire_decode();
+    let text = |s: &str| Value::Text(s.into());
+    let cbor = |v: Value| {
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&v, &mut out).expect("CBOR into a Vec");
+        out
+    };
+    seeds.push((
+        "attack-type-and-data-twice".into(),
+        cbor(Value::Map(vec![
+            (text("type"), text("ephemeral")),
+            (text("senderId"), text("a")),
+            (text("targetId"), text("b")),
+            (text("documentId"), text(&held().to_string())),
+            (text("count"), Value::Integer(1.into())),
+            (text("sessionId"), text("s1")),
+            (text("data"), Value::Bytes(vec![0xa0])),
+            (text("type"), text("sync")),
+            (
+                text("data"),
+                Value::Bytes(vec![0x42, 0, 0, 1, 0, 3, 1, 0, 7, 0]),
+            ),
+        ])),
+    ));
+    let mut indefinite = WireMessage::Leave {
+        sender_id: "a".into(),
+    }
+    .encode();
+    indefinite[0] = 0xbf;
+    indefinite.push(0xff);
+    seeds.push(("attack-indefinite-map".into(), indefinite));
+    seeds
+}
+
 /// Write every target's seeds into `corpus/<target>/`.
 pub fn write_all(corpus: &std::path::Path) -> std::io::Result<usize> {
     let mut n = 0;
     for (target, seeds) in [
         ("wire_decode", wire_decode()),
+        ("wire_differential", wire_differential()),
         ("sync_client", sync_client()),
         ("sync_message", sync_message()),
     ] {
