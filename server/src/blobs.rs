@@ -338,8 +338,16 @@ mod tests {
                 let d = store::create_delegation(c, "Đoàn", 0)?;
                 store::set_role(c, d, user, crate::accounts::Role::Member)?;
                 store::register_supervision(c, &registered, d, None, 0)?;
-                let (token, _) =
-                    crate::accounts::sessions::create(c, user, "test", crate::now_ms(), 3_600_000)?;
+                let (token, _) = crate::accounts::sessions::create(
+                    c,
+                    user,
+                    "test",
+                    crate::now_ms(),
+                    crate::accounts::sessions::Lifetime {
+                        sliding_ms: 3_600_000,
+                        absolute_ms: 3_600_000,
+                    },
+                )?;
                 Ok(token)
             })
             .await

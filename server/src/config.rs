@@ -45,8 +45,20 @@ pub struct Config {
     #[arg(long, env = "GIAMSAT_SESSION_TTL", default_value_t = 60 * 24 * 3600)]
     pub session_ttl: u64,
 
-    /// Mark the session cookie `Secure` (only sent over HTTPS). Turn on when the server is
-    /// reached through TLS.
+    /// The longest a device session lives however often it is used, in seconds (default
+    /// 180 days): a stolen cookie that is kept in use still dies.
+    #[arg(long, env = "GIAMSAT_SESSION_MAX_AGE", default_value_t = 180 * 24 * 3600)]
+    pub session_max_age: u64,
+
+    /// Behind a reverse proxy: the request header that carries the client's address, as the
+    /// proxy sets it (e.g. `X-Forwarded-For`: its last entry, the one the proxy added, is
+    /// taken; or `X-Real-IP`). Sign-in throttling then counts that address, not the proxy's.
+    /// Set it only when clients cannot reach the server except through the proxy.
+    #[arg(long, env = "GIAMSAT_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// Mark the session cookie `Secure` (only sent over HTTPS) and send
+    /// `Strict-Transport-Security`. Turn on when the server is reached through TLS.
     #[arg(long, env = "GIAMSAT_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
@@ -98,6 +110,8 @@ impl Config {
             max_blob_bytes: 10 * 1024 * 1024,
             demo: false,
             session_ttl: 60 * 24 * 3600,
+            session_max_age: 180 * 24 * 3600,
+            client_ip_header: None,
             secure_cookies: false,
             sync_shards: 4,
             command: None,

@@ -139,6 +139,37 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     })
 }
 
+/// Make sure the database file exists readable and writable by its owner only (0600): it
+/// holds password hashes, sessions and every supervision. SQLite creates its `-wal` and
+/// `-shm` files with the database file's permissions.
+pub(crate) fn private_file(path: &std::path::Path) -> Result<(), ServerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let cannot = |e: std::io::Error| {
+            ServerError::Startup(format!("cannot secure {}: {e}", path.display()))
+        };
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(cannot)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(cannot)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            if std::path::Path::new(&side).exists() {
+                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))
+                    .map_err(cannot)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The one SQLite file under `--data-dir`.
 pub fn database_path(config: &Config) -> std::path::PathBuf {
     config.data_dir.join("giamsat.sqlite3")

@@ -43,7 +43,15 @@ pub fn app(state: AppState) -> Router {
     api.merge(files)
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(auth::csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::renew_cookie,
+        ))
         .layer(middleware::from_fn(auth::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::transport_security,
+        ))
         .with_state(state)
 }
 

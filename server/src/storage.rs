@@ -103,6 +103,7 @@ fn commit(conn: &Mutex<Connection>, batch: &[Pending]) -> Result<(), rusqlite::E
 impl SqliteStorage {
     /// Open (or create) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, ServerError> {
+        crate::private_file(path)?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

@@ -108,6 +108,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             let gate = Gate {
                 peer: peer.clone(),
+                life: auth::lifetime(&state),
                 accounts: state.accounts.clone(),
                 durable: state.storage.durable.clone(),
                 revocations: state.sessions.subscribe(),
@@ -326,6 +327,8 @@ enum Admitted {
 struct Gate {
     /// The connection's peer id, checked at the upgrade: every message must be sent as it.
     peer: String,
+    /// How long sessions live (the connection closes when its session's time is up).
+    life: sessions::Lifetime,
     accounts: Accounts,
     durable: Arc<Durable>,
     revocations: tokio::sync::watch::Receiver<u64>,
@@ -467,9 +470,9 @@ impl Gate {
 
     /// Whether the session is still live (after a revocation, or now and then for expiry).
     async fn session_live(&self) -> bool {
-        let id = self.caller.session.id;
+        let (id, life) = (self.caller.session.id, self.life);
         self.accounts
-            .with(move |c| sessions::is_live(c, id, now_ms()))
+            .with(move |c| sessions::is_live(c, id, now_ms(), life))
             .await
             .unwrap_or(true)
     }

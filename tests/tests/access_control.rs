@@ -223,6 +223,13 @@ async fn every_route_allows_exactly_its_callers() {
         ("PUT /api/delegations/{d}/members/{u}", MANAGERS, true),
         ("DELETE /api/delegations/{d}/members/{u}", MANAGERS, true),
         ("POST /api/delegations/{d}/invitations", MANAGERS, true),
+        ("GET /api/delegations/{d}/invitations", MANAGERS, true),
+        (
+            "DELETE /api/delegations/{d}/invitations/{i}",
+            MANAGERS,
+            true,
+        ),
+        ("PUT /api/me/password", SIGNED_IN, false),
         ("POST /api/delegations/{d}/supervisions", WRITERS, true),
         ("POST /api/delegations", NOBODY, false),
         ("GET /api/invitations/{token}", &EVERYONE, false),
@@ -231,12 +238,20 @@ async fn every_route_allows_exactly_its_callers() {
         ("GET /api/admin/delegations", NOBODY, false),
         ("GET /api/admin/sessions", NOBODY, false),
         ("DELETE /api/admin/sessions/{id}", NOBODY, false),
+        ("PUT /api/admin/users/{id}/password", NOBODY, false),
+        ("PUT /api/admin/users/{id}/disabled", NOBODY, false),
+        ("DELETE /api/admin/users/{id}/sessions", NOBODY, false),
         ("GET /api/admin/audit", NOBODY, false),
         ("GET /api/blobs/{sha}?document={s}", READERS, true),
         ("PUT /api/blobs/{sha}?document={s}", WRITERS, true),
         ("DELETE /api/session", SIGNED_IN, false),
         // Last: accepting makes the caller a member, which would change the rows after it.
-        ("POST /api/invitations/{token}/accept", &EVERYONE, false),
+        // Someone already in the delegation cannot use a link to change their role (409).
+        (
+            "POST /api/invitations/{token}/accept",
+            &[Who::Anonymous, Who::Outsider],
+            false,
+        ),
     ];
     for (route, allowed, hidden) in rows {
         for who in EVERYONE {
@@ -276,6 +291,38 @@ async fn every_route_allows_exactly_its_callers() {
                         Some(json!({"documentId": doc})),
                     )
                     .await
+                }
+                "GET /api/delegations/{d}/invitations" => {
+                    w.call(who, "GET", &format!("/api/delegations/{d}/invitations"), None).await
+                }
+                "DELETE /api/delegations/{d}/invitations/{i}" => {
+                    let t = w.invitation().await;
+                    let i = sha256(t.as_bytes());
+                    w.call(who, "DELETE", &format!("/api/delegations/{d}/invitations/{i}"), None).await
+                }
+                "PUT /api/me/password" => match w.account(who) {
+                    // The same password again: allowed callers change nothing that matters.
+                    Some(a) => {
+                        let pw = format!("mk-{}-dai", a.username);
+                        w.call(who, "PUT", "/api/me/password", Some(json!({"current": pw, "new": pw}))).await
+                    }
+                    None => {
+                        w.call(who, "PUT", "/api/me/password", Some(json!({"current": "x", "new": "mat-khau-dai"})))
+                            .await
+                    }
+                },
+                "PUT /api/admin/users/{id}/password" => {
+                    let u = w.new_user().await;
+                    w.call(who, "PUT", &format!("/api/admin/users/{u}/password"), Some(json!({"password": "mat-khau-moi-dai"})))
+                        .await
+                }
+                "PUT /api/admin/users/{id}/disabled" => {
+                    let u = w.new_user().await;
+                    w.call(who, "PUT", &format!("/api/admin/users/{u}/disabled"), Some(json!({"disabled": true}))).await
+                }
+                "DELETE /api/admin/users/{id}/sessions" => {
+                    let u = w.new_user().await;
+                    w.call(who, "DELETE", &format!("/api/admin/users/{u}/sessions"), None).await
                 }
                 "POST /api/delegations" => w.call(who, "POST", "/api/delegations", Some(json!({"name": "Đoàn mới"}))).await,
                 "GET /api/invitations/{token}" => {
@@ -337,6 +384,8 @@ async fn every_route_allows_exactly_its_callers() {
             let want = allowed.contains(&who);
             let right = if want {
                 ok
+            } else if route.starts_with("POST /api/invitations/") && who != Who::Anonymous {
+                r.status == 409
             } else {
                 refused(who, r.status, hidden)
             };

@@ -186,3 +186,469 @@ async fn frames_decoders_could_read_two_ways_and_frames_under_another_peer_id_ar
     }
     server.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Sign-in cannot be starved; invitations and accounts an administrator can govern.
+
+use giamsat_tests::server::{Account, Response, http, sign_in};
+use serde_json::json;
+
+/// A sign-in attempt from whoever sends `extra` headers (a cookie, a proxy's header).
+async fn try_sign_in(
+    addr: &str,
+    username: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> Response {
+    let body = json!({ "username": username, "password": password }).to_string();
+    let mut headers = vec![
+        ("X-Requested-With", "giamsat"),
+        ("Content-Type", "application/json"),
+    ];
+    headers.extend_from_slice(extra);
+    http(addr, "POST", "/api/session", &headers, body.as_bytes()).await
+}
+
+/// The test accounts' passwords (see `ServerProcess::delegation`).
+fn password_of(a: &Account) -> String {
+    format!("mk-{}-dai", a.username)
+}
+
+/// How many audit rows of this event the administrator sees.
+async fn audit_count(admin: &Account, event: &str) -> usize {
+    let r = admin.call("GET", "/api/admin/audit?limit=1000", None).await;
+    assert_eq!(r.status, 200);
+    r.json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["event"] == event)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_stop_at_the_limit_and_the_owner_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let lan = scene.team.get("Lan").clone();
+    let admin = server.admin().await;
+
+    // Step 1: an outsider sends 30 wrong guesses for Lan's username at once.
+    let guesses = (0..30).map(|i| {
+        let (addr, user) = (server.addr.clone(), lan.username.clone());
+        tokio::spawn(async move {
+            try_sign_in(&addr, &user, &format!("doan-sai-{i}"), &[])
+                .await
+                .status
+        })
+    });
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + throttled, 30, "{statuses:?}");
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked, the limit is 5: {statuses:?}"
+    );
+
+    // Step 2: the throttled attempts left one audit row, not one each.
+    assert_eq!(audit_count(&admin, "sign-in-throttled").await, 1);
+
+    // Step 3: Lan's signed-in tablet carries on: the API, sync, and signing in again there
+    // with her real password.
+    assert_eq!(lan.call("GET", "/api/me", None).await.status, 200);
+    scene
+        .still_syncing("a lock-out of the head's username")
+        .await;
+    let again = try_sign_in(
+        &server.addr,
+        &lan.username,
+        &password_of(&lan),
+        &[("Cookie", &lan.cookie)],
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    // From a device that is not hers, the username stays locked.
+    let elsewhere = try_sign_in(&server.addr, &lan.username, &password_of(&lan), &[]).await;
+    assert_eq!(elsewhere.status, 429);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_each_client_address_is_counted_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server =
+        ServerProcess::start_with(dir.path(), &["--client-ip-header", "X-Forwarded-For"]).await;
+    // Step 1: one client (10.0.0.1 as the proxy saw it, whatever it claims before that)
+    // tries 20 invented usernames.
+    for i in 0..20 {
+        let r = try_sign_in(
+            &server.addr,
+            &format!("khong-co-{i}"),
+            "mat-khau-bat-ky",
+            &[("X-Forwarded-For", "1.2.3.4, 10.0.0.1")],
+        )
+        .await;
+        assert_eq!(r.status, 401, "attempt {i}");
+    }
+    // Step 2: that client is throttled; another client behind the same proxy is not.
+    let same = try_sign_in(
+        &server.addr,
+        "ai-do",
+        "mat-khau-bat-ky",
+        &[("X-Forwarded-For", "10.0.0.1")],
+    )
+    .await;
+    assert_eq!(same.status, 429);
+    let other = try_sign_in(
+        &server.addr,
+        "ai-do",
+        "mat-khau-bat-ky",
+        &[("X-Forwarded-For", "10.0.0.2")],
+    )
+    .await;
+    assert_eq!(other.status, 401);
+    server.stop().await;
+}
+
+/// A head's invitation link: its token, and its id on the delegation's list (the token's
+/// SHA-256).
+async fn invite(by: &Account, delegation: i64, role: &str) -> (String, String) {
+    let r = by
+        .call(
+            "POST",
+            &format!("/api/delegations/{delegation}/invitations"),
+            Some(json!({ "role": role })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = r.json()["token"].as_str().expect("a token").to_owned();
+    use sha2::{Digest, Sha256};
+    let id = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (token, id)
+}
+
+fn anonymous_accept(username: &str, password: &str) -> serde_json::Value {
+    json!({ "username": username, "password": password, "displayName": "Người mới" })
+}
+
+async fn accept(
+    addr: &str,
+    token: &str,
+    body: serde_json::Value,
+    cookie: Option<&str>,
+) -> Response {
+    let mut headers = vec![
+        ("X-Requested-With", "giamsat"),
+        ("Content-Type", "application/json"),
+    ];
+    if let Some(c) = cookie {
+        headers.push(("Cookie", c));
+    }
+    http(
+        addr,
+        "POST",
+        &format!("/api/invitations/{token}/accept"),
+        &headers,
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_are_listed_withdrawn_and_die_with_their_makers_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let (d, lan) = (scene.team.id, scene.team.get("Lan"));
+    let admin = server.admin().await;
+
+    // Step 1: a made-up token is refused before the password is even looked at (a short
+    // password would be a 400 if it were).
+    let bogus = accept(
+        &server.addr,
+        "khong-phai-ma-moi",
+        anonymous_accept("nguoi-moi-1", "ngan"),
+        None,
+    )
+    .await;
+    assert_eq!(bogus.status, 404, "{}", bogus.body);
+
+    // Step 2: Lan makes a link; it is on the delegation's list; she withdraws it; it is dead.
+    let (token, id) = invite(lan, d, "member").await;
+    let list = lan
+        .call("GET", &format!("/api/delegations/{d}/invitations"), None)
+        .await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains(&id) && !list.body.contains(&token),
+        "{}",
+        list.body
+    );
+    let r = lan
+        .call(
+            "DELETE",
+            &format!("/api/delegations/{d}/invitations/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        server_get(&server, &format!("/api/invitations/{token}")).await,
+        404
+    );
+    let late = accept(
+        &server.addr,
+        &token,
+        anonymous_accept("nguoi-moi-2", "mat-khau-dai-du"),
+        None,
+    )
+    .await;
+    assert_eq!(late.status, 404);
+
+    // Step 3: the member and the observer may not see or withdraw links.
+    let (_, id2) = invite(lan, d, "member").await;
+    for who in ["Minh", "Quan sát"] {
+        let a = scene.team.get(who);
+        assert_eq!(
+            a.call("GET", &format!("/api/delegations/{d}/invitations"), None)
+                .await
+                .status,
+            403,
+            "{who}"
+        );
+        assert_eq!(
+            a.call(
+                "DELETE",
+                &format!("/api/delegations/{d}/invitations/{id2}"),
+                None
+            )
+            .await
+            .status,
+            403,
+            "{who}"
+        );
+    }
+
+    // Step 4: the observer is handed a link for a deputy: it does not raise their role.
+    let (raise, _) = invite(lan, d, "deputy").await;
+    let observer = scene.team.get("Quan sát");
+    let r = accept(&server.addr, &raise, json!({}), Some(&observer.cookie)).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let shown = lan
+        .call("GET", &format!("/api/delegations/{d}"), None)
+        .await;
+    let role = shown.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["userId"] == observer.id)
+        .map(|m| m["role"].clone());
+    assert_eq!(role, Some(json!("observer")));
+
+    // Step 5: Lan stops being head: her open links stop working with her.
+    let (kept, _) = invite(lan, d, "member").await;
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/delegations/{d}/members/{}", lan.id),
+            Some(json!({ "role": "member" })),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        server_get(&server, &format!("/api/invitations/{kept}")).await,
+        404
+    );
+    scene.still_syncing("the invitation attacks").await;
+    server.stop().await;
+}
+
+async fn server_get(server: &ServerProcess, path: &str) -> u16 {
+    http(&server.addr, "GET", path, &[], b"").await.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_resets_disables_and_signs_out_and_a_user_changes_their_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let admin = server.admin().await;
+    let ke = scene.team.get("Kẻ xấu").clone();
+
+    // Step 1: Kẻ xấu's tablet syncs; the administrator disables the account: the session
+    // ends, the sync connection closes, signing in is refused with the reason.
+    let mut tablet = Member::new(&ke);
+    tablet.connect(&server.ws_url()).await;
+    tablet.want(scene.target.id);
+    tablet
+        .wait_for("the supervision", BOUND, |m| {
+            m.read(&scene.target.id, |_| ()).is_some()
+        })
+        .await;
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/admin/users/{}/disabled", ke.id),
+            Some(json!({ "disabled": true })),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    tablet
+        .wait_for("the connection to close", BOUND, |m| !m.is_connected())
+        .await;
+    assert_eq!(ke.call("GET", "/api/me", None).await.status, 401);
+    let r = try_sign_in(&server.addr, &ke.username, &password_of(&ke), &[]).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("disabled"), "{}", r.body);
+    // A member cannot do any of this.
+    let minh = scene.team.get("Minh");
+    for (method, path, body) in [
+        (
+            "PUT",
+            format!("/api/admin/users/{}/disabled", ke.id),
+            Some(json!({ "disabled": false })),
+        ),
+        (
+            "PUT",
+            format!("/api/admin/users/{}/password", ke.id),
+            Some(json!({ "password": "mat-khau-cua-ke-gian" })),
+        ),
+        (
+            "DELETE",
+            format!("/api/admin/users/{}/sessions", ke.id),
+            None,
+        ),
+    ] {
+        assert_eq!(
+            minh.call(method, &path, body).await.status,
+            403,
+            "{method} {path}"
+        );
+    }
+
+    // Step 2: enabled again, with a new password set by the administrator.
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/admin/users/{}/disabled", ke.id),
+            Some(json!({ "disabled": false })),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/admin/users/{}/password", ke.id),
+            Some(json!({ "password": "mat-khau-moi-cua-ke" })),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        try_sign_in(&server.addr, &ke.username, &password_of(&ke), &[])
+            .await
+            .status,
+        401
+    );
+    let ke2 = sign_in(&server.addr, &ke.username, "mat-khau-moi-cua-ke", &ke.name).await;
+
+    // Step 3: the administrator signs Kẻ xấu out of every device.
+    let r = admin
+        .call(
+            "DELETE",
+            &format!("/api/admin/users/{}/sessions", ke.id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(ke2.call("GET", "/api/me", None).await.status, 401);
+
+    // Step 4: Minh changes his own password: a wrong current one is refused; the right one
+    // signs his other devices out and keeps this one.
+    let other_device = sign_in(&server.addr, &minh.username, &password_of(minh), &minh.name).await;
+    let wrong = minh
+        .call(
+            "PUT",
+            "/api/me/password",
+            Some(json!({ "current": "sai", "new": "mat-khau-moi-cua-minh" })),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let ok = minh
+        .call(
+            "PUT",
+            "/api/me/password",
+            Some(json!({ "current": password_of(minh), "new": "mat-khau-moi-cua-minh" })),
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.body);
+    assert_eq!(minh.call("GET", "/api/me", None).await.status, 200);
+    assert_eq!(other_device.call("GET", "/api/me", None).await.status, 401);
+    sign_in(
+        &server.addr,
+        &minh.username,
+        "mat-khau-moi-cua-minh",
+        &minh.name,
+    )
+    .await;
+    scene.still_syncing("the account changes").await;
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Small ones: no invitation token in any log line; the database only its owner can read.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_line_holds_an_invitation_token_and_the_database_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let data = dir.path().join("data");
+    let server = ServerProcess::start_logging(&data, &log).await;
+    let team = server.delegation("Đoàn", &[("Lan", "head")]).await;
+    let (token, _) = invite(team.get("Lan"), team.id, "member").await;
+    // Opened, refused cross-site (a logged refusal), then accepted.
+    assert_eq!(
+        server_get(&server, &format!("/api/invitations/{token}")).await,
+        200
+    );
+    let cross = http(
+        &server.addr,
+        "POST",
+        &format!("/api/invitations/{token}/accept"),
+        &[("Origin", "http://evil.example")],
+        b"{}",
+    )
+    .await;
+    assert_eq!(cross.status, 403);
+    let r = accept(
+        &server.addr,
+        &token,
+        anonymous_accept("nguoi-moi-3", "mat-khau-dai-du"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    server.stop().await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("refused a cross-site"),
+        "the refusal was logged"
+    );
+    assert!(!text.contains(&token), "the token is in the log");
+    #[cfg(unix)]
+    for name in ["giamsat.sqlite3", "giamsat.sqlite3-wal"] {
+        use std::os::unix::fs::PermissionsExt;
+        let path = data.join(name);
+        if path.exists() {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name} is {mode:o}");
+        }
+    }
+}

@@ -48,12 +48,14 @@ pub struct Accounts {
 impl Accounts {
     /// Open (or create) the tables in the database at `path`.
     pub fn open(path: &Path) -> Result<Self, ServerError> {
+        crate::private_file(path)?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             changes: Arc::new(watch::channel(0).0),
@@ -162,6 +164,26 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 ";
+
+/// Changes to the tables above, in order; `PRAGMA user_version` counts those applied.
+/// Append only: a database made by an older build runs the ones it lacks at start.
+const MIGRATIONS: [&str; 2] = [
+    // An administrator disables an account (its sessions end, it cannot sign in).
+    "ALTER TABLE users ADD COLUMN disabled_at INTEGER",
+    // A head, a deputy or an administrator withdraws an invitation before it is used.
+    "ALTER TABLE invitations ADD COLUMN revoked_at INTEGER",
+];
+
+fn migrate(conn: &Connection) -> Result<(), ServerError> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        conn.execute_batch(&format!(
+            "BEGIN; {step}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
+    }
+    Ok(())
+}
 
 /// A random token (32 bytes, URL-safe base64) and the SHA-256 hex under which it is stored.
 pub fn new_token() -> Result<(String, String), ServerError> {

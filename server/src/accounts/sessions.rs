@@ -4,7 +4,9 @@
 //! SHA-256, so a copy of the database does not sign anyone in.
 //!
 //! A session expires `ttl` after its last use: each use moves the expiry on (written at most
-//! once a minute, so a busy tablet does not write on every request).
+//! once a minute, so a busy tablet does not write on every request), and never lives past
+//! `max_age` after it was made however often it is used ([`Lifetime`]). When the expiry
+//! moves, [`Session::renewed`] says so and the cookie's `Max-Age` is renewed with it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -18,6 +20,25 @@ pub struct Session {
     pub id: i64,
     pub user_id: i64,
     pub expires_at: i64,
+    /// This use moved the expiry on (the cookie should be sent again with a fresh Max-Age).
+    pub renewed: bool,
+}
+
+/// How long sessions live, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetime {
+    /// After the last use.
+    pub sliding_ms: i64,
+    /// After the sign-in, at the most.
+    pub absolute_ms: i64,
+}
+
+impl Lifetime {
+    /// The expiry of a session made at `created` and used at `now`.
+    pub fn expiry(self, created: i64, now: i64) -> i64 {
+        now.saturating_add(self.sliding_ms)
+            .min(created.saturating_add(self.absolute_ms))
+    }
 }
 
 /// A session as the admin screen lists it.
@@ -40,11 +61,11 @@ pub fn create(
     user_id: i64,
     device: &str,
     now: i64,
-    ttl_ms: i64,
+    life: Lifetime,
 ) -> Result<(String, Session), ServerError> {
     let (token, sha) = new_token()?;
     let device: String = device.chars().take(200).collect();
-    let expires_at = now + ttl_ms;
+    let expires_at = life.expiry(now, now);
     c.execute(
         "INSERT INTO device_sessions (token_sha, user_id, device, created_at, last_seen_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
@@ -56,29 +77,32 @@ pub fn create(
             id: c.last_insert_rowid(),
             user_id,
             expires_at,
+            renewed: false,
         },
     ))
 }
 
-/// The live session a token names, moving its expiry on; `None` if unknown, expired or
-/// revoked.
+/// The live session a token names, moving its expiry on; `None` if unknown, expired,
+/// past its absolute lifetime, revoked, or its account disabled.
 pub fn find(
     c: &Connection,
     token: &str,
     now: i64,
-    ttl_ms: i64,
+    life: Lifetime,
 ) -> Result<Option<Session>, ServerError> {
-    let row: Option<(i64, i64, i64, i64)> = c
+    let row: Option<(i64, i64, i64, i64, i64)> = c
         .query_row(
-            "SELECT id, user_id, last_seen_at, expires_at FROM device_sessions
-             WHERE token_sha = ?1 AND revoked_at IS NULL",
+            "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at
+             FROM device_sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_sha = ?1 AND s.revoked_at IS NULL AND u.disabled_at IS NULL",
             [token_sha(token)],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((id, user_id, last_seen, expires_at)) = row else {
+    let Some((id, user_id, created, last_seen, expires_at)) = row else {
         return Ok(None);
     };
+    let expires_at = expires_at.min(created.saturating_add(life.absolute_ms));
     if expires_at <= now {
         return Ok(None);
     }
@@ -86,23 +110,42 @@ pub fn find(
         id,
         user_id,
         expires_at,
+        renewed: false,
     };
-    if now - last_seen >= 60_000 {
-        session.expires_at = now + ttl_ms;
+    let next = life.expiry(created, now);
+    if now - last_seen >= 60_000 && next > expires_at {
+        session.expires_at = next;
+        session.renewed = true;
         c.execute(
             "UPDATE device_sessions SET last_seen_at = ?2, expires_at = ?3 WHERE id = ?1",
-            params![id, now, session.expires_at],
+            params![id, now, next],
         )?;
     }
     Ok(Some(session))
 }
 
 /// Whether a session is still live (checked again by long-lived sync connections).
-pub fn is_live(c: &Connection, id: i64, now: i64) -> Result<bool, ServerError> {
+pub fn is_live(c: &Connection, id: i64, now: i64, life: Lifetime) -> Result<bool, ServerError> {
     Ok(c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM device_sessions WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?2)",
-        params![id, now],
+        "SELECT EXISTS(SELECT 1 FROM device_sessions s JOIN users u ON u.id = s.user_id
+                       WHERE s.id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                         AND s.created_at + ?3 > ?2 AND u.disabled_at IS NULL)",
+        params![id, now, life.absolute_ms],
         |r| r.get(0),
+    )?)
+}
+
+/// Revoke every live session of a user (all their devices), but `keep` if given; how many.
+pub fn revoke_all(
+    c: &Connection,
+    user: i64,
+    keep: Option<i64>,
+    now: i64,
+) -> Result<usize, ServerError> {
+    Ok(c.execute(
+        "UPDATE device_sessions SET revoked_at = ?2
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?3",
+        params![user, now, keep],
     )?)
 }
 
@@ -134,4 +177,73 @@ pub fn list(c: &Connection, now: i64) -> Result<Vec<SessionRow>, ServerError> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{Accounts, store};
+
+    const MIN: i64 = 60_000;
+    const DAY: i64 = 24 * 60 * MIN;
+    const LIFE: Lifetime = Lifetime {
+        sliding_ms: 30 * DAY,
+        absolute_ms: 90 * DAY,
+    };
+
+    fn accounts() -> (tempfile::TempDir, Accounts, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::open(&dir.path().join("db.sqlite3")).unwrap();
+        let user = accounts
+            .with_now(|c| store::create_user(c, "lan", "Lan", "x", false, 0))
+            .unwrap();
+        (dir, accounts, user)
+    }
+
+    #[test]
+    fn a_session_slides_with_use_says_so_and_never_outlives_its_absolute_lifetime() {
+        let (_dir, accounts, user) = accounts();
+        accounts
+            .with_now(|c| {
+                // Step 1: signed in at day 0; it expires 30 days after the last use.
+                let (token, s) = create(c, user, "tablet", 0, LIFE)?;
+                assert_eq!(s.expires_at, 30 * DAY);
+                // Step 2: used within the minute: nothing moves, no new cookie.
+                let s = find(c, &token, 30_000, LIFE)?.unwrap();
+                assert!(!s.renewed);
+                // Step 3: used every 20 days, it slides, and says so (the cookie is sent again).
+                for day in [20, 40, 60] {
+                    let s = find(c, &token, day * DAY, LIFE)?.unwrap();
+                    assert!(s.renewed, "day {day}");
+                    assert_eq!(s.expires_at, (day + 30) * DAY);
+                    assert!(is_live(c, s.id, day * DAY, LIFE)?);
+                }
+                // Step 4: past day 60 the absolute lifetime caps it: day 80 expires at 90.
+                let s = find(c, &token, 80 * DAY, LIFE)?.unwrap();
+                assert_eq!(s.expires_at, 90 * DAY);
+                // Step 5: at day 90 it is over, however busy the tablet is.
+                assert!(find(c, &token, 90 * DAY, LIFE)?.is_none());
+                assert!(!is_live(c, s.id, 90 * DAY, LIFE)?);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn revoking_all_of_a_users_sessions_can_keep_the_current_one() {
+        let (_dir, accounts, user) = accounts();
+        accounts
+            .with_now(|c| {
+                let (a, sa) = create(c, user, "a", 0, LIFE)?;
+                let (b, _) = create(c, user, "b", 0, LIFE)?;
+                assert_eq!(revoke_all(c, user, Some(sa.id), MIN)?, 1);
+                assert!(find(c, &a, 2 * MIN, LIFE)?.is_some());
+                assert!(find(c, &b, 2 * MIN, LIFE)?.is_none());
+                // A disabled account has no live session at all.
+                store::set_disabled(c, user, Some(3 * MIN))?;
+                assert!(find(c, &a, 4 * MIN, LIFE)?.is_none());
+                Ok(())
+            })
+            .unwrap();
+    }
 }

@@ -16,6 +16,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub is_admin: bool,
+    /// Disabled by an administrator: cannot sign in, has no live session.
+    pub disabled: bool,
 }
 
 /// A username: 3–40 letters, digits, `.`, `_`, `-` (ASCII, so it is typed the same on every
@@ -81,16 +83,16 @@ pub fn user_for_login(
     username: &str,
 ) -> Result<Option<(User, String)>, ServerError> {
     Ok(c.query_row(
-        "SELECT id, username, display_name, is_admin, password_hash FROM users WHERE username = ?1",
+        "SELECT id, username, display_name, is_admin, disabled_at IS NOT NULL, password_hash FROM users WHERE username = ?1",
         [username],
-        |r| Ok((user_row(r)?, r.get(4)?)),
+        |r| Ok((user_row(r)?, r.get(5)?)),
     )
     .optional()?)
 }
 
 pub fn user(c: &Connection, id: i64) -> Result<Option<User>, ServerError> {
     Ok(c.query_row(
-        "SELECT id, username, display_name, is_admin FROM users WHERE id = ?1",
+        "SELECT id, username, display_name, is_admin, disabled_at IS NOT NULL FROM users WHERE id = ?1",
         [id],
         user_row,
     )
@@ -103,7 +105,7 @@ pub fn count_users(c: &Connection) -> Result<i64, ServerError> {
 }
 
 pub fn users(c: &Connection) -> Result<Vec<User>, ServerError> {
-    let mut q = c.prepare("SELECT id, username, display_name, is_admin FROM users ORDER BY id")?;
+    let mut q = c.prepare("SELECT id, username, display_name, is_admin, disabled_at IS NOT NULL FROM users ORDER BY id")?;
     let rows = q.query_map([], user_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -114,7 +116,34 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         username: r.get(1)?,
         display_name: r.get(2)?,
         is_admin: r.get(3)?,
+        disabled: r.get(4)?,
     })
+}
+
+/// Replace a user's password hash; `false` if there is no such user.
+pub fn set_password(c: &Connection, id: i64, hash: &str) -> Result<bool, ServerError> {
+    Ok(c.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )? == 1)
+}
+
+/// The password hash of user `id`.
+pub fn password_hash(c: &Connection, id: i64) -> Result<Option<String>, ServerError> {
+    Ok(
+        c.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+/// Disable (`Some(now)`) or enable (`None`) an account; `false` if there is no such user.
+pub fn set_disabled(c: &Connection, id: i64, at: Option<i64>) -> Result<bool, ServerError> {
+    Ok(c.execute(
+        "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )? == 1)
 }
 
 pub fn create_delegation(c: &Connection, name: &str, now: i64) -> Result<i64, ServerError> {
@@ -184,11 +213,11 @@ pub fn remove_member(c: &Connection, delegation: i64, user: i64) -> Result<bool,
 /// A delegation's members: (user, role), heads first.
 pub fn members(c: &Connection, delegation: i64) -> Result<Vec<(User, Role)>, ServerError> {
     let mut q = c.prepare(
-        "SELECT u.id, u.username, u.display_name, u.is_admin, m.role
+        "SELECT u.id, u.username, u.display_name, u.is_admin, u.disabled_at IS NOT NULL, m.role
          FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.delegation_id = ?1 ORDER BY u.display_name",
     )?;
-    let rows = q.query_map([delegation], |r| Ok((user_row(r)?, r.get::<_, String>(4)?)))?;
+    let rows = q.query_map([delegation], |r| Ok((user_row(r)?, r.get::<_, String>(5)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (u, role) = row?;

@@ -174,3 +174,125 @@ pub async fn audit(
             .await?,
     ))
 }
+
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    password: String,
+}
+
+/// No such account (for the per-user routes below).
+fn no_user() -> ServerError {
+    ServerError::NotFound("Không có tài khoản này. / No such account.".into())
+}
+
+/// `PUT /api/admin/users/{id}/password`: set a new password for someone who forgot theirs.
+/// Every session of theirs ends (the tablet that knew the old one signs in again).
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+    Body(body): Body<PasswordBody>,
+) -> Result<StatusCode, ServerError> {
+    password::check_new(&body.password)?;
+    let hash = password::hash(body.password).await?;
+    state
+        .accounts
+        .with(move |c| {
+            let tx = c.transaction()?;
+            if !store::set_password(&tx, id, &hash)? {
+                return Err(no_user());
+            }
+            let ended = sessions::revoke_all(&tx, id, None, now_ms())?;
+            audit::record(
+                &tx,
+                now_ms(),
+                "password-reset",
+                Some(admin.who()),
+                &format!("user={id} sessions ended={ended}"),
+            );
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    state.sessions_changed();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct DisabledBody {
+    disabled: bool,
+}
+
+/// `PUT /api/admin/users/{id}/disabled` `{"disabled": true|false}`: a disabled account
+/// cannot sign in, its sessions end and its sync connections close at once. An
+/// administrator cannot disable their own account (someone must be left to undo it).
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+    Body(body): Body<DisabledBody>,
+) -> Result<StatusCode, ServerError> {
+    if id == admin.user.id && body.disabled {
+        return Err(ServerError::BadRequest(
+            "Không thể tự khóa tài khoản của mình. / You cannot disable your own account.".into(),
+        ));
+    }
+    state
+        .accounts
+        .with(move |c| {
+            let tx = c.transaction()?;
+            let now = now_ms();
+            if !store::set_disabled(&tx, id, body.disabled.then_some(now))? {
+                return Err(no_user());
+            }
+            let ended = if body.disabled {
+                sessions::revoke_all(&tx, id, None, now)?
+            } else {
+                0
+            };
+            audit::record(
+                &tx,
+                now,
+                if body.disabled {
+                    "account-disabled"
+                } else {
+                    "account-enabled"
+                },
+                Some(admin.who()),
+                &format!("user={id} sessions ended={ended}"),
+            );
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    state.accounts.changed();
+    state.sessions_changed();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/admin/users/{id}/sessions`: sign a user out of every device.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ServerError> {
+    state
+        .accounts
+        .with(move |c| {
+            if store::user(c, id)?.is_none() {
+                return Err(no_user());
+            }
+            let ended = sessions::revoke_all(c, id, None, now_ms())?;
+            audit::record(
+                c,
+                now_ms(),
+                "sessions-ended",
+                Some(admin.who()),
+                &format!("user={id} sessions ended={ended}"),
+            );
+            Ok(())
+        })
+        .await?;
+    state.sessions_changed();
+    Ok(StatusCode::NO_CONTENT)
+}

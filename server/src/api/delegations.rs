@@ -247,6 +247,48 @@ pub async fn invite(
     ))
 }
 
+/// `GET /api/delegations/{id}/invitations`: the open links (heads, deputies, admins).
+pub async fn open_invitations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<invitations::OpenInvitation>>, ServerError> {
+    state
+        .accounts
+        .with(move |c| {
+            manager(c, id, &caller, false)?;
+            Ok(Json(invitations::open(c, id, now_ms())?))
+        })
+        .await
+}
+
+/// `DELETE /api/delegations/{id}/invitations/{invitation}`: withdraw an unused link.
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, invitation)): Path<(i64, String)>,
+) -> Result<StatusCode, ServerError> {
+    state
+        .accounts
+        .with(move |c| {
+            manager(c, id, &caller, false)?;
+            if invitation.len() != 64 || !invitations::revoke(c, id, &invitation, now_ms())? {
+                return Err(ServerError::NotFound(
+                    "Không có lời mời đang mở này. / No such open invitation.".into(),
+                ));
+            }
+            audit::record(
+                c,
+                now_ms(),
+                "invitation-revoked",
+                Some(caller.who()),
+                &format!("delegation={id}"),
+            );
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SupervisionBody {

@@ -72,8 +72,16 @@ pub async fn accept(
     if token.len() > 100 {
         return Err(gone());
     }
-    let ttl = auth::ttl_ms(&state);
+    let life = auth::lifetime(&state);
     let device = device_of(&headers);
+    // The link first: hashing a password (tens of milliseconds of a core) is spent only on
+    // a link that works, so made-up tokens cannot keep the server busy.
+    let probe = token.clone();
+    state
+        .accounts
+        .with(move |c| invitations::find(c, &probe, now_ms()))
+        .await?
+        .ok_or_else(gone)?;
     // A new account: check and hash before taking the database.
     let new_account = match (&caller, &body.username) {
         (Some(_), None) => None,
@@ -110,7 +118,7 @@ pub async fn accept(
                     );
                     let user = store::user(&tx, id)?
                         .ok_or_else(|| ServerError::Internal("new account vanished".into()))?;
-                    let (cookie, session) = sessions::create(&tx, id, &device, now, ttl)?;
+                    let (cookie, session) = sessions::create(&tx, id, &device, now, life)?;
                     (user, session, Some(cookie))
                 }
                 None => {
@@ -123,11 +131,18 @@ pub async fn accept(
             if !invitations::use_once(&tx, &token, user.id, now)? {
                 return Err(gone());
             }
-            // Joining never lowers a role someone already has in the delegation.
+            // A link brings someone into the delegation; it never changes the role of someone
+            // already in it (an observer cannot raise their own role with a link they were
+            // given; a head or deputy changes roles on the delegation's screen).
             let current = store::role(&tx, inv.delegation_id, user.id)?;
-            if current.is_none() || current == Some(Role::Observer) {
-                store::set_role(&tx, inv.delegation_id, user.id, inv.role)?;
+            if current.is_some() {
+                return Err(ServerError::Conflict(
+                    "Bạn đã ở trong đoàn này; vai trò do trưởng đoàn thay đổi. \
+                     / You are already in this delegation; the head changes roles."
+                        .into(),
+                ));
             }
+            store::set_role(&tx, inv.delegation_id, user.id, inv.role)?;
             audit::record(
                 &tx,
                 now,

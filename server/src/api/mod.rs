@@ -35,8 +35,13 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/delegations/{id}/invitations",
-            post(delegations::invite),
+            post(delegations::invite).get(delegations::open_invitations),
         )
+        .route(
+            "/api/delegations/{id}/invitations/{invitation}",
+            delete(delegations::revoke_invitation),
+        )
+        .route("/api/me/password", put(session::change_password))
         .route(
             "/api/delegations/{id}/supervisions",
             post(delegations::register_supervision),
@@ -50,6 +55,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/delegations", get(admin::delegations))
         .route("/api/admin/sessions", get(admin::sessions))
         .route("/api/admin/sessions/{id}", delete(admin::revoke_session))
+        .route("/api/admin/users/{id}/password", put(admin::reset_password))
+        .route("/api/admin/users/{id}/disabled", put(admin::set_disabled))
+        .route(
+            "/api/admin/users/{id}/sessions",
+            delete(admin::end_sessions),
+        )
         .route("/api/admin/audit", get(admin::audit))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }

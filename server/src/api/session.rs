@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Body;
 use crate::accounts::store::{self, User};
 use crate::accounts::{audit, password, sessions};
-use crate::auth::{self, Caller};
+use crate::auth::{self, Caller, MaybeCaller};
 use crate::error::ServerError;
 use crate::{AppState, now_ms};
 
@@ -97,6 +97,7 @@ pub fn device_of(headers: &HeaderMap) -> String {
 pub async fn sign_in(
     state: State<AppState>,
     auth::ClientAddr(addr): auth::ClientAddr,
+    MaybeCaller(signed_in): MaybeCaller,
     jar: CookieJar,
     headers: HeaderMap,
     Body(body): Body<SignIn>,
@@ -105,23 +106,36 @@ pub async fn sign_in(
     if username.len() > 100 || body.password.len() > 1024 {
         return Err(wrong_credentials());
     }
-    if let Err(wait) = state.limiter.check(&username, addr, Instant::now()) {
-        let name = username.clone();
-        state
-            .accounts
-            .with(move |c| {
-                audit::record(
-                    c,
-                    now_ms(),
-                    "sign-in-throttled",
-                    None,
-                    &format!("username={name}"),
-                );
-                Ok(())
-            })
-            .await?;
-        return Err(ServerError::TooManyAttempts(wait));
-    }
+    // A device already signed in as this username is its owner: a lock-out by someone
+    // guessing elsewhere does not stop them (the address still counts).
+    let owner_device = signed_in
+        .as_ref()
+        .is_some_and(|c| c.user.username.eq_ignore_ascii_case(&username));
+    let attempt = match state
+        .limiter
+        .attempt(&username, addr, owner_device, Instant::now())
+    {
+        Ok(a) => a,
+        Err(refused) => {
+            if refused.first {
+                let name = username.clone();
+                state
+                    .accounts
+                    .with(move |c| {
+                        audit::record(
+                            c,
+                            now_ms(),
+                            "sign-in-throttled",
+                            None,
+                            &format!("username={name}"),
+                        );
+                        Ok(())
+                    })
+                    .await?;
+            }
+            return Err(ServerError::TooManyAttempts(refused.wait_secs));
+        }
+    };
     let lookup = username.clone();
     let found = state
         .accounts
@@ -133,7 +147,7 @@ pub async fn sign_in(
     };
     let ok = password::verify(body.password, hash).await?;
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(&username, addr, Instant::now());
+        // The attempt stays counted as a failure.
         state
             .accounts
             .with(move |c| {
@@ -149,13 +163,20 @@ pub async fn sign_in(
             .await?;
         return Err(wrong_credentials());
     };
-    state.limiter.succeeded(&username);
+    state.limiter.succeeded(attempt);
+    if user.disabled {
+        return Err(ServerError::Forbidden(
+            "Tài khoản này đã bị khóa; hãy liên hệ quản trị viên. \
+             / This account is disabled; contact an administrator."
+                .into(),
+        ));
+    }
     let device = device_of(&headers);
-    let ttl = auth::ttl_ms(&state);
+    let life = auth::lifetime(&state);
     let (token, me) = state
         .accounts
         .with(move |c| {
-            let (token, session) = sessions::create(c, user.id, &device, now_ms(), ttl)?;
+            let (token, session) = sessions::create(c, user.id, &device, now_ms(), life)?;
             audit::record(
                 c,
                 now_ms(),
@@ -168,6 +189,68 @@ pub async fn sign_in(
         .await?;
     let jar = jar.add(auth::session_cookie(&state, token));
     Ok((jar, Json(me)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPassword {
+    current: String,
+    new: String,
+}
+
+/// `PUT /api/me/password`: a user changes their own password, giving the current one
+/// (counted by the sign-in limiter like any password guess). Every other device of theirs
+/// is signed out; this one stays signed in.
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth::ClientAddr(addr): auth::ClientAddr,
+    caller: Caller,
+    Body(body): Body<NewPassword>,
+) -> Result<StatusCode, ServerError> {
+    if body.current.len() > 1024 {
+        return Err(wrong_password());
+    }
+    password::check_new(&body.new)?;
+    let attempt = state
+        .limiter
+        .attempt(&caller.user.username, addr, false, Instant::now())
+        .map_err(|r| ServerError::TooManyAttempts(r.wait_secs))?;
+    let id = caller.user.id;
+    let hash = state
+        .accounts
+        .with(move |c| store::password_hash(c, id))
+        .await?;
+    if !password::verify(body.current, hash).await? {
+        return Err(wrong_password());
+    }
+    state.limiter.succeeded(attempt);
+    let new_hash = password::hash(body.new).await?;
+    let keep = caller.session.id;
+    state
+        .accounts
+        .with(move |c| {
+            let tx = c.transaction()?;
+            store::set_password(&tx, id, &new_hash)?;
+            let ended = sessions::revoke_all(&tx, id, Some(keep), now_ms())?;
+            audit::record(
+                &tx,
+                now_ms(),
+                "password-changed",
+                Some(caller.who()),
+                &format!("other sessions ended={ended}"),
+            );
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    state.sessions_changed();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn wrong_password() -> ServerError {
+    ServerError::Unauthorized(
+        "Mật khẩu hiện tại không đúng. / The current password is wrong.".into(),
+    )
 }
 
 /// `DELETE /api/session`.
