@@ -77,6 +77,10 @@ pub struct Me {
     pub peer_prefix: String,
     #[serde(default)]
     pub delegations: Vec<MyDelegation>,
+    /// Actor hex → display name for everyone in the member's delegations: whose each
+    /// record really is (`shared::authorship`).
+    #[serde(default)]
+    pub authors: std::collections::BTreeMap<String, String>,
 }
 
 impl Me {

@@ -180,6 +180,11 @@ pub async fn upload_pending() {
                     let _ = w.store().set_meta(&key, "refused").await;
                     w.signals.storage_error.set(Some(message));
                 }
+                // The server is full: say so, keep the file, try again on the next connection.
+                Upload::Full(message) => {
+                    w.signals.storage_error.set(Some(message));
+                    return;
+                }
                 Upload::Later => {}
             }
         }
@@ -192,6 +197,8 @@ enum Upload {
     Unauthorized,
     /// A 4xx: the server's message.
     Refused(String),
+    /// 507: the server has no room now; its message, and try again later.
+    Full(String),
     /// Offline or a server error: try again on the next connection.
     Later,
 }
@@ -219,20 +226,21 @@ async fn upload(sha: &str, doc: &str, mime: &str, bytes: &[u8]) -> Upload {
     let Ok(resp) = resp.dyn_into::<web_sys::Response>() else {
         return Upload::Later;
     };
+    let text = || async {
+        match resp.text() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    };
     match resp.status() {
         200..=299 => Upload::Done,
         401 => Upload::Unauthorized,
-        400..=499 => {
-            let text = match resp.text() {
-                Ok(p) => JsFuture::from(p)
-                    .await
-                    .ok()
-                    .and_then(|t| t.as_string())
-                    .unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            Upload::Refused(text)
-        }
+        400..=499 => Upload::Refused(text().await),
+        507 => Upload::Full(text().await),
         _ => Upload::Later,
     }
 }

@@ -141,6 +141,7 @@ async fn upload(
         )));
     }
     let size = body.len();
+    check_quota(&state, &doc, &sha, size as u64).await?;
     let created = state
         .storage
         .put_blob(sha.clone(), mime.clone(), body)
@@ -165,6 +166,42 @@ async fn upload(
         message,
     )
         .into_response())
+}
+
+/// Refuse an upload that would take supervision `doc` past `--max-supervision-blob-bytes`
+/// (413) or the server past `--max-blob-storage-bytes` (507). A file stored already, or
+/// already attached to this supervision, adds nothing and always passes.
+async fn check_quota(state: &AppState, doc: &str, sha: &str, size: u64) -> Result<(), ServerError> {
+    let (d, s) = (doc.to_owned(), sha.to_owned());
+    let (of_doc, total, stored, linked) = state
+        .accounts
+        .with(move |c| store::blob_usage(c, &d, &s))
+        .await?;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let per_doc = state.config.max_supervision_blob_bytes;
+    if !linked && of_doc + size > per_doc {
+        return Err(ServerError::TooLarge(format!(
+            "Cuộc giám sát này đã có {:.1} MiB tệp đính kèm; tối đa {:.1} MiB. Không lưu gì. \
+             Hãy thu nhỏ ảnh hoặc xin quản trị viên nâng hạn mức. \
+             / This supervision already holds {:.1} MiB of evidence; the limit is {:.1} MiB. \
+             Nothing was stored. Downscale photos or ask an administrator to raise the limit.",
+            mib(of_doc),
+            mib(per_doc),
+            mib(of_doc),
+            mib(per_doc)
+        )));
+    }
+    let room = state.config.max_blob_storage_bytes;
+    if !stored && total + size > room {
+        tracing::error!("evidence storage is full: {total} of {room} bytes used");
+        return Err(ServerError::StorageFull(
+            "Máy chủ đã hết chỗ lưu tệp đính kèm; không lưu gì. Tệp vẫn nằm trên máy tính bảng; \
+             hãy báo quản trị viên. / The server has no room left for evidence; nothing was stored. \
+             The file stays on the tablet; tell an administrator."
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `GET /api/blobs/{sha256}`: the bytes, with the stored mime type.

@@ -40,6 +40,16 @@ pub struct Config {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
+    /// The most evidence one supervision may hold, in bytes (default 1 GiB): past it an
+    /// upload is refused with 413 and what to do.
+    #[arg(long, env = "GIAMSAT_MAX_SUPERVISION_BLOB_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub max_supervision_blob_bytes: u64,
+
+    /// The most evidence the server stores in all, in bytes (default 50 GiB): past it an
+    /// upload is refused with 507 until an operator makes room.
+    #[arg(long, env = "GIAMSAT_MAX_BLOB_STORAGE_BYTES", default_value_t = 50 * 1024 * 1024 * 1024)]
+    pub max_blob_storage_bytes: u64,
+
     /// How long a device session lasts after its last use, in seconds (default 60 days: a
     /// tablet offline for weeks is still signed in when it returns).
     #[arg(long, env = "GIAMSAT_SESSION_TTL", default_value_t = 60 * 24 * 3600)]
@@ -108,6 +118,8 @@ impl Config {
             app_dir: PathBuf::from("./app/dist"),
             max_frame_bytes: 1024 * 1024,
             max_blob_bytes: 10 * 1024 * 1024,
+            max_supervision_blob_bytes: 1024 * 1024 * 1024,
+            max_blob_storage_bytes: 50 * 1024 * 1024 * 1024,
             demo: false,
             session_ttl: 60 * 24 * 3600,
             session_max_age: 180 * 24 * 3600,

@@ -22,6 +22,9 @@ pub enum ServerError {
     /// 413: the body is over a configured limit; the message gives the limit (bilingual).
     #[error("too large: {0}")]
     TooLarge(String),
+    /// 507: the server's room for this is used up (a quota); the message says which.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// 401: not signed in, or the session expired or was revoked (bilingual).
     #[error("not signed in: {0}")]
     Unauthorized(String),
@@ -69,6 +72,7 @@ impl IntoResponse for ServerError {
             ServerError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ServerError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ServerError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+            ServerError::StorageFull(m) => (StatusCode::INSUFFICIENT_STORAGE, m),
             other => {
                 tracing::error!("{other}");
                 (

@@ -68,6 +68,11 @@ impl Shards {
         })
     }
 
+    /// The server's peer id (the same for every shard).
+    pub fn peer_id(&self) -> String {
+        self.peer_id.to_string()
+    }
+
     /// How many repos there are.
     pub fn len(&self) -> usize {
         self.repos.len()

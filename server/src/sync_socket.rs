@@ -28,7 +28,7 @@ use futures::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use shared::wire::WireMessage;
 
-use crate::accounts::{Accounts, audit, sessions, store};
+use crate::accounts::{Access, Accounts, audit, sessions, store};
 use crate::api::session::peer_prefix;
 use crate::auth::{self, Caller};
 use crate::durable::Durable;
@@ -125,7 +125,10 @@ pub async fn upgrade(
                 caller,
                 actors,
                 refused: HashSet::new(),
-                allowed: HashSet::new(),
+                allowed: HashMap::new(),
+                memberships: state.accounts.changes(),
+                presence_sessions: HashSet::new(),
+                server_peer: state.shards.peer_id(),
             };
             attach(state, socket, peer, gate)
         })
@@ -299,6 +302,15 @@ fn join_shard(
     Some(in_tx)
 }
 
+/// Supervisions one connection may ask for without being allowed to open them. A tablet
+/// asks only for its delegations' supervisions, and one just removed from a delegation a
+/// handful; a flood of guessed ids closes the connection.
+const MAX_REFUSED_DOCUMENTS: usize = 256;
+
+/// Presence: a tablet uses one session id per page load, the JS client one per repo.
+const MAX_PRESENCE_SESSIONS: usize = 8;
+const MAX_SESSION_ID_CHARS: usize = 64;
+
 /// How long a sync message may wait for its heads to reach the disk.
 const DURABLE_BOUND: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -317,7 +329,11 @@ fn advertised_heads(bytes: &[u8]) -> Option<(String, Vec<automerge::ChangeHash>)
 enum Admitted {
     /// Passed every check: re-encoded and sent on.
     Forward(WireMessage),
-    /// A message type this server does not know (a newer client): dropped.
+    /// Answered here, never shown to samod (a request for a supervision this account may
+    /// not open: samod would create a document for it and keep it for good).
+    Answer(WireMessage),
+    /// A message type this server does not know (a newer client), or presence about a
+    /// supervision this account may not open: dropped.
     Ignore,
     /// The tablet reported an error and is closing: so do we.
     End,
@@ -337,10 +353,18 @@ struct Gate {
     recheck: tokio::time::Interval,
     caller: Caller,
     actors: HashSet<String>,
-    /// Documents this connection asked about that it may not see, already in the audit log.
+    /// Documents this connection asked about that it may not see, already in the audit log
+    /// and answered `doc-unavailable` here; past [`MAX_REFUSED_DOCUMENTS`] the connection
+    /// closes.
     refused: HashSet<String>,
-    /// Documents it may see (not asked again on this connection).
-    allowed: HashSet<String>,
+    /// Documents it may see, and how (not asked again on this connection).
+    allowed: HashMap<String, Access>,
+    /// Bumped by every membership change: the two caches above are then dropped.
+    memberships: tokio::sync::watch::Receiver<u64>,
+    /// The presence session ids this connection has used (at most [`MAX_PRESENCE_SESSIONS`]).
+    presence_sessions: HashSet<String>,
+    /// The server's peer id, as the sender of the answers given here.
+    server_peer: String,
 }
 
 impl Gate {
@@ -376,21 +400,66 @@ impl Gate {
                 self.peer, self.peer
             ));
         }
-        if let WireMessage::Sync(m) | WireMessage::Request(m) = &message {
-            let msg = shared::sync_guard::decode(&m.data)
-                .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
-            let doc = m.document_id.to_string();
-            self.audit_access(&doc).await;
-            self.check_changes(&doc, &msg).await?;
+        match &message {
+            WireMessage::Sync(m) | WireMessage::Request(m) => {
+                let msg = shared::sync_guard::decode(&m.data)
+                    .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
+                let doc = m.document_id.to_string();
+                if self.access(&doc).await == Access::None {
+                    if self.refused.len() > MAX_REFUSED_DOCUMENTS {
+                        return Err(format!(
+                            "quá nhiều yêu cầu đồng bộ cuộc giám sát mà tài khoản này không được mở (hơn {MAX_REFUSED_DOCUMENTS}) \
+                             / too many requests for supervisions this account may not open (over {MAX_REFUSED_DOCUMENTS})"
+                        ));
+                    }
+                    return Ok(Admitted::Answer(WireMessage::DocUnavailable {
+                        sender_id: self.server_peer.clone(),
+                        target_id: self.peer.clone(),
+                        document_id: m.document_id,
+                    }));
+                }
+                self.check_changes(&doc, &msg).await?;
+            }
+            WireMessage::Ephemeral {
+                document_id,
+                session_id,
+                ..
+            } => {
+                if session_id.len() > MAX_SESSION_ID_CHARS {
+                    return Err(format!(
+                        "mã phiên hiện diện dài quá {MAX_SESSION_ID_CHARS} ký tự / a presence sessionId over {MAX_SESSION_ID_CHARS} characters"
+                    ));
+                }
+                if !self.presence_sessions.contains(session_id) {
+                    if self.presence_sessions.len() >= MAX_PRESENCE_SESSIONS {
+                        return Err(format!(
+                            "quá {MAX_PRESENCE_SESSIONS} phiên hiện diện trên một kết nối / over {MAX_PRESENCE_SESSIONS} presence sessions on one connection"
+                        ));
+                    }
+                    self.presence_sessions.insert(session_id.clone());
+                }
+                if self.access(&document_id.to_string()).await == Access::None {
+                    return Ok(Admitted::Ignore);
+                }
+            }
+            _ => {}
         }
         Ok(Admitted::Forward(message))
     }
 
-    /// Note in the audit log, once per connection and document, that this user asked for a
-    /// supervision they may not see (samod answers doc-unavailable; this only records it).
-    async fn audit_access(&mut self, doc: &str) {
-        if self.allowed.contains(doc) || self.refused.contains(doc) {
-            return;
+    /// What this user may do with `doc`, asked once per connection and document (again after
+    /// any membership change). A refusal is noted in the audit log once per document.
+    async fn access(&mut self, doc: &str) -> Access {
+        if self.memberships.has_changed().unwrap_or(false) {
+            self.memberships.mark_unchanged();
+            self.allowed.clear();
+            self.refused.clear();
+        }
+        if let Some(access) = self.allowed.get(doc) {
+            return *access;
+        }
+        if self.refused.contains(doc) {
+            return Access::None;
         }
         let (user, name) = (self.caller.user.id, self.caller.user.username.clone());
         let d = doc.to_owned();
@@ -398,7 +467,7 @@ impl Gate {
             .accounts
             .with(move |c| {
                 let access = store::access(c, user, &d)?;
-                if access == crate::accounts::Access::None {
+                if access == Access::None {
                     audit::record(
                         c,
                         now_ms(),
@@ -411,16 +480,19 @@ impl Gate {
             })
             .await;
         match access {
-            Ok(crate::accounts::Access::None) => {
-                // Bounded: a flood of guesses is recorded up to this many per connection.
-                if self.refused.len() < 1000 {
-                    self.refused.insert(doc.to_owned());
-                }
+            Ok(Access::None) => {
+                self.refused.insert(doc.to_owned());
+                Access::None
             }
-            Ok(_) => {
-                self.allowed.insert(doc.to_owned());
+            Ok(access) => {
+                self.allowed.insert(doc.to_owned(), access);
+                access
             }
-            Err(e) => tracing::error!("could not check access for the audit log: {e}"),
+            // The database did not answer: refuse this time, ask again next time.
+            Err(e) => {
+                tracing::error!("could not check access to {doc}: {e}");
+                Access::None
+            }
         }
     }
 
@@ -537,6 +609,12 @@ fn checked(
                                     Ok((message.encode(), route)),
                                     (rx, errors, gate, false),
                                 ));
+                            }
+                            Ok(Admitted::Answer(answer)) => {
+                                if errors.send(answer.encode()).await.is_err() {
+                                    return None;
+                                }
+                                continue;
                             }
                             Ok(Admitted::Ignore) => continue,
                             Ok(Admitted::End) => return None,

@@ -109,8 +109,11 @@ pub struct Finding {
     pub explains: Vec<RecordId>,
     pub evidence: Vec<Evidence>,
     pub deleted: bool,
-    /// The member who wrote it first.
+    /// The member who wrote it first, as their tablet typed it (see [`crate::authorship`]:
+    /// shown only when the registry does not know `author_actor`).
     pub author: String,
+    /// The Automerge actor (hex) whose change created it: whose it really is.
+    pub author_actor: Option<String>,
     pub created_at: i64,
 }
 
@@ -375,6 +378,7 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
                 evidence,
                 deleted: deleted.contains(&id),
                 author: schema::string(doc, &o, "author").unwrap_or_default(),
+                author_actor: crate::authorship::creator(&o),
                 created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
                 id: RecordId::from_key(&id),
             })

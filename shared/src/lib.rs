@@ -17,6 +17,7 @@
 //! - [`field`]: every text field addressed one way, for splices and carets.
 //! - [`media`]: which evidence types are shown as themselves and which only downloaded.
 //! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
+//! - [`authorship`]: the author shown for a record: the account behind its creating actor.
 //! - [`authors`]: the actor of every change in a sync message (the server checks them).
 //! - [`text`]: turning an edit of a text field into an Automerge splice, and caret positions.
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
@@ -28,6 +29,7 @@
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod authors;
+pub mod authorship;
 pub mod conclusion;
 pub mod dates;
 pub mod error;

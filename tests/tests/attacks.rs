@@ -652,3 +652,230 @@ async fn no_log_line_holds_an_invitation_token_and_the_database_is_private() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Authorship the server vouches for.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_make_a_finding_appear_written_by_someone_else() {
+    use shared::authorship::{self, Authorship};
+    use shared::finding::{self, FindingKind};
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let target = scene.target.id;
+    let ke = scene.team.get("Kẻ xấu");
+
+    // Step 1: Kẻ xấu's tablet writes a finding and types the head's name into it.
+    let mut tablet = Member::new(ke);
+    tablet.connect(&server.ws_url()).await;
+    tablet.want(target);
+    tablet
+        .wait_for("the supervision", BOUND, |m| {
+            m.read(&target, |_| ()).is_some()
+        })
+        .await;
+    let fid = shared::RecordId::from_bytes(giamsat_tests::random());
+    let unit = scene.target.unit.clone();
+    tablet
+        .change(&target, |d| {
+            finding::add(
+                d,
+                &fid,
+                &unit,
+                FindingKind::Shortcoming,
+                "Trưởng đoàn nhận sai.",
+                giamsat_tests::stamp("Nguyễn Thị Lan"),
+            )
+        })
+        .unwrap();
+    let heads = tablet.heads(&target);
+    scene
+        .minh
+        .wait_for("the forged finding", BOUND, |m| m.heads(&target) == heads)
+        .await;
+
+    // Step 2: Minh's tablet shows it as Kẻ xấu's: the registry behind `/api/me` names the
+    // account the change's actor belongs to, whatever name the finding carries.
+    let minh = scene.team.get("Minh");
+    let me = minh.call("GET", "/api/me", None).await.json();
+    let registry: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(me["authors"].clone()).expect("authors: actor → name");
+    let found = scene
+        .minh
+        .read(&target, |d| {
+            finding::read_all(d)
+                .unwrap()
+                .into_iter()
+                .find(|f| f.id == fid)
+        })
+        .flatten()
+        .expect("the finding on Minh's tablet");
+    assert_eq!(
+        found.author, "Nguyễn Thị Lan",
+        "the typed name is the forgery"
+    );
+    assert_eq!(
+        authorship::shown(&found.author, found.author_actor.as_deref(), &registry),
+        Authorship::Confirmed("Kẻ xấu".into())
+    );
+    // An outsider's `/api/me` names nobody of this delegation.
+    let outsider = scene.others.get("Người ngoài");
+    let theirs = outsider.call("GET", "/api/me", None).await.json();
+    let actor = found.author_actor.clone().unwrap();
+    assert!(theirs["authors"].get(&actor).is_none());
+    scene.still_syncing("the forged author").await;
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounded resources per account.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_session_ids_are_bounded_in_length_and_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let hostile = scene.team.get("Kẻ xấu");
+    let ephemeral = |me: &str, srv: &str, session: String| WireMessage::Ephemeral {
+        sender_id: me.into(),
+        target_id: srv.into(),
+        document_id: scene.target.id,
+        count: 1,
+        session_id: session,
+        data: vec![0xa0],
+    };
+    // Step 1: a session id of 65 characters.
+    let (mut ws, srv, me) = raw_peer(&server.ws_url(), hostile, "presence-long").await;
+    ws.send(Message::Binary(
+        ephemeral(&me, &srv, "x".repeat(65)).encode().into(),
+    ))
+    .await
+    .unwrap();
+    assert!(refusal(&mut ws).await.contains("sessionId over 64"));
+    // Step 2: eight session ids pass, the ninth closes the connection.
+    let (mut ws, srv, me) = raw_peer(&server.ws_url(), hostile, "presence-many").await;
+    for i in 0..9 {
+        ws.send(Message::Binary(
+            ephemeral(&me, &srv, format!("phien-{i}")).encode().into(),
+        ))
+        .await
+        .unwrap();
+    }
+    assert!(refusal(&mut ws).await.contains("over 8 presence sessions"));
+    scene.still_syncing("the presence floods").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_write_a_bounded_number_of_audit_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let scene = Scene::open(&server).await;
+    let admin = server.admin().await;
+    // An outsider asks for 200 supervisions that are not theirs (each one answered
+    // doc-unavailable), on one connection.
+    let (mut ws, srv, me) =
+        raw_peer(&server.ws_url(), scene.others.get("Người ngoài"), "guesses").await;
+    let empty = {
+        use automerge::sync::SyncDoc;
+        automerge::Automerge::new()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .unwrap()
+            .encode()
+    };
+    for _ in 0..200 {
+        let m = WireMessage::Request(DocMessage {
+            sender_id: me.clone(),
+            target_id: srv.clone(),
+            document_id: DocumentId::from_bytes(giamsat_tests::random()),
+            data: empty.clone(),
+        });
+        ws.send(Message::Binary(m.encode().into())).await.unwrap();
+    }
+    let mut answered = 0;
+    while answered < 200 {
+        let frame = tokio::time::timeout(BOUND, futures::StreamExt::next(&mut ws))
+            .await
+            .expect("answers within the bound")
+            .expect("a frame")
+            .expect("ok");
+        if let Message::Binary(b) = frame
+            && let Ok(WireMessage::DocUnavailable { .. }) = WireMessage::decode(&b)
+        {
+            answered += 1;
+        }
+    }
+    // At most 30 rows a minute from one account, then one saying the rest were dropped.
+    let refused = audit_count(&admin, "sync-refused").await;
+    let suppressed = audit_count(&admin, "audit-suppressed").await;
+    assert!(refused <= 30 * 2, "{refused} sync-refused rows");
+    assert!(suppressed >= 1, "a row says the rest were dropped");
+    scene.still_syncing("200 refused requests").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_quotas_per_supervision_and_in_total_refuse_with_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(
+        dir.path(),
+        &[
+            "--max-supervision-blob-bytes",
+            "3000",
+            "--max-blob-storage-bytes",
+            "5000",
+        ],
+    )
+    .await;
+    let scene = Scene::open(&server).await;
+    let third = DocumentId::from_bytes(giamsat_tests::random());
+    scene.team.register(third).await;
+    let minh = scene.team.get("Minh");
+    let put = |doc: DocumentId, fill: u8| {
+        let bytes = vec![fill; 2000];
+        use sha2::{Digest, Sha256};
+        let sha: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let (addr, cookie) = (server.addr.clone(), minh.cookie.clone());
+        async move {
+            http(
+                &addr,
+                "PUT",
+                &format!("/api/blobs/{sha}?document={doc}"),
+                &[
+                    ("Cookie", &cookie),
+                    ("X-Requested-With", "giamsat"),
+                    ("Content-Type", "image/jpeg"),
+                ],
+                &bytes,
+            )
+            .await
+        }
+    };
+    let (a, b) = (scene.target.id, scene.other.id);
+    assert_eq!(put(a, 1).await.status, 201);
+    // Step 1: a second photo would take the supervision past 3,000 bytes: 413, said plainly.
+    let over = put(a, 2).await;
+    assert_eq!(over.status, 413, "{}", over.body);
+    assert!(
+        over.body.contains("This supervision already holds"),
+        "{}",
+        over.body
+    );
+    // The same photo again for the same supervision adds nothing and passes.
+    assert_eq!(put(a, 1).await.status, 200);
+    // Step 2: another supervision may hold its own; then the server's 5,000 bytes are full.
+    assert_eq!(put(b, 3).await.status, 201);
+    let full = put(third, 4).await;
+    assert_eq!(full.status, 507, "{}", full.body);
+    assert!(
+        full.body.contains("no room left for evidence"),
+        "{}",
+        full.body
+    );
+    scene.still_syncing("the refused uploads").await;
+    server.stop().await;
+}

@@ -225,15 +225,13 @@ const RSS_BOUND_MB: f64 = 200.0;
 const MAX_FRAME: usize = 1024 * 1024;
 /// Ephemeral messages in the presence flood.
 const EPHEMERAL_FLOOD: usize = 2_000;
-/// Requests for random documents in the request flood of the normal suite. Each one makes
-/// samod keep a document actor for good, and its hub does work proportional to documents ×
-/// connections on every event, so the cost of N such requests grows as N²: 2,000 is the
-/// known-issue test below.
+/// Requests for random documents in the request flood of the normal suite (under the
+/// server's limit of 256 per connection; the test below goes past it).
 const REQUEST_FLOOD: usize = 200;
 
 /// Send `n` `request`s for random document ids on one connection, as fast as the socket
 /// takes them, and wait (at most `bound`) for the doc-unavailable answer to each. Returns how
-/// long the answers took; panics if the server refuses one or closes the connection.
+/// long the answers took, or how many were answered before the server's `error`.
 async fn request_flood(
     url: &str,
     account: &Account,
@@ -258,12 +256,12 @@ async fn request_flood(
                 document_id: DocumentId::from_bytes(random()),
                 data: empty_sync.clone(),
             });
-            tx.feed(Message::Binary(m.encode().into()))
-                .await
-                .expect("the server takes the flood");
+            // The server may close the connection part-way (past its limit).
+            if tx.feed(Message::Binary(m.encode().into())).await.is_err() {
+                return;
+            }
         }
-        tx.flush().await.expect("flush");
-        tx
+        let _ = tx.flush().await;
     });
     let mut unavailable = 0;
     let answered = tokio::time::timeout(bound, async {
@@ -272,7 +270,7 @@ async fn request_flood(
                 Some(Ok(Message::Binary(b))) => match WireMessage::decode(&b) {
                     Ok(WireMessage::DocUnavailable { .. }) => unavailable += 1,
                     Ok(WireMessage::Error { message }) => {
-                        panic!("the server refused a well-formed request: {message}")
+                        return Err(format!("{unavailable} answered, then: {message}"));
                     }
                     _ => {}
                 },
@@ -280,12 +278,14 @@ async fn request_flood(
                 other => panic!("the connection ended during the request flood: {other:?}"),
             }
         }
+        Ok(())
     })
     .await;
     let elapsed = started.elapsed();
     sender.abort();
     match answered {
-        Ok(()) => Ok(elapsed),
+        Ok(Ok(())) => Ok(elapsed),
+        Ok(Err(refused)) => Err(refused),
         Err(_) => Err(format!(
             "only {unavailable} of {n} requests answered within {bound:?}"
         )),
@@ -386,21 +386,23 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
     server.stop().await;
 }
 
-/// 2,000 requests for random document ids from one client. samod 0.16 keeps a document actor
-/// for each id for good (about 25 KB each), and its hub walks every document × every
-/// connection on every event (`ensure_connections`), so in one repo the flood cost O(N²): the
-/// release server answered 2,000 in 6.4 s, the debug server none of 1,000 within 60 s. With
-/// the documents spread over the server's shards (`server::shards`), every request is answered
-/// and members keep syncing within the usual bound.
+/// 2,000 requests for random document ids from one client. samod 0.16 would keep a document
+/// actor for each id for good, and its hub walks every document × every connection on every
+/// event; the server now answers `doc-unavailable` itself for a supervision the account may
+/// not open (samod never hears of it), and closes a connection that asks for more than 256
+/// of them. Members keep syncing throughout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_thousand_requests_for_random_documents_are_answered_in_bounded_time() {
+async fn a_flood_of_requests_for_random_documents_is_answered_then_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path()).await;
     let (team, lan, minh, id, unit_id) = two_members(&server).await;
-    let took = request_flood(&server.ws_url(), team.get("Kẻ xấu"), 2_000, BOUND)
+    let err = request_flood(&server.ws_url(), team.get("Kẻ xấu"), 2_000, BOUND)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect_err("the connection is closed before 2,000");
+    assert!(
+        err.contains("256 answered") && err.contains("too many requests for supervisions"),
+        "{err}"
+    );
     members_still_sync(&lan, &minh, id, &unit_id, "2,000 requests").await;
-    println!("2,000 requests answered in {took:?}");
     server.stop().await;
 }

@@ -1,8 +1,9 @@
 //! One finding: kind and status (each showing a conflict when members disagreed), topic,
 //! text and figures (edited live), for a cause the shortcomings it explains, evidence, who
-//! wrote it and when; delete and restore.
+//! wrote it (the account the server registered its actor to) and when; delete and restore.
 
 use leptos::prelude::*;
+use shared::authorship::{self, Authorship};
 use shared::field::{RecordKind, TextField};
 use shared::finding::{self, FindingKind, FindingStatus};
 use shared::supervision::Supervision;
@@ -87,6 +88,15 @@ pub fn FindingCard(
     let id_link = finding.clone();
     let text_field = TextField::new(RecordKind::Finding, &finding, "text");
     let figures_field = TextField::new(RecordKind::Finding, &finding, "figures");
+    // Whose it is: the account behind the actor that created it, not the name it carries.
+    let author = Memo::new(move |_| {
+        let f = current.get()?;
+        Some(ws().signals.me.with(|me| {
+            let empty = Default::default();
+            let registry = me.as_ref().map(|m| &m.authors).unwrap_or(&empty);
+            authorship::shown(&f.author, f.author_actor.as_deref(), registry)
+        }))
+    });
     let dom_id = format!("finding-{finding}");
     view! {
         <li class="finding" id=dom_id data-testid="finding" data-kind=move || kind_now().as_str() data-status=move || status_now().as_str()>
@@ -105,7 +115,10 @@ pub fn FindingCard(
                 <input class="topic" placeholder=now(Msg::Topic) aria-label=now(Msg::Topic) data-testid="finding-topic"
                     prop:value=move || current.get().map(|f| f.topic).unwrap_or_default() on:change=on_topic/>
                 <span class="author" data-testid="finding-author">
-                    {t(Msg::WrittenBy)} ": " {move || current.get().map(|f| f.author).unwrap_or_default()}
+                    {t(Msg::WrittenBy)} ": " {move || author.get().map(|a| a.name().to_owned()).unwrap_or_default()}
+                    {move || matches!(author.get(), Some(Authorship::Unconfirmed(_))).then(|| view! {
+                        " " <span class="unconfirmed" data-testid="author-unconfirmed" title=now(Msg::UnconfirmedAuthorHint)>{t(Msg::UnconfirmedAuthor)}</span>
+                    })}
                     " · " {move || current.get().map(|f| date_time(f.created_at)).unwrap_or_default()}
                 </span>
                 <button type="button" class="delete" on:click=on_delete data-testid="delete-finding">{t(Msg::Delete)}</button>

@@ -332,6 +332,26 @@ pub fn register_actor(
 }
 
 /// Every actor registered to a user.
+/// The actors registered to `user` and to everyone who shares a delegation with them:
+/// actor hex → display name.
+pub fn actors_beside(
+    c: &Connection,
+    user: i64,
+) -> Result<std::collections::BTreeMap<String, String>, ServerError> {
+    let mut q = c.prepare(
+        "SELECT a.actor, u.display_name FROM actors a JOIN users u ON u.id = a.user_id
+         WHERE a.user_id = ?1 OR a.user_id IN (
+             SELECT m2.user_id FROM memberships m1
+             JOIN memberships m2 ON m2.delegation_id = m1.delegation_id
+             WHERE m1.user_id = ?1)
+         LIMIT 10000",
+    )?;
+    let rows = q.query_map([user], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn actors_of(c: &Connection, user: i64) -> Result<Vec<String>, ServerError> {
     let mut q = c.prepare("SELECT actor FROM actors WHERE user_id = ?1")?;
     let rows = q.query_map([user], |r| r.get(0))?;
@@ -345,6 +365,37 @@ pub fn link_blob(c: &Connection, sha: &str, document: &str) -> Result<(), Server
         params![sha, document],
     )?;
     Ok(())
+}
+
+/// Bytes of evidence held: by supervision `document`, and by the whole server; and whether
+/// blob `sha` is stored already, and already linked to `document` (then it adds nothing).
+pub fn blob_usage(
+    c: &Connection,
+    document: &str,
+    sha: &str,
+) -> Result<(u64, u64, bool, bool), ServerError> {
+    let of_doc: i64 = c.query_row(
+        "SELECT COALESCE(SUM(length(b.data)), 0) FROM blob_documents bd
+         JOIN blobs b ON b.sha = bd.sha WHERE bd.document_id = ?1",
+        [document],
+        |r| r.get(0),
+    )?;
+    let total: i64 = c.query_row(
+        "SELECT COALESCE(SUM(length(data)), 0) FROM blobs",
+        [],
+        |r| r.get(0),
+    )?;
+    let stored: bool = c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM blobs WHERE sha = ?1)",
+        [sha],
+        |r| r.get(0),
+    )?;
+    Ok((
+        of_doc.max(0) as u64,
+        total.max(0) as u64,
+        stored,
+        blob_linked(c, sha, document)?,
+    ))
 }
 
 /// Whether a blob was uploaded for a supervision.

@@ -31,6 +31,10 @@ pub struct Me {
     session: SessionInfo,
     peer_prefix: String,
     delegations: Vec<MyDelegation>,
+    /// Every Automerge actor registered to someone in the caller's delegations (the caller
+    /// included): actor hex → display name. The app shows a record's author from this, never
+    /// from the name typed into the record (`shared::authorship`).
+    authors: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -65,7 +69,9 @@ pub fn me_body(c: &Connection, user: User, session: sessions::Session) -> Result
             supervisions: store::supervisions_of(c, id)?,
         });
     }
+    let authors = store::actors_beside(c, user.id)?;
     Ok(Me {
+        authors,
         peer_prefix: peer_prefix(user.id),
         user,
         session: SessionInfo {
