@@ -13,7 +13,8 @@
 //! - [`sign_out`]: a sign-out made offline, owed to the server until it can be told.
 //! - [`blobs`]: evidence files — downscaled, hashed, kept in IndexedDB, uploaded.
 //! - [`listing`]: the list screen's model — supervisions grouped by delegation.
-//! - [`i18n`]: the one message catalogue, Vietnamese first, English second.
+//! - [`i18n`]: the one message catalogue, Vietnamese first, English second
+//!   ([`i18n_events`]: its part for the audit log's events).
 //! - [`components`]: the screens.
 //!
 //! Where a finding is created: [`components::finding`] → [`workspace::Workspace::add_finding`]
@@ -25,6 +26,7 @@ pub mod api;
 pub mod blobs;
 pub mod components;
 pub mod i18n;
+pub mod i18n_events;
 pub mod listing;
 pub mod net;
 pub mod registry;

@@ -60,11 +60,11 @@ mod tests {
     fn a_finding_shows_the_account_behind_its_actor_not_the_name_it_carries() {
         let stamp = |member| Stamp { member, now_ms: 1 };
         let mut doc = supervision::create(&Setup::default(), stamp("Lan")).unwrap();
-        let unit_id = RecordId::from_bytes([1; 16]);
+        let unit_id = RecordId::from_bytes([1; 8]);
         unit::add(&mut doc, &unit_id, "Phường", stamp("Lan")).unwrap();
         // Kẻ xấu's tablet writes a finding and types Lan's name into it.
         let mut ke = doc.fork().with_actor(ActorId::from(&[0xbb; 16][..]));
-        let id = RecordId::from_bytes([2; 16]);
+        let id = RecordId::from_bytes([2; 8]);
         finding::add(
             &mut ke,
             &id,

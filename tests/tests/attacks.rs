@@ -580,7 +580,7 @@ async fn an_administrator_resets_disables_and_signs_out_and_a_user_changes_their
             Some(json!({ "current": "sai", "new": "mat-khau-moi-cua-minh" })),
         )
         .await;
-    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.status, 403, "{}", wrong.body);
     let ok = minh
         .call(
             "PUT",

@@ -1,5 +1,5 @@
 //! Administration (`#/admin`, for administrators): delegations (list, create), accounts
-//! (list, create), adding an account to a delegation with a role, and — in
+//! (list, create; reset a password, disable, sign out everywhere: [`AccountActions`]), adding an account to a delegation with a role, and — in
 //! [`crate::components::admin_sessions`] — device sessions and the audit log.
 
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use serde_json::json;
 use shared::member::Role;
 
 use crate::api::Method;
+use crate::components::account_actions::AccountActions;
 use crate::components::admin_sessions::{AuditCard, SessionsCard};
 use crate::components::delegation_page::RoleSelect;
 use crate::components::remote::{self, Fetched};
@@ -36,6 +37,8 @@ pub struct AdminUser {
     pub display_name: String,
     #[serde(default)]
     pub is_admin: bool,
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 type Loaded<T> = Fetched<Vec<T>>;
@@ -159,11 +162,13 @@ fn AccountsCard(users: Loaded<AdminUser>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{t(Msg::Accounts)}</h2>
-            {users.view(|list| view! {
+            {users.view(move |list| view! {
                 <ul class="admin-list">
                     {list.into_iter().map(|u| view! {
-                        <li data-testid="admin-user"><strong>{u.display_name}</strong> " · " {u.username}
-                            {u.is_admin.then(|| view! { <span class="role-badge">{t(Msg::IsAdmin)}</span> })}</li>
+                        <li data-testid="admin-user" data-username=u.username.clone()><strong>{u.display_name.clone()}</strong> " · " {u.username.clone()}
+                            {u.is_admin.then(|| view! { <span class="role-badge">{t(Msg::IsAdmin)}</span> })}
+                            {u.disabled.then(|| view! { <span class="role-badge" data-testid="account-disabled">{t(Msg::AccountDisabled)}</span> })}
+                            <AccountActions user=u.id disabled=u.disabled on_done=Callback::new(move |()| users.refetch())/></li>
                     }).collect_view()}
                 </ul>
             })}

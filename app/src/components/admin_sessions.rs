@@ -94,6 +94,7 @@ pub fn SessionsCard() -> impl IntoView {
 
 #[component]
 pub fn AuditCard() -> impl IntoView {
+    let lang = expect_context::<crate::i18n::Language>().0;
     let audit = Fetched::<Vec<AuditEntry>>::new(format!("/api/admin/audit?limit={AUDIT_LIMIT}"));
     let detail = |v: &serde_json::Value| match v {
         serde_json::Value::Null => String::new(),
@@ -112,7 +113,7 @@ pub fn AuditCard() -> impl IntoView {
                         <tbody>
                             {list.into_iter().map(|a| view! {
                                 <tr data-testid="audit-entry">
-                                    <td>{date_time(a.at)}</td><td>{a.event.clone()}</td>
+                                    <td>{date_time(a.at)}</td><td data-event=a.event.clone()>{let code = a.event.clone(); move || crate::i18n_events::event_label(lang.get(), &code)}</td>
                                     <td>{a.username.clone().unwrap_or_default()}</td><td class="detail">{detail(&a.detail)}</td>
                                 </tr>
                             }).collect_view()}

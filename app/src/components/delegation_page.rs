@@ -1,6 +1,7 @@
 //! A delegation's screen (`#/d/<id>`): its members with their roles, and — for its head,
-//! deputy or an administrator — changing a role, removing a member, and creating a
-//! single-use invitation link for a role, shown whole with a copy button.
+//! deputy or an administrator — changing a role, removing a member, creating a single-use
+//! invitation link for a role (shown whole with a copy button), and the open links
+//! ([`crate::components::open_invitations`]) to withdraw one.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +10,7 @@ use serde_json::json;
 use shared::member::Role;
 
 use crate::api::Method;
+use crate::components::open_invitations::{OpenInvitation, OpenInvitations};
 use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
@@ -129,16 +131,22 @@ pub fn DelegationPage(id: i64) -> impl IntoView {
                         </Show>
                     </section>
                     <Show when=manages>
-                        <InviteCard delegation=d.id/>
+                        {
+                            let links = Fetched::<Vec<OpenInvitation>>::new(format!("/api/delegations/{id}/invitations"));
+                            view! {
+                                <InviteCard delegation=d.id on_created=Callback::new(move |()| links.refetch())/>
+                                <OpenInvitations delegation=d.id links=links/>
+                            }
+                        }
                     </Show>
                 </section>
             })}
     }
 }
 
-/// Props: `delegation`, where the invitee will belong.
+/// Props: `delegation`, where the invitee will belong; `on_created`, told of a new link.
 #[component]
-fn InviteCard(delegation: i64) -> impl IntoView {
+fn InviteCard(delegation: i64, on_created: Callback<()>) -> impl IntoView {
     let role = RwSignal::new(Role::Member);
     let link = RwSignal::new(None::<(String, i64)>);
     let error = RwSignal::new(None::<String>);
@@ -156,6 +164,7 @@ fn InviteCard(delegation: i64) -> impl IntoView {
                     copied.set(false);
                     error.set(None);
                     link.set(Some((format!("{origin}{}", inv.path), inv.expires_at)));
+                    on_created.run(());
                 }
                 Err(e) => error.set(Some(remote::message(&e))),
             }

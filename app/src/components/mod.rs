@@ -1,5 +1,6 @@
 //! The screens and their parts. One file per screen or panel; each component a screen or less.
 
+pub mod account_actions;
 pub mod account_bar;
 pub mod admin_page;
 pub mod admin_sessions;
@@ -12,6 +13,8 @@ pub mod finding;
 pub mod invitation_page;
 pub mod live_text;
 pub mod new_supervision;
+pub mod open_invitations;
+pub mod password_change;
 pub mod presence_bar;
 pub mod recommendations;
 pub mod remote;

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::components::new_supervision::NewSupervision;
+use crate::components::password_change::PasswordChange;
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, t};
@@ -65,6 +66,7 @@ pub fn SupervisionList() -> impl IntoView {
                     <DelegationGroup group=group/>
                 </For>
             </Show>
+            <PasswordChange/>
         </section>
     }
 }

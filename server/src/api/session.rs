@@ -253,10 +253,9 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// 403, not 401: the session is fine (a 401 tells the app to sign in again).
 fn wrong_password() -> ServerError {
-    ServerError::Unauthorized(
-        "Mật khẩu hiện tại không đúng. / The current password is wrong.".into(),
-    )
+    ServerError::Forbidden("Mật khẩu hiện tại không đúng. / The current password is wrong.".into())
 }
 
 /// `DELETE /api/session`.
