@@ -127,10 +127,10 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     )
     .await?;
     if config.demo {
-        demo::load(shards.first(), &storage, &accounts).await?;
+        demo::load(&shards.first(), &storage, &accounts).await?;
     }
     Ok(AppState {
-        shards: Arc::new(shards),
+        shards,
         config: Arc::new(config),
         storage,
         accounts,

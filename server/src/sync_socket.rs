@@ -279,6 +279,9 @@ fn join_shard(
     let (mut in_tx, in_rx) = mpsc::channel::<Result<Vec<u8>, Refused>>(64);
     let (shard_tx, mut shard_rx) = mpsc::channel::<Vec<u8>>(64);
     in_tx.try_send(Ok(join)).ok()?;
+    // If the shard is rebuilt (a task of it panicked), this connection closes and the tablet
+    // reconnects to the new one. Watched from before the shard takes the connection.
+    let mut restarts = shards.restarts(k)?;
     let transport = samod::Transport::new(in_rx, shard_tx)
         .with_expected_peer_id(samod::PeerId::from(peer.to_owned()));
     if !shards.accept(k, transport) {
@@ -288,7 +291,24 @@ fn join_shard(
     let (mut out, mut closed) = (out.clone(), closed.clone());
     tokio::spawn(async move {
         let mut answered = false;
-        while let Some(bytes) = shard_rx.next().await {
+        loop {
+            let bytes = tokio::select! {
+                bytes = shard_rx.next() => match bytes {
+                    Some(b) => b,
+                    None => break,
+                },
+                _ = restarts.changed() => {
+                    let _ = out
+                        .send(WireMessage::Error {
+                            message: "máy chủ khởi động lại phần đồng bộ; hãy kết nối lại \
+                                      / the server restarted part of sync; reconnect"
+                                .into(),
+                        }
+                        .encode())
+                        .await;
+                    break;
+                }
+            };
             if !answered && matches!(WireMessage::decode(&bytes), Ok(WireMessage::Peer { .. })) {
                 answered = true;
                 continue;
