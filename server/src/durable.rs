@@ -15,8 +15,10 @@ use std::time::Duration;
 use automerge::ChangeHash;
 use tokio::sync::watch;
 
-/// Per document: the changes on disk with their dependencies, and those whose whole ancestry
-/// is known to be on disk.
+/// Per document: the changes on disk whose ancestry is not yet known to be, with their
+/// dependencies, and those whose whole ancestry is on disk (hashes only). It grows with the
+/// changes stored (32 bytes each), never with what a peer merely sends: only the storage
+/// writes to it. The server's own sync engine (the next issue) replaces it.
 #[derive(Default)]
 struct DocState {
     deps: HashMap<ChangeHash, Vec<ChangeHash>>,
@@ -90,7 +92,8 @@ impl Durable {
             return heads.is_empty();
         };
         let mut stack: Vec<ChangeHash> = heads.to_vec();
-        let mut seen: Vec<ChangeHash> = Vec::new();
+        // A set: a long unclosed history is walked once, not once per change.
+        let mut seen: HashSet<ChangeHash> = HashSet::new();
         while let Some(h) = stack.pop() {
             if state.closed.contains(&h) || seen.contains(&h) {
                 continue;
@@ -99,7 +102,11 @@ impl Durable {
                 return false;
             };
             stack.extend(deps.iter().copied());
-            seen.push(h);
+            seen.insert(h);
+        }
+        // A closed change's dependencies are never looked at again: only the hash is kept.
+        for h in &seen {
+            state.deps.remove(h);
         }
         state.closed.extend(seen);
         true
