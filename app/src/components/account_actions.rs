@@ -11,12 +11,14 @@ use crate::components::remote;
 use crate::i18n::{Msg, now, t};
 
 /// Props: `user` the account's id, `disabled` whether it is disabled now, `on_done` told
-/// after a change (to refetch the list).
+/// after it was disabled or enabled (to refetch the list).
 #[component]
 pub fn AccountActions(user: i64, disabled: bool, on_done: Callback<()>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let status = RwSignal::new(None::<Result<(), String>>);
-    let run = move |method: Method, path: String, body: serde_json::Value| {
+    // `changes_list`: the list shows the change (disabled), so it is fetched again; the other
+    // actions show their outcome here.
+    let run = move |method: Method, path: String, body: serde_json::Value, changes_list: bool| {
         spawn_local(async move {
             let result = match method {
                 Method::Delete => remote::delete(&path).await,
@@ -26,7 +28,9 @@ pub fn AccountActions(user: i64, disabled: bool, on_done: Callback<()>) -> impl 
                 Ok(()) => {
                     password.set(String::new());
                     status.set(Some(Ok(())));
-                    on_done.run(());
+                    if changes_list {
+                        on_done.run(());
+                    }
                 }
                 Err(e) => status.set(Some(Err(remote::message(&e)))),
             }
@@ -39,6 +43,7 @@ pub fn AccountActions(user: i64, disabled: bool, on_done: Callback<()>) -> impl 
             Method::Put,
             format!("/api/admin/users/{user}/password"),
             body,
+            false,
         );
     };
     let toggle = move |_| {
@@ -47,6 +52,7 @@ pub fn AccountActions(user: i64, disabled: bool, on_done: Callback<()>) -> impl 
             Method::Put,
             format!("/api/admin/users/{user}/disabled"),
             body,
+            true,
         );
     };
     let end = move |_| {
@@ -54,6 +60,7 @@ pub fn AccountActions(user: i64, disabled: bool, on_done: Callback<()>) -> impl 
             Method::Delete,
             format!("/api/admin/users/{user}/sessions"),
             json!({}),
+            false,
         )
     };
     view! {
