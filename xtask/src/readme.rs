@@ -182,9 +182,17 @@ mod tests {
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(BOUND)
-            .unwrap_or_else(|_| panic!("{shown}: the server did not listen within {BOUND:?}"));
+        let Ok(addr) = rx.recv_timeout(BOUND) else {
+            let _ = Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status();
+            let out = wait_with_bound(child);
+            panic!(
+                "{shown}: the server did not listen within {BOUND:?} ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
         let mut s = std::net::TcpStream::connect(&addr).expect("connect");
         s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .expect("send");

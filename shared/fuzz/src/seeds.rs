@@ -127,18 +127,24 @@ pub fn wire_messages() -> Vec<(&'static str, WireMessage)> {
     ]
 }
 
+/// A CBOR text value.
+fn text(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+/// `v` as CBOR bytes, written as given (repeated keys and all).
+fn cbor(v: Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(&v, &mut out).expect("CBOR into a Vec");
+    out
+}
+
 /// Seeds for `wire_decode`.
 pub fn wire_decode() -> Seeds {
     let mut seeds: Seeds = wire_messages()
         .into_iter()
         .map(|(name, m)| (format!("seed-{name}"), m.encode()))
         .collect();
-    let text = |s: &str| Value::Text(s.into());
-    let cbor = |v: Value| {
-        let mut out = Vec::new();
-        ciborium::ser::into_writer(&v, &mut out).expect("CBOR into a Vec");
-        out
-    };
     // As the JS client writes them: a float count, a tagged Uint8Array, no peerMetadata.
     seeds.push((
         "seed-ephemeral-cbor-x".into(),
@@ -405,12 +411,6 @@ pub fn write_known_crashes(crashes: &std::path::Path) -> std::io::Result<usize> 
 /// read as `ephemeral` by the server's checks and as `sync` by samod).
 pub fn wire_differential() -> Seeds {
     let mut seeds = wire_decode();
-    let text = |s: &str| Value::Text(s.into());
-    let cbor = |v: Value| {
-        let mut out = Vec::new();
-        ciborium::ser::into_writer(&v, &mut out).expect("CBOR into a Vec");
-        out
-    };
     seeds.push((
         "attack-type-and-data-twice".into(),
         cbor(Value::Map(vec![
