@@ -146,10 +146,36 @@ impl Member {
         let inner = self.inner.clone();
         let version = self.version.clone();
         self.task = Some(tokio::spawn(async move {
+            let on_frame = |bytes: &[u8]| {
+                let mut guard = inner.lock().expect("member state");
+                match guard.client.handle(Event::Frame(bytes)) {
+                    Ok(out) => {
+                        if let Some(e) = out.server_error.clone() {
+                            guard.server_error = Some(e);
+                        }
+                        send(&tx, out);
+                    }
+                    Err(e) => guard.server_error = Some(format!("client: {e}")),
+                }
+                drop(guard);
+                version.send_modify(|v| *v += 1);
+            };
             loop {
                 tokio::select! {
                     frame = rx.recv() => match frame {
-                        Some(bytes) => if sink.send(Message::Binary(bytes.into())).await.is_err() { break },
+                        Some(bytes) => if sink.send(Message::Binary(bytes.into())).await.is_err() {
+                            // The server closed its side: read what it said before it did
+                            // (its `error` message), a bounded while.
+                            let last_words = async {
+                                while let Some(Ok(msg)) = stream.next().await {
+                                    if let Message::Binary(b) = msg {
+                                        on_frame(&b);
+                                    }
+                                }
+                            };
+                            let _ = tokio::time::timeout(Duration::from_secs(5), last_words).await;
+                            break;
+                        },
                         None => break,
                     },
                     msg = stream.next() => {
@@ -158,18 +184,7 @@ impl Member {
                             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                             Some(Ok(_)) => continue,
                         };
-                        let mut guard = inner.lock().expect("member state");
-                        match guard.client.handle(Event::Frame(&bytes)) {
-                            Ok(out) => {
-                                if let Some(e) = out.server_error.clone() {
-                                    guard.server_error = Some(e);
-                                }
-                                send(&tx, out);
-                            }
-                            Err(e) => guard.server_error = Some(format!("client: {e}")),
-                        }
-                        drop(guard);
-                        version.send_modify(|v| *v += 1);
+                        on_frame(&bytes);
                     }
                 }
             }
