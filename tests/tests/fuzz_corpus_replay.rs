@@ -275,7 +275,13 @@ async fn request_flood(
                     _ => {}
                 },
                 Some(Ok(_)) => {}
-                other => panic!("the connection ended during the request flood: {other:?}"),
+                // Closed past the server's limit: the reset of what it left unread can
+                // overtake its error message (as with an oversized frame).
+                other => {
+                    return Err(format!(
+                        "{unavailable} answered, then the connection ended: {other:?}"
+                    ));
+                }
             }
         }
         Ok(())
@@ -399,8 +405,15 @@ async fn a_flood_of_requests_for_random_documents_is_answered_then_cut_off() {
     let err = request_flood(&server.ws_url(), team.get("Kẻ xấu"), 2_000, BOUND)
         .await
         .expect_err("the connection is closed before 2,000");
+    let answered: usize = err
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    // 256 answers, then the error; or fewer if the reset of the unread flood overtook them.
+    assert!(answered <= 256, "{err}");
     assert!(
-        err.contains("256 answered") && err.contains("too many requests for supervisions"),
+        err.contains("too many requests for supervisions") || err.contains("connection ended"),
         "{err}"
     );
     members_still_sync(&lan, &minh, id, &unit_id, "2,000 requests").await;
