@@ -125,6 +125,7 @@ pub async fn upgrade(
                 caller,
                 actors,
                 refused: HashSet::new(),
+                refusals: 0,
                 allowed: HashMap::new(),
                 memberships: state.accounts.changes(),
                 presence_sessions: HashSet::new(),
@@ -374,9 +375,12 @@ struct Gate {
     caller: Caller,
     actors: HashSet<String>,
     /// Documents this connection asked about that it may not see, already in the audit log
-    /// and answered `doc-unavailable` here; past [`MAX_REFUSED_DOCUMENTS`] the connection
-    /// closes.
+    /// and answered `doc-unavailable` here.
     refused: HashSet<String>,
+    /// How many documents were refused on this connection in all (the caches are dropped at
+    /// every membership change; this count is not): past [`MAX_REFUSED_DOCUMENTS`] the
+    /// connection closes.
+    refusals: usize,
     /// Documents it may see, and how (not asked again on this connection).
     allowed: HashMap<String, Access>,
     /// Bumped by every membership change: the two caches above are then dropped.
@@ -426,7 +430,7 @@ impl Gate {
                     .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
                 let doc = m.document_id.to_string();
                 if self.access(&doc).await == Access::None {
-                    if self.refused.len() > MAX_REFUSED_DOCUMENTS {
+                    if self.refusals > MAX_REFUSED_DOCUMENTS {
                         return Err(format!(
                             "quá nhiều yêu cầu đồng bộ cuộc giám sát mà tài khoản này không được mở (hơn {MAX_REFUSED_DOCUMENTS}) \
                              / too many requests for supervisions this account may not open (over {MAX_REFUSED_DOCUMENTS})"
@@ -502,6 +506,7 @@ impl Gate {
         match access {
             Ok(Access::None) => {
                 self.refused.insert(doc.to_owned());
+                self.refusals += 1;
                 Access::None
             }
             Ok(access) => {

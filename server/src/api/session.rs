@@ -219,7 +219,9 @@ pub async fn change_password(
     password::check_new(&body.new)?;
     let attempt = state
         .limiter
-        .attempt(&caller.user.username, addr, false, Instant::now())
+        // Asked on the owner's own signed-in device: a lock-out of the username by someone
+        // guessing elsewhere does not stop it (the address still counts).
+        .attempt(&caller.user.username, addr, true, Instant::now())
         .map_err(|r| ServerError::TooManyAttempts(r.wait_secs))?;
     let id = caller.user.id;
     let hash = state
