@@ -40,6 +40,16 @@ pub struct Config {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
+    /// The most new changes one account may bring in a minute (default 100,000; a tablet's
+    /// real work is far below it): past it a sync message is refused whole and sent again
+    /// when the tablet reconnects. Bounds how fast storage and the durability ledger grow.
+    #[arg(
+        long,
+        env = "GIAMSAT_MAX_CHANGES_PER_MINUTE",
+        default_value_t = 100_000
+    )]
+    pub max_changes_per_minute: u64,
+
     /// The most evidence one supervision may hold, in bytes (default 1 GiB): past it an
     /// upload is refused with 413 and what to do.
     #[arg(long, env = "GIAMSAT_MAX_SUPERVISION_BLOB_BYTES", default_value_t = 1024 * 1024 * 1024)]
@@ -119,6 +129,7 @@ impl Config {
             max_frame_bytes: 1024 * 1024,
             max_blob_bytes: 10 * 1024 * 1024,
             max_supervision_blob_bytes: 1024 * 1024 * 1024,
+            max_changes_per_minute: 100_000,
             max_blob_storage_bytes: 50 * 1024 * 1024 * 1024,
             demo: false,
             session_ttl: 60 * 24 * 3600,

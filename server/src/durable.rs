@@ -18,7 +18,8 @@ use tokio::sync::watch;
 /// Per document: the changes on disk whose ancestry is not yet known to be, with their
 /// dependencies, and those whose whole ancestry is on disk (hashes only). It grows with the
 /// changes stored (32 bytes each), never with what a peer merely sends: only the storage
-/// writes to it. The server's own sync engine (the next issue) replaces it.
+/// writes to it, and how fast one account can add changes is bounded
+/// ([`crate::change_quota`]). The server's own sync engine (the next issue) replaces it.
 #[derive(Default)]
 struct DocState {
     deps: HashMap<ChangeHash, Vec<ChangeHash>>,

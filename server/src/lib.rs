@@ -14,6 +14,7 @@
 //! - [`durable`]: which changes are on disk, so no heads are advertised before they are.
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket, with malformed frames refused.
+//! - [`change_quota`]: new changes per account per minute.
 //! - [`blobs`]: `/api/blobs/{sha256}`, evidence photos and scans stored by content hash.
 //! - [`routes`]: the router: `/health`, the API, `/sync`, blobs and the built app's files.
 //! - [`error`]: the one error type at the HTTP edge.
@@ -26,6 +27,7 @@ pub mod admin_cli;
 pub mod api;
 pub mod auth;
 pub mod blobs;
+pub mod change_quota;
 pub mod config;
 pub mod demo;
 pub mod durable;
@@ -56,6 +58,8 @@ pub struct AppState {
     /// Accounts, delegations, sessions (same file, own connection).
     pub accounts: accounts::Accounts,
     pub limiter: Arc<rate_limit::LoginLimiter>,
+    /// New changes per account per minute (`--max-changes-per-minute`).
+    pub changes: Arc<change_quota::ChangeQuota>,
     /// Bumped when a session is revoked: open sync connections re-check theirs.
     pub sessions: Arc<watch::Sender<u64>>,
 }
@@ -129,12 +133,16 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     if config.demo {
         demo::load(&shards.first(), &storage, &accounts).await?;
     }
+    let quota = Arc::new(change_quota::ChangeQuota::new(
+        config.max_changes_per_minute,
+    ));
     Ok(AppState {
         shards,
         config: Arc::new(config),
         storage,
         accounts,
         limiter: Arc::default(),
+        changes: quota,
         sessions: Arc::new(watch::channel(0).0),
     })
 }

@@ -130,6 +130,7 @@ pub async fn upgrade(
                 memberships: state.accounts.changes(),
                 presence_sessions: HashSet::new(),
                 server_peer: state.shards.peer_id(),
+                quota: state.changes.clone(),
             };
             attach(state, socket, peer, gate)
         })
@@ -389,6 +390,8 @@ struct Gate {
     presence_sessions: HashSet<String>,
     /// The server's peer id, as the sender of the answers given here.
     server_peer: String,
+    /// New changes per account per minute.
+    quota: Arc<crate::change_quota::ChangeQuota>,
 }
 
 impl Gate {
@@ -528,9 +531,14 @@ impl Gate {
         doc: &str,
         msg: &automerge::sync::Message,
     ) -> Result<(), String> {
+        let mut fresh = 0u64;
         for chunk in msg.changes.iter() {
             for (actor, hash) in change_actors(chunk)? {
-                if self.actors.contains(&actor) || self.durable.covers(doc, &[hash]) {
+                let known = self.durable.covers(doc, &[hash]);
+                if !known {
+                    fresh += 1;
+                }
+                if self.actors.contains(&actor) || known {
                     continue;
                 }
                 // Registered since the socket opened?
@@ -561,6 +569,13 @@ impl Gate {
                      / a change by an actor not registered to this account ({actor}); nothing was changed"
                 ));
             }
+        }
+        if !self.quota.take(self.caller.user.id, fresh, now_ms()) {
+            let limit = self.quota.per_minute();
+            return Err(format!(
+                "quá nhiều thay đổi trong một phút (tối đa {limit}); chưa nhận gì, máy tính bảng gửi lại khi kết nối lại \
+                 / too many changes in a minute (at most {limit}); nothing was taken, the tablet sends them again when it reconnects"
+            ));
         }
         Ok(())
     }

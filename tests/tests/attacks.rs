@@ -879,3 +879,50 @@ async fn evidence_quotas_per_supervision_and_in_total_refuse_with_clear_messages
     scene.still_syncing("the refused uploads").await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_changes_from_one_account_is_refused_past_its_minute() {
+    use shared::finding::{self, FindingKind};
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(dir.path(), &["--max-changes-per-minute", "30"]).await;
+    let scene = Scene::open(&server).await;
+    let target = scene.target.id;
+    // Step 1: Kẻ xấu's script writes 100 findings as fast as it can (if the minute turns
+    // midway, one side of it still holds 50).
+    let mut tablet = Member::new(scene.team.get("Kẻ xấu"));
+    tablet.connect(&server.ws_url()).await;
+    tablet.want(target);
+    tablet
+        .wait_for("the supervision", BOUND, |m| {
+            m.read(&target, |_| ()).is_some()
+        })
+        .await;
+    let unit = scene.target.unit.clone();
+    for i in 0..100 {
+        let fid = shared::RecordId::from_bytes(giamsat_tests::random());
+        tablet
+            .change(&target, |d| {
+                finding::add(
+                    d,
+                    &fid,
+                    &unit,
+                    FindingKind::Strength,
+                    &format!("Rác {i}."),
+                    giamsat_tests::stamp("Kẻ xấu"),
+                )
+            })
+            .unwrap();
+    }
+    // Step 2: the server refuses past the limit, says why, and closes that connection.
+    tablet
+        .wait_for("the refusal", BOUND, |m| !m.is_connected())
+        .await;
+    let said = tablet.server_error().unwrap_or_default();
+    assert!(
+        said.contains("too many changes in a minute (at most 30)"),
+        "{said}"
+    );
+    // Step 3: the other members' own minutes are untouched: they sync on both supervisions.
+    scene.still_syncing("a flood of changes").await;
+    server.stop().await;
+}
