@@ -37,6 +37,10 @@ thread_local! {
     static WAKE: RefCell<Option<mpsc::UnboundedSender<()>>> = const { RefCell::new(None) };
     /// The open socket, so going offline can close it.
     static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+    /// Ends the open connection's event loop at once: a socket closed while the network is
+    /// down may not report its close for a long while (the closing handshake cannot finish),
+    /// and the tablet must show it is offline, and stop sending into it, straight away.
+    static END: RefCell<Option<mpsc::UnboundedSender<SocketEvent>>> = const { RefCell::new(None) };
 }
 
 /// Start syncing in the background, for the life of the page.
@@ -75,6 +79,11 @@ fn close_socket() {
     if let Some(s) = SOCKET.with(|s| s.borrow().clone()) {
         let _ = s.close();
     }
+    END.with(|e| {
+        if let Some(tx) = e.borrow().as_ref() {
+            let _ = tx.unbounded_send(SocketEvent::Closed);
+        }
+    });
 }
 
 /// How one try to connect ended.
@@ -227,6 +236,7 @@ async fn connect_once(peer: &str) -> bool {
     socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     socket.set_onerror(Some(on_close.as_ref().unchecked_ref()));
     SOCKET.with(|s| *s.borrow_mut() = Some(socket.clone()));
+    END.with(|e| *e.borrow_mut() = Some(tx.clone()));
 
     let mut opened = false;
     while let Some(event) = rx.next().await {
@@ -256,6 +266,7 @@ async fn connect_once(peer: &str) -> bool {
     socket.set_onclose(None);
     socket.set_onerror(None);
     SOCKET.with(|s| *s.borrow_mut() = None);
+    END.with(|e| *e.borrow_mut() = None);
     drop((on_open, on_message, on_close));
     opened
 }
