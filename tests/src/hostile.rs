@@ -207,3 +207,21 @@ pub fn rss_mb(pid: u32) -> f64 {
         .expect("VmRSS");
     kb / 1024.0
 }
+
+/// The first sync message of a peer that holds nothing: a well-formed `request` payload.
+pub fn empty_sync_message() -> Vec<u8> {
+    use automerge::sync::SyncDoc;
+    automerge::Automerge::new()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .expect("a first sync message")
+        .encode()
+}
+
+/// Lowercase hex SHA-256: a blob's address, an invitation's id on its delegation's list.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -4,6 +4,7 @@
 //! where the caller may not even learn that the thing exists, 403 where they may see it but
 //! not change it. A non-member who guesses a supervision's id gets doc-unavailable.
 
+use giamsat_tests::hostile::sha256_hex as sha256;
 use std::time::Duration;
 
 use giamsat_tests::member::Member;
@@ -184,14 +185,6 @@ async fn world() -> (tempfile::TempDir, World) {
         server,
     };
     (dir, world)
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The statuses a refusal may have for this caller: 401 when not signed in, otherwise 403 or

@@ -121,13 +121,7 @@ async fn frames_decoders_could_read_two_ways_and_frames_under_another_peer_id_ar
     let target = scene.target.id;
     let hostile = scene.team.get("Kẻ xấu");
     let minh_peer = scene.minh.peer_id();
-    let empty_sync = {
-        use automerge::sync::SyncDoc;
-        automerge::Automerge::new()
-            .generate_sync_message(&mut automerge::sync::State::new())
-            .expect("a first sync message")
-            .encode()
-    };
+    let empty_sync = giamsat_tests::hostile::empty_sync_message();
 
     type Build = Box<dyn Fn(&str, &str) -> (Vec<u8>, &'static str)>;
     let attacks: Vec<(&str, Build)> = vec![
@@ -327,11 +321,7 @@ async fn invite(by: &Account, delegation: i64, role: &str) -> (String, String) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let token = r.json()["token"].as_str().expect("a token").to_owned();
-    use sha2::{Digest, Sha256};
-    let id = Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = giamsat_tests::hostile::sha256_hex(token.as_bytes());
     (token, id)
 }
 
@@ -777,13 +767,7 @@ async fn refused_requests_write_a_bounded_number_of_audit_rows() {
     // doc-unavailable), on one connection.
     let (mut ws, srv, me) =
         raw_peer(&server.ws_url(), scene.others.get("Người ngoài"), "guesses").await;
-    let empty = {
-        use automerge::sync::SyncDoc;
-        automerge::Automerge::new()
-            .generate_sync_message(&mut automerge::sync::State::new())
-            .unwrap()
-            .encode()
-    };
+    let empty = giamsat_tests::hostile::empty_sync_message();
     for _ in 0..200 {
         let m = WireMessage::Request(DocMessage {
             sender_id: me.clone(),
@@ -834,11 +818,7 @@ async fn evidence_quotas_per_supervision_and_in_total_refuse_with_clear_messages
     let minh = scene.team.get("Minh");
     let put = |doc: DocumentId, fill: u8| {
         let bytes = vec![fill; 2000];
-        use sha2::{Digest, Sha256};
-        let sha: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha = giamsat_tests::hostile::sha256_hex(&bytes);
         let (addr, cookie) = (server.addr.clone(), minh.cookie.clone());
         async move {
             http(

@@ -240,13 +240,7 @@ async fn request_flood(
 ) -> Result<Duration, String> {
     let (ws, server_id, me) = raw_peer(url, account, "flood-requests").await;
     let (mut tx, mut rx) = ws.split();
-    let empty_sync = {
-        use automerge::sync::SyncDoc;
-        automerge::Automerge::new()
-            .generate_sync_message(&mut automerge::sync::State::new())
-            .unwrap()
-            .encode()
-    };
+    let empty_sync = giamsat_tests::hostile::empty_sync_message();
     let started = std::time::Instant::now();
     let sender = tokio::spawn(async move {
         for _ in 0..n {

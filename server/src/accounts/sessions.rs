@@ -157,6 +157,22 @@ pub fn revoke(c: &Connection, id: i64, now: i64) -> Result<bool, ServerError> {
     )? == 1)
 }
 
+/// Give `user` a new password hash and end their sessions but `keep` (a reset by an
+/// administrator keeps none; a user's own change keeps the device it was made on). `None`
+/// if there is no such user; else how many sessions ended.
+pub fn new_password(
+    c: &Connection,
+    user: i64,
+    hash: &str,
+    keep: Option<i64>,
+    now: i64,
+) -> Result<Option<usize>, ServerError> {
+    if !super::store::set_password(c, user, hash)? {
+        return Ok(None);
+    }
+    revoke_all(c, user, keep, now).map(Some)
+}
+
 /// Every session, newest first.
 pub fn list(c: &Connection, now: i64) -> Result<Vec<SessionRow>, ServerError> {
     let mut q = c.prepare(

@@ -199,10 +199,8 @@ pub async fn reset_password(
         .accounts
         .with(move |c| {
             let tx = c.transaction()?;
-            if !store::set_password(&tx, id, &hash)? {
-                return Err(no_user());
-            }
-            let ended = sessions::revoke_all(&tx, id, None, now_ms())?;
+            let ended =
+                sessions::new_password(&tx, id, &hash, None, now_ms())?.ok_or_else(no_user)?;
             audit::record(
                 &tx,
                 now_ms(),

@@ -238,8 +238,8 @@ pub async fn change_password(
         .accounts
         .with(move |c| {
             let tx = c.transaction()?;
-            store::set_password(&tx, id, &new_hash)?;
-            let ended = sessions::revoke_all(&tx, id, Some(keep), now_ms())?;
+            let ended = sessions::new_password(&tx, id, &new_hash, Some(keep), now_ms())?
+                .unwrap_or_default();
             audit::record(
                 &tx,
                 now_ms(),
