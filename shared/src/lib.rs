@@ -23,6 +23,8 @@
 //! - [`wire`]: automerge-repo's CBOR messages, encoded and decoded.
 //! - [`wire_form`]: the one CBOR form a frame may take (no repeated keys, no
 //!   indefinite lengths), so every decoder reads it the same way.
+//! - [`engine`]: the server side of sync, one state machine per document (messages and
+//!   storage results in, messages and writes out).
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
 //! - [`sync_guard`]: refuses sync messages that would crash automerge (found by fuzzing).
 //! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
@@ -32,6 +34,7 @@ pub mod authors;
 pub mod authorship;
 pub mod conclusion;
 pub mod dates;
+pub mod engine;
 pub mod error;
 pub mod field;
 pub mod finding;

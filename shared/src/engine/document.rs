@@ -1,0 +1,516 @@
+//! [`DocumentEngine`]: one loaded document on the server, its peers, and the order in which
+//! things happen to it (see the module map in [`super`]).
+//!
+//! The order, each time an input arrives ([`DocumentEngine::handle`] → `step`):
+//!
+//! 1. While the document loads, or a write is in flight, inbound messages are held.
+//! 2. If changes are not yet on disk, they go out as one [`Write`] (or wait for a retry).
+//! 3. Everything is on disk: peers owed an answer get it now, dirty peers at the next
+//!    fan-out ([`super::FANOUT_INTERVAL_MS`]), each only if its outbound queue has room.
+//! 4. Held messages are applied, all of them, then back to 2.
+//!
+//! So a batch of messages that arrived together costs one write and one message per peer,
+//! and no head is ever advertised before the write holding it is confirmed. Never any IO.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use automerge::sync::SyncDoc;
+use automerge::{Automerge, ChangeHash};
+
+use super::peer::Peer;
+use super::{
+    Access, Action, COMPACT_AFTER_CHUNKS, COMPACT_MIN_BYTES, COMPACT_WHEN_QUIET_MS, ConnId,
+    FANOUT_INTERVAL_MS, Inbound, Input, MAX_HELD, MAX_PEERS, Millis, STALLED_RECHECK_MS, Stored,
+    UNLOAD_AFTER_MS, WRITE_RETRY_MAX_MS, WRITE_RETRY_MS, Write,
+};
+use crate::ids::DocumentId;
+use crate::wire::{DocMessage, WireMessage};
+
+/// Where the document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Asked the storage for it.
+    Loading,
+    /// Loaded. Empty when the storage had nothing: a writer's `sync` then brings it
+    /// (a new supervision); a `request` or an observer is told `doc-unavailable` and waits.
+    Ready,
+    /// The storage could not be read: nothing is created or compacted over what it may
+    /// hold; every message is answered `doc-unavailable` until the shell drops the engine.
+    Failed,
+}
+
+/// A write the storage has not confirmed yet.
+#[derive(Debug)]
+struct InFlight {
+    ticket: u64,
+    write: Write,
+}
+
+/// What is stored of the document, for deciding when to compact.
+#[derive(Debug, Default)]
+struct OnDisk {
+    /// The heads of everything confirmed written (what peers may be told).
+    heads: Vec<ChangeHash>,
+    /// Chunks written since the last snapshot, and their bytes.
+    chunks: usize,
+    chunk_bytes: usize,
+    /// The size of the last snapshot.
+    snapshot_bytes: usize,
+}
+
+/// One document on the server: the automerge document, each peer's conversation, and what
+/// is on disk.
+#[derive(Debug)]
+pub struct DocumentEngine {
+    id: DocumentId,
+    /// Our peer id, as the sender of every message we write.
+    server_peer: String,
+    phase: Phase,
+    doc: Automerge,
+    peers: BTreeMap<ConnId, Peer>,
+    /// Messages waiting for the load or for the write in flight (at most [`MAX_HELD`]).
+    held: VecDeque<Inbound>,
+    on_disk: OnDisk,
+    in_flight: Option<InFlight>,
+    next_ticket: u64,
+    /// Consecutive failed writes, and when to try again.
+    failures: u32,
+    retry_at: Option<Millis>,
+    /// When the last fan-out to dirty peers happened, and when the next one is due.
+    last_fanout: Option<Millis>,
+    fanout_at: Option<Millis>,
+    /// The last time anything happened to the document.
+    last_input: Millis,
+    /// When a peer skipped for a full queue should be looked at again.
+    recheck_at: Option<Millis>,
+}
+
+impl DocumentEngine {
+    /// A document about to be loaded: the first action is [`Action::Load`].
+    pub fn new(id: DocumentId, server_peer: impl Into<String>, now: Millis) -> (Self, Vec<Action>) {
+        let engine = Self {
+            id,
+            server_peer: server_peer.into(),
+            phase: Phase::Loading,
+            doc: Automerge::new(),
+            peers: BTreeMap::new(),
+            held: VecDeque::new(),
+            on_disk: OnDisk::default(),
+            in_flight: None,
+            next_ticket: 0,
+            failures: 0,
+            retry_at: None,
+            last_fanout: None,
+            fanout_at: None,
+            last_input: now,
+            recheck_at: None,
+        };
+        (engine, vec![Action::Load])
+    }
+
+    pub fn id(&self) -> DocumentId {
+        self.id
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The document as it stands in memory (including changes not yet on disk).
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// The heads confirmed on disk.
+    pub fn durable_heads(&self) -> &[ChangeHash] {
+        &self.on_disk.heads
+    }
+
+    /// How many peers have the document open.
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Whether the shell may hand over another inbound message now (otherwise it leaves
+    /// them in its own bounded queue).
+    pub fn accepts(&self) -> bool {
+        self.held.len() < MAX_HELD
+    }
+
+    /// Whether a write is waiting for the storage.
+    pub fn writing(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// When the shell should send [`Input::Tick`] next, if ever.
+    pub fn next_wake(&self) -> Option<Millis> {
+        let quiet = (self.phase == Phase::Ready && self.compaction_due())
+            .then_some(self.last_input + COMPACT_WHEN_QUIET_MS);
+        let unload = self
+            .peers
+            .is_empty()
+            .then_some(self.last_input + UNLOAD_AFTER_MS);
+        [
+            self.retry_at,
+            self.fanout_at,
+            self.recheck_at,
+            quiet,
+            unload,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Nobody has the document open, nothing waits, and it has been so for a while: the
+    /// shell may drop it (everything it holds is on disk).
+    pub fn may_unload(&self, now: Millis) -> bool {
+        if self.phase == Phase::Failed {
+            return self.held.is_empty();
+        }
+        self.peers.is_empty()
+            && self.held.is_empty()
+            && self.in_flight.is_none()
+            && self.unsaved_heads().is_none()
+            && now >= self.last_input + UNLOAD_AFTER_MS
+            && !(self.phase == Phase::Ready && self.compaction_due())
+    }
+
+    /// One input; `room` says whether a connection's outbound queue can take a message now.
+    pub fn handle(
+        &mut self,
+        now: Millis,
+        input: Input,
+        room: &dyn Fn(ConnId) -> bool,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        if !matches!(input, Input::Tick) {
+            self.last_input = now;
+        }
+        match input {
+            Input::Loaded(stored) => self.loaded(stored, &mut out),
+            Input::LoadFailed(reason) => {
+                self.phase = Phase::Failed;
+                out.push(Action::Report(format!(
+                    "could not load {}: {reason}; its peers are told it is unavailable",
+                    self.id
+                )));
+            }
+            Input::Message(m) => self.held.push_back(m),
+            Input::Ephemeral { conn, message } => self.relay(conn, message, room, &mut out),
+            Input::Access { conn, access } => match access {
+                Some(access) => {
+                    if let Some(p) = self.peers.get_mut(&conn) {
+                        p.set_access(access);
+                    }
+                }
+                None => {
+                    if let Some(p) = self.peers.remove(&conn) {
+                        out.push(self.unavailable(conn, &p.peer_id));
+                    }
+                    self.held.retain(|m| m.conn != conn);
+                }
+            },
+            Input::Gone(conn) => {
+                self.peers.remove(&conn);
+                self.held.retain(|m| m.conn != conn);
+            }
+            Input::Undelivered(conn) => {
+                if let Some(p) = self.peers.get_mut(&conn) {
+                    p.reset();
+                }
+            }
+            Input::Written { ticket, result } => self.written(now, ticket, result),
+            Input::Tick => {}
+        }
+        self.step(now, room, &mut out);
+        out
+    }
+
+    fn loaded(&mut self, stored: Stored, out: &mut Vec<Action>) {
+        let mut doc = Automerge::new();
+        let mut bytes = 0;
+        for chunk in &stored.chunks {
+            bytes += chunk.len();
+            // A chunk that does not load is reported and skipped: the others still hold
+            // their changes (a snapshot and later chunks overlap, so little is lost).
+            if let Err(e) = doc.load_incremental(chunk) {
+                out.push(Action::Report(format!(
+                    "a stored chunk of {} does not load: {e}",
+                    self.id
+                )));
+            }
+        }
+        self.on_disk = OnDisk {
+            heads: doc.get_heads(),
+            chunks: stored.chunks.len(),
+            chunk_bytes: bytes,
+            snapshot_bytes: 0,
+        };
+        self.phase = Phase::Ready;
+        self.doc = doc;
+    }
+
+    fn written(&mut self, now: Millis, ticket: u64, result: Result<(), String>) {
+        let Some(flight) = self.in_flight.take_if(|f| f.ticket == ticket) else {
+            return;
+        };
+        match result {
+            Ok(()) => {
+                self.failures = 0;
+                self.retry_at = None;
+                let w = flight.write;
+                if let Some(snapshot) = &w.snapshot {
+                    self.on_disk.snapshot_bytes = snapshot.len();
+                    self.on_disk.chunks = 0;
+                    self.on_disk.chunk_bytes = 0;
+                } else {
+                    self.on_disk.chunks += 1;
+                    self.on_disk.chunk_bytes += w.changes.len();
+                }
+                self.on_disk.heads = w.heads;
+            }
+            Err(_) => {
+                // Never confirmed: the changes stay in memory, no peer hears of them, and the
+                // write is tried again (rebuilt then, so it holds whatever came since).
+                self.failures = self.failures.saturating_add(1);
+                let pause = WRITE_RETRY_MS
+                    .saturating_mul(1 << self.failures.min(16).saturating_sub(1))
+                    .min(WRITE_RETRY_MAX_MS);
+                self.retry_at = Some(now + pause);
+            }
+        }
+    }
+
+    /// The heads in memory, if they are not all on disk.
+    fn unsaved_heads(&self) -> Option<Vec<ChangeHash>> {
+        let heads = self.doc.get_heads();
+        (heads != self.on_disk.heads).then_some(heads)
+    }
+
+    fn compaction_due(&self) -> bool {
+        let d = &self.on_disk;
+        d.chunks > COMPACT_AFTER_CHUNKS
+            || (d.chunks > 1 && d.chunk_bytes >= d.snapshot_bytes.max(COMPACT_MIN_BYTES))
+    }
+
+    fn step(&mut self, now: Millis, room: &dyn Fn(ConnId) -> bool, out: &mut Vec<Action>) {
+        loop {
+            if self.phase == Phase::Loading || self.in_flight.is_some() {
+                return;
+            }
+            if let Some(heads) = self.unsaved_heads() {
+                if self.retry_at.is_some_and(|t| now < t) {
+                    return;
+                }
+                self.retry_at = None;
+                let changes = self.doc.save_after(&self.on_disk.heads);
+                self.start_write(
+                    Write {
+                        heads,
+                        changes,
+                        snapshot: None,
+                    },
+                    out,
+                );
+                return;
+            }
+            self.flush(now, room, out);
+            if self.held.is_empty() {
+                break;
+            }
+            let batch: Vec<Inbound> = self.held.drain(..).collect();
+            for m in batch {
+                self.apply(m, out);
+            }
+        }
+        if self.peers.is_empty() || now >= self.last_input + COMPACT_WHEN_QUIET_MS {
+            self.compact(out);
+        }
+    }
+
+    fn start_write(&mut self, write: Write, out: &mut Vec<Action>) {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        out.push(Action::Write {
+            ticket,
+            write: write.clone(),
+        });
+        self.in_flight = Some(InFlight { ticket, write });
+    }
+
+    /// A snapshot replacing every stored chunk, when the document is quiet and its chunks
+    /// have grown past the thresholds.
+    fn compact(&mut self, out: &mut Vec<Action>) {
+        if self.phase != Phase::Ready || self.in_flight.is_some() || !self.compaction_due() {
+            return;
+        }
+        let heads = self.doc.get_heads();
+        let snapshot = self.doc.save();
+        self.start_write(
+            Write {
+                heads,
+                changes: Vec::new(),
+                snapshot: Some(snapshot),
+            },
+            out,
+        );
+    }
+
+    /// Apply one held message: a new peer is registered, its changes merged (nothing is
+    /// sent yet), the sender is owed an answer, and everyone else is dirty if the document
+    /// moved.
+    fn apply(&mut self, m: Inbound, out: &mut Vec<Action>) {
+        if self.phase == Phase::Failed {
+            out.push(self.unavailable(m.conn, &m.peer_id));
+            return;
+        }
+        if !self.peers.contains_key(&m.conn) {
+            if self.peers.len() >= MAX_PEERS {
+                out.push(Action::Refuse {
+                    conn: m.conn,
+                    reason: format!(
+                        "cuộc giám sát này đã có {MAX_PEERS} kết nối / this supervision already has {MAX_PEERS} connections"
+                    ),
+                });
+                return;
+            }
+            self.peers
+                .insert(m.conn, Peer::new(m.conn, m.peer_id.clone(), m.access));
+        }
+        let before = self.doc.get_heads();
+        let Some(peer) = self.peers.get_mut(&m.conn) else {
+            return;
+        };
+        if let Err(e) = self.doc.receive_sync_message(&mut peer.sync, m.message) {
+            self.peers.remove(&m.conn);
+            out.push(Action::Refuse {
+                conn: m.conn,
+                reason: format!(
+                    "không áp dụng được thay đổi / the changes could not be applied: {e}"
+                ),
+            });
+            return;
+        }
+        let heads = self.doc.get_heads();
+        if heads.is_empty() && (m.request || m.access == Access::Read) {
+            // Nobody has brought the document yet: only a writer's `sync` does (a new
+            // supervision). The peer is told so and gets it as soon as it exists.
+            peer.waiting = true;
+            peer.owed = false;
+            out.push(self.unavailable(m.conn, &m.peer_id));
+            return;
+        }
+        peer.owed = true;
+        peer.waiting = false;
+        if heads != before {
+            for (conn, p) in self.peers.iter_mut() {
+                if *conn != m.conn {
+                    p.dirty = true;
+                }
+            }
+        }
+    }
+
+    /// Everything in memory is on disk: answer the peers owed an answer, and fan out to the
+    /// dirty ones when the interval allows.
+    fn flush(&mut self, now: Millis, room: &dyn Fn(ConnId) -> bool, out: &mut Vec<Action>) {
+        if self.phase != Phase::Ready {
+            return;
+        }
+        let heads = self.doc.get_heads();
+        let fanout_due = self
+            .last_fanout
+            .is_none_or(|t| now >= t + FANOUT_INTERVAL_MS);
+        let mut any_dirty_left = false;
+        let mut stalled = false;
+        let mut fanned = false;
+        for (conn, peer) in self.peers.iter_mut() {
+            // An empty document is only answered to the writer bringing it.
+            let due = peer.owed || (peer.dirty && fanout_due && !heads.is_empty());
+            if !due {
+                any_dirty_left |= peer.dirty;
+                continue;
+            }
+            if !room(*conn) {
+                peer.stalled_since.get_or_insert(now);
+                stalled = true;
+                continue;
+            }
+            peer.stalled_since = None;
+            fanned |= peer.dirty && !peer.owed;
+            if let Some(data) = peer.generate(&self.doc, &heads) {
+                out.push(Action::Send {
+                    conn: *conn,
+                    message: WireMessage::Sync(DocMessage {
+                        sender_id: self.server_peer.clone(),
+                        target_id: peer.peer_id.clone(),
+                        document_id: self.id,
+                        data,
+                    }),
+                });
+            }
+        }
+        if fanned {
+            self.last_fanout = Some(now);
+        }
+        self.fanout_at = any_dirty_left.then(|| {
+            self.last_fanout
+                .map_or(now, |t| t + FANOUT_INTERVAL_MS)
+                .max(now)
+        });
+        self.recheck_at = stalled.then_some(now + STALLED_RECHECK_MS);
+    }
+
+    /// Presence from one peer, to every other peer of the document that has room (presence
+    /// is lossy by nature: a skipped one is replaced by the next in two seconds).
+    fn relay(
+        &mut self,
+        from: ConnId,
+        message: WireMessage,
+        room: &dyn Fn(ConnId) -> bool,
+        out: &mut Vec<Action>,
+    ) {
+        let WireMessage::Ephemeral {
+            sender_id,
+            document_id,
+            count,
+            session_id,
+            data,
+            ..
+        } = message
+        else {
+            return;
+        };
+        if !self.peers.contains_key(&from) {
+            return;
+        }
+        for (conn, peer) in &self.peers {
+            if *conn == from || !room(*conn) {
+                continue;
+            }
+            out.push(Action::Send {
+                conn: *conn,
+                message: WireMessage::Ephemeral {
+                    sender_id: sender_id.clone(),
+                    target_id: peer.peer_id.clone(),
+                    document_id,
+                    count,
+                    session_id: session_id.clone(),
+                    data: data.clone(),
+                },
+            });
+        }
+    }
+
+    fn unavailable(&self, conn: ConnId, peer_id: &str) -> Action {
+        Action::Send {
+            conn,
+            message: WireMessage::DocUnavailable {
+                sender_id: self.server_peer.clone(),
+                target_id: peer_id.to_owned(),
+                document_id: self.id,
+            },
+        }
+    }
+}
