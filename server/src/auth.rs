@@ -409,7 +409,7 @@ mod tests {
         // Step 2: again within the minute: nothing slid, no cookie.
         let res = get(&state, "/api/me", &cookie).await;
         assert!(res.headers().get(header::SET_COOKIE).is_none());
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -422,7 +422,7 @@ mod tests {
             get(&state, "/api/me", &cookie).await.status(),
             StatusCode::UNAUTHORIZED
         );
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -439,7 +439,7 @@ mod tests {
                     .is_some(),
                 secure
             );
-            state.shards.stop().await;
+            state.documents.stop().await;
         }
     }
 

@@ -453,7 +453,7 @@ mod tests {
         // Step 3: a tablet retrying the same upload is told it is already there.
         let (status, _, body) = send(&state, put(&sha, Some("image/jpeg"), photo.clone())).await;
         assert_eq!(status, StatusCode::OK, "{}", text(&body));
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -493,7 +493,7 @@ mod tests {
         let (_, headers, _) = send(&state, get_req(&sha)).await;
         assert_eq!(headers[header::CONTENT_TYPE], word);
         assert_eq!(headers[header::CONTENT_DISPOSITION], "attachment");
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -508,7 +508,7 @@ mod tests {
         );
         let (_, headers, _) = send(&state, get_req(&sha)).await;
         assert_eq!(headers[header::CONTENT_TYPE], DEFAULT_MIME);
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -532,7 +532,7 @@ mod tests {
             send(&state, get_req(&claimed)).await.0,
             StatusCode::NOT_FOUND
         );
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -556,7 +556,7 @@ mod tests {
             send(&state, put(&sha256_hex(&fits), None, fits)).await.0,
             StatusCode::CREATED
         );
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -584,7 +584,7 @@ mod tests {
             "read {read} chunks of 64 for a {LIMIT}-byte limit"
         );
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -599,7 +599,7 @@ mod tests {
             message.starts_with("Không có tệp") && message.contains("No blob"),
             "{message}"
         );
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[tokio::test]
@@ -646,7 +646,7 @@ mod tests {
             );
         }
         assert_eq!(send(&state, get_req(&sha)).await.0, StatusCode::NOT_FOUND);
-        state.shards.stop().await;
+        state.documents.stop().await;
     }
 
     #[test]

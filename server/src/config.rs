@@ -42,7 +42,7 @@ pub struct Config {
 
     /// The most new changes one account may bring in a minute (default 100,000; a tablet's
     /// real work is far below it): past it a sync message is refused whole and sent again
-    /// when the tablet reconnects. Bounds how fast storage and the durability ledger grow.
+    /// when the tablet reconnects. Bounds how fast storage grows.
     #[arg(
         long,
         env = "GIAMSAT_MAX_CHANGES_PER_MINUTE",
@@ -82,13 +82,6 @@ pub struct Config {
     #[arg(long, env = "GIAMSAT_SECURE_COOKIES", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
-
-    /// How many samod repos the documents are spread over (by a hash of their id). samod
-    /// drives each repo's connections from one task and its work grows with connections ×
-    /// documents, so several small repos keep up where one large one falls behind.
-    #[arg(long, env = "GIAMSAT_SYNC_SHARDS", default_value_t = 16,
-          value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub sync_shards: u16,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -136,7 +129,6 @@ impl Config {
             session_max_age: 180 * 24 * 3600,
             client_ip_header: None,
             secure_cookies: false,
-            sync_shards: 4,
             command: None,
         }
     }

@@ -16,7 +16,6 @@
 //! (`giam_sat`, `head`, `shortcoming`, `agreed`, `yeu_cau` …). Dates are ISO or empty.
 
 use automerge::Automerge;
-use samod::Repo;
 use serde::Deserialize;
 use shared::finding::{self, FindingKind, FindingStatus, NewFinding};
 use shared::member::{self, Role};
@@ -319,7 +318,7 @@ pub const DEMO_DELEGATION: &str = "Đoàn mẫu (demo)";
 /// Load every example not loaded yet, and register each to [`DEMO_DELEGATION`] (made if
 /// missing).
 pub async fn load(
-    repo: &Repo,
+    documents: &crate::sync::Documents,
     storage: &SqliteStorage,
     accounts: &crate::accounts::Accounts,
 ) -> Result<(), ServerError> {
@@ -346,10 +345,7 @@ pub async fn load(
                         now_ms,
                     })
                     .map_err(failed)?;
-                let handle = repo.create(doc).await.map_err(|_| {
-                    ServerError::Startup("the repo stopped while loading the demo".into())
-                })?;
-                let id = handle.document_id().to_string();
+                let id = documents.create(doc).await?.to_string();
                 // Recorded before listing: should the server stop in between, the next start
                 // lists this document rather than making a second one.
                 storage.set_meta(demo.key, id.clone()).await?;
@@ -583,18 +579,13 @@ mod tests {
     }
 
     async fn read(state: &AppState, id: DocumentId) -> supervision::Supervision {
-        let id: samod::DocumentId = id.to_string().parse().unwrap();
-        let handle = state
-            .shards
-            .repo_for(&id)
-            .find(id)
+        let doc = state
+            .documents
+            .read_stored(id)
             .await
             .unwrap()
-            .expect("the demo supervision is in the repo");
-        handle
-            .with_document_async(|doc| supervision::read(doc).unwrap())
-            .await
-            .unwrap()
+            .expect("the demo supervision is stored");
+        supervision::read(&doc).unwrap()
     }
 
     #[tokio::test]

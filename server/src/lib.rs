@@ -8,12 +8,12 @@
 //!   invitations, audit log); [`admin_cli`]: `giamsat-server admin create`.
 //! - [`auth`]: who is calling, CSRF, security headers; [`rate_limit`]: sign-in throttling.
 //! - [`api`]: the account, delegation and admin routes.
-//! - [`share`]: samod's share policy from the membership database.
-//! - [`shards`]: the sync engine split over several samod repos, a document in one each.
-//! - [`storage`]: samod's key/value storage on SQLite (one file, WAL, synchronous writes).
-//! - [`durable`]: which changes are on disk, so no heads are advertised before they are.
+//! - [`sync`]: the tokio shell around `shared::engine` (one task per loaded document, group
+//!   commit, storage behind one trait).
+//! - [`storage`]: the SQLite file: documents, settings, blobs (WAL, synchronous writes).
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
-//! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket, with malformed frames refused.
+//! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket; [`sync_gate`]: what each
+//!   connection may send (malformed frames, foreign peer ids, closed supervisions refused).
 //! - [`change_quota`]: new changes per account per minute.
 //! - [`blobs`]: `/api/blobs/{sha256}`, evidence photos and scans stored by content hash.
 //! - [`routes`]: the router: `/health`, the API, `/sync`, blobs and the built app's files.
@@ -30,13 +30,12 @@ pub mod blobs;
 pub mod change_quota;
 pub mod config;
 pub mod demo;
-pub mod durable;
 pub mod error;
 pub mod rate_limit;
 pub mod routes;
-pub mod shards;
-pub mod share;
 pub mod storage;
+pub mod sync;
+pub mod sync_gate;
 pub mod sync_socket;
 
 use std::net::SocketAddr;
@@ -50,10 +49,11 @@ pub use error::ServerError;
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The samod repos every document lives in, one per document ([`shards`]).
-    pub shards: Arc<shards::Shards>,
+    /// Every loaded document, each run by its own task ([`sync`]).
+    pub documents: Arc<sync::Documents>,
     pub config: Arc<Config>,
-    /// The SQLite database behind the repo (blobs and settings are read from it directly).
+    /// The SQLite database (documents go through `documents`; blobs and settings are read
+    /// from it directly).
     pub storage: storage::SqliteStorage,
     /// Accounts, delegations, sessions (same file, own connection).
     pub accounts: accounts::Accounts,
@@ -80,8 +80,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// What the handlers share: the repos, the accounts, the settings (tests read
-    /// documents through `state().shards`).
+    /// What the handlers share: the documents, the accounts, the settings (tests read
+    /// stored documents through `state().documents`).
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -109,9 +109,22 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Open storage and the membership database, load the repo (and with `--demo`, the example
-/// supervisions): everything [`start`] does before it listens. The caller owns the
-/// repos and should `state.shards.stop().await` when done.
+/// `n` random bytes in hex (the time stands in if the system has no randomness: the ids
+/// made with it only have to differ between runs).
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    if getrandom::fill(&mut bytes).is_err() {
+        let t = (now_ms() as u64).to_le_bytes();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = t[i % 8] ^ (i as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Open storage and the membership database, start the sync engine (and with `--demo`, store
+/// the example supervisions): everything [`start`] does before it listens. The caller should
+/// `state.documents.stop().await` when done.
 pub async fn open(config: Config) -> Result<AppState, ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         ServerError::Startup(format!(
@@ -122,22 +135,22 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     let path = database_path(&config);
     let storage = storage::SqliteStorage::open(&path)?;
     let accounts = accounts::Accounts::open(&path)?;
-    // Each document is shared by membership (see `share`), never announced: a tablet
-    // receives only the documents it asks for and may see.
-    let shards = shards::Shards::load(
-        usize::from(config.sync_shards),
-        storage.clone(),
-        share::policy(accounts.clone()),
-    )
-    .await?;
-    if config.demo {
-        demo::load(&shards.first(), &storage, &accounts).await?;
-    }
     let quota = Arc::new(change_quota::ChangeQuota::new(
         config.max_changes_per_minute,
     ));
+    // Each document is shared by membership (see `sync_gate`), never announced: a tablet
+    // receives only the documents it asks for and may see.
+    let documents = sync::Documents::start(
+        Arc::new(storage.clone()),
+        storage.storage_id().await?,
+        accounts.clone(),
+        quota.clone(),
+    )?;
+    if config.demo {
+        demo::load(&documents, &storage, &accounts).await?;
+    }
     Ok(AppState {
-        shards,
+        documents,
         config: Arc::new(config),
         storage,
         accounts,
@@ -192,7 +205,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         .local_addr()
         .map_err(|e| ServerError::Startup(e.to_string()))?;
     let state = open(config).await?;
-    let shards = state.shards.clone();
+    let documents = state.documents.clone();
     let app = routes::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let done = tokio::spawn(async move {
@@ -203,10 +216,9 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         if let Err(e) = serve.await {
             tracing::error!("server failed: {e}");
         }
-        // Flush every document to SQLite before the process may exit, within a bound: a
-        // document task that died (a panic inside samod) never answers the stop, and every
-        // change a tablet was told is stored is on disk already (see `durable`).
-        if tokio::time::timeout(STOP_BOUND, shards.stop())
+        // Let every document finish its write in flight, within a bound: every change a
+        // tablet was told is stored is on disk already (the engine confirms nothing before).
+        if tokio::time::timeout(STOP_BOUND, documents.stop())
             .await
             .is_err()
         {

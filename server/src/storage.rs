@@ -1,139 +1,86 @@
-//! samod's key/value storage on SQLite: one file, WAL, `synchronous=FULL`, so a change is on
-//! disk when `put` returns. Writes go through one writer thread that commits whatever has
-//! queued up in one transaction (group commit): one fsync (~1 ms here) for many changes, where
-//! one transaction per change capped the whole server at about a thousand changes a second
-//! and left hundreds of blocking threads waiting on the connection. The same file keeps the
-//! server's settings (`meta`) and the evidence blobs (`blobs`: photos and scans by SHA-256,
-//! see [`crate::blobs`]).
+//! The SQLite file behind the server: documents (as chunks), the server's settings (`meta`)
+//! and the evidence blobs (`blobs`: photos and scans by SHA-256, see [`crate::blobs`]). One
+//! file, WAL, `synchronous=FULL`, so a write is on disk when its commit returns.
 //!
-//! Keys are samod's path-like [`StorageKey`]s joined with `/` (samod guarantees no component
-//! contains one). SQLite work runs on the writer thread or the blocking pool, never on the
-//! async workers.
+//! Documents implement [`DocStore`] for the sync engine ([`crate::sync`]). A document's
+//! chunks live under keys `<document id>/snapshot/<name>` (a whole document) and
+//! `<document id>/incremental/<name>` (changes since): the layout samod 0.16 wrote, so a
+//! database from before our own engine loads unchanged. A compaction writes the snapshot
+//! and deletes every other chunk of that document in the same transaction.
 //!
-//! samod's `Storage` trait cannot report errors, so a failed write is logged loudly; the data
-//! stays in samod's memory and is written again on its next save.
+//! Writes of documents come from one writer thread (group commit, [`crate::sync::writer`])
+//! on a connection of their own, so reading a document or a blob never waits behind an
+//! fsync; SQLite work never runs on the async workers.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use samod::storage::{Storage, StorageKey};
+use sha2::Digest;
+use shared::DocumentId;
+use shared::engine::{Stored, Write};
 
 use crate::error::ServerError;
+use crate::sync::store::{DocStore, StoreError};
 
-/// The SQLite database behind the repo, plus a small table of server settings.
+/// The SQLite database behind the server.
 #[derive(Clone)]
 pub struct SqliteStorage {
+    /// Reads, blobs and settings.
     conn: Arc<Mutex<Connection>>,
-    /// To the writer thread (see [`writer`]).
-    writes: std::sync::mpsc::Sender<Pending>,
-    /// What is on disk, for the sync sockets' durability barrier.
-    pub durable: Arc<crate::durable::Durable>,
+    /// Document writes (the writer thread only).
+    writes: Arc<Mutex<Connection>>,
 }
 
-/// One write samod asked for.
-enum Op {
-    Put(String, Vec<u8>),
-    Delete(String),
+fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
-/// A write waiting for its transaction, and who to tell once it is on disk.
-struct Pending {
-    op: Op,
-    done: tokio::sync::oneshot::Sender<Result<(), String>>,
-}
-
-/// At most this many writes in one transaction.
-const BATCH: usize = 1024;
-
-/// The writer thread: takes every write queued so far, commits them in one transaction, then
-/// records the chunks as durable and answers each waiter. Ends when the storage is dropped.
-fn writer(
-    conn: Arc<Mutex<Connection>>,
-    durable: Arc<crate::durable::Durable>,
-) -> std::io::Result<std::sync::mpsc::Sender<Pending>> {
-    let (tx, rx) = std::sync::mpsc::channel::<Pending>();
-    std::thread::Builder::new()
-        .name("sqlite-writer".into())
-        .spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(more) => batch.push(more),
-                        Err(_) => break,
-                    }
-                }
-                let result = commit(&conn, &batch).map_err(|e| e.to_string());
-                if result.is_ok() {
-                    // Committed with synchronous=FULL: from here on they survive a crash.
-                    for p in &batch {
-                        if let Op::Put(k, data) = &p.op {
-                            durable.record_written(k, data);
-                        }
-                    }
-                }
-                for p in batch {
-                    let _ = p.done.send(result.clone());
-                }
-            }
-        })?;
-    Ok(tx)
-}
-
-/// Apply a batch of writes in one transaction.
-fn commit(conn: &Mutex<Connection>, batch: &[Pending]) -> Result<(), rusqlite::Error> {
-    let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = guard.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    {
-        let mut put =
-            tx.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?;
-        let mut delete = tx.prepare_cached("DELETE FROM chunks WHERE key = ?1")?;
-        for p in batch {
-            match &p.op {
-                Op::Put(k, data) => put.execute(params![k, data])?,
-                Op::Delete(k) => delete.execute([k])?,
-            };
-        }
-    }
-    tx.commit()
+/// The range of keys holding one document's chunks: "<id>/..." sorts between "<id>/" and
+/// "<id>0" ('0' follows '/').
+fn doc_range(doc: &DocumentId) -> (String, String) {
+    (format!("{doc}/"), format!("{doc}0"))
 }
 
 impl SqliteStorage {
     /// Open (or create) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, ServerError> {
         crate::private_file(path)?;
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let conn = connect(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
              -- Blobs are large: a rowid table keeps them out of the primary key's b-tree pages.
              CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);",
         )?;
-        let conn = Arc::new(Mutex::new(conn));
-        let durable: Arc<crate::durable::Durable> = Arc::default();
-        let writes = writer(conn.clone(), durable.clone())
-            .map_err(|e| ServerError::Startup(format!("cannot start the storage writer: {e}")))?;
+        let writes = connect(path)?;
         Ok(Self {
-            conn,
-            writes,
-            durable,
+            conn: Arc::new(Mutex::new(conn)),
+            writes: Arc::new(Mutex::new(writes)),
         })
     }
 
-    /// Queue one write and wait until its transaction is committed.
-    async fn write(&self, op: Op) -> Result<(), String> {
-        let (done, committed) = tokio::sync::oneshot::channel();
-        self.writes
-            .send(Pending { op, done })
-            .map_err(|_| "the storage writer has stopped".to_owned())?;
-        committed
-            .await
-            .map_err(|_| "the storage writer has stopped".to_owned())?
+    /// The id this storage gives itself in the `peer` answer (`storageId`), made on first
+    /// use and kept (under the key samod used, so it survives the change of engine).
+    pub async fn storage_id(&self) -> Result<String, ServerError> {
+        let fresh = format!("giamsat-{}", crate::random_hex(16));
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO chunks (key, data) VALUES ('storage-adapter-id', ?1)",
+                [fresh.as_bytes()],
+            )?;
+            let bytes: Vec<u8> = c.query_row(
+                "SELECT data FROM chunks WHERE key = 'storage-adapter-id'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .await
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -159,16 +106,6 @@ impl SqliteStorage {
                 .optional()
         })
         .await
-    }
-
-    /// The storage id samod wrote when it first loaded (None before that).
-    pub async fn storage_id(&self) -> Result<Option<String>, ServerError> {
-        let key = parse_key("storage-adapter-id")
-            .ok_or_else(|| ServerError::Internal("bad storage id key".into()))?;
-        Ok(self
-            .load(key)
-            .await
-            .and_then(|bytes| String::from_utf8(bytes).ok()))
     }
 
     /// Record a server setting.
@@ -230,118 +167,109 @@ pub struct StoredBlob {
     pub data: Vec<u8>,
 }
 
-fn key_string(key: &StorageKey) -> String {
-    key.to_string()
-}
+impl DocStore for SqliteStorage {
+    fn load(&self, doc: &DocumentId) -> Result<Stored, StoreError> {
+        let (from, to) = doc_range(doc);
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt =
+            conn.prepare_cached("SELECT data FROM chunks WHERE key >= ?1 AND key < ?2")?;
+        let chunks = stmt
+            .query_map([from, to], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Stored { chunks })
+    }
 
-fn parse_key(s: &str) -> Option<StorageKey> {
-    StorageKey::from_parts(s.split('/')).ok()
-}
-
-impl Storage for SqliteStorage {
-    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
-        let k = key_string(&key);
-        match self
-            .with_conn(move |c| {
-                c.query_row("SELECT data FROM chunks WHERE key = ?1", [k], |r| r.get(0))
-                    .optional()
-            })
-            .await
+    fn commit(&self, writes: &[(DocumentId, Write)]) -> Result<(), StoreError> {
+        let mut conn = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::error!("storage load {key} failed: {e}");
-                None
-            }
-        }
-    }
-
-    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
-        let p = key_string(&prefix);
-        let durable = self.durable.clone();
-        let result = self
-            .with_conn(move |c| {
-                // Every key equal to the prefix or below it: "p/..." sorts between "p/" and
-                // "p0" ('0' follows '/').
-                let mut stmt = c.prepare(
-                    "SELECT key, data FROM chunks WHERE key = ?1 OR (key >= ?1 || '/' AND key < ?1 || '0')",
-                )?;
-                let rows = stmt.query_map([p], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-                let rows = rows.collect::<Result<Vec<_>, _>>()?;
-                // What was read back is on disk.
-                for (k, v) in &rows {
-                    durable.record(k, v);
+            let mut put =
+                tx.prepare_cached("INSERT OR REPLACE INTO chunks (key, data) VALUES (?1, ?2)")?;
+            let mut clear = tx.prepare_cached("DELETE FROM chunks WHERE key >= ?1 AND key < ?2")?;
+            for (doc, w) in writes {
+                if let Some(snapshot) = &w.snapshot {
+                    let (from, to) = doc_range(doc);
+                    clear.execute([from, to])?;
+                    put.execute(params![
+                        format!("{doc}/snapshot/{}", chunk_name(snapshot)),
+                        snapshot
+                    ])?;
                 }
-                Ok(rows)
-            })
-            .await;
-        match result {
-            Ok(rows) => rows
-                .into_iter()
-                .filter_map(|(k, v)| parse_key(&k).map(|k| (k, v)))
-                .filter(|(k, _)| prefix.is_prefix_of(k))
-                .collect(),
-            Err(e) => {
-                tracing::error!("storage load_range {prefix} failed: {e}");
-                HashMap::new()
+                if !w.changes.is_empty() {
+                    put.execute(params![
+                        format!("{doc}/incremental/{}", chunk_name(&w.changes)),
+                        w.changes
+                    ])?;
+                }
             }
         }
+        tx.commit()?;
+        Ok(())
     }
+}
 
-    async fn put(&self, key: StorageKey, data: Vec<u8>) {
-        if let Err(e) = self.write(Op::Put(key_string(&key), data)).await {
-            tracing::error!("storage put {key} failed: {e}");
-        }
-    }
-
-    async fn delete(&self, key: StorageKey) {
-        if let Err(e) = self.write(Op::Delete(key_string(&key))).await {
-            tracing::error!("storage delete {key} failed: {e}");
-        }
-    }
+/// A chunk's name: the first 16 bytes of its SHA-256, in hex (unique per content).
+fn chunk_name(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn key(parts: &[&str]) -> StorageKey {
-        StorageKey::from_parts(parts).unwrap()
+    fn id(n: u8) -> DocumentId {
+        DocumentId::from_bytes([n; 16])
     }
 
-    #[tokio::test]
-    async fn range_loads_only_keys_below_the_prefix() {
+    fn write(changes: &[u8], snapshot: Option<&[u8]>) -> Write {
+        Write {
+            heads: Vec::new(),
+            changes: changes.to_vec(),
+            snapshot: snapshot.map(<[u8]>::to_vec),
+        }
+    }
+
+    #[test]
+    fn a_document_loads_only_its_own_chunks_and_a_snapshot_replaces_them_all() {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
-        s.put(key(&["doc", "incremental", "a"]), vec![1]).await;
-        s.put(key(&["doc", "snapshot", "b"]), vec![2]).await;
-        s.put(key(&["docx", "incremental", "c"]), vec![3]).await;
-        let got = s.load_range(key(&["doc"])).await;
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[&key(&["doc", "snapshot", "b"])], vec![2]);
-        s.delete(key(&["doc", "snapshot", "b"])).await;
-        assert_eq!(s.load(key(&["doc", "snapshot", "b"])).await, None);
-        assert_eq!(
-            s.load(key(&["doc", "incremental", "a"])).await,
-            Some(vec![1])
-        );
+        // Step 1: two chunks of one document, one of another, in one commit.
+        s.commit(&[
+            (id(1), write(b"a", None)),
+            (id(1), write(b"b", None)),
+            (id(2), write(b"c", None)),
+        ])
+        .unwrap();
+        let mut got = s.load(&id(1)).unwrap().chunks;
+        got.sort();
+        assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
+        // Step 2: a snapshot of document 1 replaces both its chunks, not document 2's.
+        s.commit(&[(id(1), write(b"", Some(b"ab")))]).unwrap();
+        assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"ab".to_vec()]);
+        assert_eq!(s.load(&id(2)).unwrap().chunks, vec![b"c".to_vec()]);
+        assert!(s.load(&id(3)).unwrap().chunks.is_empty());
     }
 
     #[tokio::test]
-    async fn data_survives_reopening_the_file() {
+    async fn data_and_the_storage_id_survive_reopening_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite3");
-        {
+        let first = {
             let s = SqliteStorage::open(&path).unwrap();
-            s.put(key(&["x"]), b"giam sat".to_vec()).await;
+            s.commit(&[(id(1), write(b"giam sat", None))]).unwrap();
             s.set_meta("catalogue_id", "abc".into()).await.unwrap();
-        }
+            s.storage_id().await.unwrap()
+        };
         let s = SqliteStorage::open(&path).unwrap();
-        assert_eq!(s.load(key(&["x"])).await, Some(b"giam sat".to_vec()));
+        assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"giam sat".to_vec()]);
         assert_eq!(
             s.meta("catalogue_id").await.unwrap().as_deref(),
             Some("abc")
         );
+        assert_eq!(s.storage_id().await.unwrap(), first);
     }
 
     #[tokio::test]

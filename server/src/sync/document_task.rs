@@ -1,0 +1,248 @@
+//! One loaded document's task: feeds its `DocumentEngine` the messages of its connections,
+//! the storage's answers and the time, and carries out what the engine asks (the one
+//! exhaustive `match` over [`Action`]).
+//!
+//! Before a sync message reaches the engine, its changes are checked against the document:
+//! a change by an actor not registered to the sender's account must already be here (a
+//! tablet relaying what the server gave it); otherwise the connection is refused and the
+//! refusal audited. The account's change quota is charged for the changes that are new.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use automerge::ReadDoc;
+use shared::DocumentId;
+use shared::engine::{Action, ConnId, DocumentEngine, Inbound, Input, Millis, Stored};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::store::StoreError;
+use super::{ChangeAuthor, Conn, Documents, Outgoing, ToDoc};
+use crate::accounts::audit;
+
+/// What the task waits on besides its queue.
+#[derive(Default)]
+struct Waiting {
+    load: Option<JoinHandle<Result<Stored, StoreError>>>,
+    write: Option<(u64, oneshot::Receiver<Result<(), String>>)>,
+}
+
+/// Run the document until it unloads or the server stops.
+pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<ToDoc>) {
+    let (mut engine, actions) = DocumentEngine::new(id, docs.peer_id.clone(), docs.now());
+    let mut conns: HashMap<ConnId, Arc<Conn>> = HashMap::new();
+    let mut waiting = Waiting::default();
+    let mut stopping = false;
+    perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+    loop {
+        let wake = engine.next_wake().map(|t| at(&docs, t));
+        let input = tokio::select! {
+            loaded = async { waiting.load.as_mut().expect("guarded").await }, if waiting.load.is_some() => {
+                waiting.load = None;
+                match loaded {
+                    Ok(Ok(stored)) => Input::Loaded(stored),
+                    Ok(Err(e)) => Input::LoadFailed(e.to_string()),
+                    Err(e) => Input::LoadFailed(e.to_string()),
+                }
+            }
+            written = async { (&mut waiting.write.as_mut().expect("guarded").1).await }, if waiting.write.is_some() => {
+                let (ticket, _) = waiting.write.take().expect("guarded");
+                let result = written.unwrap_or_else(|_| Err("the document writer stopped".into()));
+                Input::Written { ticket, result }
+            }
+            msg = rx.recv(), if engine.accepts() && !stopping => match msg {
+                Some(ToDoc::Stop) | None => {
+                    stopping = true;
+                    Input::Tick
+                }
+                Some(msg) => match admit(&docs, &engine, &mut conns, msg) {
+                    Some(input) => input,
+                    None => continue,
+                },
+            },
+            _ = sleep_until(wake), if wake.is_some() => Input::Tick,
+        };
+        let actions = engine.handle(docs.now(), input, &|c| has_room(&conns, c));
+        perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+        let idle = waiting.load.is_none() && waiting.write.is_none();
+        if stopping && idle {
+            return;
+        }
+        if idle && engine.may_unload(docs.now()) && docs.unload(&id, &rx) {
+            return;
+        }
+    }
+}
+
+fn at(docs: &Documents, t: Millis) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(docs.epoch + std::time::Duration::from_millis(t))
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn has_room(conns: &HashMap<ConnId, Arc<Conn>>, c: ConnId) -> bool {
+    conns.get(&c).is_some_and(|conn| conn.out.capacity() > 0)
+}
+
+/// Turn a connection's message into the engine's input, after the checks on changes.
+fn admit(
+    docs: &Documents,
+    engine: &DocumentEngine,
+    conns: &mut HashMap<ConnId, Arc<Conn>>,
+    msg: ToDoc,
+) -> Option<Input> {
+    match msg {
+        ToDoc::Sync {
+            conn,
+            access,
+            request,
+            message,
+            changes,
+        } => {
+            if let Err(reason) = check_changes(docs, engine, &conn, &changes) {
+                close(&conn, reason);
+                conns.remove(&conn.id);
+                return Some(Input::Gone(conn.id));
+            }
+            conns.insert(conn.id, conn.clone());
+            Some(Input::Message(Inbound {
+                conn: conn.id,
+                peer_id: conn.peer_id.clone(),
+                access,
+                request,
+                message,
+            }))
+        }
+        ToDoc::Ephemeral { conn, message } => Some(Input::Ephemeral {
+            conn: conn.id,
+            message,
+        }),
+        ToDoc::Access { conn, access } => Some(Input::Access { conn, access }),
+        ToDoc::Gone(conn) => {
+            conns.remove(&conn);
+            Some(Input::Gone(conn))
+        }
+        ToDoc::Stop => None,
+    }
+}
+
+/// A change by an actor that is not the sender's must already be in the document; the new
+/// ones count against the account's quota.
+fn check_changes(
+    docs: &Documents,
+    engine: &DocumentEngine,
+    conn: &Conn,
+    changes: &[ChangeAuthor],
+) -> Result<(), String> {
+    let mut fresh = 0u64;
+    for c in changes {
+        let known = engine.doc().get_change_by_hash(&c.hash).is_some();
+        if !known {
+            fresh += 1;
+        }
+        if c.own || known {
+            continue;
+        }
+        let (user, name, detail) = (
+            conn.user,
+            conn.username.clone(),
+            format!("document={} unregistered actor={}", engine.id(), c.actor),
+        );
+        let accounts = docs.accounts.clone();
+        tokio::spawn(async move {
+            let _ = accounts
+                .with(move |c| {
+                    audit::record(
+                        c,
+                        crate::now_ms(),
+                        "change-refused",
+                        Some((user, &name)),
+                        &detail,
+                    );
+                    Ok(())
+                })
+                .await;
+        });
+        return Err(format!(
+            "thay đổi từ một thiết bị chưa đăng ký cho tài khoản này (actor {}); không thay đổi gì \
+             / a change by an actor not registered to this account ({}); nothing was changed",
+            c.actor, c.actor
+        ));
+    }
+    if !docs.quota.take(conn.user, fresh, crate::now_ms()) {
+        let limit = docs.quota.per_minute();
+        return Err(format!(
+            "quá nhiều thay đổi trong một phút (tối đa {limit}); chưa nhận gì, máy tính bảng gửi lại khi kết nối lại \
+             / too many changes in a minute (at most {limit}); nothing was taken, the tablet sends them again when it reconnects"
+        ));
+    }
+    Ok(())
+}
+
+fn close(conn: &Conn, reason: String) {
+    tracing::warn!("closing a sync connection: {reason}");
+    if let Err(mpsc::error::TrySendError::Full(msg)) = conn.out.try_send(Outgoing::Close(reason)) {
+        let out = conn.out.clone();
+        tokio::spawn(async move {
+            let _ = out.send(msg).await;
+        });
+    }
+}
+
+/// Carry out the engine's actions; what they cause (a queue found full or closed) goes
+/// back to the engine at once.
+fn perform(
+    docs: &Documents,
+    engine: &mut DocumentEngine,
+    conns: &mut HashMap<ConnId, Arc<Conn>>,
+    waiting: &mut Waiting,
+    actions: Vec<Action>,
+) {
+    let id = engine.id();
+    let mut queue: VecDeque<Action> = actions.into();
+    while let Some(action) = queue.pop_front() {
+        let follow = match action {
+            Action::Load => {
+                let store = docs.store.clone();
+                waiting.load = Some(tokio::task::spawn_blocking(move || store.load(&id)));
+                None
+            }
+            Action::Send { conn, message } => {
+                let Some(c) = conns.get(&conn) else {
+                    continue;
+                };
+                match c.out.try_send(Outgoing::Frame(message.encode())) {
+                    Ok(()) => None,
+                    Err(mpsc::error::TrySendError::Full(_)) => Some(Input::Undelivered(conn)),
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        conns.remove(&conn);
+                        Some(Input::Gone(conn))
+                    }
+                }
+            }
+            Action::Write { ticket, write } => {
+                waiting.write = Some((ticket, docs.writer.submit(id, write)));
+                None
+            }
+            Action::Refuse { conn, reason } => {
+                if let Some(c) = conns.remove(&conn) {
+                    close(&c, reason);
+                }
+                None
+            }
+            Action::Report(problem) => {
+                tracing::error!("{problem}");
+                None
+            }
+        };
+        if let Some(input) = follow {
+            let more = engine.handle(docs.now(), input, &|c| has_room(conns, c));
+            queue.extend(more);
+        }
+    }
+}

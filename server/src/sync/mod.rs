@@ -1,0 +1,303 @@
+//! The tokio shell around `shared::engine`: one task per loaded document, a registry to find
+//! it, the group-commit writer, and the storage behind one trait.
+//!
+//! - [`store`]: the [`store::DocStore`] trait (SQLite in [`crate::storage`]).
+//! - [`writer`]: one thread commits every queued write in one transaction.
+//! - [`document_task`]: runs one `DocumentEngine`, carries out its actions.
+//!
+//! A connection ([`crate::sync_socket`]) hands each admitted message to the task of its
+//! document through [`Documents::send`], which starts the task (and with it the load) on a
+//! writer's or reader's first message, and only then: presence, access changes and
+//! goodbyes never load anything. Each task owns its document alone, so documents run in
+//! parallel with no lock between them; the registry is split in [`REGISTRY_SLOTS`] locks
+//! held only to find or add a task.
+//!
+//! Sync never queues without end: a document's queue holds [`DOC_QUEUE`] messages, and a
+//! message that finds it full closes its connection with "busy, retry" (the tablet
+//! reconnects and sends again; nothing it sent was confirmed). HTTP does not share these
+//! queues, so `/health` and sign-in answer while sync is saturated.
+//!
+//! What a second replica would need (issue: PostgreSQL) that lives only in memory here: which
+//! peers have which document open (each replica knows its own), and a document's unsaved
+//! changes (never confirmed, so never owed to anyone).
+
+pub mod document_task;
+pub mod store;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use automerge::{Automerge, ChangeHash};
+use shared::DocumentId;
+use shared::engine::{Access, ConnId, Millis};
+use shared::wire::{PeerMetadata, WireMessage};
+use tokio::sync::{Notify, mpsc};
+
+use crate::accounts::Accounts;
+use crate::change_quota::ChangeQuota;
+use crate::error::ServerError;
+use store::DocStore;
+
+/// Messages one document's task may have waiting; past it, the sender hears "busy".
+pub const DOC_QUEUE: usize = 1024;
+
+/// How many locks the registry of loaded documents is split over.
+const REGISTRY_SLOTS: usize = 16;
+
+/// What leaves for one connection: a frame, or the end with a reason.
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Vec<u8>),
+    /// Send an `error` message with this text, then close.
+    Close(String),
+}
+
+/// One connection, as the document tasks it talks to know it.
+#[derive(Debug)]
+pub struct Conn {
+    pub id: ConnId,
+    /// The peer id its messages are sent as.
+    pub peer_id: String,
+    pub user: i64,
+    pub username: String,
+    /// Its outbound queue (bounded: a task that finds it full skips this peer for now).
+    pub out: mpsc::Sender<Outgoing>,
+}
+
+/// One change in a sync message, as the connection's checks saw it.
+#[derive(Debug, Clone)]
+pub struct ChangeAuthor {
+    pub actor: String,
+    pub hash: ChangeHash,
+    /// By an actor registered to the connection's account.
+    pub own: bool,
+}
+
+/// What a connection tells a document's task.
+pub enum ToDoc {
+    /// A `request` or `sync`, checked by the connection.
+    Sync {
+        conn: Arc<Conn>,
+        access: Access,
+        request: bool,
+        message: automerge::sync::Message,
+        changes: Vec<ChangeAuthor>,
+    },
+    /// Presence, to relay.
+    Ephemeral {
+        conn: Arc<Conn>,
+        message: WireMessage,
+    },
+    /// The account's access changed (`None`: it may no longer open the document).
+    Access {
+        conn: ConnId,
+        access: Option<Access>,
+    },
+    /// The connection closed.
+    Gone(ConnId),
+    /// The server is stopping: finish the write in flight and end.
+    Stop,
+}
+
+/// A document's queue was full: the connection closes with "busy, retry".
+#[derive(Debug)]
+pub struct Busy;
+
+type Slot = Mutex<HashMap<DocumentId, mpsc::Sender<ToDoc>>>;
+
+/// Every loaded document, and what their tasks share.
+pub struct Documents {
+    slots: Vec<Slot>,
+    store: Arc<dyn DocStore>,
+    writer: writer::Writer,
+    accounts: Accounts,
+    quota: Arc<ChangeQuota>,
+    peer_id: String,
+    storage_id: String,
+    epoch: Instant,
+    stopping: AtomicBool,
+    /// Document tasks running, and a wake-up when one ends (for [`Documents::stop`]).
+    running: AtomicUsize,
+    ended: Notify,
+    next_conn: AtomicUsize,
+}
+
+impl Documents {
+    /// Start the writer over `store`.
+    pub fn start(
+        store: Arc<dyn DocStore>,
+        storage_id: String,
+        accounts: Accounts,
+        quota: Arc<ChangeQuota>,
+    ) -> Result<Arc<Self>, ServerError> {
+        let writer = writer::Writer::start(store.clone())
+            .map_err(|e| ServerError::Startup(format!("cannot start the document writer: {e}")))?;
+        Ok(Arc::new(Self {
+            slots: (0..REGISTRY_SLOTS).map(|_| Slot::default()).collect(),
+            store,
+            writer,
+            accounts,
+            quota,
+            peer_id: format!("giamsat-server-{}", crate::random_hex(8)),
+            storage_id,
+            epoch: Instant::now(),
+            stopping: AtomicBool::new(false),
+            running: AtomicUsize::new(0),
+            ended: Notify::new(),
+            next_conn: AtomicUsize::new(1),
+        }))
+    }
+
+    /// A number for a new connection.
+    pub fn conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed) as ConnId
+    }
+
+    /// Milliseconds since the server started (the engines' clock).
+    pub fn now(&self) -> Millis {
+        self.epoch.elapsed().as_millis() as Millis
+    }
+
+    /// The server's peer id.
+    pub fn peer_id(&self) -> &str {
+        &self.peer_id
+    }
+
+    /// The `peer` answer to a tablet's `join`.
+    pub fn peer_answer(&self, target: &str) -> Vec<u8> {
+        WireMessage::Peer {
+            sender_id: self.peer_id.clone(),
+            target_id: target.to_owned(),
+            peer_metadata: PeerMetadata {
+                storage_id: Some(self.storage_id.clone()),
+                is_ephemeral: false,
+            },
+            selected_protocol_version: "1".into(),
+        }
+        .encode()
+    }
+
+    fn slot(&self, doc: &DocumentId) -> &Slot {
+        let b = doc.as_bytes();
+        &self.slots[usize::from(b[0] ^ b[15]) % REGISTRY_SLOTS]
+    }
+
+    /// Hand a message to the document's task, starting it (which loads the document) if
+    /// the message is a `request` or `sync`; anything else for a document not loaded is
+    /// dropped (nobody there to relay to or to forget).
+    pub fn send(self: &Arc<Self>, doc: DocumentId, msg: ToDoc) -> Result<(), Busy> {
+        if self.stopping.load(Ordering::Relaxed) {
+            return Err(Busy);
+        }
+        let starts = matches!(msg, ToDoc::Sync { .. });
+        let mut slot = self.slot(&doc).lock().unwrap_or_else(|p| p.into_inner());
+        // Sent under the lock: a task that unloads takes the same lock and checks its queue
+        // is empty, so no message lands in a queue nobody reads.
+        if let Some(tx) = slot.get(&doc) {
+            return match tx.try_send(msg) {
+                Ok(()) => Ok(()),
+                Err(mpsc::error::TrySendError::Full(_)) => Err(Busy),
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    slot.remove(&doc);
+                    Err(Busy)
+                }
+            };
+        }
+        if !starts {
+            return Ok(());
+        }
+        let (tx, rx) = mpsc::channel(DOC_QUEUE);
+        let _ = tx.try_send(msg);
+        slot.insert(doc, tx);
+        drop(slot);
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let docs = self.clone();
+        tokio::spawn(async move {
+            document_task::run(docs.clone(), doc, rx).await;
+            docs.running.fetch_sub(1, Ordering::SeqCst);
+            docs.ended.notify_waiters();
+        });
+        Ok(())
+    }
+
+    /// Called by a task that may unload: removes it from the registry if no message is
+    /// waiting for it. True if it must end.
+    fn unload(&self, doc: &DocumentId, rx: &mpsc::Receiver<ToDoc>) -> bool {
+        let mut slot = self.slot(doc).lock().unwrap_or_else(|p| p.into_inner());
+        if !rx.is_empty() {
+            return false;
+        }
+        slot.remove(doc);
+        true
+    }
+
+    /// How many documents are loaded.
+    pub fn loaded(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// The document as stored (everything any tablet was told is confirmed), if it exists.
+    pub async fn read_stored(&self, doc: DocumentId) -> Result<Option<Automerge>, ServerError> {
+        let store = self.store.clone();
+        let stored = tokio::task::spawn_blocking(move || store.load(&doc))
+            .await
+            .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
+            .map_err(|e| ServerError::Internal(e.to_string()))?;
+        if stored.chunks.is_empty() {
+            return Ok(None);
+        }
+        let mut am = Automerge::new();
+        for chunk in &stored.chunks {
+            am.load_incremental(chunk)
+                .map_err(|e| ServerError::Internal(format!("a stored chunk of {doc}: {e}")))?;
+        }
+        Ok(Some(am))
+    }
+
+    /// Store a document made by the server itself (the demo) under a new id.
+    pub async fn create(&self, doc: Automerge) -> Result<DocumentId, ServerError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| ServerError::Internal(format!("no randomness for a document id: {e}")))?;
+        let id = DocumentId::from_bytes(bytes);
+        let write = shared::engine::Write {
+            heads: doc.get_heads(),
+            changes: Vec::new(),
+            snapshot: Some(doc.save()),
+        };
+        let done = self.writer.submit(id, write);
+        done.await
+            .map_err(|_| ServerError::Internal("the document writer stopped".into()))?
+            .map_err(ServerError::Internal)?;
+        Ok(id)
+    }
+
+    /// Stop every document: each finishes the write in flight, then ends (within `bound`).
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for slot in &self.slots {
+            let senders: Vec<_> = slot
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .values()
+                .cloned()
+                .collect();
+            for tx in senders {
+                let _ = tx.send(ToDoc::Stop).await;
+            }
+        }
+        loop {
+            let ended = self.ended.notified();
+            tokio::pin!(ended);
+            // Registered before the count is read, so an end between the two is not missed.
+            ended.as_mut().enable();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    }
+}
