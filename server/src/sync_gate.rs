@@ -75,13 +75,13 @@ pub struct Gate {
     pub actors: HashSet<String>,
     /// Documents this connection asked about that it may not see, already in the audit log
     /// and answered `doc-unavailable` here.
-    pub refused: HashSet<String>,
+    pub refused: HashSet<DocumentId>,
     /// How many documents were refused on this connection in all (the caches are dropped at
     /// every membership change; this count is not): past [`MAX_REFUSED_DOCUMENTS`] the
     /// connection closes.
     pub refusals: usize,
     /// Documents it may see, and how (not asked again on this connection).
-    pub allowed: HashMap<String, Access>,
+    pub allowed: HashMap<DocumentId, Access>,
     /// The presence session ids this connection has used (at most [`MAX_PRESENCE_SESSIONS`]).
     pub presence_sessions: HashSet<String>,
     /// The server's peer id, as the sender of the answers given here.
@@ -144,7 +144,7 @@ impl Gate {
                     }
                     self.presence_sessions.insert(session_id.clone());
                 }
-                if self.access(&document_id.to_string()).await == Access::None {
+                if self.access(document_id).await == Access::None {
                     return Ok(Admitted::Ignore);
                 }
                 Ok(Admitted::Ephemeral {
@@ -163,7 +163,7 @@ impl Gate {
     ) -> Result<Admitted, String> {
         let message = shared::sync_guard::decode(&m.data)
             .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
-        let access = match self.access(&m.document_id.to_string()).await {
+        let access = match self.access(m.document_id).await {
             Access::None => {
                 if self.refusals > MAX_REFUSED_DOCUMENTS {
                     return Err(format!(
@@ -193,15 +193,15 @@ impl Gate {
     /// What this user may do with `doc`, asked once per connection and document (again after
     /// a membership change: [`Gate::forget_access`]). A refusal is noted in the audit log once
     /// per document.
-    pub async fn access(&mut self, doc: &str) -> Access {
-        if let Some(access) = self.allowed.get(doc) {
+    pub async fn access(&mut self, doc: DocumentId) -> Access {
+        if let Some(access) = self.allowed.get(&doc) {
             return *access;
         }
-        if self.refused.contains(doc) {
+        if self.refused.contains(&doc) {
             return Access::None;
         }
         let (user, name) = (self.caller.user.id, self.caller.user.username.clone());
-        let d = doc.to_owned();
+        let d = doc.to_string();
         let access = self
             .accounts
             .with(move |c| {
@@ -220,12 +220,12 @@ impl Gate {
             .await;
         match access {
             Ok(Access::None) => {
-                self.refused.insert(doc.to_owned());
+                self.refused.insert(doc);
                 self.refusals += 1;
                 Access::None
             }
             Ok(access) => {
-                self.allowed.insert(doc.to_owned(), access);
+                self.allowed.insert(doc, access);
                 access
             }
             // The database did not answer: refuse this time, ask again next time.

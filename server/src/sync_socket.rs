@@ -102,7 +102,11 @@ pub async fn upgrade(
         }
     };
     let limit = state.config.max_frame_bytes;
-    ws.max_message_size(limit)
+    // Small buffers: tungstenite's defaults (128 KiB each way) cost 256 MB at a thousand
+    // connections; frames are sent one at a time and flushed anyway.
+    ws.read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| async move {
             let gate = Gate {
@@ -130,6 +134,9 @@ pub async fn upgrade(
 /// full skips this peer and catches it up later in one message, so a slow tablet costs at
 /// most this much memory.
 pub const OUT_QUEUE: usize = 128;
+
+/// Each connection's read and write buffer, in bytes.
+const SOCKET_BUFFER: usize = 8 * 1024;
 
 /// How long a refusal may wait for room in a full outbound queue.
 const LAST_WORDS: std::time::Duration = std::time::Duration::from_secs(2);
@@ -164,18 +171,35 @@ async fn write_loop(
         } else {
             queue.try_recv().ok()
         };
-        match next {
-            Some(Outgoing::Frame(bytes)) => {
-                if ws.send(Message::Binary(bytes.into())).await.is_err() {
-                    return;
+        let mut next = next;
+        // Every frame already queued goes out with one flush (one write to the socket, not
+        // one per frame).
+        let mut fed = false;
+        let closing = loop {
+            match next {
+                Some(Outgoing::Frame(bytes)) => {
+                    if ws.feed(Message::Binary(bytes.into())).await.is_err() {
+                        return;
+                    }
+                    fed = true;
                 }
+                Some(Outgoing::Close(message)) => {
+                    let refusal = WireMessage::Error { message }.encode();
+                    let _ = ws.feed(Message::Binary(refusal.into())).await;
+                    break true;
+                }
+                None => break true,
             }
-            Some(Outgoing::Close(message)) => {
-                let refusal = WireMessage::Error { message }.encode();
-                let _ = ws.send(Message::Binary(refusal.into())).await;
-                break;
-            }
-            None => break,
+            next = match queue.try_recv() {
+                Ok(more) => Some(more),
+                Err(_) => break false,
+            };
+        };
+        if (fed || closing) && ws.flush().await.is_err() {
+            return;
+        }
+        if closing {
+            break;
         }
     }
     let _ = ws.send(Message::Close(None)).await;
@@ -367,7 +391,7 @@ async fn recheck_access(
 ) {
     let ids: Vec<DocumentId> = opened.keys().copied().collect();
     for doc in ids {
-        let now = gate.access(&doc.to_string()).await;
+        let now = gate.access(doc).await;
         if opened.get(&doc) == Some(&now) {
             continue;
         }

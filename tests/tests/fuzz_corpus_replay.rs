@@ -40,12 +40,13 @@ const BOUND: Duration = Duration::from_secs(20);
 type Check = fn(&[u8]);
 
 /// The targets and the check each corpus directory goes through.
-const TARGETS: [(&str, Check); 5] = [
+const TARGETS: [(&str, Check); 6] = [
     ("wire_decode", checks::wire_decode),
     ("wire_differential", checks::wire_differential),
     ("sync_client", checks::sync_client),
     ("sync_message", checks::sync_message),
     ("server_frame", checks::server_frame),
+    ("engine_input", checks::engine_input),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -12,10 +12,12 @@
 //! parallel with no lock between them; the registry is split in [`REGISTRY_SLOTS`] locks
 //! held only to find or add a task.
 //!
-//! Sync never queues without end: a document's queue holds [`DOC_QUEUE`] messages, and a
-//! message that finds it full closes its connection with "busy, retry" (the tablet
-//! reconnects and sends again; nothing it sent was confirmed). HTTP does not share these
-//! queues, so `/health` and sign-in answer while sync is saturated.
+//! Sync never starves HTTP: document tasks run on a runtime of their own whose threads the
+//! kernel schedules after everyone else's ([`SYNC_NICENESS`]), so sign-in, `/health` and the
+//! app's files answer while sync is saturated. And sync never queues without end: a
+//! document's queue holds [`DOC_QUEUE`] messages, and a message that finds it full closes
+//! its connection with "busy, retry" (the tablet reconnects and sends again; nothing it sent
+//! was confirmed).
 //!
 //! What a second replica would need (issue: PostgreSQL) that lives only in memory here: which
 //! peers have which document open (each replica knows its own), and a document's unsaved
@@ -43,6 +45,10 @@ use store::DocStore;
 
 /// Messages one document's task may have waiting; past it, the sender hears "busy".
 pub const DOC_QUEUE: usize = 1024;
+
+/// The niceness of the sync runtime's threads (0 is the default; 19 the lowest priority):
+/// under full load the kernel runs HTTP first and gives sync what is left.
+pub const SYNC_NICENESS: i32 = 10;
 
 /// How many locks the registry of loaded documents is split over.
 const REGISTRY_SLOTS: usize = 16;
@@ -110,6 +116,8 @@ type Slot = Mutex<HashMap<DocumentId, mpsc::Sender<ToDoc>>>;
 
 /// Every loaded document, and what their tasks share.
 pub struct Documents {
+    /// The runtime every document task runs on (see [`SYNC_NICENESS`]).
+    runtime: Option<tokio::runtime::Runtime>,
     slots: Vec<Slot>,
     store: Arc<dyn DocStore>,
     writer: writer::Writer,
@@ -135,7 +143,14 @@ impl Documents {
     ) -> Result<Arc<Self>, ServerError> {
         let writer = writer::Writer::start(store.clone())
             .map_err(|e| ServerError::Startup(format!("cannot start the document writer: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("sync")
+            .enable_all()
+            .on_thread_start(lower_priority)
+            .build()
+            .map_err(|e| ServerError::Startup(format!("cannot start the sync runtime: {e}")))?;
         Ok(Arc::new(Self {
+            runtime: Some(runtime),
             slots: (0..REGISTRY_SLOTS).map(|_| Slot::default()).collect(),
             store,
             writer,
@@ -215,12 +230,21 @@ impl Documents {
         drop(slot);
         self.running.fetch_add(1, Ordering::SeqCst);
         let docs = self.clone();
-        tokio::spawn(async move {
+        let spawn = |f| match &self.runtime {
+            Some(rt) => rt.spawn(f),
+            None => tokio::spawn(f),
+        };
+        spawn(async move {
             document_task::run(docs.clone(), doc, rx).await;
             docs.running.fetch_sub(1, Ordering::SeqCst);
             docs.ended.notify_waiters();
         });
         Ok(())
+    }
+
+    /// The sync runtime's handle (the document tasks' loads run on its blocking pool).
+    pub fn handle(&self) -> Option<tokio::runtime::Handle> {
+        self.runtime.as_ref().map(|rt| rt.handle().clone())
     }
 
     /// Called by a task that may unload: removes it from the registry if no message is
@@ -299,5 +323,23 @@ impl Documents {
             }
             ended.await;
         }
+    }
+}
+
+impl Drop for Documents {
+    fn drop(&mut self) {
+        // Dropped from inside the server's runtime: a runtime may not block there.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Run this thread after every other (see [`SYNC_NICENESS`]).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread (who = 0) only reads its arguments.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, SYNC_NICENESS);
     }
 }

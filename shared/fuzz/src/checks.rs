@@ -17,6 +17,11 @@
 //! - [`server_frame`]: one inbound frame through the server's `/sync` checks (wire decode,
 //!   `sync_guard`, every chunk's authors); whatever they let through, automerge applies to a
 //!   document as samod would, without panicking.
+//! - [`engine_input`]: the server's engine for one document (`shared::engine`) fed a run of
+//!   inputs (sync messages with arbitrary payloads from four peers, presence, departures,
+//!   writes confirmed or failed, full queues, time): never panics, never advertises heads
+//!   the storage has not confirmed, never sends to a peer whose queue is full, and never
+//!   holds more peers than its bound.
 //!
 //! Input layout of the two client targets (so the fuzzer can cut a run into messages): a
 //! sequence of chunks, each a little-endian `u16` length and that many bytes (the last chunk
@@ -136,6 +141,129 @@ pub fn server_frame(data: &[u8]) {
     let mut state = automerge::sync::State::new();
     let _ = doc.receive_sync_message(&mut state, sync);
     let _ = doc.generate_sync_message(&mut state);
+}
+
+/// Target `engine_input`. Input: chunks (see [`chunks`]); each chunk's first byte is the
+/// operation (low three bits) and the peer (high bits, four peers; peer 3 is an observer,
+/// peer 2's queue is full when bit 3 is set), the rest is its payload.
+pub fn engine_input(data: &[u8]) {
+    use automerge::ReadDoc;
+    use shared::engine::{
+        Access, Action, ConnId, DocumentEngine, Inbound, Input, MAX_PEERS, Stored, Write,
+    };
+
+    let (mut engine, _) = DocumentEngine::new(held(), SERVER_PEER, 0);
+    // What the storage holds: everything the engine may advertise.
+    let mut durable = held_doc().clone();
+    let mut pending: Option<(u64, Write)> = None;
+    let mut now = 0u64;
+    let feed = |engine: &mut DocumentEngine,
+                now: u64,
+                input: Input,
+                full: Option<ConnId>,
+                pending: &mut Option<(u64, Write)>,
+                durable: &Automerge| {
+        let room = |c: ConnId| Some(c) != full;
+        for action in engine.handle(now, input, &room) {
+            match action {
+                Action::Write { ticket, write } => *pending = Some((ticket, write)),
+                Action::Send { conn, message } => {
+                    assert!(room(conn), "sent to a peer whose queue is full");
+                    if let WireMessage::Sync(m) = message {
+                        let msg = automerge::sync::Message::decode(&m.data)
+                            .expect("the engine's own message decodes");
+                        for h in &msg.heads {
+                            assert!(
+                                durable.get_change_by_hash(h).is_some(),
+                                "advertised a head that is not on disk"
+                            );
+                        }
+                    }
+                }
+                Action::Load | Action::Refuse { .. } | Action::Report(_) => {}
+            }
+        }
+        assert!(engine.peer_count() <= MAX_PEERS);
+    };
+    let loaded = Input::Loaded(Stored {
+        chunks: vec![held_doc_saved().to_vec()],
+    });
+    feed(&mut engine, now, loaded, None, &mut pending, &durable);
+    for chunk in chunks(data) {
+        let Some((&op, rest)) = chunk.split_first() else {
+            continue;
+        };
+        let conn = ConnId::from(op >> 4) % 4;
+        let full = (op & 8 != 0).then_some(2);
+        let input = match op % 8 {
+            0 | 1 => {
+                let Ok(message) = shared::sync_guard::decode(rest) else {
+                    continue;
+                };
+                if message
+                    .changes
+                    .iter()
+                    .any(|c| shared::authors::changes_in(c).is_err())
+                {
+                    continue;
+                }
+                Input::Message(Inbound {
+                    conn,
+                    peer_id: format!("peer{conn}"),
+                    access: if conn == 3 {
+                        Access::Read
+                    } else {
+                        Access::Write
+                    },
+                    request: op % 8 == 1,
+                    message,
+                })
+            }
+            2 => Input::Ephemeral {
+                conn,
+                message: WireMessage::Ephemeral {
+                    sender_id: format!("peer{conn}"),
+                    target_id: SERVER_PEER.into(),
+                    document_id: held(),
+                    count: 1,
+                    session_id: "s".into(),
+                    data: rest.to_vec(),
+                },
+            },
+            3 => Input::Gone(conn),
+            4 | 5 => {
+                let Some((ticket, write)) = pending.take() else {
+                    continue;
+                };
+                let result = if op % 8 == 4 {
+                    if let Some(snapshot) = &write.snapshot {
+                        durable = Automerge::load(snapshot).expect("the engine's snapshot loads");
+                    } else if !write.changes.is_empty() {
+                        durable
+                            .load_incremental(&write.changes)
+                            .expect("the engine's chunk loads");
+                    }
+                    Ok(())
+                } else {
+                    Err("disk full".to_owned())
+                };
+                Input::Written { ticket, result }
+            }
+            6 => {
+                now += u64::from(rest.first().copied().unwrap_or(1)) * 20;
+                Input::Tick
+            }
+            _ => match rest.first().map(|b| b % 3) {
+                Some(0) => Input::Undelivered(conn),
+                Some(1) => Input::Access { conn, access: None },
+                _ => Input::Access {
+                    conn,
+                    access: Some(Access::Read),
+                },
+            },
+        };
+        feed(&mut engine, now, input, full, &mut pending, &durable);
+    }
 }
 
 /// Target `wire_differential`: the server's reading of a frame against the engine's.
@@ -442,6 +570,12 @@ pub fn held_doc() -> &'static Automerge {
         tx.commit();
         doc
     })
+}
+
+/// [`held_doc`], saved (once).
+pub fn held_doc_saved() -> &'static [u8] {
+    static SAVED: OnceLock<Vec<u8>> = OnceLock::new();
+    SAVED.get_or_init(|| held_doc().save())
 }
 
 /// A client that holds [`held`] and wants [`wanted`].

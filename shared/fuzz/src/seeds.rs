@@ -229,6 +229,44 @@ pub fn sync_message() -> Seeds {
     seeds
 }
 
+/// The engine's inputs: the client side of a conversation, replayed as peers 0, 1 and 3
+/// (an observer), with writes confirmed, one failed and retried, a peer leaving, time
+/// passing.
+pub fn engine_input() -> Seeds {
+    let payloads: Vec<Vec<u8>> = conversation()
+        .iter()
+        .filter_map(|f| match WireMessage::decode(f) {
+            Ok(WireMessage::Sync(m)) => Some(m.data),
+            _ => None,
+        })
+        .collect();
+    let mut runs: Vec<Vec<Vec<u8>>> = Vec::new();
+    for peer in [0u8, 1, 3] {
+        let mut run = Vec::new();
+        for p in &payloads {
+            run.push([vec![peer << 4], p.clone()].concat());
+            run.push(vec![4]);
+            run.push(vec![6, 2]);
+        }
+        runs.push(run);
+    }
+    let mut mixed = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        mixed.push([vec![(i as u8 % 2) << 4 | 1], p.clone()].concat());
+        mixed.push(vec![5]);
+        mixed.push(vec![6, 10]);
+        mixed.push(vec![4]);
+        mixed.push([vec![0x28], b"presence".to_vec()].concat());
+    }
+    mixed.push(vec![0x13]);
+    mixed.push(vec![0x07, 1]);
+    runs.push(mixed);
+    runs.iter()
+        .enumerate()
+        .map(|(i, run)| (format!("seed-engine-{i:02}"), join_chunks(run)))
+        .collect()
+}
+
 fn pick_byte(doc: DocumentId) -> u8 {
     (0..3u8)
         .find(|&b| checks::pick_doc(b) == doc)
@@ -446,6 +484,7 @@ pub fn write_all(corpus: &std::path::Path) -> std::io::Result<usize> {
         ("wire_differential", wire_differential()),
         ("sync_client", sync_client()),
         ("sync_message", sync_message()),
+        ("engine_input", engine_input()),
     ] {
         let dir = corpus.join(target);
         std::fs::create_dir_all(&dir)?;

@@ -6,7 +6,8 @@
 //! 1. While the document loads, or a write is in flight, inbound messages are held.
 //! 2. If changes are not yet on disk, they go out as one [`Write`] (or wait for a retry).
 //! 3. Everything is on disk: peers owed an answer get it now, dirty peers at the next
-//!    fan-out ([`super::FANOUT_INTERVAL_MS`]), each only if its outbound queue has room.
+//!    fan-out ([`DocumentEngine::fanout_interval`]), each only if its outbound queue has
+//!    room.
 //! 4. Held messages are applied, all of them, then back to 2.
 //!
 //! So a batch of messages that arrived together costs one write and one message per peer,
@@ -20,8 +21,9 @@ use automerge::{Automerge, ChangeHash};
 use super::peer::Peer;
 use super::{
     Access, Action, COMPACT_AFTER_CHUNKS, COMPACT_MIN_BYTES, COMPACT_WHEN_QUIET_MS, ConnId,
-    FANOUT_INTERVAL_MS, Inbound, Input, MAX_HELD, MAX_PEERS, Millis, STALLED_RECHECK_MS, Stored,
-    UNLOAD_AFTER_MS, WRITE_RETRY_MAX_MS, WRITE_RETRY_MS, Write,
+    FANOUT_INTERVAL_MAX_MS, FANOUT_INTERVAL_MIN_MS, FANOUT_MS_PER_PEER, Inbound, Input, MAX_HELD,
+    MAX_PEERS, Millis, STALLED_RECHECK_MS, Stored, UNLOAD_AFTER_MS, WRITE_RETRY_MAX_MS,
+    WRITE_RETRY_MS, Write,
 };
 use crate::ids::DocumentId;
 use crate::wire::{DocMessage, WireMessage};
@@ -419,9 +421,8 @@ impl DocumentEngine {
             return;
         }
         let heads = self.doc.get_heads();
-        let fanout_due = self
-            .last_fanout
-            .is_none_or(|t| now >= t + FANOUT_INTERVAL_MS);
+        let interval = self.fanout_interval();
+        let fanout_due = self.last_fanout.is_none_or(|t| now >= t + interval);
         let mut any_dirty_left = false;
         let mut stalled = false;
         let mut fanned = false;
@@ -454,12 +455,16 @@ impl DocumentEngine {
         if fanned {
             self.last_fanout = Some(now);
         }
-        self.fanout_at = any_dirty_left.then(|| {
-            self.last_fanout
-                .map_or(now, |t| t + FANOUT_INTERVAL_MS)
-                .max(now)
-        });
+        self.fanout_at =
+            any_dirty_left.then(|| self.last_fanout.map_or(now, |t| t + interval).max(now));
         self.recheck_at = stalled.then_some(now + STALLED_RECHECK_MS);
+    }
+
+    /// How long a busy document waits between fan-outs: longer with more peers, since each
+    /// message costs every peer a round of work (see [`super::FANOUT_MS_PER_PEER`]).
+    pub fn fanout_interval(&self) -> Millis {
+        (self.peers.len() as Millis * FANOUT_MS_PER_PEER)
+            .clamp(FANOUT_INTERVAL_MIN_MS, FANOUT_INTERVAL_MAX_MS)
     }
 
     /// Presence from one peer, to every other peer of the document that has room (presence

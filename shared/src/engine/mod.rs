@@ -11,7 +11,7 @@
 //!   as many cores as it has, with no hub and no scan over other documents.
 //! - **Answer the sender, coalesce the rest.** A message is applied and only its sender is
 //!   answered; the other peers are marked dirty and get one message per fan-out, at most
-//!   every [`FANOUT_INTERVAL_MS`] while the document is busy (at once after a quiet spell).
+//!   every fan-out interval (10 ms to 100 ms, growing with the peers) while the document is busy (at once after a quiet spell).
 //!   A peer whose outbound queue is full is skipped and caught up in one message later, so
 //!   what waits for a slow peer is bounded by its queue. A peer whose state shows nothing to
 //!   send is not asked to generate at all ([`peer::Peer::may_have_something`]).
@@ -59,9 +59,15 @@ pub enum Access {
     Read,
 }
 
-/// Fan-out to the peers that did not send the latest changes happens at most this often
-/// while a document is busy (the first after a quiet spell goes at once).
-pub const FANOUT_INTERVAL_MS: Millis = 25;
+/// Fan-out to the peers that did not send the latest changes happens at most once per
+/// interval while a document is busy (the first after a quiet spell goes at once). The
+/// interval grows with the peers: [`FANOUT_MS_PER_PEER`] each, between these bounds. With
+/// fifty members on one document every message and every acknowledgement costs all fifty
+/// tablets and the server a round of automerge work, so batching a few changes per message
+/// is worth 100 ms; a delegation of seven waits 14 ms at most.
+pub const FANOUT_INTERVAL_MIN_MS: Millis = 10;
+pub const FANOUT_INTERVAL_MAX_MS: Millis = 100;
+pub const FANOUT_MS_PER_PEER: Millis = 2;
 
 /// How long a peer skipped for a full queue waits before its queue is looked at again.
 pub const STALLED_RECHECK_MS: Millis = 50;

@@ -430,3 +430,50 @@ fn a_load_that_fails_creates_nothing_over_what_the_disk_may_hold() {
     );
     assert!(net.engine.may_unload(net.now));
 }
+
+#[test]
+fn a_busy_document_with_slow_members_converges_once_they_read_again() {
+    // Step 1: twenty members; a third of them read slowly (small queues, reading on and off).
+    let (mut net, head, members) = delegation(19);
+    let mut all = vec![head];
+    all.extend(members);
+    for (i, c) in all.iter().enumerate() {
+        if i % 3 == 1 {
+            net.tablet(*c).capacity = 3;
+        }
+    }
+    // Step 2: a hundred and twenty rounds of edits by members picked by a fixed pattern, slow members
+    // pausing and resuming, the clock moving 30 ms a round, frames delivered only in part.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..120 {
+        let who = all[(next() % all.len() as u64) as usize];
+        edit(&mut net, who, &format!("k{}", next() % 7), round);
+        for (i, c) in all.iter().enumerate() {
+            if i % 3 == 1 {
+                net.tablet(*c).reading = next() % 3 != 0;
+            }
+        }
+        net.run_until_quiet_within(30);
+        net.now += 30;
+    }
+    // Step 3: everyone reads again: all hold the same document, and nothing is pending.
+    for c in &all {
+        net.tablet(*c).reading = true;
+    }
+    net.run_until_quiet_within(5_000);
+    let heads = net.engine.doc().get_heads();
+    for c in &all {
+        assert_eq!(net.heads_of(*c), heads, "member {c} converged");
+        assert_eq!(
+            net.tablets[c].client.pending(&net.id),
+            0,
+            "member {c} confirmed"
+        );
+    }
+}

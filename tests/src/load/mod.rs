@@ -4,6 +4,7 @@
 //! - [`args`]: the command line.
 //! - [`sim`]: one load run: delegations of simulated members over real WebSockets, edits
 //!   through shared's operations, edit-to-visible latency by change hash.
+//! - [`probe`]: `/health` and sign-in latency while the load runs.
 //! - [`procstat`]: a server's CPU time and resident memory, read from `/proc`.
 //! - [`launch`]: our server binary and the reference JavaScript server as child processes.
 //! - [`scale`]: 10,000 stored supervisions, a restart, then 1,000 live clients.
@@ -12,6 +13,7 @@
 
 pub mod args;
 pub mod launch;
+pub mod probe;
 pub mod procstat;
 pub mod report;
 pub mod scale;

@@ -126,6 +126,8 @@ pub struct RunReport {
     pub failed_members: usize,
     pub failures: Vec<String>,
     pub load_avg_before: String,
+    /// `/health` and sign-in latency during the load window (our server only).
+    pub probe: Option<super::probe::ProbeReport>,
 }
 
 impl RunReport {
@@ -162,6 +164,11 @@ impl RunReport {
             "failed_members": self.failed_members,
             "failures": self.failures,
             "load_avg_before": self.load_avg_before,
+            "probe": self.probe.as_ref().map(|p| json!({
+                "health_ms": p.health.json(),
+                "sign_in_ms": p.sign_in.json(),
+                "failures": p.failures,
+            })),
         })
     }
 
@@ -231,6 +238,20 @@ impl RunReport {
                 "loadgen itself: CPU {:.0} % of one core, VmHWM {:.1} MB\n",
                 u.cpu_pct,
                 mb(u.hwm_kb)
+            );
+        }
+        if let Some(p) = &self.probe {
+            s += &format!(
+                "under the load: /health p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({}); sign-in p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({}); {} failed\n",
+                p.health.p50_ms,
+                p.health.p99_ms,
+                p.health.max_ms,
+                p.health.count,
+                p.sign_in.p50_ms,
+                p.sign_in.p99_ms,
+                p.sign_in.max_ms,
+                p.sign_in.count,
+                p.failures
             );
         }
         if self.failed_members > 0 {

@@ -277,6 +277,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     let setup_peak = sampler.as_ref().map(Sampler::take_peak);
     let me0 = procstat::read(0);
     let _ = g.phase.send(Phase::Load);
+    let probe = cfg.accounts_at.clone().map(super::probe::Probe::start);
     let t0 = Instant::now();
     let end = t0 + cfg.duration;
     while Instant::now() < end {
@@ -293,6 +294,10 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     }
     let _ = g.phase.send(Phase::Drain);
     let window = t0.elapsed().as_secs_f64();
+    let probe = match probe {
+        Some(p) => Some(p.finish().await),
+        None => None,
+    };
     let srv1 = sampler.as_ref().and_then(Sampler::read);
     let load_peak = sampler.as_ref().map(Sampler::take_peak);
     let me1 = procstat::read(0);
@@ -459,6 +464,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         failed_members: g.failed.load(Ordering::Relaxed),
         failures,
         load_avg_before: load_avg,
+        probe,
     })
 }
 

@@ -1,0 +1,93 @@
+//! While the load runs, what someone at the office sees: how long `/health` and signing in
+//! take on our server under sync load (four health checks and one sign-in a second). The
+//! reference server has neither, so it is not probed.
+
+use std::time::{Duration, Instant};
+
+use giamsat_tests::server::{ADMIN, ADMIN_PASSWORD};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::report::Percentiles;
+
+/// What the probe measured.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeReport {
+    pub health: Percentiles,
+    pub sign_in: Percentiles,
+    /// Requests that failed or took over [`TIMEOUT`] (counted at the timeout).
+    pub failures: u64,
+}
+
+/// A request that has not answered in this long counts as failed.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running probe.
+pub struct Probe {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<ProbeReport>,
+}
+
+impl Probe {
+    /// Start probing the server at `addr` (host:port).
+    pub fn start(addr: String) -> Probe {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let (mut health, mut sign_in, mut failures) = (Vec::new(), Vec::new(), 0u64);
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            for n in 0u64.. {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.changed() => break,
+                }
+                let (samples, ok) = if n % 4 == 0 {
+                    let body = serde_json::json!({"username": ADMIN, "password": ADMIN_PASSWORD})
+                        .to_string();
+                    let t = Instant::now();
+                    let status = request(&addr, "POST", "/api/session", &body).await;
+                    (&mut sign_in, (status == Some(200), t.elapsed()))
+                } else {
+                    let t = Instant::now();
+                    let status = request(&addr, "GET", "/health", "").await;
+                    (&mut health, (status == Some(200), t.elapsed()))
+                };
+                samples.push(ok.1.as_micros().min(u128::from(u32::MAX)) as u32);
+                if !ok.0 {
+                    failures += 1;
+                }
+            }
+            ProbeReport {
+                health: Percentiles::of(&mut health),
+                sign_in: Percentiles::of(&mut sign_in),
+                failures,
+            }
+        });
+        Probe { stop, task }
+    }
+
+    /// Stop and report.
+    pub async fn finish(self) -> ProbeReport {
+        let _ = self.stop.send(true);
+        self.task.await.unwrap_or_default()
+    }
+}
+
+/// One HTTP/1.1 request; its status, or None if it failed or timed out.
+async fn request(addr: &str, method: &str, path: &str, body: &str) -> Option<u16> {
+    let exchange = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             X-Requested-With: giamsat\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.ok()?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.ok()?;
+        let text = String::from_utf8_lossy(&raw);
+        text.split_whitespace().nth(1)?.parse().ok()
+    };
+    tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
+}
