@@ -4,8 +4,10 @@
 //! the commit, each step's command, time and tables) for BENCHMARKS.md.
 //!
 //! - `GIAMSAT_BENCH_ONLY=name1,name2`: run only these steps, and build or install only what
-//!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `sync_load`,
-//!   `server_scale`, `sync_load_100`, `app_open`, `crash_100`, `fuzz` (every fuzz target) or
+//!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `sync_load`
+//!   (stress: 1,000 members in 20 delegations), `sync_load_province` (1,000 members in 150
+//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `crash_100`, `fuzz` (every
+//!   fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
 //! - `GIAMSAT_FUZZ_JOBS=N`: libFuzzer jobs side by side per target (default one per core).
@@ -79,6 +81,9 @@ fn steps() -> Vec<Step> {
     let sync_load =
         format!("{loadgen} {compare} --clients 1000 --delegations 20 --setup-timeout-secs 420");
     let sync_load_100 = format!("{loadgen} {compare} --clients 100 --delegations 5");
+    let province = format!(
+        "{loadgen} {compare} --clients 1000 --delegations 150 --setup-timeout-secs 420"
+    );
     let scale = format!(
         "{loadgen} --scale --docs 10000 --live 1000 --create-limit-secs 600 \
          --setup-timeout-secs 420 --rss-cap-mb 6144"
@@ -90,6 +95,15 @@ fn steps() -> Vec<Step> {
         Step {
             env: server_env.clone(),
             ..step("sync_load", "cargo", &sync_load, &[ReleaseBins, Reference])
+        },
+        Step {
+            env: server_env.clone(),
+            ..step(
+                "sync_load_province",
+                "cargo",
+                &province,
+                &[ReleaseBins, Reference],
+            )
         },
         Step {
             env: server_env.clone(),
