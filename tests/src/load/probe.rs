@@ -1,13 +1,14 @@
 //! While the load runs, what someone at the office sees: how long `/health` and signing in
 //! take on our server under sync load (four health checks and one sign-in a second). The
-//! reference server has neither, so it is not probed.
+//! reference server has neither, so it is not probed. The probe runs on a thread and runtime
+//! of its own, so the simulated members' work in this process does not delay its requests.
 
 use std::time::{Duration, Instant};
 
 use giamsat_tests::server::{ADMIN, ADMIN_PASSWORD};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::report::Percentiles;
 
@@ -26,14 +27,15 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// A running probe.
 pub struct Probe {
     stop: watch::Sender<bool>,
-    task: JoinHandle<ProbeReport>,
+    report: oneshot::Receiver<ProbeReport>,
 }
 
 impl Probe {
     /// Start probing the server at `addr` (host:port).
     pub fn start(addr: String) -> Probe {
         let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
+        let (done, report) = oneshot::channel();
+        let task = async move {
             let (mut health, mut sign_in, mut failures) = (Vec::new(), Vec::new(), 0u64);
             let mut tick = tokio::time::interval(Duration::from_millis(250));
             for n in 0u64.. {
@@ -62,14 +64,25 @@ impl Probe {
                 sign_in: Percentiles::of(&mut sign_in),
                 failures,
             }
-        });
-        Probe { stop, task }
+        };
+        let _ = std::thread::Builder::new()
+            .name("probe".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                let _ = done.send(rt.block_on(task));
+            });
+        Probe { stop, report }
     }
 
     /// Stop and report.
     pub async fn finish(self) -> ProbeReport {
         let _ = self.stop.send(true);
-        self.task.await.unwrap_or_default()
+        self.report.await.unwrap_or_default()
     }
 }
 
