@@ -33,6 +33,9 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
     let mut conns: HashMap<ConnId, Arc<Conn>> = HashMap::new();
     let mut waiting = Waiting::default();
     let mut stopping = false;
+    // A goodbye lost to a full queue is found here: connections whose socket is gone.
+    let mut sweep = tokio::time::interval(SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
     loop {
         let wake = engine.next_wake().map(|t| at(&docs, t));
@@ -61,6 +64,19 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
                 },
             },
             _ = sleep_until(wake), if wake.is_some() => Input::Tick,
+            _ = sweep.tick() => {
+                let closed: Vec<ConnId> = conns
+                    .iter()
+                    .filter(|(_, c)| c.out.is_closed())
+                    .map(|(id, _)| *id)
+                    .collect();
+                for gone in closed {
+                    conns.remove(&gone);
+                    let actions = engine.handle(docs.now(), Input::Gone(gone), &|c| has_room(&conns, c));
+                    perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+                }
+                Input::Tick
+            }
         };
         let actions = engine.handle(docs.now(), input, &|c| has_room(&conns, c));
         perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
@@ -73,6 +89,9 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
         }
     }
 }
+
+/// How often a document looks for connections that closed without a goodbye reaching it.
+const SWEEP: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn at(docs: &Documents, t: Millis) -> tokio::time::Instant {
     tokio::time::Instant::from_std(docs.epoch + std::time::Duration::from_millis(t))
