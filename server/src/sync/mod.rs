@@ -242,11 +242,6 @@ impl Documents {
         Ok(())
     }
 
-    /// The sync runtime's handle (the document tasks' loads run on its blocking pool).
-    pub fn handle(&self) -> Option<tokio::runtime::Handle> {
-        self.runtime.as_ref().map(|rt| rt.handle().clone())
-    }
-
     /// Called by a task that may unload: removes it from the registry if no message is
     /// waiting for it. True if it must end.
     fn unload(&self, doc: &DocumentId, rx: &mpsc::Receiver<ToDoc>) -> bool {
