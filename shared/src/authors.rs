@@ -1,6 +1,6 @@
 //! Who wrote the changes a sync message carries: the server refuses a change whose
 //! Automerge actor is not registered to the account that sent it (attribution), so it must
-//! know every change's actor before samod applies any of it.
+//! know every change's actor before the engine applies any of it.
 //!
 //! A sync message holds chunks for `Automerge::load_incremental`; one chunk may be several
 //! change chunks back to back (the v2 message format) or a whole document. Every chunk starts

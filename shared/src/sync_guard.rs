@@ -1,8 +1,8 @@
 //! A check on automerge sync messages before automerge reads them.
 //!
 //! automerge 0.12 trusts the bloom filter parameters a peer sends in a sync message's `have`:
-//! zero bits per entry makes it divide by zero (a panic that, on the server, stops samod's
-//! document task for everyone), and a huge probe count makes it allocate gigabytes. Both
+//! zero bits per entry makes it divide by zero (a panic that, on the server, once stopped
+//! a document's sync for everyone), and a huge probe count makes it allocate gigabytes. Both
 //! were found by fuzzing (`shared/fuzz/`). automerge itself writes 10 bits per entry and 7
 //! probes; anything outside sane bounds is refused here, on both sides of the wire.
 //!

@@ -14,8 +14,8 @@
 //! - A 10-byte sync payload that crashed automerge's bloom filter (and with it all sync on the
 //!   server) is refused now (`shared::sync_guard`); a test keeps it so.
 //! - 2,000 requests for random documents from one client are all answered within the usual
-//!   bound while members keep syncing (samod's hub is quadratic in what one repo holds; the
-//!   server spreads documents over several repos, `server::shards`).
+//!   bound while members keep syncing (the server answers them itself: the engine never
+//!   loads a document the account may not open).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -197,7 +197,8 @@ async fn two_members(server: &ServerProcess) -> (Team, Member, Member, DocumentI
 
 /// Found by fuzzing (shared/fuzz/crashes/README.md): one `sync` message whose automerge
 /// payload is 10 bytes (a bloom filter with zero bits per entry) used to panic automerge
-/// inside samod's single document task, after which no document synced for anyone. The
+/// inside samod's single document task (the engine then), after which no document synced
+/// for anyone. The
 /// server now refuses it (`shared::sync_guard`) and everyone else keeps syncing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_message_with_a_zero_bit_bloom_filter_leaves_sync_working() {
@@ -387,11 +388,10 @@ async fn floods_of_useless_frames_and_an_oversized_one_leave_the_server_serving(
     server.stop().await;
 }
 
-/// 2,000 requests for random document ids from one client. samod 0.16 would keep a document
-/// actor for each id for good, and its hub walks every document × every connection on every
-/// event; the server now answers `doc-unavailable` itself for a supervision the account may
-/// not open (samod never hears of it), and closes a connection that asks for more than 256
-/// of them. Members keep syncing throughout.
+/// 2,000 requests for random document ids from one client. samod 0.16 kept a document actor
+/// for each id for good; the server answers `doc-unavailable` itself for a supervision the
+/// account may not open (the sync engine never hears of it), and closes a connection that
+/// asks for more than 256 of them. Members keep syncing throughout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_requests_for_random_documents_is_answered_then_cut_off() {
     let dir = tempfile::tempdir().unwrap();
