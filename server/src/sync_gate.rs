@@ -37,6 +37,15 @@ pub const MAX_REFUSED_DOCUMENTS: usize = 256;
 pub const MAX_PRESENCE_SESSIONS: usize = 8;
 pub const MAX_SESSION_ID_CHARS: usize = 64;
 
+/// How the engine is to treat a peer with this access (`None`: it may not open the document).
+pub fn engine_access(access: Access) -> Option<engine::Access> {
+    match access {
+        Access::Write => Some(engine::Access::Write),
+        Access::Read => Some(engine::Access::Read),
+        Access::None => None,
+    }
+}
+
 /// What becomes of a decoded inbound message.
 pub enum Admitted {
     /// The handshake.
@@ -163,22 +172,18 @@ impl Gate {
     ) -> Result<Admitted, String> {
         let message = shared::sync_guard::decode(&m.data)
             .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
-        let access = match self.access(m.document_id).await {
-            Access::None => {
-                if self.refusals > MAX_REFUSED_DOCUMENTS {
-                    return Err(format!(
-                        "quá nhiều yêu cầu đồng bộ cuộc giám sát mà tài khoản này không được mở (hơn {MAX_REFUSED_DOCUMENTS}) \
+        let Some(access) = engine_access(self.access(m.document_id).await) else {
+            if self.refusals > MAX_REFUSED_DOCUMENTS {
+                return Err(format!(
+                    "quá nhiều yêu cầu đồng bộ cuộc giám sát mà tài khoản này không được mở (hơn {MAX_REFUSED_DOCUMENTS}) \
                          / too many requests for supervisions this account may not open (over {MAX_REFUSED_DOCUMENTS})"
-                    ));
-                }
-                return Ok(Admitted::Answer(WireMessage::DocUnavailable {
-                    sender_id: self.server_peer.clone(),
-                    target_id: self.peer.clone(),
-                    document_id: m.document_id,
-                }));
+                ));
             }
-            Access::Read => engine::Access::Read,
-            Access::Write => engine::Access::Write,
+            return Ok(Admitted::Answer(WireMessage::DocUnavailable {
+                sender_id: self.server_peer.clone(),
+                target_id: self.peer.clone(),
+                document_id: m.document_id,
+            }));
         };
         let changes = self.authors(&message).await?;
         Ok(Admitted::Sync {

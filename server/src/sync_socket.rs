@@ -33,12 +33,12 @@ use shared::wire::WireMessage;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::AppState;
-use crate::accounts::{Access, store};
+use crate::accounts::store;
 use crate::api::session::peer_prefix;
 use crate::auth;
 use crate::error::ServerError;
 use crate::sync::{Conn, Documents, Outgoing, ToDoc};
-use crate::sync_gate::{Admitted, Gate};
+use crate::sync_gate::{Admitted, Gate, engine_access};
 
 #[derive(Deserialize)]
 pub struct PeerQuery {
@@ -241,7 +241,7 @@ async fn read_loop(
         i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         i
     };
-    let mut opened: HashMap<DocumentId, Access> = HashMap::new();
+    let mut opened: HashMap<DocumentId, engine::Access> = HashMap::new();
     let mut joined = false;
     let end = loop {
         let frame = tokio::select! {
@@ -330,13 +330,7 @@ async fn read_loop(
                         "quá {MAX_OPEN_DOCUMENTS} cuộc giám sát trên một kết nối / over {MAX_OPEN_DOCUMENTS} supervisions on one connection"
                     ));
                 }
-                opened.insert(
-                    doc,
-                    match access {
-                        engine::Access::Write => Access::Write,
-                        engine::Access::Read => Access::Read,
-                    },
-                );
+                opened.insert(doc, access);
                 (
                     doc,
                     ToDoc::Sync {
@@ -387,24 +381,18 @@ async fn recheck_access(
     docs: &Arc<Documents>,
     conn: &Arc<Conn>,
     gate: &mut Gate,
-    opened: &mut HashMap<DocumentId, Access>,
+    opened: &mut HashMap<DocumentId, engine::Access>,
 ) {
     let ids: Vec<DocumentId> = opened.keys().copied().collect();
     for doc in ids {
-        let now = gate.access(doc).await;
-        if opened.get(&doc) == Some(&now) {
+        let access = engine_access(gate.access(doc).await);
+        if opened.get(&doc).copied() == access {
             continue;
         }
-        let access = match now {
-            Access::Write => Some(engine::Access::Write),
-            Access::Read => Some(engine::Access::Read),
-            Access::None => None,
+        match access {
+            Some(a) => opened.insert(doc, a),
+            None => opened.remove(&doc),
         };
-        if access.is_none() {
-            opened.remove(&doc);
-        } else {
-            opened.insert(doc, now);
-        }
         let _ = docs.send(
             doc,
             ToDoc::Access {

@@ -253,11 +253,6 @@ impl Documents {
         true
     }
 
-    /// How many documents are loaded.
-    pub fn loaded(&self) -> usize {
-        self.running.load(Ordering::SeqCst)
-    }
-
     /// The document as stored (everything any tablet was told is confirmed), if it exists.
     pub async fn read_stored(&self, doc: DocumentId) -> Result<Option<Automerge>, ServerError> {
         let store = self.store.clone();

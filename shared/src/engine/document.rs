@@ -123,11 +123,6 @@ impl DocumentEngine {
         &self.doc
     }
 
-    /// The heads confirmed on disk.
-    pub fn durable_heads(&self) -> &[ChangeHash] {
-        &self.on_disk.heads
-    }
-
     /// How many peers have the document open.
     pub fn peer_count(&self) -> usize {
         self.peers.len()
@@ -137,11 +132,6 @@ impl DocumentEngine {
     /// them in its own bounded queue).
     pub fn accepts(&self) -> bool {
         self.held.len() < MAX_HELD
-    }
-
-    /// Whether a write is waiting for the storage.
-    pub fn writing(&self) -> bool {
-        self.in_flight.is_some()
     }
 
     /// When the shell should send [`Input::Tick`] next, if ever.
@@ -397,14 +387,13 @@ impl DocumentEngine {
         let heads = self.doc.get_heads();
         if heads.is_empty() && (m.request || m.access == Access::Read) {
             // Nobody has brought the document yet: only a writer's `sync` does (a new
-            // supervision). The peer is told so and gets it as soon as it exists.
-            peer.waiting = true;
+            // supervision). The peer is told so and gets it as soon as it exists (it stays
+            // a peer, dirty, and the first change marks it so again).
             peer.owed = false;
             out.push(self.unavailable(m.conn, &m.peer_id));
             return;
         }
         peer.owed = true;
-        peer.waiting = false;
         if heads != before {
             for (conn, p) in self.peers.iter_mut() {
                 if *conn != m.conn {
@@ -434,11 +423,9 @@ impl DocumentEngine {
                 continue;
             }
             if !room(*conn) {
-                peer.stalled_since.get_or_insert(now);
                 stalled = true;
                 continue;
             }
-            peer.stalled_since = None;
             fanned |= peer.dirty && !peer.owed;
             if let Some(data) = peer.generate(&self.doc, &heads) {
                 out.push(Action::Send {

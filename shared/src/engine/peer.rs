@@ -9,7 +9,7 @@
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 
-use super::{Access, ConnId, Millis};
+use super::{Access, ConnId};
 
 /// One peer of a document.
 #[derive(Debug)]
@@ -24,11 +24,6 @@ pub struct Peer {
     pub owed: bool,
     /// The document changed since we last generated a message for it.
     pub dirty: bool,
-    /// It asked with `request` for a document the storage does not have: it was told
-    /// `doc-unavailable`, and gets the document as soon as someone brings it.
-    pub waiting: bool,
-    /// Skipped at the last fan-out for a full outbound queue, at this time.
-    pub stalled_since: Option<Millis>,
 }
 
 impl Peer {
@@ -40,8 +35,6 @@ impl Peer {
             sync: state_for(access),
             owed: false,
             dirty: true,
-            waiting: false,
-            stalled_since: None,
         }
     }
 
