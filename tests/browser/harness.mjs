@@ -35,7 +35,7 @@ export function startServer(dataDir, addr = "127.0.0.1:0", { appDir = APP_DIR, a
   return new Promise((resolve, reject) => {
     const child = spawn(SERVER_BIN, ["--addr", addr, "--data-dir", dataDir, "--app-dir", appDir, ...args], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, RUST_LOG: "warn" },
+      env: { ...process.env, RUST_LOG: process.env.GIAMSAT_TEST_LOG ?? "warn" },
     });
     const timer = setTimeout(() => reject(new Error("the server did not listen within 30 s")), 30_000);
     let buffered = "";
@@ -175,7 +175,15 @@ export async function startWithDelegation(dataDir, setup, { args = [], appDir } 
 
 /** Wait until the sync badge is in `state` (offline / connecting / syncing / synced). */
 export async function waitSync(page, state) {
-  await page.locator(`[data-testid="sync-status"][data-state="${state}"]`).waitFor({ timeout: BOUND });
+  try {
+    await page.locator(`[data-testid="sync-status"][data-state="${state}"]`).waitFor({ timeout: BOUND });
+  } catch (e) {
+    // Say where the badge stood instead, so a failure tells which way sync got stuck.
+    const badge = page.getByTestId("sync-status");
+    const seen = await badge.evaluate((el) => `state=${el.dataset.state} pending=${el.dataset.pending}`).catch(() => "no badge");
+    e.message = `waiting for the sync badge to say "${state}", it says ${seen}\n${e.message}`;
+    throw e;
+  }
 }
 
 /** Create a supervision from the list screen and wait until it is open. */

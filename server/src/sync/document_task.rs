@@ -78,6 +78,7 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
                 Input::Tick
             }
         };
+        tracing::debug!(document = %id, "{}", describe(&input));
         let actions = engine.handle(docs.now(), input, &|c| has_room(&conns, c));
         perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
         let idle = waiting.load.is_none() && waiting.write.is_none();
@@ -87,6 +88,26 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
         if idle && engine.may_unload(docs.now()) && docs.unload(&id, &rx) {
             return;
         }
+    }
+}
+
+/// One line for the debug log (`RUST_LOG=server::sync=debug`): what reached the engine.
+fn describe(input: &Input) -> String {
+    match input {
+        Input::Loaded(stored) => format!("loaded {} chunks", stored.chunks.len()),
+        Input::LoadFailed(e) => format!("load failed: {e}"),
+        Input::Message(m) => format!(
+            "sync from conn {}: {} changes, heads {:?}",
+            m.conn,
+            m.message.changes.len(),
+            m.message.heads
+        ),
+        Input::Ephemeral { conn, .. } => format!("presence from conn {conn}"),
+        Input::Access { conn, access } => format!("access of conn {conn}: {access:?}"),
+        Input::Gone(conn) => format!("conn {conn} gone"),
+        Input::Undelivered(conn) => format!("undelivered to conn {conn}"),
+        Input::Written { ticket, result } => format!("write {ticket}: {result:?}"),
+        Input::Tick => "tick".into(),
     }
 }
 
@@ -235,6 +256,9 @@ fn perform(
                 let Some(c) = conns.get(&conn) else {
                     continue;
                 };
+                if let shared::wire::WireMessage::Sync(m) = &message {
+                    tracing::debug!(document = %id, "sync to conn {conn}: {} bytes", m.data.len());
+                }
                 match c.out.try_send(Outgoing::Frame(message.encode())) {
                     Ok(()) => None,
                     Err(mpsc::error::TrySendError::Full(_)) => Some(Input::Undelivered(conn)),
@@ -245,6 +269,7 @@ fn perform(
                 }
             }
             Action::Write { ticket, write } => {
+                tracing::debug!(document = %id, "write {ticket}: heads {:?}", write.heads);
                 waiting.write = Some((ticket, docs.writer.submit(id, write)));
                 None
             }

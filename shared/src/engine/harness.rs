@@ -156,6 +156,37 @@ impl Network {
         t.outbox.extend(out.frames);
     }
 
+    /// The tablet's connection drops; its client (with its documents) is kept to come back.
+    pub fn go_offline(&mut self, conn: ConnId) -> Option<SyncClient> {
+        let mut t = self.tablets.remove(&conn)?;
+        let _ = t.client.handle(Event::Disconnected);
+        self.input(Input::Gone(conn));
+        Some(t.client)
+    }
+
+    /// A tablet that was offline connects again with what it holds (it sends `join`).
+    pub fn come_back(&mut self, mut client: SyncClient, access: Access) -> ConnId {
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        let out = client.handle(Event::Connected).expect("connects");
+        self.tablets.insert(
+            conn,
+            Tablet {
+                client,
+                access,
+                inbox: VecDeque::new(),
+                outbox: out.frames.into(),
+                capacity: 64,
+                reading: true,
+                syncs_received: 0,
+                deepest: 0,
+                unavailable: 0,
+                overflows: 0,
+            },
+        );
+        conn
+    }
+
     /// The tablet's connection drops.
     pub fn disconnect(&mut self, conn: ConnId) {
         if let Some(mut t) = self.tablets.remove(&conn) {
@@ -261,6 +292,32 @@ impl Network {
         self.run_until_quiet_within(1_000)
     }
 
+    /// The next frame from tablet `conn` reaches the server. False if it had none.
+    pub fn deliver_from(&mut self, conn: ConnId) -> bool {
+        let Some(t) = self.tablets.get_mut(&conn) else {
+            return false;
+        };
+        let access = t.access;
+        let Some(frame) = t.outbox.pop_front() else {
+            return false;
+        };
+        self.to_server(conn, access, &frame);
+        true
+    }
+
+    /// Tablet `conn` reads the next frame the server sent it. False if it had none.
+    pub fn deliver_to(&mut self, conn: ConnId) -> bool {
+        let Some(frame) = self
+            .tablets
+            .get_mut(&conn)
+            .and_then(|t| t.inbox.pop_front())
+        else {
+            return false;
+        };
+        self.tablet_reads(conn, &frame);
+        true
+    }
+
     /// One frame, tablet to server first, then server to tablet. False if none moved.
     fn deliver_one(&mut self) -> bool {
         let to_server = self
@@ -281,18 +338,22 @@ impl Network {
         let Some((conn, frame)) = to_tablet else {
             return false;
         };
+        self.tablet_reads(conn, &frame);
+        true
+    }
+
+    fn tablet_reads(&mut self, conn: ConnId, frame: &[u8]) {
         let t = self.tablet(conn);
         let out = t
             .client
-            .handle(Event::Frame(&frame))
+            .handle(Event::Frame(frame))
             .expect("the tablet reads it");
-        match WireMessage::decode(&frame) {
+        match WireMessage::decode(frame) {
             Ok(WireMessage::Sync(_)) => t.syncs_received += 1,
             Ok(WireMessage::DocUnavailable { .. }) => t.unavailable += 1,
             _ => {}
         }
         t.outbox.extend(out.frames);
-        true
     }
 
     /// The shell's part: answer `join`, hand the rest to the engine.

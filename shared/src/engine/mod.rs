@@ -36,6 +36,8 @@ pub mod peer;
 #[cfg(test)]
 mod harness;
 #[cfg(test)]
+mod schedules;
+#[cfg(test)]
 mod tests;
 
 pub use document::DocumentEngine;

@@ -24,6 +24,8 @@ pub struct Peer {
     pub owed: bool,
     /// The document changed since we last generated a message for it.
     pub dirty: bool,
+    /// The heads carried by the last sync message we sent it: what it knows is on disk.
+    told: Vec<ChangeHash>,
 }
 
 impl Peer {
@@ -35,6 +37,7 @@ impl Peer {
             sync: state_for(access),
             owed: false,
             dirty: true,
+            told: Vec::new(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Peer {
     /// Start the conversation over (a message to it was lost).
     pub fn reset(&mut self) {
         self.sync = state_for(self.access);
+        self.told.clear();
         self.dirty = true;
     }
 
@@ -71,14 +75,24 @@ impl Peer {
     }
 
     /// The next automerge sync message for this peer, if there is one.
+    ///
+    /// A peer that has not been sent our `heads` always gets a message. Automerge counts a
+    /// peer that *says* it holds our heads as told (it sets `last_sent_heads` on receiving
+    /// it); but here a tablet learns its changes are on the server only from a message that
+    /// carries the server's heads, sent once they are on disk. When its empty "I hold X"
+    /// arrives in the same batch as the changes making X, it would otherwise never hear it.
     pub fn generate(&mut self, doc: &Automerge, heads: &[ChangeHash]) -> Option<Vec<u8>> {
         self.dirty = false;
         self.owed = false;
+        if self.told != heads {
+            self.sync.last_sent_heads.clone_from(&self.told);
+        }
         if !self.may_have_something(heads) {
             return None;
         }
-        doc.generate_sync_message(&mut self.sync)
-            .map(|m| m.encode())
+        let message = doc.generate_sync_message(&mut self.sync)?;
+        self.told.clone_from(&message.heads);
+        Some(message.encode())
     }
 }
 

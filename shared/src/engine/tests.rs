@@ -39,7 +39,7 @@ fn value(net: &Network, conn: ConnId, key: &str) -> Option<i64> {
 
 /// The head creates the supervision on their tablet and brings it to the server; `others`
 /// open it from the server. Returns the head's connection and the others'.
-fn delegation(others: usize) -> (Network, ConnId, Vec<ConnId>) {
+pub(super) fn delegation(others: usize) -> (Network, ConnId, Vec<ConnId>) {
     let mut net = Network::new(Vec::new());
     let head = net.connect("head", Access::Write);
     net.run_until_quiet();
@@ -143,6 +143,47 @@ fn edits_arriving_during_a_write_cost_one_more_write_and_one_message_per_member(
     let got = net.tablets[&members[0]].syncs_received - before;
     assert!(got <= 2, "the member got {got} messages for ten edits");
     assert_eq!(net.tablets[&head].client.pending(&net.id), 0);
+}
+
+#[test]
+fn a_tablet_that_says_it_holds_the_servers_heads_still_hears_they_are_on_disk() {
+    // Seen in the browser on a busy machine: the tablet's "synced" never came. A tablet
+    // that reads the server's answers late tells the server its heads in an empty message;
+    // arriving in the same batch as the changes behind those heads, automerge takes it as
+    // the tablet knowing the server has them, and would never say so once they are written.
+    let (mut net, head, _) = delegation(0);
+    net.store.hold = true;
+
+    // Step 1: the first edit is written and answered; the tablet does not read yet.
+    edit(&mut net, head, "n", 1);
+    net.deliver_from(head);
+    net.release_write();
+    assert_eq!(
+        net.tablets[&head].inbox.len(),
+        1,
+        "the answer waits on the tablet"
+    );
+
+    // Step 2: two more edits; the first is being written while the second arrives.
+    edit(&mut net, head, "n", 2);
+    net.deliver_from(head);
+    edit(&mut net, head, "n", 3);
+    net.deliver_from(head);
+
+    // Step 3: the tablet reads the old answer and says which heads it holds (no changes).
+    assert!(net.deliver_to(head));
+    assert!(net.deliver_from(head), "the tablet answers with its heads");
+
+    // Step 4: the disk confirms each write; the tablet hears the server holds all three.
+    net.store.hold = false;
+    net.release_write();
+    net.run_until_quiet();
+    assert_eq!(net.heads_of(head), net.engine.doc().get_heads());
+    assert_eq!(
+        net.tablets[&head].client.pending(&net.id),
+        0,
+        "every edit confirmed"
+    );
 }
 
 #[test]
