@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, VecDeque};
 use automerge::sync::SyncDoc;
 use automerge::{Automerge, ChangeHash};
 
-use super::peer::Peer;
+use super::peer::{Peer, Since};
+use super::recent::Recent;
 use super::{
     Access, Action, COMPACT_AFTER_CHUNKS, COMPACT_MIN_BYTES, COMPACT_WHEN_QUIET_MS, ConnId,
     FANOUT_INTERVAL_MAX_MS, FANOUT_INTERVAL_MIN_MS, FANOUT_MS_PER_PEER, Inbound, Input, MAX_HELD,
@@ -72,6 +73,8 @@ pub struct DocumentEngine {
     peers: BTreeMap<ConnId, Peer>,
     /// Messages waiting for the load or for the write in flight (at most [`MAX_HELD`]).
     held: VecDeque<Inbound>,
+    /// The bytes of the changes received lately, for fan-outs.
+    recent: Recent,
     on_disk: OnDisk,
     in_flight: Option<InFlight>,
     next_ticket: u64,
@@ -97,6 +100,7 @@ impl DocumentEngine {
             doc: Automerge::new(),
             peers: BTreeMap::new(),
             held: VecDeque::new(),
+            recent: Recent::default(),
             on_disk: OnDisk::default(),
             in_flight: None,
             next_ticket: 0,
@@ -374,6 +378,11 @@ impl DocumentEngine {
         let Some(peer) = self.peers.get_mut(&m.conn) else {
             return;
         };
+        if m.access == Access::Write {
+            for chunk in m.message.changes.iter() {
+                self.recent.remember(chunk);
+            }
+        }
         if let Err(e) = self.doc.receive_sync_message(&mut peer.sync, m.message) {
             self.peers.remove(&m.conn);
             out.push(Action::Refuse {
@@ -415,6 +424,7 @@ impl DocumentEngine {
         let mut any_dirty_left = false;
         let mut stalled = false;
         let mut fanned = false;
+        let mut since = Since::default();
         for (conn, peer) in self.peers.iter_mut() {
             // An empty document is only answered to the writer bringing it.
             let due = peer.owed || (peer.dirty && fanout_due && !heads.is_empty());
@@ -427,7 +437,7 @@ impl DocumentEngine {
                 continue;
             }
             fanned |= peer.dirty && !peer.owed;
-            if let Some(data) = peer.generate(&self.doc, &heads) {
+            if let Some(data) = peer.generate(&self.doc, &heads, &self.recent, &mut since) {
                 out.push(Action::Send {
                     conn: *conn,
                     message: WireMessage::Sync(DocMessage {

@@ -32,6 +32,7 @@
 
 pub mod document;
 pub mod peer;
+pub mod recent;
 
 #[cfg(test)]
 mod harness;
