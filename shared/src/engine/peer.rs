@@ -143,13 +143,13 @@ impl Peer {
             .as_ref()
             .is_some_and(|c| c.contains(&Capability::MessageV2));
         let theirs = s.their_heads.as_deref().unwrap_or_default();
-        let plain = !s.read_only
-            && !s.needs_reset
-            && !(v2 && s.their_heads.as_ref().is_some_and(Vec::is_empty))
-            && s.their_need.as_ref().is_none_or(Vec::is_empty)
-            // What we would ask for: nothing, if we hold all of their heads.
-            && doc.get_missing_deps(theirs).is_empty();
-        if !plain {
+        let whole_document = v2 && s.their_heads.as_ref().is_some_and(Vec::is_empty);
+        let asked_by_hash = s.their_need.as_ref().is_some_and(|n| !n.is_empty());
+        if s.read_only || s.needs_reset || whole_document || asked_by_hash {
+            return Built::AskAutomerge;
+        }
+        // What we would ask for: nothing, if we hold all of their heads.
+        if !doc.get_missing_deps(theirs).is_empty() {
             return Built::AskAutomerge;
         }
         // A Bloom filter of what we have since the heads we share.

@@ -124,6 +124,8 @@ pub struct RunReport {
     pub server: Option<Usage>,
     pub loadgen: Option<Usage>,
     pub failed_members: usize,
+    /// Times a member's link dropped or it was told "busy", and it connected again.
+    pub busy_reconnects: usize,
     pub failures: Vec<String>,
     pub load_avg_before: String,
     /// `/health` and sign-in latency during the load window (our server only).
@@ -162,6 +164,7 @@ impl RunReport {
             "server": self.server.as_ref().map(Usage::json),
             "loadgen": self.loadgen.as_ref().map(Usage::json),
             "failed_members": self.failed_members,
+            "busy_reconnects": self.busy_reconnects,
             "failures": self.failures,
             "load_avg_before": self.load_avg_before,
             "probe": self.probe.as_ref().map(|p| json!({
@@ -252,6 +255,12 @@ impl RunReport {
                 p.sign_in.max_ms,
                 p.sign_in.count,
                 p.failures
+            );
+        }
+        if self.busy_reconnects > 0 {
+            s += &format!(
+                "members reconnected (told \"busy\", or the link dropped; as the app does): {} times\n",
+                self.busy_reconnects
             );
         }
         if self.failed_members > 0 {

@@ -100,6 +100,9 @@ struct Global {
     delivered: AtomicU64,
     failures: Mutex<Vec<String>>,
     failed: AtomicUsize,
+    /// Times a member's link dropped or it was told "busy", and it connected again (as the
+    /// app does).
+    reconnects: AtomicUsize,
     label: String,
     edit_interval_ms: u64,
 }
@@ -175,6 +178,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         delivered: AtomicU64::new(0),
         failures: Mutex::new(Vec::new()),
         failed: AtomicUsize::new(0),
+        reconnects: AtomicUsize::new(0),
         label: cfg.label.clone(),
         edit_interval_ms: cfg.edit_interval_ms,
     });
@@ -283,13 +287,14 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     while Instant::now() < end {
         tokio::time::sleep_until((Instant::now() + Duration::from_secs(5)).min(end)).await;
         eprintln!(
-            "[{}] {:>4.0} s: {} edits, {} of {} deliveries, {} members failed",
+            "[{}] {:>4.0} s: {} edits, {} of {} deliveries, {} members failed, {} reconnections",
             cfg.label,
             t0.elapsed().as_secs_f64(),
             g.edits.load(Ordering::Relaxed),
             g.delivered.load(Ordering::Relaxed),
             g.expected.load(Ordering::Relaxed),
-            g.failed.load(Ordering::Relaxed)
+            g.failed.load(Ordering::Relaxed),
+            g.reconnects.load(Ordering::Relaxed)
         );
     }
     let _ = g.phase.send(Phase::Drain);
@@ -462,6 +467,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         server,
         loadgen,
         failed_members: g.failed.load(Ordering::Relaxed),
+        busy_reconnects: g.reconnects.load(Ordering::Relaxed),
         failures,
         load_avg_before: load_avg,
         probe,
@@ -817,12 +823,9 @@ async fn member_inner(
         }
         super::seats::register_actors(a, actors).await?;
     }
-    let (ws, mut client) = super::seats::connect(
-        url,
-        seat.as_ref(),
-        &format!("{}-{cid}-{:08x}", g.label, seed as u32),
-    )
-    .await?;
+    let suffix = format!("{}-{cid}-{:08x}", g.label, seed as u32);
+    let (ws, mut client) = super::seats::connect(url, seat.as_ref(), &suffix).await?;
+    let mut backoff = Duration::from_millis(500);
     g.connected.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = ws.split();
     let out = client.handle(Event::Connected).map_err(|e| e.to_string())?;
@@ -845,15 +848,38 @@ async fn member_inner(
     let mut changes_seen = 0u64;
     let far = Instant::now() + Duration::from_secs(24 * 3600);
 
+    let mut lost: Option<String> = None;
     loop {
+        if lost.take().is_some() {
+            // The link dropped (or the server said "busy"): as the app does, wait (0.5 s,
+            // doubling to 10 s), connect again, and sync from where the tablet stands.
+            g.reconnects.fetch_add(1, Ordering::Relaxed);
+            let _ = client.handle(Event::Disconnected);
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+            let (ws, _) = super::seats::connect(url, seat.as_ref(), &suffix).await?;
+            (sink, stream) = ws.split();
+            let out = client.handle(Event::Connected).map_err(|e| e.to_string())?;
+            if let Err(e) = send(&mut sink, out, res).await {
+                lost = Some(e);
+            }
+            continue;
+        }
         tokio::select! {
             msg = stream.next() => {
                 let bytes = match msg {
                     Some(Ok(Message::Binary(b))) => b,
-                    Some(Ok(Message::Close(_))) | None => return Err("the server closed the connection".into()),
-                    Some(Err(e)) => return Err(format!("receive: {e}")),
+                    Some(Ok(Message::Close(_))) | None => {
+                        lost = Some("the server closed the connection".into());
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        lost = Some(format!("receive: {e}"));
+                        continue;
+                    }
                     Some(Ok(_)) => continue,
                 };
+                backoff = Duration::from_millis(500);
                 res.frames_in += 1;
                 res.bytes_in += bytes.len() as u64;
                 res.last_was_ours = false;
@@ -865,14 +891,21 @@ async fn member_inner(
                     }
                 }
                 if let Some(e) = &out.server_error {
-                    return Err(format!("the server sent an error: {e}"));
+                    if !e.contains("the server is busy") {
+                        return Err(format!("the server sent an error: {e}"));
+                    }
+                    lost = Some(e.clone());
+                    continue;
                 }
                 if !out.unavailable.is_empty() && retry_at.is_none() {
                     retry_at = Some(Instant::now() + Duration::from_millis(300));
                 }
                 let changed = out.changed.contains(&id);
                 let confirmed = out.confirmed.contains(&id);
-                send(&mut sink, out, res).await?;
+                if let Err(e) = send(&mut sink, out, res).await {
+                    lost = Some(e);
+                    continue;
+                }
                 if !held {
                     let now_held = if creator {
                         confirmed && client.pending(&id) == 0
@@ -915,7 +948,10 @@ async fn member_inner(
             _ = tokio::time::sleep_until(retry_at.unwrap_or(far)), if retry_at.is_some() => {
                 retry_at = None;
                 let out = client.retry(id);
-                send(&mut sink, out, res).await?;
+                if let Err(e) = send(&mut sink, out, res).await {
+                    lost = Some(e);
+                    continue;
+                }
             }
             _ = tokio::time::sleep_until(next_edit.unwrap_or(far)), if next_edit.is_some() => {
                 typist.plan(del);
@@ -942,7 +978,10 @@ async fn member_inner(
                     g.edits.fetch_add(1, Ordering::Relaxed);
                     g.expected.fetch_add(del.members as u64 - 1, Ordering::Relaxed);
                 }
-                send(&mut sink, out, res).await?;
+                if let Err(e) = send(&mut sink, out, res).await {
+                    lost = Some(e);
+                    continue;
+                }
                 next_edit = Some(Instant::now() + typist.next_delay());
             }
             r = phase_rx.changed() => {
