@@ -15,6 +15,11 @@
 //!   A peer whose outbound queue is full is skipped and caught up in one message later, so
 //!   what waits for a slow peer is bounded by its queue. A peer whose state shows nothing to
 //!   send is not asked to generate at all ([`peer::Peer::may_have_something`]).
+//! - **Change bytes are sent as received.** The usual message is built the way automerge
+//!   builds it, but from the bytes the author's tablet sent ([`recent`]), not rebuilt from
+//!   the op set once per peer; and every message carries heads the peer has not been sent
+//!   yet whenever ours moved, even if it said it holds them (it learns its changes are on
+//!   disk only from our heads).
 //! - **Nothing is advertised before it is on disk.** Changes applied from a batch of
 //!   messages go out in one [`Write`]; while it is in flight, inbound messages wait, and no
 //!   message is generated for anyone until it is confirmed: every head a peer hears of is
