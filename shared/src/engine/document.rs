@@ -202,7 +202,7 @@ impl DocumentEngine {
                 }
                 None => {
                     if let Some(p) = self.peers.remove(&conn) {
-                        out.push(self.unavailable(conn, &p.peer_id));
+                        out.extend(self.unavailable(conn, &p.peer_id, room));
                     }
                     self.held.retain(|m| m.conn != conn);
                 }
@@ -317,7 +317,7 @@ impl DocumentEngine {
             }
             let batch: Vec<Inbound> = self.held.drain(..).collect();
             for m in batch {
-                self.apply(m, out);
+                self.apply(m, room, out);
             }
         }
         if self.peers.is_empty() || now >= self.last_input + COMPACT_WHEN_QUIET_MS {
@@ -356,9 +356,9 @@ impl DocumentEngine {
     /// Apply one held message: a new peer is registered, its changes merged (nothing is
     /// sent yet), the sender is owed an answer, and everyone else is dirty if the document
     /// moved.
-    fn apply(&mut self, m: Inbound, out: &mut Vec<Action>) {
+    fn apply(&mut self, m: Inbound, room: &dyn Fn(ConnId) -> bool, out: &mut Vec<Action>) {
         if self.phase == Phase::Failed {
-            out.push(self.unavailable(m.conn, &m.peer_id));
+            out.extend(self.unavailable(m.conn, &m.peer_id, room));
             return;
         }
         if !self.peers.contains_key(&m.conn) {
@@ -399,7 +399,7 @@ impl DocumentEngine {
             // supervision). The peer is told so and gets it as soon as it exists (it stays
             // a peer, dirty, and the first change marks it so again).
             peer.owed = false;
-            out.push(self.unavailable(m.conn, &m.peer_id));
+            out.extend(self.unavailable(m.conn, &m.peer_id, room));
             return;
         }
         peer.owed = true;
@@ -505,14 +505,22 @@ impl DocumentEngine {
         }
     }
 
-    fn unavailable(&self, conn: ConnId, peer_id: &str) -> Action {
-        Action::Send {
+    /// "Not here" for one peer, if its outbound queue has room (like every message of the
+    /// engine; the peer asks again when it reconnects, and a peer that stays gets the
+    /// document when it exists).
+    fn unavailable(
+        &self,
+        conn: ConnId,
+        peer_id: &str,
+        room: &dyn Fn(ConnId) -> bool,
+    ) -> Option<Action> {
+        room(conn).then(|| Action::Send {
             conn,
             message: WireMessage::DocUnavailable {
                 sender_id: self.server_peer.clone(),
                 target_id: peer_id.to_owned(),
                 document_id: self.id,
             },
-        }
+        })
     }
 }
