@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use automerge::{Change, ChangeHash};
+use automerge::ChangeHash;
 
 /// At most this many changes per document…
 pub const MAX_RECENT_CHANGES: usize = 256;
@@ -39,7 +39,7 @@ impl Recent {
             if !matches!(piece[8], 1 | 2) || piece.len() > MAX_RECENT_BYTES {
                 continue;
             }
-            let Ok(change) = Change::try_from(piece) else {
+            let Ok(change) = crate::authors::read_change(piece) else {
                 continue;
             };
             let hash = change.hash();
