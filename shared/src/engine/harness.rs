@@ -119,26 +119,7 @@ impl Network {
 
     /// A tablet connects (it sends `join` at once).
     pub fn connect(&mut self, name: &str, access: Access) -> ConnId {
-        let conn = self.next_conn;
-        self.next_conn += 1;
-        let mut client = SyncClient::new(name);
-        let out = client.handle(Event::Connected).expect("connects");
-        self.tablets.insert(
-            conn,
-            Tablet {
-                client,
-                access,
-                inbox: VecDeque::new(),
-                outbox: out.frames.into(),
-                capacity: 64,
-                reading: true,
-                syncs_received: 0,
-                deepest: 0,
-                unavailable: 0,
-                overflows: 0,
-            },
-        );
-        conn
+        self.come_back(SyncClient::new(name), access)
     }
 
     pub fn tablet(&mut self, conn: ConnId) -> &mut Tablet {
