@@ -64,12 +64,4 @@ impl Recent {
     pub fn get(&self, hash: &ChangeHash) -> Option<&[u8]> {
         self.bytes_of.get(hash).map(Vec::as_slice)
     }
-
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
 }
