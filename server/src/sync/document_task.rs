@@ -156,6 +156,7 @@ fn admit(
                 access,
                 request,
                 message,
+                change_hashes: Some(changes.iter().map(|c| c.hash).collect()),
             }))
         }
         ToDoc::Ephemeral { conn, message } => Some(Input::Ephemeral {

@@ -200,13 +200,15 @@ pub fn engine_input(data: &[u8]) {
                 let Ok(message) = shared::sync_guard::decode(rest) else {
                     continue;
                 };
-                if message
+                let Ok(changes) = message
                     .changes
                     .iter()
-                    .any(|c| shared::authors::changes_in(c).is_err())
-                {
+                    .map(shared::authors::changes_in)
+                    .collect::<Result<Vec<_>, _>>()
+                else {
                     continue;
-                }
+                };
+                let changes: Vec<_> = changes.into_iter().flatten().collect();
                 Input::Message(Inbound {
                     conn,
                     peer_id: format!("peer{conn}"),
@@ -217,6 +219,9 @@ pub fn engine_input(data: &[u8]) {
                     },
                     request: op % 8 == 1,
                     message,
+                    // Half the time as the server's shell sends it, half the engine reads.
+                    change_hashes: (op & 64 != 0)
+                        .then(|| changes.into_iter().map(|(_, hash)| hash).collect()),
                 })
             }
             2 => Input::Ephemeral {

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use automerge::sync::SyncDoc;
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 
 use super::peer::{Peer, Since};
 use super::recent::Recent;
@@ -61,6 +61,17 @@ struct OnDisk {
     snapshot_bytes: usize,
 }
 
+/// The bytes of the changes applied since the last write began, exactly as their authors
+/// sent them: the next write stores these instead of asking automerge to rebuild them from
+/// the op set (`save_after`, a walk of the change graph and a re-encoding of every change).
+/// When something was applied that is not here (a message that failed half-way, changes
+/// waiting for a dependency), `exact` is false and the next write asks automerge.
+#[derive(Debug)]
+struct Unsaved {
+    bytes: Vec<u8>,
+    exact: bool,
+}
+
 /// One document on the server: the automerge document, each peer's conversation, and what
 /// is on disk.
 #[derive(Debug)]
@@ -76,6 +87,7 @@ pub struct DocumentEngine {
     /// The bytes of the changes received lately, for fan-outs.
     recent: Recent,
     on_disk: OnDisk,
+    unsaved: Unsaved,
     in_flight: Option<InFlight>,
     next_ticket: u64,
     /// Consecutive failed writes, and when to try again.
@@ -102,6 +114,10 @@ impl DocumentEngine {
             held: VecDeque::new(),
             recent: Recent::default(),
             on_disk: OnDisk::default(),
+            unsaved: Unsaved {
+                bytes: Vec::new(),
+                exact: true,
+            },
             in_flight: None,
             next_ticket: 0,
             failures: 0,
@@ -245,6 +261,7 @@ impl DocumentEngine {
         };
         self.phase = Phase::Ready;
         self.doc = doc;
+        self.unsaved.exact = !waiting_for_dependencies(&self.doc);
     }
 
     fn written(&mut self, now: Millis, ticket: u64, result: Result<(), String>) {
@@ -269,6 +286,9 @@ impl DocumentEngine {
             Err(_) => {
                 // Never confirmed: the changes stay in memory, no peer hears of them, and the
                 // write is tried again (rebuilt then, so it holds whatever came since).
+                let mut again = flight.write.changes;
+                again.append(&mut self.unsaved.bytes);
+                self.unsaved.bytes = again;
                 self.failures = self.failures.saturating_add(1);
                 let pause = WRITE_RETRY_MS
                     .saturating_mul(1 << self.failures.min(16).saturating_sub(1))
@@ -300,7 +320,14 @@ impl DocumentEngine {
                     return;
                 }
                 self.retry_at = None;
-                let changes = self.doc.save_after(&self.on_disk.heads);
+                let changes = if self.unsaved.exact {
+                    std::mem::take(&mut self.unsaved.bytes)
+                } else {
+                    self.unsaved.bytes.clear();
+                    // Exact again from here, unless changes still wait for a dependency.
+                    self.unsaved.exact = !waiting_for_dependencies(&self.doc);
+                    self.doc.save_after(&self.on_disk.heads)
+                };
                 self.start_write(
                     Write {
                         heads,
@@ -378,12 +405,20 @@ impl DocumentEngine {
         let Some(peer) = self.peers.get_mut(&m.conn) else {
             return;
         };
-        if m.access == Access::Write {
-            for chunk in m.message.changes.iter() {
-                self.recent.remember(chunk);
-            }
+        let applies = !peer.sync.read_only && !m.message.changes.is_empty();
+        let bytes: Vec<u8> = if applies {
+            m.message.changes.iter().flatten().copied().collect()
+        } else {
+            Vec::new()
+        };
+        if applies && m.access == Access::Write {
+            self.recent
+                .remember(m.message.changes.iter(), m.change_hashes.as_deref());
         }
         if let Err(e) = self.doc.receive_sync_message(&mut peer.sync, m.message) {
+            // Some of its changes may be in the document now: the next write asks
+            // automerge for everything since what is on disk.
+            self.unsaved.exact = false;
             self.peers.remove(&m.conn);
             out.push(Action::Refuse {
                 conn: m.conn,
@@ -394,6 +429,14 @@ impl DocumentEngine {
             return;
         }
         let heads = self.doc.get_heads();
+        if heads != before {
+            self.unsaved.bytes.extend_from_slice(&bytes);
+        }
+        if applies && waiting_for_dependencies(&self.doc) {
+            // automerge keeps changes whose dependencies it lacks aside, and applies them
+            // when these arrive, in another message whose bytes are not theirs.
+            self.unsaved.exact = false;
+        }
         if heads.is_empty() && (m.request || m.access == Access::Read) {
             // Nobody has brought the document yet: only a writer's `sync` does (a new
             // supervision). The peer is told so and gets it as soon as it exists (it stays
@@ -523,4 +566,10 @@ impl DocumentEngine {
             },
         })
     }
+}
+
+/// Whether automerge holds changes aside until their dependencies arrive (its queue: the
+/// missing dependencies of no heads at all are those of the queued changes).
+fn waiting_for_dependencies(doc: &Automerge) -> bool {
+    !doc.get_missing_deps(&[]).is_empty()
 }

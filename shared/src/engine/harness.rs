@@ -364,12 +364,20 @@ impl Network {
         m: crate::wire::DocMessage,
     ) {
         let message = crate::sync_guard::decode(&m.data).expect("checked");
+        // As the server's shell does: the hashes its checks read.
+        let change_hashes = message
+            .changes
+            .iter()
+            .map(|c| crate::authors::changes_in(c).expect("checked"))
+            .flat_map(|c| c.into_iter().map(|(_, hash)| hash))
+            .collect();
         self.input(Input::Message(Inbound {
             conn,
             peer_id: m.sender_id,
             access,
             request,
             message,
+            change_hashes: Some(change_hashes),
         }));
     }
 

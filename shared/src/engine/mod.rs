@@ -69,13 +69,16 @@ pub enum Access {
 
 /// Fan-out to the peers that did not send the latest changes happens at most once per
 /// interval while a document is busy (the first after a quiet spell goes at once). The
-/// interval grows with the peers: [`FANOUT_MS_PER_PEER`] each, between these bounds. With
-/// fifty members on one document every message and every acknowledgement costs all fifty
-/// tablets and the server a round of automerge work, so batching a few changes per message
-/// is worth 100 ms; a delegation of seven waits 14 ms at most.
-pub const FANOUT_INTERVAL_MIN_MS: Millis = 10;
-pub const FANOUT_INTERVAL_MAX_MS: Millis = 100;
-pub const FANOUT_MS_PER_PEER: Millis = 2;
+/// interval grows with the peers: [`FANOUT_MS_PER_PEER`] each, between these bounds. Every
+/// message and every acknowledgement costs each tablet and the server a round of automerge
+/// work, and a member types in bursts (keystrokes 120 to 330 ms apart): a delegation of
+/// seven gets a colleague's burst in messages 350 ms apart, two or three keystrokes each,
+/// instead of one per keystroke; fifty members wait at most half a second. Measured at a
+/// province's day (BENCHMARKS.md): a third fewer frames, and p99 edit→visible lower, not
+/// higher, since the tablets have less to do.
+pub const FANOUT_INTERVAL_MIN_MS: Millis = 100;
+pub const FANOUT_INTERVAL_MAX_MS: Millis = 500;
+pub const FANOUT_MS_PER_PEER: Millis = 50;
 
 /// How long a peer skipped for a full queue waits before its queue is looked at again.
 pub const STALLED_RECHECK_MS: Millis = 50;
@@ -180,4 +183,9 @@ pub struct Inbound {
     /// Sent as `request` (the peer does not have the document) rather than `sync`.
     pub request: bool,
     pub message: automerge::sync::Message,
+    /// The hash of each change in `message.changes`, in order, as the shell's checks read
+    /// them (`shared::authors::changes_in`, chunk after chunk), so the engine does not parse
+    /// every change a second time to keep its bytes (see [`recent`]). `None`: the engine
+    /// reads them itself.
+    pub change_hashes: Option<Vec<automerge::ChangeHash>>,
 }

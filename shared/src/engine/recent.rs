@@ -27,28 +27,44 @@ pub struct Recent {
 }
 
 impl Recent {
-    /// Keep the changes of one chunk of a sync message (change chunks only; a document
-    /// chunk or anything that does not parse is left to automerge).
-    pub fn remember(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let Ok((piece, after)) = crate::sync_guard::split_chunk(rest) else {
-                return;
-            };
-            rest = after;
-            if !matches!(piece[8], 1 | 2) || piece.len() > MAX_RECENT_BYTES {
-                continue;
+    /// Keep the changes of a sync message's chunks. `hashes`, when given, are those of its
+    /// changes in order (as `crate::authors::changes_in` lists them), so nothing is parsed
+    /// here; without them each change is read. Change chunks only: at a document chunk
+    /// (whose changes the list spells out one by one) it stops, and anything that does not
+    /// parse is left to automerge.
+    pub fn remember<'a>(
+        &mut self,
+        chunks: impl Iterator<Item = &'a [u8]>,
+        hashes: Option<&[ChangeHash]>,
+    ) {
+        let mut hashes = hashes.map(|h| h.iter());
+        'chunks: for chunk in chunks {
+            let mut rest = chunk;
+            while !rest.is_empty() {
+                let Ok((piece, after)) = crate::sync_guard::split_chunk(rest) else {
+                    break 'chunks;
+                };
+                rest = after;
+                if !matches!(piece[8], 1 | 2) {
+                    break 'chunks;
+                }
+                let hash = match hashes.as_mut() {
+                    Some(known) => match known.next() {
+                        Some(h) => *h,
+                        None => break 'chunks,
+                    },
+                    None => match crate::authors::read_change(piece) {
+                        Ok(change) => change.hash(),
+                        Err(_) => break 'chunks,
+                    },
+                };
+                if piece.len() > MAX_RECENT_BYTES || self.bytes_of.contains_key(&hash) {
+                    continue;
+                }
+                self.bytes += piece.len();
+                self.bytes_of.insert(hash, piece.to_vec());
+                self.order.push_back(hash);
             }
-            let Ok(change) = crate::authors::read_change(piece) else {
-                continue;
-            };
-            let hash = change.hash();
-            if self.bytes_of.contains_key(&hash) {
-                continue;
-            }
-            self.bytes += piece.len();
-            self.bytes_of.insert(hash, piece.to_vec());
-            self.order.push_back(hash);
         }
         while self.order.len() > MAX_RECENT_CHANGES || self.bytes > MAX_RECENT_BYTES {
             let Some(old) = self.order.pop_front() else {

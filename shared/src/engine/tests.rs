@@ -518,3 +518,57 @@ fn a_busy_document_with_slow_members_converges_once_they_read_again() {
         );
     }
 }
+
+#[test]
+fn a_change_that_arrives_before_the_one_it_builds_on_is_on_disk_once_both_are() {
+    // Step 1: a delegation of two. Away from it, a copy of the document gets two changes,
+    // the second on top of the first (a tablet's offline typing): X, then Y.
+    let (mut net, _head, members) = delegation(1);
+    let mut away = net.engine.doc().fork();
+    let mut change = |key: &str| {
+        let mut tx = away.transaction();
+        tx.put(ROOT, key, 1).unwrap();
+        tx.commit();
+        away.get_last_local_change().unwrap().raw_bytes().to_vec()
+    };
+    let (x, y) = (change("x"), change("y"));
+    let send = |net: &mut Network, conn: ConnId, bytes: Vec<u8>| {
+        let message = automerge::sync::Message {
+            heads: Vec::new(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: vec![bytes].into(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        net.input(Input::Message(Inbound {
+            conn,
+            peer_id: format!("away{conn}"),
+            access: Access::Write,
+            request: false,
+            message,
+            change_hashes: None,
+        }));
+    };
+
+    // Step 2: Y reaches the server alone: automerge keeps it aside, nothing moves.
+    let before = net.engine.doc().get_heads();
+    send(&mut net, 90, y);
+    assert_eq!(net.engine.doc().get_heads(), before);
+
+    // Step 3: a member's edit is written meanwhile.
+    edit(&mut net, members[0], "remarks", 1);
+    net.run_until_quiet();
+    assert!(net.store.covers(&net.engine.doc().get_heads()));
+
+    // Step 4: X arrives: X and Y both apply, and what is written holds both, though Y's
+    // bytes came in a message written before.
+    send(&mut net, 91, x);
+    net.run_until_quiet();
+    let heads = net.engine.doc().get_heads();
+    assert!(heads.contains(&away.get_heads()[0]), "Y is applied");
+    assert!(net.store.covers(&heads), "X and Y are on disk");
+    net.reload();
+    net.run_until_quiet();
+    assert_eq!(net.engine.doc().get_heads(), heads, "a reload has both");
+}

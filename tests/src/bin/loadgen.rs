@@ -84,6 +84,7 @@ fn run_config(args: &Args, url: String, label: &str, pid: Option<u32>) -> RunCon
                 .unwrap_or_default()
                 .to_owned()
         }),
+        sign_in_probe: args.sign_in_probe,
     }
 }
 

@@ -25,6 +25,9 @@ Other options:
   --drain-secs 20            after the load, how long to wait for the last edits to arrive
   --connect-batch 50         members connected at once while setting up
   --json-out FILE            also append each JSON line to FILE
+  --no-sign-in-probe         probe only /health under the load, not sign-in (argon2 is
+                             hundreds of ms of CPU a second, which the reference never pays,
+                             so the CPU-per-change figure leaves it out)
 
 The edit rate: --edit-interval-ms is the mean time between one member's edits. A member
 types in bursts (3 to 8 keystrokes, 120-330 ms apart), then pauses (exponential, with the
@@ -63,6 +66,8 @@ pub struct Args {
     pub create_limit: Duration,
     pub rss_cap_mb: u64,
     pub json_out: Option<PathBuf>,
+    /// Whether the probe signs in once a second during the load (our server only).
+    pub sign_in_probe: bool,
 }
 
 impl Default for Args {
@@ -87,6 +92,7 @@ impl Default for Args {
             create_limit: Duration::from_secs(900),
             rss_cap_mb: 6144,
             json_out: None,
+            sign_in_probe: true,
         }
     }
 }
@@ -105,6 +111,7 @@ impl Args {
                 "--help" | "-h" => return Err(USAGE.to_owned()),
                 "--compare" => a.mode = Mode::Compare,
                 "--scale" => a.mode = Mode::Scale,
+                "--no-sign-in-probe" => a.sign_in_probe = false,
                 "--url" => a.url = Some(value("--url")?),
                 "--server-pid" => a.server_pid = Some(number(&flag, &value(&flag)?)?),
                 "--label" => a.label = value(&flag)?,

@@ -1,5 +1,6 @@
 //! While the load runs, what someone at the office sees: how long `/health` and signing in
-//! take on our server under sync load (four health checks and one sign-in a second). The
+//! take on our server under sync load (four health checks and one sign-in a second; the
+//! sign-ins can be left out, see `--no-sign-in-probe`). The
 //! reference server has neither, so it is not probed. The probe runs on a thread and runtime
 //! of its own, so the simulated members' work in this process does not delay its requests.
 
@@ -31,8 +32,9 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Start probing the server at `addr` (host:port).
-    pub fn start(addr: String) -> Probe {
+    /// Start probing the server at `addr` (host:port); every fourth request signs in if
+    /// `sign_in`, else it is one more `/health`.
+    pub fn start(addr: String, sign_in_too: bool) -> Probe {
         let (stop, mut stopped) = watch::channel(false);
         let (done, report) = oneshot::channel();
         let task = async move {
@@ -43,7 +45,7 @@ impl Probe {
                     _ = tick.tick() => {}
                     _ = stopped.changed() => break,
                 }
-                let (samples, ok) = if n % 4 == 0 {
+                let (samples, ok) = if sign_in_too && n % 4 == 0 {
                     let body = serde_json::json!({"username": ADMIN, "password": ADMIN_PASSWORD})
                         .to_string();
                     let t = Instant::now();

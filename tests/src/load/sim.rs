@@ -59,6 +59,8 @@ pub struct RunConfig {
     /// Our server needs accounts: the server's address for the API (made per run, before the
     /// clock starts). `None` for the reference server, which has none.
     pub accounts_at: Option<String>,
+    /// Whether the probe also signs in (see `--no-sign-in-probe`).
+    pub sign_in_probe: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,7 +283,10 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     let setup_peak = sampler.as_ref().map(Sampler::take_peak);
     let me0 = procstat::read(0);
     let _ = g.phase.send(Phase::Load);
-    let probe = cfg.accounts_at.clone().map(super::probe::Probe::start);
+    let probe = cfg
+        .accounts_at
+        .clone()
+        .map(|at| super::probe::Probe::start(at, cfg.sign_in_probe));
     let t0 = Instant::now();
     let end = t0 + cfg.duration;
     while Instant::now() < end {
