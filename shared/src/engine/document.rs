@@ -22,8 +22,8 @@ use super::peer::{Peer, Since};
 use super::recent::Recent;
 use super::{
     Access, Action, COMPACT_AFTER_CHUNKS, COMPACT_MIN_BYTES, COMPACT_WHEN_QUIET_MS, ConnId,
-    FANOUT_INTERVAL_MAX_MS, FANOUT_INTERVAL_MIN_MS, FANOUT_MS_PER_PEER, Inbound, Input, MAX_HELD,
-    MAX_PEERS, Millis, STALLED_RECHECK_MS, Stored, UNLOAD_AFTER_MS, WRITE_RETRY_MAX_MS,
+    FANOUT_INTERVAL_MAX_MS, FANOUT_INTERVAL_MIN_MS, FANOUT_PEERS_SQUARED_PER_MS, Inbound, Input,
+    MAX_HELD, MAX_PEERS, Millis, STALLED_RECHECK_MS, Stored, UNLOAD_AFTER_MS, WRITE_RETRY_MAX_MS,
     WRITE_RETRY_MS, Write,
 };
 use crate::ids::DocumentId;
@@ -501,9 +501,11 @@ impl DocumentEngine {
     }
 
     /// How long a busy document waits between fan-outs: longer with more peers, since each
-    /// message costs every peer a round of work (see [`super::FANOUT_MS_PER_PEER`]).
+    /// message costs every peer a round of work (see [`super::FANOUT_INTERVAL_MIN_MS`]).
     pub fn fanout_interval(&self) -> Millis {
-        (self.peers.len() as Millis * FANOUT_MS_PER_PEER)
+        (self.peers.len() as Millis)
+            .pow(2)
+            .div_euclid(FANOUT_PEERS_SQUARED_PER_MS)
             .clamp(FANOUT_INTERVAL_MIN_MS, FANOUT_INTERVAL_MAX_MS)
     }
 

@@ -69,16 +69,17 @@ pub enum Access {
 
 /// Fan-out to the peers that did not send the latest changes happens at most once per
 /// interval while a document is busy (the first after a quiet spell goes at once). The
-/// interval grows with the peers: [`FANOUT_MS_PER_PEER`] each, between these bounds. Every
-/// message and every acknowledgement costs each tablet and the server a round of automerge
-/// work, and a member types in bursts (keystrokes 120 to 330 ms apart): a delegation of
-/// seven gets a colleague's burst in messages 350 ms apart, two or three keystrokes each,
-/// instead of one per keystroke; fifty members wait at most half a second. Measured at a
-/// province's day (BENCHMARKS.md): a third fewer frames, and p99 edit→visible lower, not
-/// higher, since the tablets have less to do.
-pub const FANOUT_INTERVAL_MIN_MS: Millis = 100;
+/// interval grows with the square of the peers, between these bounds: when everyone types,
+/// a document's changes grow with its members and each change goes to every member, so its
+/// messages grow with the square; each tablet then gets a message at most every interval.
+/// Seven members wait 10 ms at most, twenty 80 ms, fifty 500 ms (a tablet of a fifty-member
+/// delegation gets two messages a second instead of twenty-five, each costing it a round of
+/// automerge work). A fixed longer interval was tried and measured (BENCHMARKS.md): it cost
+/// small delegations their latency at light load.
+pub const FANOUT_INTERVAL_MIN_MS: Millis = 10;
 pub const FANOUT_INTERVAL_MAX_MS: Millis = 500;
-pub const FANOUT_MS_PER_PEER: Millis = 50;
+/// The interval is the peers squared divided by this, in ms.
+pub const FANOUT_PEERS_SQUARED_PER_MS: Millis = 5;
 
 /// How long a peer skipped for a full queue waits before its queue is looked at again.
 pub const STALLED_RECHECK_MS: Millis = 50;

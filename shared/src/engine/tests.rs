@@ -572,3 +572,42 @@ fn a_change_that_arrives_before_the_one_it_builds_on_is_on_disk_once_both_are() 
     net.run_until_quiet();
     assert_eq!(net.engine.doc().get_heads(), heads, "a reload has both");
 }
+
+#[test]
+fn fifty_members_typing_together_get_a_message_each_per_interval_not_one_per_keystroke() {
+    // Step 1: a delegation of fifty: the head and forty-nine members.
+    let (mut net, head, members) = delegation(49);
+    assert_eq!(
+        net.engine.fanout_interval(),
+        500,
+        "fifty squared over five, in ms"
+    );
+    net.now += 1_000;
+    net.input(Input::Tick);
+
+    // Step 2: the head types ten keystrokes 50 ms apart; every frame is delivered at once.
+    let start = net.advertised.len();
+    for i in 0..10 {
+        edit(&mut net, head, "findings", i);
+        net.run_until_quiet_within(0);
+        net.now += 50;
+    }
+
+    // Each member heard of them in one message (the first keystroke, at once), not ten;
+    // the head had each keystroke confirmed.
+    for m in &members {
+        let heard = net.advertised[start..]
+            .iter()
+            .filter(|(c, _)| c == m)
+            .count();
+        assert_eq!(heard, 1, "member {m}: messages during the burst");
+    }
+    assert_eq!(value(&net, members[0], "findings"), Some(0));
+    assert_eq!(net.tablets[&head].client.pending(&net.id), 0);
+
+    // Step 3: at the end of the interval everyone has the last keystroke.
+    net.run_until_quiet();
+    for m in &members {
+        assert_eq!(value(&net, *m, "findings"), Some(9));
+    }
+}
