@@ -42,9 +42,21 @@ pub fn changes_in(chunk: &[u8]) -> Result<Vec<(ActorId, ChangeHash)>, String> {
 /// crash 5 in `shared/fuzz/crashes/README.md`), so the panic is caught and reported as a
 /// malformed chunk: the sender's frame is refused, nothing else is touched.
 pub fn read_change(piece: &[u8]) -> Result<Change, String> {
-    std::panic::catch_unwind(|| Change::try_from(piece))
-        .map_err(|_| "change chunk: automerge could not read it".to_owned())?
+    READING_A_CHANGE.set(true);
+    let read = std::panic::catch_unwind(|| Change::try_from(piece));
+    READING_A_CHANGE.set(false);
+    read.map_err(|_| "change chunk: automerge could not read it".to_owned())?
         .map_err(|e| format!("change chunk: {e}"))
+}
+
+std::thread_local! {
+    static READING_A_CHANGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside [`read_change`], whose panics are caught: a panic hook that
+/// aborts on every panic (libFuzzer's) asks this to let these unwind to the catch.
+pub fn reading_a_change() -> bool {
+    READING_A_CHANGE.get()
 }
 
 /// The heads a document chunk (`Automerge::save`) records in its header, read without loading

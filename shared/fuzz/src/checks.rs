@@ -49,6 +49,22 @@ use shared::wire::{DocMessage, PeerMetadata, WireMessage};
 pub const CLIENT_PEER: &str = "fuzz-client";
 pub const SERVER_PEER: &str = "fuzz-server";
 
+/// libFuzzer's panic hook aborts on every panic, even one that is caught. The panics
+/// `shared::authors::read_change` catches (automerge 0.12 on some crafted changes, crash 5)
+/// are the server refusing a frame, not a crash: this hook lets those unwind to their catch
+/// and hands every other panic to the hook it replaces. Installed once, on the first input.
+fn let_caught_panics_unwind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !shared::authors::reading_a_change() {
+                abort(info);
+            }
+        }));
+    });
+}
+
 /// The document the client holds.
 pub fn held() -> DocumentId {
     DocumentId::from_bytes([1; 16])
@@ -66,6 +82,7 @@ pub fn stranger() -> DocumentId {
 
 /// Target `wire_decode`.
 pub fn wire_decode(data: &[u8]) {
+    let_caught_panics_unwind();
     if let Ok(message) = WireMessage::decode(data) {
         let again = WireMessage::encode(&message);
         match WireMessage::decode(&again) {
@@ -77,6 +94,7 @@ pub fn wire_decode(data: &[u8]) {
 
 /// Target `sync_client`.
 pub fn sync_client(data: &[u8]) {
+    let_caught_panics_unwind();
     let mut client = fixture_client();
     feed(&mut client, Event::Connected);
     for chunk in chunks(data) {
@@ -92,6 +110,7 @@ pub fn sync_client(data: &[u8]) {
 
 /// Target `sync_message`.
 pub fn sync_message(data: &[u8]) {
+    let_caught_panics_unwind();
     let mut client = fixture_client();
     feed(&mut client, Event::Connected);
     let peer = WireMessage::Peer {
@@ -120,6 +139,7 @@ pub fn sync_message(data: &[u8]) {
 /// Target `server_frame`: the checks `server/src/sync_socket.rs` makes on every inbound
 /// frame, then what samod does with a `sync`/`request` they let through.
 pub fn server_frame(data: &[u8]) {
+    let_caught_panics_unwind();
     let Ok(message) = WireMessage::decode(data) else {
         return;
     };
@@ -147,6 +167,7 @@ pub fn server_frame(data: &[u8]) {
 /// operation (low three bits) and the peer (high bits, four peers; peer 3 is an observer,
 /// peer 2's queue is full when bit 3 is set), the rest is its payload.
 pub fn engine_input(data: &[u8]) {
+    let_caught_panics_unwind();
     use automerge::ReadDoc;
     use shared::engine::{
         Access, Action, ConnId, DocumentEngine, Inbound, Input, MAX_PEERS, Stored, Write,
@@ -283,6 +304,7 @@ pub fn engine_input(data: &[u8]) {
 ///    failed), and always from the bytes the server forwards (our re-encoding).
 /// 2. Our re-encoding decodes back to the very message.
 pub fn wire_differential(data: &[u8]) {
+    let_caught_panics_unwind();
     let Ok(ours) = WireMessage::decode(data) else {
         return;
     };
