@@ -20,4 +20,8 @@ pub enum ModelError {
     BadValue { field: &'static str },
     #[error(transparent)]
     Automerge(#[from] automerge::AutomergeError),
+    /// An official document could not be laid out or written (a layout file that breaks a
+    /// rule, a file that could not be packed).
+    #[error("{0}")]
+    Export(String),
 }

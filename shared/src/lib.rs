@@ -14,6 +14,8 @@
 //! - [`finding`]: strengths, shortcomings and causes, with figures, status and evidence.
 //! - [`recommendation`]: recommendations with addressee, due date and follow-up.
 //! - [`conclusion`]: the conclusion draft, generated from agreed findings, co-edited.
+//! - [`official`]: official documents as the layout rules print them (rules as data), and
+//!   their DOCX.
 //! - [`field`]: every text field addressed one way, for splices and carets.
 //! - [`media`]: which evidence types are shown as themselves and which only downloaded.
 //! - [`presence`]: who is here and what each is editing (ephemeral, never stored).
@@ -41,6 +43,7 @@ pub mod finding;
 pub mod ids;
 pub mod media;
 pub mod member;
+pub mod official;
 pub mod presence;
 pub mod recommendation;
 pub mod schema;

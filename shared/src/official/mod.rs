@@ -1,0 +1,20 @@
+//! The documents a delegation issues (a conclusion, a report, minutes), laid out as the rules
+//! for official documents require, and exported. Never any IO.
+//!
+//! - [`layout`]: one rule's layout as data (`shared/layouts/*.json`: page, margins, fonts,
+//!   sizes, the header's lines, how a number and a date are written, the signer's authority
+//!   words). A new or changed rule is a new or changed data file, not code.
+//! - [`paper`]: what is printed: the issuing body, number, place and date, type and summary,
+//!   the body in numbered sections, the signature block and recipients; and the first-page
+//!   lines exactly as printed, for the export and for checking a paper copy.
+//! - [`docx`]: the DOCX file, built here so a tablet can export it offline.
+
+pub mod docx;
+pub mod layout;
+pub mod paper;
+
+#[cfg(test)]
+mod tests;
+
+pub use layout::{Layout, LayoutId, TextStyle};
+pub use paper::{Authority, FirstPage, Paper, PaperSection};
