@@ -116,6 +116,37 @@ pub struct Body {
     pub line_spacing: f32,
 }
 
+/// How the conclusion's sections are headed: their names and how they are numbered
+/// ("roman": I., II.; "arabic": 1., 2.). Only sections with text are printed and numbered.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sections {
+    pub numbering: Numbering,
+    pub strengths: String,
+    pub shortcomings: String,
+    pub recommendations: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Numbering {
+    Roman,
+    Arabic,
+}
+
+impl Numbering {
+    /// The mark of the `n`th section (from 1).
+    pub fn mark(self, n: usize) -> String {
+        match self {
+            Numbering::Arabic => format!("{n}."),
+            Numbering::Roman => {
+                let romans = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
+                format!("{}.", romans.get(n.wrapping_sub(1)).copied().unwrap_or("X"))
+            }
+        }
+    }
+}
+
 /// The words before the signer's title, by how the signer signs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,6 +192,7 @@ pub struct Layout {
     pub summary: TextStyle,
     pub summary_rule_fraction: f32,
     pub body: Body,
+    pub sections: Sections,
     pub section_heading: TextStyle,
     pub authority: AuthorityWords,
     pub authority_style: TextStyle,

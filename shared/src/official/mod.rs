@@ -17,4 +17,4 @@ pub mod paper;
 mod tests;
 
 pub use layout::{Layout, LayoutId, TextStyle};
-pub use paper::{Authority, FirstPage, Paper, PaperSection};
+pub use paper::{Authority, FirstPage, Paper, PaperSection, conclusion_body};

@@ -4,6 +4,7 @@
 //! DOCX, a PDF, and a check of a paper copy against the record.
 
 use super::layout::{Layout, LayoutId};
+use crate::conclusion::{Paragraph, Section};
 
 /// How the signer signs (the word before the title comes from the layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -136,6 +137,44 @@ impl Paper {
             .chain([format!("- {}.", layout.archive_line)])
             .collect()
     }
+}
+
+/// The body of a conclusion as printed: the overview's paragraphs open it, then each
+/// section that has text, headed and numbered as the layout says. Empty paragraphs are left
+/// out; the text is what the delegation wrote, unchanged.
+pub fn conclusion_body(
+    layout: &Layout,
+    paragraphs: &[Paragraph],
+) -> (Vec<String>, Vec<PaperSection>) {
+    let texts = |section: Section| -> Vec<String> {
+        paragraphs
+            .iter()
+            .filter(|p| p.section == section && !p.text.trim().is_empty())
+            .map(|p| p.text.trim().to_owned())
+            .collect()
+    };
+    let names = &layout.sections;
+    let mut sections = Vec::new();
+    for (section, name) in [
+        (Section::Strengths, &names.strengths),
+        (Section::Shortcomings, &names.shortcomings),
+        (Section::Recommendations, &names.recommendations),
+    ] {
+        let paragraphs = texts(section);
+        if paragraphs.is_empty() {
+            continue;
+        }
+        let name = if layout.section_heading.caps {
+            name.to_uppercase()
+        } else {
+            name.clone()
+        };
+        sections.push(PaperSection {
+            heading: format!("{} {name}", names.numbering.mark(sections.len() + 1)),
+            paragraphs,
+        });
+    }
+    (texts(Section::Overview), sections)
 }
 
 /// NĐ 30: a number below 10 gets a leading zero.

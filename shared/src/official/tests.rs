@@ -279,3 +279,76 @@ fn every_part_of_the_docx_is_well_formed_xml() {
         }
     }
 }
+
+#[test]
+fn a_conclusion_written_together_prints_in_its_sections_numbered_by_the_layout() {
+    use crate::conclusion::{self, Section};
+    use crate::ids::RecordId;
+    use crate::supervision::{self, Setup, Stamp};
+
+    let stamp = |member| Stamp {
+        member,
+        now_ms: 1_767_571_200_000,
+    };
+    let mut doc = supervision::create(&Setup::default(), stamp("Lan")).expect("created");
+    for (key, section, text) in [
+        (
+            "a",
+            Section::Recommendations,
+            "Đề nghị trả lời bằng văn bản trong 20 ngày.",
+        ),
+        (
+            "b",
+            Section::Overview,
+            "Đoàn giám sát đã làm việc với Ủy ban nhân dân phường.",
+        ),
+        ("c", Section::Strengths, "Đã tổ chức 03 hội nghị đối thoại."),
+        ("d", Section::Strengths, "  "),
+    ] {
+        conclusion::add_paragraph(
+            &mut doc,
+            &RecordId::from_key(key),
+            section,
+            None,
+            text,
+            stamp("Minh"),
+        )
+        .expect("added");
+    }
+    let paragraphs = conclusion::read(&doc).expect("reads");
+
+    // NĐ 30: roman numerals, headings in capitals; no shortcomings, so none printed.
+    let (opening, sections) = conclusion_body(&LayoutId::Nd30.layout().unwrap(), &paragraphs);
+    assert_eq!(
+        opening,
+        ["Đoàn giám sát đã làm việc với Ủy ban nhân dân phường."]
+    );
+    let headings: Vec<&str> = sections.iter().map(|s| s.heading.as_str()).collect();
+    assert_eq!(headings, ["I. ƯU ĐIỂM, KẾT QUẢ ĐẠT ĐƯỢC", "II. KIẾN NGHỊ"]);
+    assert_eq!(
+        sections[0].paragraphs,
+        ["Đã tổ chức 03 hội nghị đối thoại."]
+    );
+
+    // The Party's guide: arabic numerals, headings as written.
+    let (_, sections) = conclusion_body(&LayoutId::Hd36.layout().unwrap(), &paragraphs);
+    let headings: Vec<&str> = sections.iter().map(|s| s.heading.as_str()).collect();
+    assert_eq!(headings, ["1. Ưu điểm", "2. Yêu cầu, kiến nghị"]);
+
+    // And it goes into the DOCX in that order.
+    let paper = Paper {
+        opening: Vec::new(),
+        sections,
+        layout: LayoutId::Hd36,
+        ..front_notice()
+    };
+    let all = paragraphs_of(&docx::build(&paper).unwrap());
+    let order: Vec<&str> = all.iter().map(|p| p.0.as_str()).collect();
+    let at = |t: &str| order.iter().position(|p| *p == t).expect(t);
+    assert!(at("1. Ưu điểm") < at("Đã tổ chức 03 hội nghị đối thoại."));
+    assert!(at("Đã tổ chức 03 hội nghị đối thoại.") < at("2. Yêu cầu, kiến nghị"));
+}
+
+fn paragraphs_of(docx: &[u8]) -> Vec<(String, String)> {
+    paragraphs(&part(docx, "word/document.xml"))
+}
