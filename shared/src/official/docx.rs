@@ -110,7 +110,13 @@ fn document(paper: &Paper, l: &Layout) -> Docx {
     if let Some(last) = body.pop() {
         // The body's end mark goes on its last paragraph ("./." in NĐ 30).
         let text = last.raw_text();
-        body.push(w.body(&format!("{text}{}", l.body_end)));
+        let end = &l.body_end;
+        // "… 20 ngày." and "./." make "… 20 ngày./.", not "… ngày../.".
+        let text = match end.chars().next() {
+            Some(first) => text.trim_end().trim_end_matches(first).to_owned(),
+            None => text,
+        };
+        body.push(w.body(&format!("{text}{end}")));
     }
     for p in body {
         doc = doc.add_paragraph(p);
@@ -211,12 +217,16 @@ impl Writer<'_> {
     /// border, `fraction` of `width` long.
     fn rule(&self, width: i32, fraction: f32) -> Paragraph {
         let side = (width as f32 * (1.0 - fraction.clamp(0.05, 1.0)) / 2.0).round() as i32;
+        // The paragraph's own height is that of a 2 pt line, so the rule sits right under
+        // the text above it without running into the text below.
         Paragraph::new()
+            .size(4)
             .indent(Some(side), None, Some(side), None)
             .line_spacing(
                 LineSpacing::new()
-                    .line(120)
-                    .line_rule(LineSpacingType::Exact),
+                    .line(240)
+                    .line_rule(LineSpacingType::Auto)
+                    .after(120),
             )
             .set_borders(
                 ParagraphBorders::with_empty().set(

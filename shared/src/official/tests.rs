@@ -159,13 +159,13 @@ fn a_front_notice_is_laid_out_as_decree_30_asks() {
     let issuer = paragraph(&all, "BAN THƯỜNG TRỰC ỦY BAN MTTQ PHƯỜNG THANH KHÊ");
     assert!(bold(issuer));
     let title = paragraph(&all, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
-    assert!(bold(title) && size(title) == Some(26));
+    assert!(bold(title) && size(title) == Some(24));
     let motto = paragraph(&all, "Độc lập - Tự do - Hạnh phúc");
     assert!(bold(motto) && size(motto) == Some(28));
-    // …in a borderless table whose left column is 42 % of the 165 mm of text.
+    // …in a borderless table whose left column is 40 % of the 165 mm of text.
     let table = xml.split("<w:tbl>").nth(1).expect("the header is a table");
     assert!(table.starts_with("<w:tblPr>") && table.contains("<w:tblBorders />"));
-    assert_eq!(attribute(table, "w:gridCol", "w:w"), Some(3928));
+    assert_eq!(attribute(table, "w:gridCol", "w:w"), Some(3741));
     assert!(table.find("CỘNG HÒA").unwrap() < table.find("</w:tbl>").unwrap());
 
     // Number with a colon and a leading zero; the date italic with leading zeros.
@@ -186,7 +186,7 @@ fn a_front_notice_is_laid_out_as_decree_30_asks() {
     // The body ends with "./.".
     paragraph(
         &all,
-        "Đề nghị Ủy ban nhân dân phường trả lời bằng văn bản trong 20 ngày../.",
+        "Đề nghị Ủy ban nhân dân phường trả lời bằng văn bản trong 20 ngày./.",
     );
 
     // Sections in order, then the signature and the recipients.
@@ -226,7 +226,7 @@ fn a_party_notice_is_laid_out_as_the_party_guide_asks() {
     assert!(bold(paragraph(&all, "T/M ỦY BAN KIỂM TRA")));
     paragraph(
         &all,
-        "Đề nghị Ủy ban nhân dân phường trả lời bằng văn bản trong 20 ngày..",
+        "Đề nghị Ủy ban nhân dân phường trả lời bằng văn bản trong 20 ngày.",
     );
 }
 
