@@ -90,6 +90,36 @@ pub fn chromium() -> Result<(), String> {
     )
 }
 
+/// A real reader for the exported documents: LibreOffice (headless, without a desktop) to
+/// open a DOCX and print it to PDF, poppler's pdftotext / pdffonts / pdftoppm to read the
+/// PDF back, and Liberation Serif 2 (metric-compatible with Times New Roman, full Vietnamese).
+pub fn document_readers() -> Result<(), String> {
+    let have = |p: &str| std::path::Path::new(p).exists();
+    if have("/usr/bin/soffice")
+        && have("/usr/bin/pdftotext")
+        && have("/usr/share/fonts/truetype/liberation2")
+    {
+        return Ok(());
+    }
+    sh::step(
+        "installing LibreOffice and poppler (apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation2)",
+    );
+    sh::run("apt-get", &["update", "-qq"], None)?;
+    sh::run_env(
+        "apt-get",
+        &[
+            "install",
+            "-y",
+            "-qq",
+            "libreoffice-writer-nogui",
+            "poppler-utils",
+            "fonts-liberation2",
+        ],
+        None,
+        &[("DEBIAN_FRONTEND", "noninteractive".into())],
+    )
+}
+
 /// The JS test dependencies (automerge-repo client, playwright-core), from package-lock.json.
 pub fn npm_packages() -> Result<(), String> {
     let tests = sh::root().join("tests");

@@ -73,6 +73,7 @@ fn run(args: &[String]) -> Result<(), String> {
 fn test() -> Result<(), String> {
     build::app()?;
     install::chromium()?;
+    install::document_readers()?;
     install::npm_packages()?;
     sh::step("building the server for the end-to-end tests");
     sh::run(

@@ -8,10 +8,12 @@
 //!   the body in numbered sections, the signature block and recipients; and the first-page
 //!   lines exactly as printed, for the export and for checking a paper copy.
 //! - [`docx`]: the DOCX file, built here so a tablet can export it offline.
+//! - [`samples`]: two sample documents, one per layout.
 
 pub mod docx;
 pub mod layout;
 pub mod paper;
+pub mod samples;
 
 #[cfg(test)]
 mod tests;
