@@ -16,6 +16,8 @@ use docx_rs::{
     SpecialIndentType, Table, TableCell, TableRow, WidthType,
 };
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::layout::{Layout, TextStyle};
 use super::paper::Paper;
 use crate::error::ModelError;
@@ -155,12 +157,11 @@ impl Writer<'_> {
         RunFonts::new().ascii(f).hi_ansi(f).cs(f).east_asia(f)
     }
 
+    /// A run of text in `s`, in NFC (DOCUMENTS.md: a letter typed as a base and combining
+    /// marks is printed as the one precomposed letter).
     fn run(&self, text: &str, s: &TextStyle) -> Run {
-        let text = if s.caps {
-            text.to_uppercase()
-        } else {
-            text.to_owned()
-        };
+        let text: String = text.nfc().collect();
+        let text = if s.caps { text.to_uppercase() } else { text };
         let mut run = Run::new()
             .add_text(text)
             .size(half_points(s.size_pt))

@@ -3,6 +3,8 @@
 //! [`Paper::first_page`] gives the first page's lines exactly as printed, the same for the
 //! DOCX, a PDF, and a check of a paper copy against the record.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::layout::{Layout, LayoutId};
 use crate::conclusion::{Paragraph, Section};
 
@@ -80,7 +82,11 @@ pub struct FirstPage {
 impl Paper {
     /// The first page's lines, with the layout's casing and patterns.
     pub fn first_page(&self, layout: &Layout) -> FirstPage {
-        let caps = |s: &str, on: bool| if on { s.to_uppercase() } else { s.to_owned() };
+        // In NFC, as the export prints them.
+        let caps = |s: &str, on: bool| {
+            let s: String = s.nfc().collect();
+            if on { s.to_uppercase() } else { s }
+        };
         let number = self
             .number
             .as_deref()
@@ -99,7 +105,7 @@ impl Paper {
             place_date_line: layout
                 .place_date
                 .pattern
-                .replace("{place}", &self.place)
+                .replace("{place}", &self.place.nfc().collect::<String>())
                 .replace("{dd}", &format!("{d:02}"))
                 .replace("{mm}", &month(m))
                 .replace("{yyyy}", &y.to_string()),

@@ -304,3 +304,16 @@ fn a_conclusion_written_together_prints_in_its_sections_numbered_by_the_layout()
 fn paragraphs_of(docx: &[u8]) -> Vec<(String, String)> {
     paragraphs(&part(docx, "word/document.xml"))
 }
+
+#[test]
+fn text_typed_with_combining_marks_is_exported_as_precomposed_letters() {
+    // "Nguyễn" typed as e + circumflex + tilde, and "Thị" as i + dot below.
+    let decomposed = "Nguye\u{302}\u{303}n Thi\u{323} Lan";
+    let paper = Paper {
+        signer_name: decomposed.into(),
+        ..front_notice()
+    };
+    let xml = part(&docx::build(&paper).unwrap(), "word/document.xml");
+    assert!(xml.contains("Nguyễn Thị Lan"));
+    assert!(!xml.contains('\u{302}') && !xml.contains('\u{323}'));
+}
