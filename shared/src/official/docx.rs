@@ -104,24 +104,27 @@ fn document(paper: &Paper, l: &Layout) -> Docx {
         .add_paragraph(w.centred(&first.summary, &l.summary))
         .add_paragraph(w.rule(text_width, l.summary_rule_fraction));
 
-    let mut body: Vec<Paragraph> = paper.opening.iter().map(|t| w.body(t)).collect();
+    // The body in order, headings marked; its end mark ("./." in NĐ 30) goes on the last
+    // body paragraph, without doubling a full stop ("… 20 ngày." makes "… 20 ngày./.").
+    let mut body: Vec<(String, bool)> = paper.opening.iter().map(|t| (t.clone(), false)).collect();
     for section in &paper.sections {
-        body.push(w.left(&section.heading, &l.section_heading));
-        body.extend(section.paragraphs.iter().map(|t| w.body(t)));
+        body.push((section.heading.clone(), true));
+        body.extend(section.paragraphs.iter().map(|t| (t.clone(), false)));
     }
-    if let Some(last) = body.pop() {
-        // The body's end mark goes on its last paragraph ("./." in NĐ 30).
-        let text = last.raw_text();
+    if let Some((text, _)) = body.iter_mut().rev().find(|(_, heading)| !heading) {
         let end = &l.body_end;
-        // "… 20 ngày." and "./." make "… 20 ngày./.", not "… ngày../.".
-        let text = match end.chars().next() {
-            Some(first) => text.trim_end().trim_end_matches(first).to_owned(),
-            None => text,
+        let kept = match end.chars().next() {
+            Some(first) => text.trim_end().trim_end_matches(first),
+            None => text.as_str(),
         };
-        body.push(w.body(&format!("{text}{end}")));
+        *text = format!("{kept}{end}");
     }
-    for p in body {
-        doc = doc.add_paragraph(p);
+    for (text, heading) in &body {
+        doc = doc.add_paragraph(if *heading {
+            w.left(text, &l.section_heading)
+        } else {
+            w.body(text)
+        });
     }
 
     // Recipients left, signature right.
