@@ -5,9 +5,10 @@
 //!
 //! 1. While the document loads, or a write is in flight, inbound messages are held.
 //! 2. If changes are not yet on disk, they go out as one [`Write`] (or wait for a retry).
-//! 3. Everything is on disk: peers owed an answer get it now, dirty peers at the next
-//!    fan-out ([`DocumentEngine::fanout_interval`]), each only if its outbound queue has
-//!    room.
+//! 3. Everything is on disk: peers owed an answer get it now, dirty peers as soon as they
+//!    have answered the last news they were sent (or after
+//!    [`DocumentEngine::fanout_interval`] without an answer), each only if its outbound
+//!    queue has room.
 //! 4. Held messages are applied, all of them, then back to 2.
 //!
 //! So a batch of messages that arrived together costs one write and one message per peer,
@@ -405,6 +406,7 @@ impl DocumentEngine {
         let Some(peer) = self.peers.get_mut(&m.conn) else {
             return;
         };
+        peer.unanswered = None;
         let applies = !peer.sync.read_only && !m.message.changes.is_empty();
         let bytes: Vec<u8> = if applies {
             m.message.changes.iter().flatten().copied().collect()
@@ -455,32 +457,48 @@ impl DocumentEngine {
         }
     }
 
-    /// Everything in memory is on disk: answer the peers owed an answer, and fan out to the
-    /// dirty ones when the interval allows.
+    /// Everything in memory is on disk: answer the peers owed an answer, and send news to
+    /// the dirty ones that are ready for it.
+    ///
+    /// A dirty peer is ready when it has answered the last news we sent it, or when the
+    /// document's interval ([`Self::fanout_interval`]) has passed since (it may not answer
+    /// at all); and never sooner than [`FANOUT_INTERVAL_MIN_MS`] after the document's last
+    /// fan-out, so changes arriving together go out together. A peer that takes news in
+    /// quickly hears of an edit within a round trip; one that is slow, or drowning, gets
+    /// the edits of its round trip in one message.
     fn flush(&mut self, now: Millis, room: &dyn Fn(ConnId) -> bool, out: &mut Vec<Action>) {
         if self.phase != Phase::Ready {
             return;
         }
         let heads = self.doc.get_heads();
         let interval = self.fanout_interval();
-        let fanout_due = self.last_fanout.is_none_or(|t| now >= t + interval);
-        let mut any_dirty_left = false;
+        let earliest = self.last_fanout.map_or(now, |t| t + FANOUT_INTERVAL_MIN_MS);
+        let mut next_ready: Option<Millis> = None;
         let mut stalled = false;
         let mut fanned = false;
         let mut since = Since::default();
         for (conn, peer) in self.peers.iter_mut() {
+            let ready_at = peer
+                .unanswered
+                .map_or(earliest, |t| (t + interval).max(earliest));
             // An empty document is only answered to the writer bringing it.
-            let due = peer.owed || (peer.dirty && fanout_due && !heads.is_empty());
+            let news = peer.dirty && !heads.is_empty();
+            let due = peer.owed || (news && now >= ready_at);
             if !due {
-                any_dirty_left |= peer.dirty;
+                if peer.dirty {
+                    next_ready = Some(next_ready.map_or(ready_at, |t| t.min(ready_at)));
+                }
                 continue;
             }
             if !room(*conn) {
                 stalled = true;
                 continue;
             }
-            fanned |= peer.dirty && !peer.owed;
+            fanned |= news && !peer.owed;
             if let Some(data) = peer.generate(&self.doc, &heads, &self.recent, &mut since) {
+                if news {
+                    peer.unanswered = Some(now);
+                }
                 out.push(Action::Send {
                     conn: *conn,
                     message: WireMessage::Sync(DocMessage {
@@ -495,13 +513,12 @@ impl DocumentEngine {
         if fanned {
             self.last_fanout = Some(now);
         }
-        self.fanout_at =
-            any_dirty_left.then(|| self.last_fanout.map_or(now, |t| t + interval).max(now));
+        self.fanout_at = next_ready.map(|t| t.max(now));
         self.recheck_at = stalled.then_some(now + STALLED_RECHECK_MS);
     }
 
-    /// How long a busy document waits between fan-outs: longer with more peers, since each
-    /// message costs every peer a round of work (see [`super::FANOUT_INTERVAL_MIN_MS`]).
+    /// How long a busy document waits at most for a peer to answer its last news before
+    /// sending the next: longer with more peers (see [`super::FANOUT_INTERVAL_MIN_MS`]).
     pub fn fanout_interval(&self) -> Millis {
         (self.peers.len() as Millis)
             .pow(2)

@@ -15,7 +15,7 @@ use automerge::sync::{self, BloomFilter, Capability, Have, MessageFlags, Message
 use automerge::{Automerge, ChangeHash};
 
 use super::recent::Recent;
-use super::{Access, ConnId};
+use super::{Access, ConnId, Millis};
 
 /// One peer of a document.
 #[derive(Debug)]
@@ -30,6 +30,12 @@ pub struct Peer {
     pub owed: bool,
     /// The document changed since we last generated a message for it.
     pub dirty: bool,
+    /// When we last sent it news (a message generated while it was dirty) that it has not
+    /// answered yet: a peer applying new changes always answers with its new heads, so
+    /// this is cleared by its next message. Fan-out waits for that answer (up to the
+    /// document's interval), so a peer gets news as fast as it takes them in, and a slow
+    /// one is not buried.
+    pub unanswered: Option<Millis>,
     /// The heads carried by the last sync message we sent it: what it knows is on disk.
     told: Vec<ChangeHash>,
 }
@@ -43,6 +49,7 @@ impl Peer {
             sync: state_for(access),
             owed: false,
             dirty: true,
+            unanswered: None,
             told: Vec::new(),
         }
     }
@@ -60,6 +67,7 @@ impl Peer {
     pub fn reset(&mut self) {
         self.sync = state_for(self.access);
         self.told.clear();
+        self.unanswered = None;
         self.dirty = true;
     }
 

@@ -138,7 +138,9 @@ pub async fn connect(
     let (request, peer) = request(url, seat, suffix)?;
     let (ws, _) = tokio::time::timeout(
         std::time::Duration::from_secs(30),
-        tokio_tungstenite::connect_async(request),
+        // TCP_NODELAY, as a browser sets it: without it a small frame written while the
+        // last is unacknowledged waits up to 40 ms for a delayed ACK.
+        tokio_tungstenite::connect_async_with_config(request, None, true),
     )
     .await
     .map_err(|_| "the WebSocket did not open within 30 s".to_owned())?

@@ -100,6 +100,9 @@ struct Global {
     edits: AtomicU64,
     expected: AtomicU64,
     delivered: AtomicU64,
+    /// Members that have seen the drain begin: none of them edits again, so once all have,
+    /// `expected` is final (an edit can fire just as the load window closes).
+    stopped_editing: AtomicUsize,
     failures: Mutex<Vec<String>>,
     failed: AtomicUsize,
     /// Times a member's link dropped or it was told "busy", and it connected again (as the
@@ -178,6 +181,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         edits: AtomicU64::new(0),
         expected: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
+        stopped_editing: AtomicUsize::new(0),
         failures: Mutex::new(Vec::new()),
         failed: AtomicUsize::new(0),
         reconnects: AtomicUsize::new(0),
@@ -317,7 +321,8 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     let drain_start = Instant::now();
     let drain_end = drain_start + cfg.drain;
     while Instant::now() < drain_end
-        && g.delivered.load(Ordering::Relaxed) < g.expected.load(Ordering::Relaxed)
+        && (g.stopped_editing.load(Ordering::Relaxed) < cfg.clients
+            || g.delivered.load(Ordering::Relaxed) < g.expected.load(Ordering::Relaxed))
         && g.failed.load(Ordering::Relaxed) == 0
     {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -996,7 +1001,10 @@ async fn member_inner(
                 phase = *phase_rx.borrow_and_update();
                 match phase {
                     Phase::Load if held => next_edit = Some(Instant::now() + typist.first_delay()),
-                    Phase::Drain => next_edit = None,
+                    Phase::Drain => {
+                        next_edit = None;
+                        g.stopped_editing.fetch_add(1, Ordering::Relaxed);
+                    }
                     Phase::Stop => break,
                     _ => {}
                 }
