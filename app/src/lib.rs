@@ -15,6 +15,7 @@
 //! - [`listing`]: the list screen's model — supervisions grouped by delegation.
 //! - [`i18n`]: the one message catalogue, Vietnamese first, English second
 //!   ([`i18n_events`]: its part for the audit log's events).
+//! - [`download`]: handing a file the app made (an exported DOCX) to the browser.
 //! - [`components`]: the screens.
 //!
 //! Where a finding is created: [`components::finding`] → [`workspace::Workspace::add_finding`]
@@ -25,6 +26,7 @@ pub mod account;
 pub mod api;
 pub mod blobs;
 pub mod components;
+pub mod download;
 pub mod i18n;
 pub mod i18n_events;
 pub mod listing;

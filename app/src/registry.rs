@@ -80,7 +80,7 @@ async fn register(id: DocumentId, delegation: i64) -> Result<(), ApiError> {
     .await
     {
         Ok(()) => {
-            ws().registered(&id);
+            ws().registered(&id, delegation);
             Ok(())
         }
         Err(ApiError::Status(status, message)) if refused_status(status) => {

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use shared::official::{Paper, docx, samples};
+use shared::official::{docx, samples};
 
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
@@ -22,30 +22,6 @@ fn run(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-/// Every printed line of `paper`, in reading order: the header, number and date, type,
-/// summary, the body, the recipients and the signature.
-fn expected_lines(paper: &Paper) -> Vec<String> {
-    let layout = paper.layout.layout().expect("layout");
-    let first = paper.first_page(&layout);
-    let mut lines = vec![
-        first.superior,
-        first.issuer,
-        first.number_line,
-        first.place_date_line,
-        first.doc_type,
-        first.summary,
-    ];
-    lines.extend(paper.opening.iter().cloned());
-    for s in &paper.sections {
-        lines.push(s.heading.clone());
-        lines.extend(s.paragraphs.iter().cloned());
-    }
-    lines.extend(paper.recipient_lines(&layout));
-    lines.extend(paper.authority_line(&layout));
-    lines.push(paper.signer_name.clone());
-    lines
 }
 
 /// Words as a reader sees them: whitespace and line breaks collapsed.
@@ -83,7 +59,8 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
         // The text, in order, exactly as written (pdftotext writes NFC for these letters).
         let text = words(&run("pdftotext", &[pdf, "-"]));
         let mut from = 0;
-        for line in expected_lines(&paper) {
+        let layout = paper.layout.layout().expect("layout");
+        for line in paper.printed_lines(&layout) {
             let line = words(&line);
             let at = text[from..].find(&line).unwrap_or_else(|| {
                 panic!("{name}: {line:?} not found after byte {from} in {text:?}")

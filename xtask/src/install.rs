@@ -98,11 +98,12 @@ pub fn document_readers() -> Result<(), String> {
     if have("/usr/bin/soffice")
         && have("/usr/bin/pdftotext")
         && have("/usr/share/fonts/truetype/liberation2")
+        && have("/usr/bin/unzip")
     {
         return Ok(());
     }
     sh::step(
-        "installing LibreOffice and poppler (apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation2)",
+        "installing LibreOffice, poppler and unzip (apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation2 unzip)",
     );
     sh::run("apt-get", &["update", "-qq"], None)?;
     sh::run_env(
@@ -114,6 +115,8 @@ pub fn document_readers() -> Result<(), String> {
             "libreoffice-writer-nogui",
             "poppler-utils",
             "fonts-liberation2",
+            // The browser tests read the DOCX a member downloaded.
+            "unzip",
         ],
         None,
         &[("DEBIAN_FRONTEND", "noninteractive".into())],

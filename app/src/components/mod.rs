@@ -11,6 +11,7 @@ pub mod delegation_page;
 pub mod evidence;
 pub mod finding;
 pub mod invitation_page;
+pub mod issue_panel;
 pub mod live_text;
 pub mod new_supervision;
 pub mod open_invitations;

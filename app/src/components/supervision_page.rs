@@ -10,6 +10,7 @@ use shared::dates;
 use shared::supervision::SupervisionKind;
 
 use crate::components::conclusion_panel::ConclusionPanel;
+use crate::components::issue_panel::IssuePanel;
 use crate::components::presence_bar::PresenceBar;
 use crate::components::recommendations::RecommendationsPanel;
 use crate::components::route::{Route, Router};
@@ -101,6 +102,10 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                     Tab::Conclusion => view! { <ConclusionPanel doc=id supervision=doc/> }.into_any(),
                 }}
                 </fieldset>
+                // Outside the fieldset: an observer exports issued versions too.
+                <Show when=move || tab.get() == Tab::Conclusion>
+                    <IssuePanel doc=id supervision=doc/>
+                </Show>
             </article>
         </Show>
     }

@@ -129,6 +129,18 @@ impl Workspace {
         })
     }
 
+    /// Whether the member may issue `doc`'s conclusion: its delegation's head or deputy.
+    /// Reactive.
+    pub fn may_issue(&self, doc: &DocumentId) -> bool {
+        let delegation = self.delegation_of(doc);
+        self.signals.me.with(|m| {
+            m.as_ref()
+                .zip(delegation)
+                .and_then(|(m, d)| m.delegation(d))
+                .is_some_and(|d| d.can_manage())
+        })
+    }
+
     /// Whether the member only reads `doc` (an observer of its delegation). Reactive.
     pub fn read_only(&self, doc: &DocumentId) -> bool {
         let delegation = self.delegation_of(doc);
@@ -172,8 +184,21 @@ impl Workspace {
     /// The delegation registered `doc`: the server may see it now. Its sync conversation
     /// starts afresh (holding it again does that): whatever the client generated for it
     /// while it was unregistered was never sent, yet counts as sent in the old one.
-    pub fn registered(&self, doc: &DocumentId) {
+    pub fn registered(&self, doc: &DocumentId, delegation: i64) {
         self.forget_registration(doc);
+        // The server lists it among the delegation's now: say so at once, so what depends
+        // on the delegation (who may issue its conclusion) holds before `/api/me` is asked
+        // again (perhaps only after a stretch offline).
+        self.signals.me.update(|me| {
+            let listed = me
+                .as_mut()
+                .and_then(|m| m.delegations.iter_mut().find(|d| d.id == delegation));
+            if let Some(d) = listed
+                && !d.holds(doc)
+            {
+                d.supervisions.push(doc.to_string());
+            }
+        });
         let out = {
             let mut client = self.client.borrow_mut();
             match client.doc(doc).cloned() {

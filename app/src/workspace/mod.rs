@@ -292,6 +292,11 @@ impl Workspace {
             .and_then(|d| supervision::read(d).ok())
     }
 
+    /// Read something from a held supervision's document (an issued version, an export).
+    pub fn with_doc<T>(&self, id: &DocumentId, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
+        self.client.borrow().doc(id).map(read)
+    }
+
     pub fn is_wanted(&self, id: &DocumentId) -> bool {
         matches!(
             self.client.borrow().status(id),

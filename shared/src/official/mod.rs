@@ -8,15 +8,20 @@
 //!   the body in numbered sections, the signature block and recipients; and the first-page
 //!   lines exactly as printed, for the export and for checking a paper copy.
 //! - [`docx`]: the DOCX file, built here so a tablet can export it offline.
+//! - [`issue`]: issuing: each issued version fixed at the document's heads, numbered, with
+//!   its letterhead, check code and fingerprint; concurrent issues kept side by side.
 //! - [`samples`]: two sample documents, one per layout.
 
 pub mod docx;
+pub mod issue;
 pub mod layout;
 pub mod paper;
 pub mod samples;
 
 #[cfg(test)]
-mod tests;
+mod issue_tests;
+#[cfg(test)]
+pub(crate) mod tests;
 
 pub use layout::{Layout, LayoutId, TextStyle};
 pub use paper::{Authority, FirstPage, Paper, PaperSection, conclusion_body};

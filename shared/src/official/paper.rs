@@ -3,13 +3,15 @@
 //! [`Paper::first_page`] gives the first page's lines exactly as printed, the same for the
 //! DOCX, a PDF, and a check of a paper copy against the record.
 
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use super::layout::{Layout, LayoutId};
 use crate::conclusion::{Paragraph, Section};
 
 /// How the signer signs (the word before the title comes from the layout).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Authority {
     /// For a collective: TM. (NĐ 30) / T/M (Party).
     #[default]
@@ -142,6 +144,33 @@ impl Paper {
             .map(|r| format!("- {r};"))
             .chain([format!("- {}.", layout.archive_line)])
             .collect()
+    }
+
+    /// Every printed line, in reading order: the header, number and date, type, summary,
+    /// the body, the recipients and the signature (the layout's fixed lines and marks left
+    /// out). What a check of a paper copy compares ([`super::issue::fingerprint`]).
+    pub fn printed_lines(&self, layout: &Layout) -> Vec<String> {
+        let first = self.first_page(layout);
+        let mut lines = vec![
+            first.superior,
+            first.issuer,
+            first.number_line,
+            first.place_date_line,
+            first.doc_type,
+            first.summary,
+        ];
+        let nfc = |s: &String| s.nfc().collect::<String>();
+        lines.extend(self.opening.iter().map(nfc));
+        for s in &self.sections {
+            lines.push(nfc(&s.heading));
+            lines.extend(s.paragraphs.iter().map(nfc));
+        }
+        lines.extend(self.recipient_lines(layout));
+        lines.extend(self.authority_line(layout));
+        let styled = |s: &String, caps: bool| if caps { nfc(s).to_uppercase() } else { nfc(s) };
+        lines.push(styled(&self.signer_title, layout.authority_style.caps));
+        lines.push(styled(&self.signer_name, layout.signer_name.caps));
+        lines
     }
 }
 

@@ -7,7 +7,7 @@ use super::samples::{front_notice, party_notice};
 use super::*;
 
 /// A part of the DOCX, as text.
-fn part(docx: &[u8], name: &str) -> String {
+pub(crate) fn part(docx: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
     let mut file = zip
         .by_name(name)

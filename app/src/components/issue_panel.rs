@@ -1,0 +1,339 @@
+//! Issuing the conclusion (ban hành) and exporting it: the issued versions, each exportable
+//! as DOCX at any time (offline too: the text comes from the document as it was when
+//! issued); the draft's export, marked DỰ THẢO; and, for the delegation's head or deputy,
+//! the form that issues a new version. Two versions issued while apart are both shown,
+//! with the head's choice of which stands.
+
+use leptos::prelude::*;
+use shared::DocumentId;
+use shared::RecordId;
+use shared::member::Role;
+use shared::official::issue::{self, IssuedVersion, Letterhead};
+use shared::official::{Authority, LayoutId, Paper, docx};
+use shared::supervision::{Supervision, SupervisionKind};
+
+use crate::download;
+use crate::i18n::{Msg, date_time, t};
+use crate::workspace::{Workspace, random, ws};
+
+const DOCX_MIME: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// Props: `doc` the supervision, `supervision` the document as read.
+#[component]
+pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+    let revision = ws().signals.revision;
+    let versions = Memo::new(move |_| {
+        revision.track();
+        ws().with_doc(&doc, |d| issue::versions(d).unwrap_or_default())
+            .unwrap_or_default()
+    });
+    let may_issue = Memo::new(move |_| ws().may_issue(&doc));
+    let error = RwSignal::new(None::<String>);
+    let open = RwSignal::new(false);
+
+    let export_draft = move |_| {
+        let made = ws().with_doc(&doc, |d| {
+            let letterhead = issue::current(&issue::versions(d)?)
+                .map(|v| v.issuance.letterhead.clone())
+                .or_else(|| supervision.get_untracked().map(|s| default_letterhead(&s)))
+                .unwrap_or_default();
+            letterhead.paper(d, true)
+        });
+        save(made, "du-thao", error);
+    };
+
+    view! {
+        <section class="card issue" data-testid="issue-panel">
+            <h2>{t(Msg::IssuedVersions)}</h2>
+            <Show when=move || versions.get().is_empty()>
+                <p class="empty">{t(Msg::NoIssued)}</p>
+            </Show>
+            <ol class="versions">
+                <For each=move || versions.get() key=|v| (v.id.clone(), v.superseded.clone(), v.concurrent.clone()) let(v)>
+                    <VersionRow doc=doc version=v current=Signal::derive(move || issue::current(&versions.get()).map(|c| c.id.clone())) may_issue=may_issue error=error/>
+                </For>
+            </ol>
+            <div class="actions">
+                <button type="button" data-testid="export-draft" on:click=export_draft>{t(Msg::ExportDraft)}</button>
+                <Show when=move || may_issue.get() && !open.get()>
+                    <button type="button" class="primary" data-testid="issue-open" on:click=move |_| open.set(true)>{t(Msg::IssueOpen)}</button>
+                </Show>
+            </div>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || open.get()>
+                <IssueForm doc=doc supervision=supervision versions=versions open=open/>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn VersionRow(
+    doc: DocumentId,
+    version: IssuedVersion,
+    current: Signal<Option<RecordId>>,
+    may_issue: Memo<bool>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let v = version.clone();
+    let id = v.id.clone();
+    let number = v.number;
+    let export = {
+        let version = version.clone();
+        move |_| {
+            let made = ws().with_doc(&doc, |d| issue::issued_paper(d, &version));
+            save(made, &format!("ban-hanh-{number}"), error);
+        }
+    };
+    let keep = {
+        let others = v.concurrent.clone();
+        move |_| {
+            let others = others.clone();
+            if let Err(e) = ws().apply(doc, move |d, s| {
+                others.iter().try_for_each(|o| issue::supersede(d, o, s))
+            }) {
+                error.set(Some(e));
+            }
+        }
+    };
+    let l = &v.issuance.letterhead;
+    let number_text = l
+        .number
+        .clone()
+        .map(|n| format!("{n}/{}", l.code))
+        .unwrap_or_else(|| format!("…/{}", l.code));
+    let is_current = move || current.get().as_ref() == Some(&id);
+    let concurrent = !v.concurrent.is_empty();
+    view! {
+        <li class="version" data-testid="issued-version" data-number=number class:superseded=v.superseded.is_some()>
+            <strong>{t(Msg::VersionLabel)} " " {number}</strong>
+            " — " {l.doc_type.clone()} " " {number_text} " — "
+            {format!("{:02}/{:02}/{}", l.date.2, l.date.1, l.date.0)} " — "
+            {t(Msg::IssuedByLabel)} " " {v.issuance.issued_by.clone()} " (" {date_time(v.issuance.issued_at)} ")"
+            <Show when=is_current><span class="badge" data-testid="current-version">{t(Msg::CurrentLabel)}</span></Show>
+            {v.superseded.is_some().then(|| view! { <span class="badge muted">{t(Msg::SupersededLabel)}</span> })}
+            <div class="code">{t(Msg::CheckCode)} ": " <code data-testid="check-code">{v.issuance.code.clone()}</code></div>
+            {concurrent.then(|| view! {
+                <p class="conflict" data-testid="concurrent-issue">{t(Msg::ConcurrentIssued)}</p>
+            })}
+            <div class="actions">
+                <button type="button" data-testid="export-version" on:click=export>{t(Msg::ExportDocx)}</button>
+                <Show when=move || concurrent && may_issue.get()>
+                    <button type="button" data-testid="keep-version" on:click=keep.clone()>{t(Msg::KeepThis)}</button>
+                </Show>
+            </div>
+        </li>
+    }
+}
+
+/// The form the head fills in to issue: prefilled from the version that stands, else from
+/// the supervision's set-up.
+#[component]
+fn IssueForm(
+    doc: DocumentId,
+    supervision: Memo<Option<Supervision>>,
+    versions: Memo<Vec<IssuedVersion>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let start = issue::current(&versions.get_untracked())
+        .map(|v| v.issuance.letterhead.clone())
+        .or_else(|| supervision.get_untracked().map(|s| default_letterhead(&s)))
+        .unwrap_or_default();
+    let layout = RwSignal::new(start.layout);
+    let authority = RwSignal::new(start.authority);
+    let text = |s: &str| RwSignal::new(s.to_owned());
+    let superior = text(&start.superior);
+    let issuer = text(&start.issuer);
+    let doc_type = text(&start.doc_type);
+    let number = text(start.number.as_deref().unwrap_or(""));
+    let code = text(&start.code);
+    let place = text(&start.place);
+    let date = text(&today_vn());
+    let summary = text(&start.summary);
+    let for_body = text(&start.for_body);
+    let signer_title = text(&start.signer_title);
+    let signer_name = text(&start.signer_name);
+    let recipients = text(&start.recipients.join("\n"));
+    let error = RwSignal::new(None::<String>);
+    let issued = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(iso) = shared::dates::parse_vn(&date.get_untracked()) else {
+            error.set(Some(t(Msg::BadIssueDate)().to_owned()));
+            return;
+        };
+        let parts: Vec<&str> = iso.split('-').collect();
+        let (Some(y), Some(m), Some(d)) = (
+            parts.first().and_then(|p| p.parse().ok()),
+            parts.get(1).and_then(|p| p.parse().ok()),
+            parts.get(2).and_then(|p| p.parse().ok()),
+        ) else {
+            error.set(Some(t(Msg::BadIssueDate)().to_owned()));
+            return;
+        };
+        let trimmed = |s: RwSignal<String>| s.get_untracked().trim().to_owned();
+        let number = trimmed(number);
+        let letterhead = Letterhead {
+            layout: layout.get_untracked(),
+            superior: trimmed(superior),
+            issuer: trimmed(issuer),
+            number: (!number.is_empty()).then_some(number),
+            code: trimmed(code),
+            place: trimmed(place),
+            date: (y, m, d),
+            doc_type: trimmed(doc_type),
+            summary: trimmed(summary),
+            authority: authority.get_untracked(),
+            for_body: trimmed(for_body),
+            signer_title: trimmed(signer_title),
+            signer_name: trimmed(signer_name),
+            recipients: recipients
+                .get_untracked()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        let id = Workspace::new_id();
+        let code_bytes = random::<8>();
+        match ws().apply(doc, move |d, s| {
+            issue::issue(d, &letterhead, &id, code_bytes, s).map(|_| ())
+        }) {
+            Ok(()) => {
+                error.set(None);
+                issued.set(true);
+                open.set(false);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let input = |label: Msg, name: &'static str, sig: RwSignal<String>| {
+        view! {
+            <label>{t(label)}
+                <input name=name on:input=move |ev| sig.set(event_target_value(&ev)) prop:value=move || sig.get()/>
+            </label>
+        }
+    };
+    let authorities = [
+        (Authority::Collective, "collective", Msg::AuthCollective),
+        (Authority::Deputy, "deputy", Msg::AuthDeputy),
+        (Authority::Acting, "acting", Msg::AuthActing),
+        (Authority::ByOrder, "by_order", Msg::AuthByOrder),
+        (
+            Authority::ByAuthorisation,
+            "by_authorisation",
+            Msg::AuthByAuthorisation,
+        ),
+        (Authority::Own, "own", Msg::AuthOwn),
+    ];
+    view! {
+        <form class="issue-form" data-testid="issue-form" on:submit=submit>
+            <h3>{t(Msg::IssueHeading)}</h3>
+            <label>{t(Msg::LayoutLabel)}
+                <select name="layout" prop:value=move || layout.get().as_str().to_owned()
+                    on:change=move |ev| layout.set(LayoutId::parse(&event_target_value(&ev)).unwrap_or_default())>
+                    <option value=LayoutId::Nd30.as_str()>{t(Msg::LayoutNd30)}</option>
+                    <option value=LayoutId::Hd36.as_str()>{t(Msg::LayoutHd36)}</option>
+                </select>
+            </label>
+            {input(Msg::SuperiorLabel, "superior", superior)}
+            {input(Msg::IssuerLabel, "issuer", issuer)}
+            {input(Msg::DocTypeLabel, "doc-type", doc_type)}
+            {input(Msg::DocNumberLabel, "doc-number", number)}
+            {input(Msg::DocCodeLabel, "doc-code", code)}
+            {input(Msg::PlaceLabel, "place", place)}
+            {input(Msg::DocDateLabel, "doc-date", date)}
+            <label class="wide">{t(Msg::SummaryLabel)}
+                <textarea name="summary" rows="2" on:input=move |ev| summary.set(event_target_value(&ev)) prop:value=move || summary.get()></textarea>
+            </label>
+            <label>{t(Msg::AuthorityLabel)}
+                <select name="authority" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if let Some((a, _, _)) = authorities.iter().find(|(_, k, _)| *k == v) { authority.set(*a); }
+                }>
+                    {authorities.into_iter().map(|(a, key, msg)| view! {
+                        <option value=key selected=move || authority.get() == a>{t(msg)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {input(Msg::ForBodyLabel, "for-body", for_body)}
+            {input(Msg::SignerTitleLabel, "signer-title", signer_title)}
+            {input(Msg::SignerNameLabel, "signer-name", signer_name)}
+            <label class="wide">{t(Msg::RecipientsLabel)}
+                <textarea name="recipients" rows="3" on:input=move |ev| recipients.set(event_target_value(&ev)) prop:value=move || recipients.get()></textarea>
+            </label>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="actions">
+                <button type="button" on:click=move |_| open.set(false)>{t(Msg::Cancel)}</button>
+                <button type="submit" class="primary" data-testid="issue-submit">{t(Msg::IssueNow)}</button>
+            </div>
+        </form>
+    }
+}
+
+/// Build the DOCX of `paper` and hand it to the browser, or say why not.
+fn save(
+    paper: Option<Result<Paper, shared::ModelError>>,
+    stem: &str,
+    error: RwSignal<Option<String>>,
+) {
+    let made = paper
+        .ok_or_else(|| t(Msg::NotOnThisDevice)().to_owned())
+        .and_then(|p| p.map_err(|e| e.to_string()))
+        .and_then(|p| docx::build(&p).map_err(|e| e.to_string()));
+    let saved = made
+        .and_then(|bytes| download::save(&download::file_name(stem, "docx"), DOCX_MIME, &bytes));
+    match saved {
+        Ok(()) => error.set(None),
+        Err(e) => error.set(Some(format!("{}: {e}", t(Msg::ExportFailed)()))),
+    }
+}
+
+/// A first letterhead from the set-up: an inspection is a Party committee's (36-HD/VPTW),
+/// a supervision the Front's (NĐ 30); the summary from the title, the signer the head.
+fn default_letterhead(s: &Supervision) -> Letterhead {
+    let inspection = s.setup.kind == SupervisionKind::Inspection;
+    let mut title = s.setup.title.trim().to_owned();
+    if let Some(first) = title.chars().next() {
+        title = first.to_lowercase().chain(title.chars().skip(1)).collect();
+    }
+    let head = s.members.iter().find(|m| m.role == Role::Head);
+    Letterhead {
+        layout: if inspection {
+            LayoutId::Hd36
+        } else {
+            LayoutId::Nd30
+        },
+        issuer: s.setup.basis_issuer.clone(),
+        doc_type: "Thông báo".into(),
+        code: if inspection {
+            "TB/".into()
+        } else {
+            "TB-".into()
+        },
+        summary: format!("Kết quả {title}"),
+        authority: Authority::Collective,
+        for_body: s.setup.basis_issuer.clone(),
+        signer_title: "Trưởng đoàn".into(),
+        signer_name: head.map(|m| m.name.clone()).unwrap_or_default(),
+        recipients: s.units.iter().map(|u| u.name.clone()).collect(),
+        date: today(),
+        ..Letterhead::default()
+    }
+}
+
+fn today() -> (i32, u32, u32) {
+    let d = js_sys::Date::new_0();
+    (d.get_full_year() as i32, d.get_month() + 1, d.get_date())
+}
+
+fn today_vn() -> String {
+    let (y, m, d) = today();
+    format!("{d:02}/{m:02}/{y}")
+}

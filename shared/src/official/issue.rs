@@ -1,0 +1,291 @@
+//! Issuing a conclusion (ban hành): each issued version is the document's heads at the
+//! moment of issuing plus the letterhead the head filled in, kept for good.
+//!
+//! Shape in the document: one root key per issuance, `issued/<RecordId>`, holding the
+//! record as one JSON string, and `superseded/<RecordId>` when the head has set one aside.
+//! An issued version never changes, so one scalar is the right shape: it cannot be half
+//! merged; and a key of its own per issuance means two members issuing offline both keep
+//! theirs (schema.rs: no container is ever made after a document's creation).
+//!
+//! The printed text of a version is read from the document *as it was* at its heads
+//! (`fork_at`), so later edits change the draft, never an issued version, and any member
+//! holding the document can export any version offline.
+//!
+//! Versions are numbered by time of issue. Each issuance names the version it replaces (the
+//! current one on the issuer's tablet); two that replace the same one were issued without
+//! knowing of each other: both are kept and shown as concurrent until the head marks one
+//! superseded. Never a silent pick between two issued texts.
+
+use std::collections::BTreeMap;
+
+use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::layout::LayoutId;
+use super::paper::{Authority, Paper, conclusion_body};
+use crate::conclusion;
+use crate::error::ModelError;
+use crate::ids::RecordId;
+use crate::schema;
+use crate::supervision::{Stamp, attribute};
+
+const ISSUED: &str = "issued/";
+const SUPERSEDED: &str = "superseded/";
+
+/// Everything on the paper that is not the body: what the head fills in on *Ban hành*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Letterhead {
+    #[serde(with = "layout_id")]
+    pub layout: LayoutId,
+    pub superior: String,
+    pub issuer: String,
+    /// `None`: left for the office clerk ("Số:      /TB-MTTQ").
+    pub number: Option<String>,
+    pub code: String,
+    pub place: String,
+    pub date: (i32, u32, u32),
+    pub doc_type: String,
+    pub summary: String,
+    pub authority: Authority,
+    pub for_body: String,
+    pub signer_title: String,
+    pub signer_name: String,
+    pub recipients: Vec<String>,
+}
+
+impl Letterhead {
+    /// The paper of `doc`'s conclusion as it stands in `doc`, under this letterhead.
+    pub fn paper(&self, doc: &impl ReadDoc, draft: bool) -> Result<Paper, ModelError> {
+        let layout = self.layout.layout()?;
+        let paragraphs = conclusion::read(doc)?;
+        let (opening, sections) = conclusion_body(&layout, &paragraphs);
+        let l = self.clone();
+        Ok(Paper {
+            layout: l.layout,
+            superior: l.superior,
+            issuer: l.issuer,
+            number: l.number,
+            code: l.code,
+            place: l.place,
+            date: l.date,
+            doc_type: l.doc_type,
+            summary: l.summary,
+            opening,
+            sections,
+            authority: l.authority,
+            for_body: l.for_body,
+            signer_title: l.signer_title,
+            signer_name: l.signer_name,
+            recipients: l.recipients,
+            draft,
+        })
+    }
+}
+
+/// One issuance as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuance {
+    pub letterhead: Letterhead,
+    /// The document's heads when it was issued (hex): its text is the text there.
+    pub heads: Vec<String>,
+    /// The version that was current on the issuer's tablet, if any.
+    pub replaces: Option<String>,
+    /// The short code printed on the paper (and in its QR code) to check a copy.
+    pub code: String,
+    /// SHA-256 (hex) of the printed lines, one per line: what a check compares.
+    pub fingerprint: String,
+    pub issued_by: String,
+    pub issued_at: i64,
+}
+
+impl Issuance {
+    /// The heads as automerge hashes.
+    pub fn change_hashes(&self) -> Result<Vec<ChangeHash>, ModelError> {
+        self.heads
+            .iter()
+            .map(|h| {
+                h.parse::<ChangeHash>()
+                    .map_err(|_| ModelError::BadValue { field: "heads" })
+            })
+            .collect()
+    }
+}
+
+/// One issued version as members see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedVersion {
+    pub id: RecordId,
+    /// 1, 2, … by time of issue.
+    pub number: usize,
+    pub issuance: Issuance,
+    /// Set aside by the head (who, when).
+    pub superseded: Option<(String, i64)>,
+    /// Other versions issued without knowing of this one, that nobody has set aside yet.
+    pub concurrent: Vec<RecordId>,
+}
+
+/// Issue the conclusion as it stands: record the heads and the letterhead. `id` and
+/// `code_bytes` come from the caller's randomness (shared has none). Returns the new
+/// version's id.
+pub fn issue(
+    doc: &mut Automerge,
+    letterhead: &Letterhead,
+    id: &RecordId,
+    code_bytes: [u8; 8],
+    stamp: Stamp<'_>,
+) -> Result<RecordId, ModelError> {
+    letterhead.layout.layout()?;
+    let paper = letterhead.paper(doc, false)?;
+    let fingerprint = fingerprint(&paper)?;
+    let replaces = current(&versions(doc)?).map(|v| v.id.as_str().to_owned());
+    let issuance = Issuance {
+        letterhead: letterhead.clone(),
+        heads: doc.get_heads().iter().map(ToString::to_string).collect(),
+        replaces,
+        code: short_code(code_bytes),
+        fingerprint,
+        issued_by: stamp.member.to_owned(),
+        issued_at: stamp.now_ms,
+    };
+    let json = serde_json::to_string(&issuance).map_err(|e| ModelError::Export(e.to_string()))?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    tx_put(&mut tx, &format!("{ISSUED}{}", id.as_str()), &json)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options("ban hành kết luận", stamp.now_ms));
+    Ok(id.clone())
+}
+
+/// The head sets a version aside (of two issued concurrently, the one that does not stand).
+pub fn supersede(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result<(), ModelError> {
+    if !versions(doc)?.iter().any(|v| &v.id == id) {
+        return Err(ModelError::NoSuchRecord(id.to_string()));
+    }
+    let value = serde_json::to_string(&(stamp.member, stamp.now_ms))
+        .map_err(|e| ModelError::Export(e.to_string()))?;
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    tx_put(&mut tx, &format!("{SUPERSEDED}{}", id.as_str()), &value)?;
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options(
+        "thay thế bản ban hành",
+        stamp.now_ms,
+    ));
+    Ok(())
+}
+
+fn tx_put(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    key: &str,
+    value: &str,
+) -> Result<(), ModelError> {
+    use automerge::transaction::Transactable;
+    tx.put(ROOT, key, value)?;
+    Ok(())
+}
+
+/// Every issued version, numbered, oldest first. A record that does not read (written by a
+/// newer build, or damaged) is left out rather than failing the whole list.
+pub fn versions(doc: &impl ReadDoc) -> Result<Vec<IssuedVersion>, ModelError> {
+    let mut found: Vec<(RecordId, Issuance)> = Vec::new();
+    let mut superseded: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for key in doc.keys(ROOT) {
+        if let Some(id) = key.strip_prefix(ISSUED) {
+            let parsed = schema::string(doc, &ROOT, &key)
+                .and_then(|json| serde_json::from_str::<Issuance>(&json).ok());
+            if let Some(issuance) = parsed {
+                found.push((RecordId::from_key(id), issuance));
+            }
+        } else if let Some(id) = key.strip_prefix(SUPERSEDED) {
+            let parsed = schema::string(doc, &ROOT, &key)
+                .and_then(|json| serde_json::from_str::<(String, i64)>(&json).ok());
+            if let Some(by) = parsed {
+                superseded.insert(id.to_owned(), by);
+            }
+        }
+    }
+    found.sort_by(|a, b| (a.1.issued_at, a.0.as_str()).cmp(&(b.1.issued_at, b.0.as_str())));
+    let live = |id: &RecordId| !superseded.contains_key(id.as_str());
+    let out = found
+        .iter()
+        .enumerate()
+        .map(|(i, (id, issuance))| IssuedVersion {
+            id: id.clone(),
+            number: i + 1,
+            issuance: issuance.clone(),
+            superseded: superseded.get(id.as_str()).cloned(),
+            concurrent: if live(id) {
+                found
+                    .iter()
+                    .filter(|(other, o)| {
+                        other != id && live(other) && o.replaces == issuance.replaces
+                    })
+                    .map(|(other, _)| other.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    Ok(out)
+}
+
+/// The version that stands: the latest not set aside.
+pub fn current(versions: &[IssuedVersion]) -> Option<&IssuedVersion> {
+    versions.iter().rev().find(|v| v.superseded.is_none())
+}
+
+/// The paper of an issued version: its letterhead over the conclusion as it was at its
+/// heads, whatever was written since.
+pub fn issued_paper(doc: &Automerge, version: &IssuedVersion) -> Result<Paper, ModelError> {
+    let heads = version.issuance.change_hashes()?;
+    let past = doc
+        .fork_at(&heads)
+        .map_err(|e| ModelError::Export(format!("version {}: {e}", version.number)))?;
+    version.issuance.letterhead.paper(&past, false)
+}
+
+/// SHA-256 (hex) of the printed lines, each followed by a line feed: what `/verify`
+/// compares a copy's text with.
+pub fn fingerprint(paper: &Paper) -> Result<String, ModelError> {
+    let layout = paper.layout.layout()?;
+    let mut hash = Sha256::new();
+    for line in paper.printed_lines(&layout) {
+        hash.update(line.as_bytes());
+        hash.update(b"\n");
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Ten characters of Crockford's base32 (no I, L, O, U: nothing to misread on paper), in
+/// two groups: "7KQ2M-XW9RD". 50 bits: guessing one among even a million issued versions
+/// takes about a billion tries.
+pub fn short_code(bytes: [u8; 8]) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut n = u64::from_le_bytes(bytes);
+    let mut out = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            out.push('-');
+        }
+        out.push(ALPHABET[(n & 31) as usize] as char);
+        n >>= 5;
+    }
+    out
+}
+
+/// Serde for [`LayoutId`] as its data file's name.
+mod layout_id {
+    use super::LayoutId;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &LayoutId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(id.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LayoutId, D::Error> {
+        let s = String::deserialize(d)?;
+        LayoutId::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown layout {s}")))
+    }
+}

@@ -1,0 +1,131 @@
+// Issuing the conclusion (issue 13): the head issues it with no network while a member keeps
+// writing; after sync the issued version is unchanged by the later edit; version 1 exported
+// after version 2 exists still has version 1's text; a member with no network exports the
+// draft, marked DỰ THẢO. Each export is the DOCX the browser downloaded, unzipped and read.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import {
+  BOUND, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
+} from "./harness.mjs";
+
+const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
+const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
+const TITLE = "Giám sát việc thực hiện Quy chế dân chủ tại phường Ngọc Thụy";
+const FIRST = "Đã tổ chức 03 hội nghị đối thoại với Nhân dân.";
+const LATER = " Biên bản hội nghị chưa lưu đủ.";
+
+/** Click `button` on `page`, wait for the download it starts, and give back the text of
+ *  the DOCX's body (word/document.xml, tags removed). */
+async function exported(page, button) {
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: BOUND }), button.click()]);
+  const path = await download.path();
+  const xml = execFileSync("unzip", ["-p", path, "word/document.xml"], { encoding: "utf8" });
+  const header = execFileSync("unzip", ["-p", path, "word/header*.xml"], { encoding: "utf8" });
+  const text = (s) => s.replace(/<[^>]+>/g, "");
+  return { name: download.suggestedFilename(), body: text(xml), header: text(header) };
+}
+
+test("the head issues offline, later edits leave the issued version as it was, a member exports offline", async () => {
+  const { server } = await startWithDelegation(tempDir("giamsat-issue-"), { delegation: "Đoàn giám sát Ngọc Thụy", members: [HUNG, MINH] });
+  const browser = await launchBrowser();
+  const errors = [];
+  const open = async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(server.url);
+    return { context, page };
+  };
+  try {
+    // Step 1: Hùng, the head, writes a supervision and a paragraph of its conclusion.
+    const { context: hungTablet, page: hung } = await open();
+    await signIn(hung, HUNG.username, HUNG.password);
+    await createSupervision(hung, { title: TITLE, issuer: "Ban Thường trực Ủy ban MTTQ phường Ngọc Thụy" });
+    await hung.getByTestId("tab-conclusion").click();
+    await hung.locator('.conclusion-section[data-section="strengths"] .add-paragraph').click();
+    const paragraph = hung.getByTestId("paragraph").first();
+    await paragraph.click();
+    await hung.keyboard.type(FIRST);
+    await waitSync(hung, "synced");
+
+    // Step 2: Minh, a member, opens it; he may export but not issue.
+    const { context: minhTablet, page: minh } = await open();
+    await signIn(minh, MINH.username, MINH.password);
+    await minh.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
+    await minh.getByTestId("tab-conclusion").click();
+    await waitValue(minh, '[data-testid="paragraph"]', FIRST);
+    assert.equal(await minh.getByTestId("issue-open").count(), 0, "a member does not issue");
+
+    // Step 3: Hùng loses the network and issues; meanwhile Minh keeps writing.
+    await hungTablet.setOffline(true);
+    await waitSync(hung, "offline");
+    await hung.getByTestId("issue-open").click();
+    const form = hung.getByTestId("issue-form");
+    assert.equal(await form.locator('input[name="issuer"]').inputValue(), "Ban Thường trực Ủy ban MTTQ phường Ngọc Thụy");
+    await form.locator('input[name="superior"]').fill("Ủy ban MTTQ Việt Nam quận Long Biên");
+    await form.locator('input[name="doc-code"]').fill("TB-MTTQ");
+    await form.locator('input[name="place"]').fill("Long Biên");
+    await form.locator('input[name="doc-date"]').fill("05/01/2026");
+    await form.locator('input[name="signer-title"]').fill("Chủ tịch");
+    await form.locator('input[name="signer-name"]').fill("Nguyễn Văn Hùng");
+    await form.locator('textarea[name="recipients"]').fill("UBND phường Ngọc Thụy\nBan Thường trực UBMTTQ quận");
+    await form.getByTestId("issue-submit").click();
+    await hung.getByTestId("issued-version").first().waitFor({ timeout: BOUND });
+    await hung.screenshot({ path: join(artifacts, "issue-offline.png"), fullPage: true });
+
+    const text = minh.getByTestId("paragraph").first();
+    await text.click();
+    await minh.keyboard.press("End");
+    await minh.keyboard.type(LATER);
+    await waitSync(minh, "synced");
+
+    // Step 4: back online, both tablets hold version 1, with the text Hùng issued.
+    await hungTablet.setOffline(false);
+    await waitSync(hung, "synced");
+    await waitValue(hung, '[data-testid="paragraph"]', FIRST + LATER);
+    await minh.getByTestId("issued-version").first().waitFor({ timeout: BOUND });
+    const v1 = await exported(minh, minh.getByTestId("export-version").first());
+    assert.match(v1.name, /\.docx$/);
+    assert.ok(v1.body.includes(FIRST), "version 1 has the text issued");
+    assert.ok(!v1.body.includes(LATER.trim()), "version 1 does not have the later edit");
+    assert.ok(v1.body.includes("Số:") && v1.body.includes("/TB-MTTQ"), "the number line, left for the clerk");
+    assert.ok(v1.body.includes("Long Biên, ngày 05 tháng 01 năm 2026"));
+    assert.ok(v1.body.includes("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert.ok(!v1.header.includes("DỰ THẢO"), "an issued version is not a draft");
+    const code = await minh.getByTestId("check-code").first().innerText();
+    assert.match(code, /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+
+    // Step 5: Hùng issues again, with a number: version 2 has the later edit, version 1
+    // exported now still has version 1's text.
+    await hung.getByTestId("issue-open").click();
+    await hung.getByTestId("issue-form").locator('input[name="doc-number"]').fill("12");
+    await hung.getByTestId("issue-submit").click();
+    await minh.getByTestId("issued-version").nth(1).waitFor({ timeout: BOUND });
+    await minh.locator('[data-testid="issued-version"][data-number="2"] [data-testid="current-version"]').waitFor({ timeout: BOUND });
+    const v2 = await exported(minh, minh.getByTestId("export-version").nth(1));
+    assert.ok(v2.body.includes(FIRST + LATER), "version 2 has the edit");
+    assert.ok(v2.body.includes("Số: 12/TB-MTTQ"));
+    const v1again = await exported(minh, minh.getByTestId("export-version").first());
+    assert.equal(v1again.body, v1.body, "version 1 is exported exactly as before");
+
+    // Step 6: Minh, with no network, exports the draft: the latest text, marked DỰ THẢO.
+    await minhTablet.setOffline(true);
+    await waitSync(minh, "offline");
+    await text.click();
+    await minh.keyboard.press("End");
+    await minh.keyboard.type(" Cần bổ sung.");
+    const draft = await exported(minh, minh.getByTestId("export-draft"));
+    assert.ok(draft.header.includes("DỰ THẢO"), "the draft is marked");
+    assert.ok(draft.body.includes(FIRST + LATER + " Cần bổ sung."), "the draft has the text as it stands");
+    await minh.screenshot({ path: join(artifacts, "issue-versions.png"), fullPage: true });
+    await minhTablet.setOffline(false);
+    await waitSync(minh, "synced");
+
+    assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource/.test(e)), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
