@@ -221,7 +221,12 @@ async fn compare(args: &Args) -> Result<(), String> {
         }),
     )?;
     check(&ours_report)?;
-    check(&ref_report)
+    // The reference failing under a load is a measurement (the table shows it), not a
+    // failure of the run: only ours decides the exit status.
+    if let Err(e) = check(&ref_report) {
+        eprintln!("loadgen: {e} (the reference's result, reported above)");
+    }
+    Ok(())
 }
 
 async fn scale_mode(args: &Args) -> Result<(), String> {
