@@ -16,6 +16,7 @@
 //!   connection may send (malformed frames, foreign peer ids, closed supervisions refused).
 //! - [`change_quota`]: new changes per account per minute.
 //! - [`blobs`]: `/api/blobs/{sha256}`, evidence photos and scans stored by content hash.
+//! - [`verify`]: `/verify/{code}`, checking a printed copy of an issued conclusion.
 //! - [`routes`]: the router: `/health`, the API, `/sync`, blobs and the built app's files.
 //! - [`error`]: the one error type at the HTTP edge.
 //!
@@ -37,6 +38,7 @@ pub mod storage;
 pub mod sync;
 pub mod sync_gate;
 pub mod sync_socket;
+pub mod verify;
 
 use std::net::SocketAddr;
 
@@ -60,6 +62,8 @@ pub struct AppState {
     /// Accounts, delegations, sessions (same file, own connection).
     pub accounts: accounts::Accounts,
     pub limiter: Arc<rate_limit::LoginLimiter>,
+    /// Check codes that matched nothing, per address ([`verify`]).
+    pub verify_limiter: Arc<rate_limit::LoginLimiter>,
     /// New changes per account per minute (`--max-changes-per-minute`).
     pub changes: Arc<change_quota::ChangeQuota>,
     /// Bumped when a session is revoked: open sync connections re-check theirs.
@@ -151,15 +155,41 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     if config.demo {
         demo::load(&documents, &storage, &accounts).await?;
     }
+    index_issued_once(&storage, &documents);
     Ok(AppState {
         documents,
         config: Arc::new(config),
         storage,
         accounts,
         limiter: Arc::default(),
+        verify_limiter: Arc::default(),
         changes: quota,
         sessions: Arc::new(watch::channel(0).0),
     })
+}
+
+/// A database made before `/verify` existed has no index of check codes: read every stored
+/// document once, in the background, to file its issued versions (each document files its
+/// own again whenever it loads or changes).
+fn index_issued_once(storage: &storage::SqliteStorage, documents: &Arc<sync::Documents>) {
+    const KEY: &str = "issued_index";
+    let storage = storage.clone();
+    let store = documents.store();
+    tokio::spawn(async move {
+        if matches!(storage.meta(KEY).await, Ok(Some(_))) {
+            return;
+        }
+        match tokio::task::spawn_blocking(move || sync::issued::rebuild(store.as_ref())).await {
+            Ok(Ok(n)) => {
+                tracing::info!("check codes filed for {n} supervisions with issued versions");
+                if let Err(e) = storage.set_meta(KEY, "1".into()).await {
+                    tracing::error!("could not note the check codes as filed: {e}");
+                }
+            }
+            Ok(Err(e)) => tracing::error!("filing check codes failed (tried at next start): {e}"),
+            Err(e) => tracing::error!("filing check codes failed (tried at next start): {e}"),
+        }
+    });
 }
 
 /// Make sure the database file exists readable and writable by its owner only (0600): it

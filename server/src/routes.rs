@@ -1,5 +1,6 @@
 //! The router: `/health`, the account and delegation API ([`crate::api`]), `/sync`,
-//! `/api/blobs/{sha256}` (see [`crate::blobs`]), and the built app's files (precompressed
+//! `/api/blobs/{sha256}` (see [`crate::blobs`]), `/verify` (checking a printed copy, see
+//! [`crate::verify`]), and the built app's files (precompressed
 //! brotli/gzip where the build made them, `.wasm` as `application/wasm`, unknown paths
 //! answered with `index.html` for the app's own routes). Every response carries the security
 //! headers, every state-changing request passes the CSRF check ([`crate::auth`]).
@@ -14,7 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{AppState, api, auth, blobs, sync_socket};
+use crate::{AppState, api, auth, blobs, sync_socket, verify};
 
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
@@ -23,7 +24,8 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sync", get(sync_socket::upgrade))
         .merge(api::router())
-        .merge(blobs::router(state.config.max_blob_bytes));
+        .merge(blobs::router(state.config.max_blob_bytes))
+        .merge(verify::router());
     let files: Router<AppState> = if index.exists() {
         let dir = ServeDir::new(&state.config.app_dir)
             .precompressed_br()

@@ -19,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::Digest;
 use shared::DocumentId;
 use shared::engine::{Stored, Write};
+use shared::official::issue::Shown;
 
 use crate::error::ServerError;
 use crate::sync::store::{DocStore, StoreError};
@@ -55,7 +56,11 @@ impl SqliteStorage {
             "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
              -- Blobs are large: a rowid table keeps them out of the primary key's b-tree pages.
-             CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);",
+             CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);
+             -- What /verify shows of each issued version, by check code: derived from the
+             -- documents (crate::sync::issued), rebuilt from them.
+             CREATE TABLE IF NOT EXISTS issued (code TEXT PRIMARY KEY, doc TEXT NOT NULL, shown TEXT NOT NULL) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS issued_by_doc ON issued (doc);",
         )?;
         let writes = connect(path)?;
         Ok(Self {
@@ -179,7 +184,11 @@ impl DocStore for SqliteStorage {
         Ok(Stored { chunks })
     }
 
-    fn commit(&self, writes: &[(DocumentId, Write)]) -> Result<(), StoreError> {
+    fn commit(
+        &self,
+        writes: &[(DocumentId, Write)],
+        filed: &[(DocumentId, Vec<Shown>)],
+    ) -> Result<(), StoreError> {
         let mut conn = self.writes.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
@@ -203,9 +212,62 @@ impl DocStore for SqliteStorage {
                 }
             }
         }
+        for (doc, shown) in filed {
+            file_issued(&tx, doc, shown)?;
+        }
         tx.commit()?;
         Ok(())
     }
+
+    fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT substr(key, 1, instr(key, '/') - 1) FROM chunks WHERE instr(key, '/') > 0",
+        )?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .filter_map(|id| id.ok()?.parse().ok())
+            .collect();
+        Ok(ids)
+    }
+
+    fn index_issued(&self, doc: &DocumentId, shown: &[Shown]) -> Result<(), StoreError> {
+        // On the writer's connection: SQLite lets one connection write at a time, and this
+        // one already waits its turn there.
+        let mut conn = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        file_issued(&tx, doc, shown)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn find_issued(&self, code: &str) -> Result<Option<Shown>, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let json: Option<String> = conn
+            .query_row("SELECT shown FROM issued WHERE code = ?1", [code], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError(e.to_string())))
+            .transpose()
+    }
+}
+
+/// Replace the check codes filed for `doc` by `shown` (a code filed for another document
+/// keeps it: first filed wins).
+fn file_issued(
+    tx: &rusqlite::Transaction<'_>,
+    doc: &DocumentId,
+    shown: &[Shown],
+) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM issued WHERE doc = ?1", [doc.to_string()])?;
+    let mut put =
+        tx.prepare_cached("INSERT OR IGNORE INTO issued (code, doc, shown) VALUES (?1, ?2, ?3)")?;
+    for s in shown {
+        let json = serde_json::to_string(s).map_err(|e| StoreError(e.to_string()))?;
+        put.execute(params![s.code, doc.to_string(), json])?;
+    }
+    Ok(())
 }
 
 /// A chunk's name: the first 16 bytes of its SHA-256, in hex (unique per content).
@@ -237,17 +299,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
         // Step 1: two chunks of one document, one of another, in one commit.
-        s.commit(&[
-            (id(1), write(b"a", None)),
-            (id(1), write(b"b", None)),
-            (id(2), write(b"c", None)),
-        ])
+        s.commit(
+            &[
+                (id(1), write(b"a", None)),
+                (id(1), write(b"b", None)),
+                (id(2), write(b"c", None)),
+            ],
+            &[],
+        )
         .unwrap();
         let mut got = s.load(&id(1)).unwrap().chunks;
         got.sort();
         assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
         // Step 2: a snapshot of document 1 replaces both its chunks, not document 2's.
-        s.commit(&[(id(1), write(b"", Some(b"ab")))]).unwrap();
+        s.commit(&[(id(1), write(b"", Some(b"ab")))], &[]).unwrap();
         assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"ab".to_vec()]);
         assert_eq!(s.load(&id(2)).unwrap().chunks, vec![b"c".to_vec()]);
         assert!(s.load(&id(3)).unwrap().chunks.is_empty());
@@ -259,7 +324,7 @@ mod tests {
         let path = dir.path().join("t.sqlite3");
         let first = {
             let s = SqliteStorage::open(&path).unwrap();
-            s.commit(&[(id(1), write(b"giam sat", None))]).unwrap();
+            s.commit(&[(id(1), write(b"giam sat", None))], &[]).unwrap();
             s.set_meta("catalogue_id", "abc".into()).await.unwrap();
             s.storage_id().await.unwrap()
         };

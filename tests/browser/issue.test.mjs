@@ -96,6 +96,14 @@ test("the head issues offline, later edits leave the issued version as it was, a
     assert.ok(!v1.header.includes("DỰ THẢO"), "an issued version is not a draft");
     const code = await minh.getByTestId("check-code").first().innerText();
     assert.match(code, /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    assert.ok(v1.body.includes(`${server.url.replace(/\/$/, "")}/verify/${code}`), "the paper says where to check it");
+
+    // Anyone holding the paper checks it, with no account: the server answers the code.
+    const check = await (await browser.newContext()).newPage();
+    await check.goto(`${server.url.replace(/\/$/, "")}/verify/${code}`);
+    await check.locator('[data-result="issued"]').waitFor({ timeout: BOUND });
+    assert.match(await check.locator("body").innerText(), /Long Biên, ngày 05 tháng 01 năm 2026/);
+    await check.close();
 
     // Step 5: Hùng issues again, with a number: version 2 has the later edit, version 1
     // exported now still has version 1's text.

@@ -14,7 +14,7 @@ use shared::supervision::{Supervision, SupervisionKind};
 
 use crate::download;
 use crate::i18n::{Msg, date_time, t};
-use crate::workspace::{Workspace, random, ws};
+use crate::workspace::{Workspace, ws};
 
 const DOCX_MIME: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -83,7 +83,10 @@ fn VersionRow(
     let export = {
         let version = version.clone();
         move |_| {
-            let made = ws().with_doc(&doc, |d| issue::issued_paper(d, &version));
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let made = ws().with_doc(&doc, |d| issue::issued_export(d, &version, &origin));
             save(made, &format!("ban-hanh-{number}"), error);
         }
     };
@@ -199,9 +202,8 @@ fn IssueForm(
                 .collect(),
         };
         let id = Workspace::new_id();
-        let code_bytes = random::<8>();
         match ws().apply(doc, move |d, s| {
-            issue::issue(d, &letterhead, &id, code_bytes, s).map(|_| ())
+            issue::issue(d, &doc, &letterhead, &id, s).map(|_| ())
         }) {
             Ok(()) => {
                 error.set(None);

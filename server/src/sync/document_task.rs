@@ -6,16 +6,21 @@
 //! a change by an actor not registered to the sender's account must already be here (a
 //! tablet relaying what the server gave it); otherwise the connection is refused and the
 //! refusal audited. The account's change quota is charged for the changes that are new.
+//!
+//! When the document loads, and with each write that changes them, its issued versions are
+//! filed for `/verify` ([`super::issued`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use automerge::ReadDoc;
 use shared::DocumentId;
+use shared::engine::document::Phase;
 use shared::engine::{Action, ConnId, DocumentEngine, Inbound, Input, Millis, Stored};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::issued;
 use super::store::StoreError;
 use super::{ChangeAuthor, Conn, Documents, Outgoing, ToDoc};
 use crate::accounts::audit;
@@ -25,6 +30,8 @@ use crate::accounts::audit;
 struct Waiting {
     load: Option<JoinHandle<Result<Stored, StoreError>>>,
     write: Option<(u64, oneshot::Receiver<Result<(), String>>)>,
+    /// The issuance keys the write in flight files, once it is confirmed.
+    filing: Option<Vec<String>>,
 }
 
 /// Run the document until it unloads or the server stops.
@@ -33,10 +40,18 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
     let mut conns: HashMap<ConnId, Arc<Conn>> = HashMap::new();
     let mut waiting = Waiting::default();
     let mut stopping = false;
+    let mut filed: issued::Filed = None;
     // A goodbye lost to a full queue is found here: connections whose socket is gone.
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+    perform(
+        &docs,
+        &mut engine,
+        &mut conns,
+        &mut waiting,
+        &filed,
+        actions,
+    );
     loop {
         let wake = engine.next_wake().map(|t| at(&docs, t));
         let input = tokio::select! {
@@ -51,6 +66,10 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
             written = async { (&mut waiting.write.as_mut().expect("guarded").1).await }, if waiting.write.is_some() => {
                 let (ticket, _) = waiting.write.take().expect("guarded");
                 let result = written.unwrap_or_else(|_| Err("the document writer stopped".into()));
+                let filing = waiting.filing.take();
+                if result.is_ok() && filing.is_some() {
+                    filed = filing;
+                }
                 Input::Written { ticket, result }
             }
             msg = rx.recv(), if engine.accepts() && !stopping => match msg {
@@ -73,14 +92,25 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
                 for gone in closed {
                     conns.remove(&gone);
                     let actions = engine.handle(docs.now(), Input::Gone(gone), &|c| has_room(&conns, c));
-                    perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+                    perform(&docs, &mut engine, &mut conns, &mut waiting, &filed, actions);
                 }
                 Input::Tick
             }
         };
         tracing::debug!(document = %id, "{}", describe(&input));
+        let loaded = matches!(&input, Input::Loaded(_));
         let actions = engine.handle(docs.now(), input, &|c| has_room(&conns, c));
-        perform(&docs, &mut engine, &mut conns, &mut waiting, actions);
+        if loaded && engine.phase() == Phase::Ready {
+            issued::refresh(&docs.store, id, engine.doc(), &mut filed);
+        }
+        perform(
+            &docs,
+            &mut engine,
+            &mut conns,
+            &mut waiting,
+            &filed,
+            actions,
+        );
         let idle = waiting.load.is_none() && waiting.write.is_none();
         if stopping && idle {
             return;
@@ -242,6 +272,7 @@ fn perform(
     engine: &mut DocumentEngine,
     conns: &mut HashMap<ConnId, Arc<Conn>>,
     waiting: &mut Waiting,
+    filed: &issued::Filed,
     actions: Vec<Action>,
 ) {
     let id = engine.id();
@@ -271,7 +302,12 @@ fn perform(
             }
             Action::Write { ticket, write } => {
                 tracing::debug!(document = %id, "write {ticket}: heads {:?}", write.heads);
-                waiting.write = Some((ticket, docs.writer.submit(id, write)));
+                // The document in memory is what this write stores (held messages are
+                // applied only after it): its issued versions are filed with it.
+                let filing = issued::changed(&id, engine.doc(), filed);
+                let (keys, shown) = filing.map_or((None, None), |(k, s)| (Some(k), Some(s)));
+                waiting.filing = keys;
+                waiting.write = Some((ticket, docs.writer.submit(id, write, shown)));
                 None
             }
             Action::Refuse { conn, reason } => {

@@ -4,6 +4,7 @@
 //! - [`store`]: the [`store::DocStore`] trait (SQLite in [`crate::storage`]).
 //! - [`writer`]: one thread commits every queued write in one transaction.
 //! - [`document_task`]: runs one `DocumentEngine`, carries out its actions.
+//! - [`issued`]: the check codes of issued versions, filed from the documents.
 //!
 //! A connection ([`crate::sync_socket`]) hands each admitted message to the task of its
 //! document through [`Documents::send`], which starts the task (and with it the load) on a
@@ -24,6 +25,7 @@
 //! changes (never confirmed, so never owed to anyone).
 
 pub mod document_task;
+pub mod issued;
 pub mod store;
 pub mod writer;
 
@@ -253,6 +255,11 @@ impl Documents {
         true
     }
 
+    /// The storage behind the documents.
+    pub fn store(&self) -> Arc<dyn DocStore> {
+        self.store.clone()
+    }
+
     /// The document as stored (everything any tablet was told is confirmed), if it exists.
     pub async fn read_stored(&self, doc: DocumentId) -> Result<Option<Automerge>, ServerError> {
         let store = self.store.clone();
@@ -282,7 +289,8 @@ impl Documents {
             changes: Vec::new(),
             snapshot: Some(doc.save()),
         };
-        let done = self.writer.submit(id, write);
+        // A new document has issued nothing worth filing yet (the demo issues nothing).
+        let done = self.writer.submit(id, write, None);
         done.await
             .map_err(|_| ServerError::Internal("the document writer stopped".into()))?
             .map_err(ServerError::Internal)?;

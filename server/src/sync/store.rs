@@ -7,6 +7,7 @@
 
 use shared::DocumentId;
 use shared::engine::{Stored, Write};
+use shared::official::issue::Shown;
 
 /// A storage failure, as text for the log (the engine only needs to know it failed).
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,25 @@ pub trait DocStore: Send + Sync + 'static {
     fn load(&self, doc: &DocumentId) -> Result<Stored, StoreError>;
 
     /// Commit these writes, of any documents, in one transaction. A write with a snapshot
-    /// deletes every other chunk of its document in the same transaction.
-    fn commit(&self, writes: &[(DocumentId, Write)]) -> Result<(), StoreError>;
+    /// deletes every other chunk of its document in the same transaction. `filed`: the
+    /// documents whose issued versions changed with these writes, and what `/verify` shows
+    /// of them now (as [`DocStore::index_issued`], in the same transaction: a member is told
+    /// a version is stored only once its code answers).
+    fn commit(
+        &self,
+        writes: &[(DocumentId, Write)],
+        filed: &[(DocumentId, Vec<Shown>)],
+    ) -> Result<(), StoreError>;
+
+    /// Every document stored (to rebuild what is derived from them).
+    fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// Replace what `/verify` knows of `doc`'s issued versions by `shown`. Derived from the
+    /// document and rebuilt from it whenever it loads or changes: never a second source of
+    /// truth. A code already filed for another document keeps that document (first filed
+    /// wins; codes are derived, so two documents meet on one only by a 50-bit accident).
+    fn index_issued(&self, doc: &DocumentId, shown: &[Shown]) -> Result<(), StoreError>;
+
+    /// The issued version filed under `code`, as `/verify` shows it.
+    fn find_issued(&self, code: &str) -> Result<Option<Shown>, StoreError>;
 }

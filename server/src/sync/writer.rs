@@ -12,6 +12,7 @@ use std::sync::mpsc;
 
 use shared::DocumentId;
 use shared::engine::Write;
+use shared::official::issue::Shown;
 use tokio::sync::oneshot;
 
 use super::store::DocStore;
@@ -22,6 +23,9 @@ const GROUP: usize = 512;
 struct Pending {
     doc: DocumentId,
     write: Write,
+    /// What `/verify` shows of the document's issued versions, when they changed with this
+    /// write: filed in the same transaction.
+    filed: Option<Vec<Shown>>,
     done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -53,9 +57,19 @@ impl Writer {
     }
 
     /// Queue a write; the answer comes once it is committed (or has failed).
-    pub fn submit(&self, doc: DocumentId, write: Write) -> oneshot::Receiver<Result<(), String>> {
+    pub fn submit(
+        &self,
+        doc: DocumentId,
+        write: Write,
+        filed: Option<Vec<Shown>>,
+    ) -> oneshot::Receiver<Result<(), String>> {
         let (done, answer) = oneshot::channel();
-        if let Err(mpsc::SendError(p)) = self.queue.send(Pending { doc, write, done }) {
+        if let Err(mpsc::SendError(p)) = self.queue.send(Pending {
+            doc,
+            write,
+            filed,
+            done,
+        }) {
             let _ = p.done.send(Err("the document writer has stopped".into()));
         }
         answer
@@ -63,11 +77,17 @@ impl Writer {
 }
 
 fn commit(store: &dyn DocStore, group: Vec<Pending>) {
-    let (writes, dones): (Vec<(DocumentId, Write)>, Vec<_>) = group
-        .into_iter()
-        .map(|p| ((p.doc, p.write), p.done))
-        .unzip();
-    let results: Vec<Result<(), String>> = match store.commit(&writes) {
+    let mut writes = Vec::with_capacity(group.len());
+    let mut filed = Vec::new();
+    let mut dones = Vec::with_capacity(group.len());
+    for p in group {
+        if let Some(shown) = p.filed {
+            filed.push((p.doc, shown));
+        }
+        writes.push((p.doc, p.write));
+        dones.push(p.done);
+    }
+    let results: Vec<Result<(), String>> = match store.commit(&writes, &filed) {
         Ok(()) => vec![Ok(()); writes.len()],
         Err(e) if writes.len() == 1 => {
             tracing::error!("could not store changes of {}: {e}", writes[0].0);
@@ -76,7 +96,8 @@ fn commit(store: &dyn DocStore, group: Vec<Pending>) {
         Err(_) => writes
             .iter()
             .map(|w| {
-                store.commit(std::slice::from_ref(w)).map_err(|e| {
+                let own: Vec<_> = filed.iter().filter(|f| f.0 == w.0).cloned().collect();
+                store.commit(std::slice::from_ref(w), &own).map_err(|e| {
                     tracing::error!("could not store changes of {}: {e}", w.0);
                     e.to_string()
                 })

@@ -143,10 +143,16 @@ fn document(paper: &Paper, l: &Layout) -> Docx {
         signature = signature.add_paragraph(Paragraph::new());
     }
     signature = signature.add_paragraph(w.centred(&paper.signer_name, &l.signer_name));
-    doc.add_paragraph(Paragraph::new()).add_table(
+    let doc = doc.add_paragraph(Paragraph::new()).add_table(
         Table::without_borders(vec![TableRow::new(vec![recipients, signature])])
             .set_grid(vec![left_width as usize, right_width as usize]),
-    )
+    );
+    match paper.check_line() {
+        Some(line) => doc
+            .add_paragraph(Paragraph::new())
+            .add_paragraph(w.left(&line, &l.recipient)),
+        None => doc,
+    }
 }
 
 /// Paragraphs and runs in the layout's font.

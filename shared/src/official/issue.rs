@@ -26,7 +26,7 @@ use super::layout::LayoutId;
 use super::paper::{Authority, Paper, conclusion_body};
 use crate::conclusion;
 use crate::error::ModelError;
-use crate::ids::RecordId;
+use crate::ids::{DocumentId, RecordId};
 use crate::schema;
 use crate::supervision::{Stamp, attribute};
 
@@ -79,6 +79,7 @@ impl Letterhead {
             signer_name: l.signer_name,
             recipients: l.recipients,
             draft,
+            check: None,
         })
     }
 }
@@ -125,25 +126,26 @@ pub struct IssuedVersion {
     pub concurrent: Vec<RecordId>,
 }
 
-/// Issue the conclusion as it stands: record the heads and the letterhead. `id` and
-/// `code_bytes` come from the caller's randomness (shared has none). Returns the new
-/// version's id.
+/// Issue the conclusion of `doc` (whose id is `doc_id`) as it stands: record the heads and
+/// the letterhead. `id` comes from the caller's randomness (shared has none). Returns the
+/// new version's id.
 pub fn issue(
     doc: &mut Automerge,
+    doc_id: &DocumentId,
     letterhead: &Letterhead,
     id: &RecordId,
-    code_bytes: [u8; 8],
     stamp: Stamp<'_>,
 ) -> Result<RecordId, ModelError> {
     letterhead.layout.layout()?;
     let paper = letterhead.paper(doc, false)?;
     let fingerprint = fingerprint(&paper)?;
+    let code = code_for(doc_id, id, &fingerprint);
     let replaces = current(&versions(doc)?).map(|v| v.id.as_str().to_owned());
     let issuance = Issuance {
         letterhead: letterhead.clone(),
         heads: doc.get_heads().iter().map(ToString::to_string).collect(),
         replaces,
-        code: short_code(code_bytes),
+        code,
         fingerprint,
         issued_by: stamp.member.to_owned(),
         issued_at: stamp.now_ms,
@@ -246,6 +248,20 @@ pub fn issued_paper(doc: &Automerge, version: &IssuedVersion) -> Result<Paper, M
     version.issuance.letterhead.paper(&past, false)
 }
 
+/// The paper of an issued version as exported: [`issued_paper`] with its check code and the
+/// address that checks it (`origin` is the server's, e.g. `https://giamsat.example.vn`).
+pub fn issued_export(
+    doc: &Automerge,
+    version: &IssuedVersion,
+    origin: &str,
+) -> Result<Paper, ModelError> {
+    let mut paper = issued_paper(doc, version)?;
+    let code = version.issuance.code.clone();
+    let url = format!("{}/verify/{code}", origin.trim_end_matches('/'));
+    paper.check = Some((code, url));
+    Ok(paper)
+}
+
 /// SHA-256 (hex) of the printed lines, each followed by a line feed: what `/verify`
 /// compares a copy's text with.
 pub fn fingerprint(paper: &Paper) -> Result<String, ModelError> {
@@ -256,6 +272,23 @@ pub fn fingerprint(paper: &Paper) -> Result<String, ModelError> {
         hash.update(b"\n");
     }
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The check code of a version: derived from the document's id, the version's id and its
+/// fingerprint, never chosen. So the server computes it again and files the version under
+/// it; a member cannot give a version of theirs the code printed on another delegation's
+/// paper, and the code tells nothing of the document it belongs to.
+pub fn code_for(doc_id: &DocumentId, version: &RecordId, fingerprint: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"giamsat check code\0");
+    hash.update(doc_id.as_bytes());
+    hash.update(version.as_str().as_bytes());
+    hash.update(b"\0");
+    hash.update(fingerprint.as_bytes());
+    let digest = hash.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    short_code(first)
 }
 
 /// Ten characters of Crockford's base32 (no I, L, O, U: nothing to misread on paper), in
@@ -273,6 +306,107 @@ pub fn short_code(bytes: [u8; 8]) -> String {
         n >>= 5;
     }
     out
+}
+
+/// What a check of a paper copy shows (`/verify/<code>`): exactly what the first page
+/// prints, the signer as signed, and the fingerprint of the whole printed text. Nothing
+/// that is not on the paper (not the document, not its body, not who typed it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    pub code: String,
+    /// The version's number among the supervision's issued versions.
+    pub number: usize,
+    pub superior: String,
+    pub issuer: String,
+    pub number_line: String,
+    pub place_date_line: String,
+    pub doc_type: String,
+    pub summary: String,
+    /// The authority line (if any), the signer's title and name, as printed.
+    pub signer: Vec<String>,
+    pub fingerprint: String,
+    /// Set aside by the head in favour of another version.
+    pub superseded: bool,
+}
+
+/// What `/verify` shows of every issued version of `doc` (whose id is `doc_id`) that holds
+/// up: its fingerprint is that of the text at its heads, printed under its letterhead, and
+/// its code is the one derived from them. A record that does not (written by hand, or by a
+/// tablet that lied) is left out: nothing unchecked reaches a reader of a paper copy.
+pub fn shown_all(doc: &Automerge, doc_id: &DocumentId) -> Result<Vec<Shown>, ModelError> {
+    versions(doc)?
+        .iter()
+        .filter(|v| {
+            issued_paper(doc, v)
+                .and_then(|p| fingerprint(&p))
+                .is_ok_and(|f| {
+                    f == v.issuance.fingerprint && code_for(doc_id, &v.id, &f) == v.issuance.code
+                })
+        })
+        .map(|v| {
+            let l = &v.issuance.letterhead;
+            let layout = l.layout.layout()?;
+            let paper = Paper {
+                layout: l.layout,
+                superior: l.superior.clone(),
+                issuer: l.issuer.clone(),
+                number: l.number.clone(),
+                code: l.code.clone(),
+                place: l.place.clone(),
+                date: l.date,
+                doc_type: l.doc_type.clone(),
+                summary: l.summary.clone(),
+                authority: l.authority,
+                for_body: l.for_body.clone(),
+                signer_title: l.signer_title.clone(),
+                signer_name: l.signer_name.clone(),
+                ..Paper::default()
+            };
+            let first = paper.first_page(&layout);
+            let lines = paper.printed_lines(&layout);
+            let signer = lines[lines.len().saturating_sub(2)..].to_vec();
+            Ok(Shown {
+                code: v.issuance.code.clone(),
+                number: v.number,
+                superior: first.superior,
+                issuer: first.issuer,
+                number_line: first.number_line,
+                place_date_line: first.place_date_line,
+                doc_type: first.doc_type,
+                summary: first.summary,
+                signer: paper
+                    .authority_line(&layout)
+                    .into_iter()
+                    .chain(signer)
+                    .collect(),
+                fingerprint: v.issuance.fingerprint.clone(),
+                superseded: v.superseded.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// A check code as someone typed it, in its printed form ("7KQ2M-XW9RD"), or `None` if it
+/// cannot be one. Case, spaces and dashes do not matter; I and L read as 1, O as 0
+/// (Crockford's base32 decoding), since a reader copying from paper may confuse them.
+pub fn normalize_code(typed: &str) -> Option<String> {
+    let mut out = String::with_capacity(11);
+    for c in typed.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+        let c = match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            c @ ('0'..='9' | 'A'..='Z') if c != 'U' => c,
+            _ => return None,
+        };
+        if out.len() == 5 {
+            out.push('-');
+        }
+        out.push(c);
+        if out.len() > 11 {
+            return None;
+        }
+    }
+    (out.len() == 11).then_some(out)
 }
 
 /// Serde for [`LayoutId`] as its data file's name.

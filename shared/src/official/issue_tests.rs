@@ -13,6 +13,10 @@ use crate::ids::RecordId;
 use crate::supervision::{self, Setup, Stamp};
 
 const DAY: i64 = 86_400_000;
+
+fn doc_id() -> crate::ids::DocumentId {
+    crate::ids::DocumentId::from_bytes([4; 16])
+}
 const JAN_5: i64 = 1_767_571_200_000;
 
 fn stamp(member: &str, now_ms: i64) -> Stamp<'_> {
@@ -82,7 +86,7 @@ fn an_issued_version_keeps_its_text_whatever_is_written_after() {
     // Step 1: the head issues the conclusion.
     let (mut doc, result) = supervision();
     let v1 = RecordId::from_key("v1");
-    issue::issue(&mut doc, &letterhead(), &v1, [1; 8], stamp("Lan", JAN_5)).expect("issued");
+    issue::issue(&mut doc, &doc_id(), &letterhead(), &v1, stamp("Lan", JAN_5)).expect("issued");
 
     // Step 2: a member keeps writing; the draft moves, version 1 does not.
     retype(
@@ -106,7 +110,7 @@ fn an_issued_version_keeps_its_text_whatever_is_written_after() {
     let v2 = RecordId::from_key("v2");
     let mut again = letterhead();
     again.number = Some("7".into());
-    issue::issue(&mut doc, &again, &v2, [2; 8], stamp("Lan", JAN_5 + DAY)).expect("issued");
+    issue::issue(&mut doc, &doc_id(), &again, &v2, stamp("Lan", JAN_5 + DAY)).expect("issued");
     let versions = issue::versions(&doc).expect("versions");
     let numbers: Vec<usize> = versions.iter().map(|v| v.number).collect();
     assert_eq!(numbers, [1, 2]);
@@ -120,10 +124,27 @@ fn an_issued_version_keeps_its_text_whatever_is_written_after() {
     assert_eq!(one.number, None, "version 1 was issued without a number");
     let two = issue::issued_paper(&doc, &versions[1]).expect("paper");
     assert_eq!(body(&two)[0], "Đã tổ chức 04 hội nghị đối thoại.");
-    let file = docx::build(&one).expect("docx");
+    // The export carries its check code and where to check it; the fingerprint does not
+    // cover that line (the code is derived from the fingerprint).
+    let exported =
+        issue::issued_export(&doc, &versions[0], "https://giamsat.example.vn/").expect("export");
+    let code = &versions[0].issuance.code;
+    assert_eq!(
+        exported.check_line().as_deref(),
+        Some(
+            format!("Mã kiểm tra / Check code: {code} — https://giamsat.example.vn/verify/{code}")
+                .as_str()
+        )
+    );
+    assert_eq!(
+        issue::fingerprint(&exported).expect("fingerprint"),
+        versions[0].issuance.fingerprint
+    );
+    let file = docx::build(&exported).expect("docx");
     let xml = super::tests::part(&file, "word/document.xml");
     assert!(xml.contains("03 hội nghị"));
     assert!(!xml.contains("04 hội nghị"));
+    assert!(xml.contains(&format!("/verify/{code}")));
 
     // Step 5: the document saved and loaded again reads the same versions.
     let loaded = Automerge::load(&doc.save()).expect("loads");
@@ -141,15 +162,15 @@ fn two_members_issuing_offline_both_keep_theirs_until_the_head_sets_one_aside() 
 
     // Step 2: each issues, not knowing of the other.
     let (a, b) = (RecordId::from_key("a"), RecordId::from_key("b"));
-    issue::issue(&mut head, &letterhead(), &a, [3; 8], stamp("Lan", JAN_5)).expect("issued");
+    issue::issue(&mut head, &doc_id(), &letterhead(), &a, stamp("Lan", JAN_5)).expect("issued");
     let mut theirs = letterhead();
     theirs.authority = Authority::Deputy;
     theirs.signer_name = "Trần Văn Minh".into();
     issue::issue(
         &mut deputy,
+        &doc_id(),
         &theirs,
         &b,
-        [4; 8],
         stamp("Minh", JAN_5 + 60_000),
     )
     .expect("issued");
@@ -162,9 +183,9 @@ fn two_members_issuing_offline_both_keep_theirs_until_the_head_sets_one_aside() 
         let versions = issue::versions(tablet).expect("versions");
         assert_eq!(versions.len(), 2);
         assert_eq!(versions[0].id, a);
-        assert_eq!(versions[0].concurrent, [b.clone()]);
+        assert_eq!(versions[0].concurrent, std::slice::from_ref(&b));
         assert_eq!(versions[1].id, b);
-        assert_eq!(versions[1].concurrent, [a.clone()]);
+        assert_eq!(versions[1].concurrent, std::slice::from_ref(&a));
         assert_eq!(versions[1].issuance.letterhead.signer_name, "Trần Văn Minh");
     }
 
@@ -211,7 +232,7 @@ fn a_check_tells_one_changed_letter_and_the_code_has_nothing_to_misread() {
 
     // The issuance carries the fingerprint of exactly what version 1 prints.
     let v1 = RecordId::from_key("v1");
-    issue::issue(&mut doc, &letterhead(), &v1, [0xA5; 8], stamp("Lan", JAN_5)).expect("issued");
+    issue::issue(&mut doc, &doc_id(), &letterhead(), &v1, stamp("Lan", JAN_5)).expect("issued");
     let versions = issue::versions(&doc).expect("versions");
     let printed = issue::issued_paper(&doc, &versions[0]).expect("paper");
     assert_eq!(
@@ -219,13 +240,20 @@ fn a_check_tells_one_changed_letter_and_the_code_has_nothing_to_misread() {
         issue::fingerprint(&printed).expect("fingerprint")
     );
 
-    // Codes: ten characters in two groups, no I, L, O or U; different bytes, different code.
-    let code = issue::short_code([0xA5; 8]);
+    // Codes: ten characters in two groups, no I, L, O or U, derived from the document, the
+    // version and the fingerprint: another document or another text, another code.
+    let code = issue::code_for(&doc_id(), &v1, &versions[0].issuance.fingerprint);
+    assert_eq!(versions[0].issuance.code, code);
     assert_eq!(code.len(), 11);
     assert_eq!(code.chars().nth(5), Some('-'));
     assert!(!code.contains(['I', 'L', 'O', 'U']));
+    let elsewhere = crate::ids::DocumentId::from_bytes([5; 16]);
+    assert_ne!(
+        issue::code_for(&elsewhere, &v1, &versions[0].issuance.fingerprint),
+        code
+    );
+    assert_ne!(issue::code_for(&doc_id(), &v1, &before), code);
     assert_ne!(issue::short_code([1; 8]), issue::short_code([2; 8]));
-    assert_eq!(versions[0].issuance.code, code);
 }
 
 #[test]
@@ -235,9 +263,9 @@ fn a_damaged_issuance_record_is_left_out_not_fatal() {
     let (mut doc, _) = supervision();
     issue::issue(
         &mut doc,
+        &doc_id(),
         &letterhead(),
         &RecordId::from_key("ok"),
-        [5; 8],
         stamp("Lan", 1),
     )
     .expect("issued");
@@ -252,4 +280,114 @@ fn a_damaged_issuance_record_is_left_out_not_fatal() {
         versions[0].superseded.is_none(),
         "a superseded mark that does not read"
     );
+}
+
+#[test]
+fn a_check_shows_the_first_page_and_the_fingerprint_and_nothing_of_the_body() {
+    let (mut doc, _) = supervision();
+    issue::issue(
+        &mut doc,
+        &doc_id(),
+        &letterhead(),
+        &RecordId::from_key("v1"),
+        stamp("Lan", JAN_5),
+    )
+    .expect("issued");
+    let shown = issue::shown_all(&doc, &doc_id()).expect("shown");
+    assert_eq!(shown.len(), 1);
+    let s = &shown[0];
+    assert_eq!(
+        s.code,
+        issue::versions(&doc).expect("versions")[0].issuance.code
+    );
+    assert_eq!(s.number, 1);
+    assert_eq!(s.issuer, "BAN THƯỜNG TRỰC ỦY BAN MTTQ PHƯỜNG THANH KHÊ");
+    assert!(s.number_line.starts_with("Số:") && s.number_line.ends_with("/TB-MTTQ-BTT"));
+    assert_eq!(s.place_date_line, "Đà Nẵng, ngày 05 tháng 01 năm 2026");
+    assert_eq!(
+        s.signer.first().map(String::as_str),
+        Some("TM. BAN THƯỜNG TRỰC")
+    );
+    assert_eq!(s.signer.last().map(String::as_str), Some("Nguyễn Thị Lan"));
+    let versions = issue::versions(&doc).expect("versions");
+    assert_eq!(s.fingerprint, versions[0].issuance.fingerprint);
+    let json = serde_json::to_string(s).expect("json");
+    assert!(!json.contains("hội nghị"), "the body is not shown: {json}");
+    assert!(!json.contains("\"Lan\""), "nor who issued it");
+}
+
+#[test]
+fn a_code_copied_from_paper_reads_whatever_its_case_dashes_and_lookalikes() {
+    assert_eq!(
+        issue::normalize_code("d5m5m nywte").as_deref(),
+        Some("D5M5M-NYWTE")
+    );
+    assert_eq!(
+        issue::normalize_code(" D5M5M-NYWTE ").as_deref(),
+        Some("D5M5M-NYWTE")
+    );
+    assert_eq!(
+        issue::normalize_code("0IL00-00000").as_deref(),
+        Some("01100-00000")
+    );
+    assert_eq!(
+        issue::normalize_code("oo000-00000").as_deref(),
+        Some("00000-00000")
+    );
+    assert_eq!(issue::normalize_code("D5M5M-NYWT"), None, "one short");
+    assert_eq!(issue::normalize_code("D5M5M-NYWTEX"), None, "one long");
+    assert_eq!(
+        issue::normalize_code("D5M5M-NYWTU"),
+        None,
+        "U is not in the alphabet"
+    );
+    assert_eq!(issue::normalize_code("D5M5M/NYWTE"), None);
+    assert_eq!(issue::normalize_code("ĐM5M5-NYWTE"), None);
+    // Every code made reads back as itself.
+    for b in 0..=255u8 {
+        let code = issue::short_code([b, b.wrapping_mul(7), 3, b, 9, b, 1, b]);
+        assert_eq!(issue::normalize_code(&code).as_deref(), Some(code.as_str()));
+    }
+}
+
+#[test]
+fn a_version_whose_record_does_not_hold_up_is_never_shown_to_a_check() {
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+    let (mut doc, _) = supervision();
+    let v1 = RecordId::from_key("v1");
+    issue::issue(&mut doc, &doc_id(), &letterhead(), &v1, stamp("Lan", JAN_5)).expect("issued");
+    let genuine = issue::versions(&doc).expect("versions")[0].issuance.clone();
+    assert_eq!(issue::shown_all(&doc, &doc_id()).expect("shown").len(), 1);
+
+    // A tablet writes records by hand: one claims another delegation's code, one claims a
+    // fingerprint its text does not have, one a signer its fingerprint does not cover.
+    let forged = |f: &dyn Fn(&mut issue::Issuance)| {
+        let mut i = genuine.clone();
+        f(&mut i);
+        serde_json::to_string(&i).expect("json")
+    };
+    let mut tx = doc.transaction();
+    let stolen = forged(&|i| i.code = "7KQ2M-XW9RD".into());
+    tx.put(ROOT, "issued/stolen", stolen.as_str()).expect("put");
+    let wrong = forged(&|i| i.fingerprint = "00".repeat(32));
+    tx.put(ROOT, "issued/wrong", wrong.as_str()).expect("put");
+    let signer = forged(&|i| i.letterhead.signer_name = "Người khác".into());
+    tx.put(ROOT, "issued/signer", signer.as_str()).expect("put");
+    tx.commit();
+    assert_eq!(
+        issue::versions(&doc).expect("versions").len(),
+        4,
+        "members still see them"
+    );
+    let shown = issue::shown_all(&doc, &doc_id()).expect("shown");
+    let codes: Vec<&str> = shown.iter().map(|s| s.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [genuine.code.as_str()],
+        "only the genuine version reaches a check"
+    );
+    // Filed under another document's id, even the genuine record does not hold up.
+    let other = crate::ids::DocumentId::from_bytes([6; 16]);
+    assert!(issue::shown_all(&doc, &other).expect("shown").is_empty());
 }

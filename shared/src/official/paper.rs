@@ -68,6 +68,9 @@ pub struct Paper {
     pub recipients: Vec<String>,
     /// A draft is watermarked.
     pub draft: bool,
+    /// An issued version's check code and the address that checks it (`/verify/<code>`),
+    /// printed under the signature; not part of the fingerprinted text.
+    pub check: Option<(String, String)>,
 }
 
 /// The first page's lines, as printed.
@@ -144,6 +147,13 @@ impl Paper {
             .map(|r| format!("- {r};"))
             .chain([format!("- {}.", layout.archive_line)])
             .collect()
+    }
+
+    /// The line that tells a reader how to check this copy, if it is an issued version.
+    pub fn check_line(&self) -> Option<String> {
+        self.check
+            .as_ref()
+            .map(|(code, url)| format!("Mã kiểm tra / Check code: {code} — {url}"))
     }
 
     /// Every printed line, in reading order: the header, number and date, type, summary,

@@ -37,6 +37,7 @@ pub fn front_notice() -> Paper {
         signer_name: "Nguyễn Thị Lan".into(),
         recipients: vec!["UBND phường Thanh Khê".into(), "Ban Thường trực UBMTTQ thành phố".into()],
         draft: false,
+        check: None,
     }
 }
 
