@@ -12,7 +12,9 @@
 //!   connection closes.
 //! - Each change's actor is looked up in the account's registered actors; whether a foreign
 //!   one is already on the server is the document task's question
-//!   ([`crate::sync::document_task`]).
+//!   ([`crate::sync::document_task`]). An own change that issues the conclusion (or sets
+//!   an issued version aside) is refused unless the account is the delegation's head or
+//!   deputy.
 //! - Presence: at most [`MAX_PRESENCE_SESSIONS`] session ids per connection, each at most
 //!   [`MAX_SESSION_ID_CHARS`] characters; about a supervision the account may not open, it
 //!   is dropped.
@@ -91,6 +93,8 @@ pub struct Gate {
     pub refusals: usize,
     /// Documents it may see, and how (not asked again on this connection).
     pub allowed: HashMap<DocumentId, Access>,
+    /// Documents whose conclusion this account may issue (head or deputy), as asked.
+    pub issuers: HashMap<DocumentId, bool>,
     /// The presence session ids this connection has used (at most [`MAX_PRESENCE_SESSIONS`]).
     pub presence_sessions: HashSet<String>,
     /// The server's peer id, as the sender of the answers given here.
@@ -186,6 +190,10 @@ impl Gate {
             }));
         };
         let changes = self.authors(&message).await?;
+        if access == engine::Access::Write {
+            self.check_issuing(m.document_id, &message, &changes)
+                .await?;
+        }
         Ok(Admitted::Sync {
             doc: m.document_id,
             request,
@@ -245,6 +253,66 @@ impl Gate {
     pub fn forget_access(&mut self) {
         self.allowed.clear();
         self.refused.clear();
+        self.issuers.clear();
+    }
+
+    /// Whether this account may issue `doc`'s conclusion (asked once per connection and
+    /// document; a database that does not answer means no).
+    async fn may_issue(&mut self, doc: DocumentId) -> bool {
+        if let Some(may) = self.issuers.get(&doc) {
+            return *may;
+        }
+        let (user, d) = (self.caller.user.id, doc.to_string());
+        let may = self
+            .accounts
+            .with(move |c| store::may_issue(c, user, &d))
+            .await
+            .unwrap_or(false);
+        self.issuers.insert(doc, may);
+        may
+    }
+
+    /// Refuse a message in which this account's own change issues a conclusion or sets an
+    /// issued version aside, unless it is the delegation's head or deputy (the app offers
+    /// issuing only to them; this is for a tablet that does not ask the app). Audited.
+    async fn check_issuing(
+        &mut self,
+        doc: DocumentId,
+        message: &automerge::sync::Message,
+        changes: &[ChangeAuthor],
+    ) -> Result<(), String> {
+        if !changes.iter().any(|c| c.own) || self.may_issue(doc).await {
+            return Ok(());
+        }
+        let actors = &self.actors;
+        let mut issuing = false;
+        for chunk in message.changes.iter() {
+            issuing |=
+                shared::authors::own_change_issues(chunk, |a| actors.contains(&a.to_hex_string()))
+                    .map_err(|e| format!("khung không hợp lệ / malformed frame: {e}"))?;
+        }
+        if !issuing {
+            return Ok(());
+        }
+        let (user, name) = (self.caller.user.id, self.caller.user.username.clone());
+        let _ = self
+            .accounts
+            .with(move |c| {
+                audit::record(
+                    c,
+                    now_ms(),
+                    "issue-refused",
+                    Some((user, &name)),
+                    &format!("document={doc}"),
+                );
+                Ok(())
+            })
+            .await;
+        Err(
+            "chỉ trưởng đoàn hoặc phó trưởng đoàn được ban hành kết luận; không thay đổi gì \
+             / only the delegation's head or deputy may issue its conclusion; nothing was changed"
+                .to_owned(),
+        )
     }
 
     /// The actor and hash of every change in the message, each marked whether the actor is

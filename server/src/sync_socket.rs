@@ -118,6 +118,7 @@ pub async fn upgrade(
                 refused: HashSet::new(),
                 refusals: 0,
                 allowed: HashMap::new(),
+                issuers: HashMap::new(),
                 presence_sessions: HashSet::new(),
                 server_peer: state.documents.peer_id().to_owned(),
             };

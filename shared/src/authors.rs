@@ -37,6 +37,35 @@ pub fn changes_in(chunk: &[u8]) -> Result<Vec<(ActorId, ChangeHash)>, String> {
     Ok(out)
 }
 
+/// Whether one chunk of a sync message holds a change by an actor `own` accepts that issues
+/// a conclusion or sets an issued version aside ([`crate::official::issue::change_issues`]).
+/// An error if the chunk does not read.
+pub fn own_change_issues(chunk: &[u8], own: impl Fn(&ActorId) -> bool) -> Result<bool, String> {
+    use crate::official::issue::change_issues;
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let (piece, after) = crate::sync_guard::split_chunk(rest)?;
+        let issues = match piece[8] {
+            0 => {
+                let doc = Automerge::load(piece).map_err(|e| format!("document chunk: {e}"))?;
+                doc.get_changes(&[])
+                    .iter()
+                    .any(|c| own(c.actor_id()) && change_issues(c))
+            }
+            1 | 2 => {
+                let change = read_change(piece)?;
+                own(change.actor_id()) && change_issues(&change)
+            }
+            other => return Err(format!("unknown chunk type {other}")),
+        };
+        if issues {
+            return Ok(true);
+        }
+        rest = after;
+    }
+    Ok(false)
+}
+
 /// One change chunk, read by automerge. automerge 0.12 panics on some crafted changes
 /// (an `unwrap` on a column's integer while verifying ops: found by fuzzing `engine_input`,
 /// crash 5 in `shared/fuzz/crashes/README.md`), so the panic is caught and reported as a

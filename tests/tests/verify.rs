@@ -209,3 +209,96 @@ async fn a_paper_copy_is_checked_by_its_code_and_nothing_more_is_shown() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_head_or_deputy_may_issue_and_a_member_who_tries_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation(
+            "Đoàn giám sát Thanh Khê Tây",
+            &[("Lan", "head"), ("Minh", "member")],
+        )
+        .await;
+    let mut lan = Member::new(team.get("Lan"));
+    lan.connect(&server.ws_url()).await;
+    let id = DocumentId::from_bytes(random());
+    let mut doc = supervision::create_as(
+        automerge::Automerge::new().with_actor(lan.actor.clone()),
+        &sample_setup(),
+        stamp("Lan"),
+    )
+    .unwrap();
+    conclusion::add_paragraph(
+        &mut doc,
+        &RecordId::from_bytes(random()),
+        Section::Shortcomings,
+        None,
+        BODY,
+        stamp("Lan"),
+    )
+    .unwrap();
+    team.register(id).await;
+    lan.insert(id, doc).await;
+    lan.wait_for("the supervision on the server", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
+
+    // Step 1: Minh, a member, has a tablet that does not ask the app: it issues anyway.
+    let mut minh = Member::new(team.get("Minh"));
+    minh.connect(&server.ws_url()).await;
+    minh.want(id);
+    minh.wait_for("the supervision", BOUND, |m| m.read(&id, |_| ()).is_some())
+        .await;
+    minh.change(&id, |d| {
+        issue::issue(
+            d,
+            &id,
+            &letterhead(),
+            &RecordId::from_bytes(random()),
+            stamp("Minh"),
+        )
+        .unwrap();
+    });
+    let minh_code = minh.read(&id, |d| issue::versions(d).unwrap()).unwrap()[0]
+        .issuance
+        .code
+        .clone();
+
+    // The server refuses it, says why, and closes that connection.
+    minh.wait_for("the refusal", BOUND, |m| !m.is_connected())
+        .await;
+    let said = minh.server_error().unwrap_or_default();
+    assert!(
+        said.contains("only the delegation's head or deputy may issue"),
+        "{said}"
+    );
+
+    // Step 2: Lan, the head, issues; once the server has hers, it has hers alone.
+    lan.change(&id, |d| {
+        issue::issue(
+            d,
+            &id,
+            &letterhead(),
+            &RecordId::from_bytes(random()),
+            stamp("Lan"),
+        )
+        .unwrap();
+    });
+    lan.wait_for("the server to confirm Lan's version", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
+    let versions = lan.read(&id, |d| issue::versions(d).unwrap()).unwrap();
+    assert_eq!(versions.len(), 1, "Minh's version never reached the server");
+    assert_eq!(versions[0].issuance.issued_by, "Lan");
+    get(
+        &server,
+        &format!("/verify/{}", versions[0].issuance.code),
+        200,
+    )
+    .await;
+    get(&server, &format!("/verify/{minh_code}"), 404).await;
+    server.stop().await;
+}

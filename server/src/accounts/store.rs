@@ -305,6 +305,23 @@ pub fn access(c: &Connection, user: i64, document: &str) -> Result<Access, Serve
     })
 }
 
+/// Whether `user` may issue `document`'s conclusion: the head or the deputy of its
+/// delegation.
+pub fn may_issue(c: &Connection, user: i64, document: &str) -> Result<bool, ServerError> {
+    let role: Option<String> = c
+        .query_row(
+            "SELECT m.role FROM supervisions s JOIN memberships m ON m.delegation_id = s.delegation_id
+             WHERE s.document_id = ?1 AND m.user_id = ?2",
+            params![document, user],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(role
+        .as_deref()
+        .and_then(Role::parse)
+        .is_some_and(Role::manages))
+}
+
 /// Register an Automerge actor (hex) to a user. `Ok(false)` if it is someone else's.
 pub fn register_actor(
     c: &Connection,

@@ -409,6 +409,20 @@ pub fn normalize_code(typed: &str) -> Option<String> {
     (out.len() == 11).then_some(out)
 }
 
+/// Whether `key` of a document's root is an issued version's or a mark setting one aside.
+pub fn is_issuance_key(key: &str) -> bool {
+    key.starts_with(ISSUED) || key.starts_with(SUPERSEDED)
+}
+
+/// Whether a change touches an issued version or a mark setting one aside (any operation on
+/// such a root key): the server lets only a delegation's head and deputy make one.
+pub fn change_issues(change: &automerge::Change) -> bool {
+    use automerge::legacy::{Key, ObjectId};
+    change.decode().operations.iter().any(|op| {
+        matches!(op.obj, ObjectId::Root) && matches!(&op.key, Key::Map(k) if is_issuance_key(k))
+    })
+}
+
 /// Serde for [`LayoutId`] as its data file's name.
 mod layout_id {
     use super::LayoutId;

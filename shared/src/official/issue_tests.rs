@@ -391,3 +391,36 @@ fn a_version_whose_record_does_not_hold_up_is_never_shown_to_a_check() {
     let other = crate::ids::DocumentId::from_bytes([6; 16]);
     assert!(issue::shown_all(&doc, &other).expect("shown").is_empty());
 }
+
+#[test]
+fn the_changes_that_issue_or_set_aside_are_told_from_every_other() {
+    let (mut doc, result) = supervision();
+    let last = |d: &Automerge| d.get_last_local_change().expect("a change").clone();
+    retype(&mut doc, &result, "Đã tổ chức 05 hội nghị.", "Lan", JAN_5);
+    assert!(
+        !issue::change_issues(&last(&doc)),
+        "typing in the conclusion"
+    );
+    let v1 = RecordId::from_key("v1");
+    issue::issue(&mut doc, &doc_id(), &letterhead(), &v1, stamp("Lan", JAN_5)).expect("issued");
+    assert!(issue::change_issues(&last(&doc)), "issuing");
+    issue::supersede(&mut doc, &v1, stamp("Lan", JAN_5)).expect("set aside");
+    assert!(issue::change_issues(&last(&doc)), "setting a version aside");
+
+    // In a sync message's chunk, only an own change counts.
+    let chunk = last(&doc).raw_bytes().to_vec();
+    let lan = doc.get_actor().clone();
+    assert_eq!(
+        crate::authors::own_change_issues(&chunk, |a| *a == lan),
+        Ok(true)
+    );
+    assert_eq!(
+        crate::authors::own_change_issues(&chunk, |_| false),
+        Ok(false)
+    );
+    assert_eq!(
+        crate::authors::own_change_issues(&doc.save(), |a| *a == lan),
+        Ok(true),
+        "a whole document sent as one chunk"
+    );
+}
