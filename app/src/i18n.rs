@@ -254,6 +254,10 @@ pub enum Msg {
     CurrentLabel,
     BadIssueDate,
     ExportFailed,
+    PrintNow,
+    PrintVersion,
+    PrintDraft,
+    Close,
 }
 
 /// The message in the given language.
@@ -605,6 +609,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
             "The date is not valid (dd/mm/yyyy).",
         ),
         Msg::ExportFailed => ("Không tạo được tệp", "The file could not be made"),
+        Msg::PrintNow => ("In", "Print"),
+        Msg::PrintVersion => ("In", "Print"),
+        Msg::PrintDraft => ("In bản dự thảo", "Print the draft"),
+        Msg::Close => ("Đóng", "Close"),
     };
     match lang {
         Lang::Vi => vi,

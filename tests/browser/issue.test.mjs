@@ -128,6 +128,30 @@ test("the head issues offline, later edits leave the issued version as it was, a
     assert.ok(draft.header.includes("DỰ THẢO"), "the draft is marked");
     assert.ok(draft.body.includes(FIRST + LATER + " Cần bổ sung."), "the draft has the text as it stands");
     await minh.screenshot({ path: join(artifacts, "issue-versions.png"), fullPage: true });
+
+    // Step 7: still offline, he prints it from the browser: the paper alone, in the layout.
+    await minh.getByTestId("print-draft").click();
+    const paperView = minh.getByTestId("print-view");
+    await paperView.waitFor({ timeout: BOUND });
+    assert.equal(await minh.getByTestId("paper-draft").innerText(), "DỰ THẢO");
+    await minh.screenshot({ path: join(artifacts, "issue-print-view.png") });
+    await minh.emulateMedia({ media: "print" });
+    assert.equal(await minh.getByTestId("sync-status").isVisible(), false, "only the paper prints");
+    assert.equal(await minh.getByTestId("print-now").isVisible(), false);
+    const pdfPath = join(artifacts, "issue-draft-printed.pdf");
+    await minh.pdf({ path: pdfPath, preferCSSPageSize: true });
+    const words = (t) => t.split(/\s+/).filter(Boolean).join(" ");
+    const printed = words(execFileSync("pdftotext", [pdfPath, "-"], { encoding: "utf8" }));
+    let at = 0;
+    for (const line of ["DỰ THẢO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", FIRST + LATER + " Cần bổ sung", "Nơi nhận:"]) {
+      const found = printed.indexOf(words(line), at);
+      assert.ok(found >= 0, `${line} not printed after ${at}: ${printed}`);
+      at = found;
+    }
+    assert.ok(!printed.includes("Tải DOCX"), "nothing of the app is printed");
+    await minh.emulateMedia({ media: "screen" });
+    await minh.getByTestId("print-close").click();
+    await paperView.waitFor({ state: "detached", timeout: BOUND });
     await minhTablet.setOffline(false);
     await waitSync(minh, "synced");
 

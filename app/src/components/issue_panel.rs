@@ -1,6 +1,7 @@
 //! Issuing the conclusion (ban hành) and exporting it: the issued versions, each exportable
 //! as DOCX at any time (offline too: the text comes from the document as it was when
-//! issued); the draft's export, marked DỰ THẢO; and, for the delegation's head or deputy,
+//! issued), or printed from the browser ([`super::print_view`]); the draft's, marked DỰ THẢO;
+//! and, for the delegation's head or deputy,
 //! the form that issues a new version. Two versions issued while apart are both shown,
 //! with the head's choice of which stands.
 
@@ -12,6 +13,7 @@ use shared::official::issue::{self, IssuedVersion, Letterhead};
 use shared::official::{Authority, LayoutId, Paper, docx};
 use shared::supervision::{Supervision, SupervisionKind};
 
+use crate::components::print_view::PrintView;
 use crate::download;
 use crate::i18n::{Msg, date_time, t};
 use crate::workspace::{Workspace, ws};
@@ -30,17 +32,20 @@ pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> im
     let may_issue = Memo::new(move |_| ws().may_issue(&doc));
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
-
-    let export_draft = move |_| {
-        let made = ws().with_doc(&doc, |d| {
+    // The paper shown for printing, if any.
+    let printing = RwSignal::new(None::<Paper>);
+    let draft_paper = move || {
+        ws().with_doc(&doc, |d| {
             let letterhead = issue::current(&issue::versions(d)?)
                 .map(|v| v.issuance.letterhead.clone())
                 .or_else(|| supervision.get_untracked().map(|s| default_letterhead(&s)))
                 .unwrap_or_default();
             letterhead.paper(d, true)
-        });
-        save(made, "du-thao", error);
+        })
     };
+
+    let export_draft = move |_| save(draft_paper(), "du-thao", error);
+    let print_draft = move |_| show(draft_paper(), printing, error);
 
     view! {
         <section class="card issue" data-testid="issue-panel">
@@ -50,11 +55,12 @@ pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> im
             </Show>
             <ol class="versions">
                 <For each=move || versions.get() key=|v| (v.id.clone(), v.superseded.clone(), v.concurrent.clone()) let(v)>
-                    <VersionRow doc=doc version=v current=Signal::derive(move || issue::current(&versions.get()).map(|c| c.id.clone())) may_issue=may_issue error=error/>
+                    <VersionRow doc=doc version=v current=Signal::derive(move || issue::current(&versions.get()).map(|c| c.id.clone())) may_issue=may_issue error=error printing=printing/>
                 </For>
             </ol>
             <div class="actions">
                 <button type="button" data-testid="export-draft" on:click=export_draft>{t(Msg::ExportDraft)}</button>
+                <button type="button" data-testid="print-draft" on:click=print_draft>{t(Msg::PrintDraft)}</button>
                 <Show when=move || may_issue.get() && !open.get()>
                     <button type="button" class="primary" data-testid="issue-open" on:click=move |_| open.set(true)>{t(Msg::IssueOpen)}</button>
                 </Show>
@@ -65,6 +71,9 @@ pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> im
             <Show when=move || open.get()>
                 <IssueForm doc=doc supervision=supervision versions=versions open=open/>
             </Show>
+            {move || printing.get().map(|paper| view! {
+                <PrintView paper=paper close=Callback::new(move |()| printing.set(None))/>
+            })}
         </section>
     }
 }
@@ -76,8 +85,19 @@ fn VersionRow(
     current: Signal<Option<RecordId>>,
     may_issue: Memo<bool>,
     error: RwSignal<Option<String>>,
+    printing: RwSignal<Option<Paper>>,
 ) -> impl IntoView {
     let v = version.clone();
+    let print = {
+        let version = version.clone();
+        move |_| {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let paper = ws().with_doc(&doc, |d| issue::issued_export(d, &version, &origin));
+            show(paper, printing, error);
+        }
+    };
     let id = v.id.clone();
     let number = v.number;
     let export = {
@@ -123,6 +143,7 @@ fn VersionRow(
             })}
             <div class="actions">
                 <button type="button" data-testid="export-version" on:click=export>{t(Msg::ExportDocx)}</button>
+                <button type="button" data-testid="print-version" on:click=print>{t(Msg::PrintVersion)}</button>
                 <Show when=move || concurrent && may_issue.get()>
                     <button type="button" data-testid="keep-version" on:click=keep.clone()>{t(Msg::KeepThis)}</button>
                 </Show>
@@ -294,6 +315,22 @@ fn save(
     match saved {
         Ok(()) => error.set(None),
         Err(e) => error.set(Some(format!("{}: {e}", t(Msg::ExportFailed)()))),
+    }
+}
+
+/// Show `paper` for printing, or say why not.
+fn show(
+    paper: Option<Result<Paper, shared::ModelError>>,
+    printing: RwSignal<Option<Paper>>,
+    error: RwSignal<Option<String>>,
+) {
+    match paper {
+        Some(Ok(p)) => {
+            error.set(None);
+            printing.set(Some(p));
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => error.set(Some(t(Msg::NotOnThisDevice)().to_owned())),
     }
 }
 

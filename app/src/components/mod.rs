@@ -17,6 +17,7 @@ pub mod new_supervision;
 pub mod open_invitations;
 pub mod password_change;
 pub mod presence_bar;
+pub mod print_view;
 pub mod recommendations;
 pub mod remote;
 pub mod route;
