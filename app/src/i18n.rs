@@ -257,6 +257,7 @@ pub enum Msg {
     PrintNow,
     PrintVersion,
     PrintDraft,
+    ExportMinutes,
     Close,
 }
 
@@ -612,6 +613,7 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::PrintNow => ("In", "Print"),
         Msg::PrintVersion => ("In", "Print"),
         Msg::PrintDraft => ("In bản dự thảo", "Print the draft"),
+        Msg::ExportMinutes => ("Tải biên bản làm việc (DOCX)", "Download the minutes (DOCX)"),
         Msg::Close => ("Đóng", "Close"),
     };
     match lang {

@@ -15,6 +15,8 @@ const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat
 const TITLE = "Giám sát việc thực hiện Quy chế dân chủ tại phường Ngọc Thụy";
 const FIRST = "Đã tổ chức 03 hội nghị đối thoại với Nhân dân.";
 const LATER = " Biên bản hội nghị chưa lưu đủ.";
+const UNIT = "Ủy ban nhân dân phường Ngọc Thụy";
+const REMARK = "Đề nghị cung cấp sổ theo dõi đối thoại.";
 
 /** Click `button` on `page`, wait for the download it starts, and give back the text of
  *  the DOCX's body (word/document.xml, tags removed). */
@@ -48,6 +50,21 @@ test("the head issues offline, later edits leave the issued version as it was, a
     const paragraph = hung.getByTestId("paragraph").first();
     await paragraph.click();
     await hung.keyboard.type(FIRST);
+    // … and a working session with the ward's committee, with one remark.
+    await hung.getByTestId("tab-work").click();
+    await hung.getByTestId("unit-name").fill(UNIT);
+    await hung.getByTestId("add-unit").click();
+    const unit = hung.getByTestId("unit").first();
+    await unit.locator("summary").click();
+    await unit.locator('input[name="session-date"]').fill("12/03/2026");
+    await unit.locator('input[name="session-place"]').fill("Trụ sở UBND phường Ngọc Thụy");
+    await unit.locator('input[name="session-attendees"]').fill("Chủ tịch UBND phường");
+    await unit.getByTestId("add-session").click();
+    const session = unit.getByTestId("session").first();
+    await session.locator('textarea[name="remark-text"]').fill(REMARK);
+    await session.getByTestId("add-remark").click();
+    await session.getByTestId("remark").first().waitFor({ timeout: BOUND });
+    await hung.getByTestId("tab-conclusion").click();
     await waitSync(hung, "synced");
 
     // Step 2: Minh, a member, opens it; he may export but not issue.
@@ -152,6 +169,14 @@ test("the head issues offline, later edits leave the issued version as it was, a
     await minh.emulateMedia({ media: "screen" });
     await minh.getByTestId("print-close").click();
     await paperView.waitFor({ state: "detached", timeout: BOUND });
+    // Step 8: and the minutes of the working session, offline too.
+    await minh.getByTestId("tab-work").click();
+    const minhUnit = minh.getByTestId("unit").first();
+    await minhUnit.locator("summary").click();
+    const minutes = await exported(minh, minhUnit.getByTestId("export-minutes"));
+    for (const said of ["BIÊN BẢN", `Làm việc với ${UNIT}`, "Ngày 12/03/2026, tại Trụ sở UBND phường Ngọc Thụy", `${HUNG.displayName}: ${REMARK}`]) {
+      assert.ok(minutes.body.includes(said), `${said} not in the minutes: ${minutes.body}`);
+    }
     await minhTablet.setOffline(false);
     await waitSync(minh, "synced");
 

@@ -301,7 +301,7 @@ fn IssueForm(
 }
 
 /// Build the DOCX of `paper` and hand it to the browser, or say why not.
-fn save(
+pub(crate) fn save(
     paper: Option<Result<Paper, shared::ModelError>>,
     stem: &str,
     error: RwSignal<Option<String>>,
@@ -336,7 +336,7 @@ fn show(
 
 /// A first letterhead from the set-up: an inspection is a Party committee's (36-HD/VPTW),
 /// a supervision the Front's (NĐ 30); the summary from the title, the signer the head.
-fn default_letterhead(s: &Supervision) -> Letterhead {
+pub(crate) fn default_letterhead(s: &Supervision) -> Letterhead {
     let inspection = s.setup.kind == SupervisionKind::Inspection;
     let mut title = s.setup.title.trim().to_owned();
     if let Some(first) = title.chars().next() {

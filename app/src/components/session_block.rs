@@ -1,13 +1,16 @@
 //! One working session: date, place, attendees, and what was said — members' remarks and
-//! the unit's explanations, an explanation able to answer one finding.
+//! the unit's explanations, an explanation able to answer one finding; and its minutes
+//! (biên bản làm việc) as DOCX.
 
 use leptos::prelude::*;
 use shared::dates;
 use shared::field::{RecordKind, TextField};
+use shared::official::{issue, minutes};
 use shared::session::{self, RemarkKind, WorkingSession};
 use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
+use crate::components::issue_panel::{default_letterhead, save};
 use crate::components::live_text::LiveText;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::{Workspace, ws};
@@ -84,6 +87,22 @@ pub fn SessionBlock(
             })
             .unwrap_or_default()
     };
+    // The minutes, under the letterhead the delegation issues with (the version that
+    // stands, else one from the set-up), built and saved on the tablet.
+    let minutes_error = RwSignal::new(None::<String>);
+    let export_minutes = {
+        let sid = sid.clone();
+        move |_| {
+            let made = ws().with_doc(&doc, |d| {
+                let s = shared::supervision::read(d)?;
+                let letterhead = issue::current(&issue::versions(d)?)
+                    .map(|v| v.issuance.letterhead.clone())
+                    .unwrap_or_else(|| default_letterhead(&s));
+                minutes::minutes(&s, &sid, &letterhead)
+            });
+            save(made, "bien-ban", minutes_error);
+        }
+    };
     view! {
         <div class="session" data-testid="session">
             <p class="session-head"><strong>{dates::format_vn(&session.date)}</strong> " · " {session.place.clone()}</p>
@@ -118,6 +137,12 @@ pub fn SessionBlock(
                 <textarea name="remark-text" rows="2" on:input=move |ev| draft.set(event_target_value(&ev)) prop:value=move || draft.get()></textarea>
                 <button type="submit" data-testid="add-remark">{t(Msg::AddRemark)}</button>
             </form>
+            <div class="actions">
+                <button type="button" data-testid="export-minutes" on:click=export_minutes>{t(Msg::ExportMinutes)}</button>
+            </div>
+            <Show when=move || minutes_error.get().is_some()>
+                <p class="error" role="alert">{move || minutes_error.get().unwrap_or_default()}</p>
+            </Show>
         </div>
     }
 }

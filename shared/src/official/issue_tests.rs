@@ -424,3 +424,99 @@ fn the_changes_that_issue_or_set_aside_are_told_from_every_other() {
         "a whole document sent as one chunk"
     );
 }
+
+#[test]
+fn the_minutes_of_a_working_session_say_who_said_what_in_the_layout() {
+    use super::minutes::minutes;
+    use crate::finding::{self, FindingKind};
+    use crate::session::{self, RemarkKind};
+    use crate::unit;
+
+    // Step 1: a session with the ward's People's Committee, a finding, a member's remark and
+    // the unit's explanation of that finding.
+    let (mut doc, _) = supervision();
+    let (u, w, f) = (
+        RecordId::from_key("u"),
+        RecordId::from_key("w"),
+        RecordId::from_key("f"),
+    );
+    unit::add(&mut doc, &u, "Ủy ban nhân dân phường", stamp("Lan", JAN_5)).expect("unit");
+    session::add(
+        &mut doc,
+        &w,
+        &u,
+        "2026-03-12",
+        "Trụ sở UBND phường",
+        "Chủ tịch UBND phường, công chức địa chính.",
+        stamp("Lan", JAN_5),
+    )
+    .expect("session");
+    finding::add(
+        &mut doc,
+        &f,
+        &u,
+        FindingKind::Shortcoming,
+        "Chưa niêm yết dự toán.",
+        stamp("Minh", JAN_5),
+    )
+    .expect("finding");
+    session::add_remark(
+        &mut doc,
+        &RecordId::from_key("r1"),
+        &w,
+        RemarkKind::Remark,
+        "Đề nghị cung cấp sổ theo dõi.",
+        None,
+        stamp("Trần Văn Minh", JAN_5),
+    )
+    .expect("remark");
+    session::add_remark(
+        &mut doc,
+        &RecordId::from_key("r2"),
+        &w,
+        RemarkKind::Explanation,
+        "Sẽ niêm yết trước ngày 30/3.",
+        Some(&f),
+        stamp("Lan", JAN_5),
+    )
+    .expect("explanation");
+    let s = supervision::read(&doc).expect("reads");
+
+    // Step 2: the minutes in the decree's layout.
+    let paper = minutes(&s, &w, &letterhead()).expect("minutes");
+    assert_eq!(paper.doc_type, "Biên bản");
+    assert_eq!(paper.summary, "Làm việc với Ủy ban nhân dân phường");
+    assert_eq!(paper.date, (2026, 3, 12), "the session's date");
+    assert_eq!(
+        paper.opening,
+        [
+            "Ngày 12/03/2026, tại Trụ sở UBND phường, Đoàn giám sát làm việc với Ủy ban nhân dân phường.",
+            "Thành phần: Chủ tịch UBND phường, công chức địa chính."
+        ]
+    );
+    let headings: Vec<&str> = paper.sections.iter().map(|s| s.heading.as_str()).collect();
+    assert_eq!(
+        headings,
+        ["I. Ý KIẾN CỦA THÀNH VIÊN ĐOÀN", "II. GIẢI TRÌNH CỦA ĐƠN VỊ"]
+    );
+    assert_eq!(
+        paper.sections[0].paragraphs,
+        ["Trần Văn Minh: Đề nghị cung cấp sổ theo dõi."]
+    );
+    assert_eq!(
+        paper.sections[1].paragraphs,
+        ["Về \u{201c}Chưa niêm yết dự toán.\u{201d}: Sẽ niêm yết trước ngày 30/3."]
+    );
+    let xml = super::tests::part(&docx::build(&paper).expect("docx"), "word/document.xml");
+    assert!(xml.contains("BIÊN BẢN"));
+    assert!(xml.contains("Trần Văn Minh: Đề nghị cung cấp sổ theo dõi."));
+
+    // The Party's layout numbers and writes headings its own way.
+    let mut party = letterhead();
+    party.layout = LayoutId::Hd36;
+    let paper = minutes(&s, &w, &party).expect("minutes");
+    assert_eq!(paper.sections[0].heading, "1. Ý kiến của thành viên đoàn");
+
+    // A session that does not exist has no minutes.
+    assert!(minutes(&s, &RecordId::from_key("zz"), &letterhead()).is_err());
+}

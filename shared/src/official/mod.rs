@@ -10,11 +10,13 @@
 //! - [`docx`]: the DOCX file, built here so a tablet can export it offline.
 //! - [`issue`]: issuing: each issued version fixed at the document's heads, numbered, with
 //!   its letterhead, check code and fingerprint; concurrent issues kept side by side.
+//! - [`minutes`]: the minutes of a working session (biên bản làm việc), same layouts.
 //! - [`samples`]: two sample documents, one per layout.
 
 pub mod docx;
 pub mod issue;
 pub mod layout;
+pub mod minutes;
 pub mod paper;
 pub mod samples;
 
