@@ -613,7 +613,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::PrintNow => ("In", "Print"),
         Msg::PrintVersion => ("In", "Print"),
         Msg::PrintDraft => ("In bản dự thảo", "Print the draft"),
-        Msg::ExportMinutes => ("Tải biên bản làm việc (DOCX)", "Download the minutes (DOCX)"),
+        Msg::ExportMinutes => (
+            "Tải biên bản làm việc (DOCX)",
+            "Download the minutes (DOCX)",
+        ),
         Msg::Close => ("Đóng", "Close"),
     };
     match lang {

@@ -135,6 +135,13 @@ test("the head issues offline, later edits leave the issued version as it was, a
     const v1again = await exported(minh, minh.getByTestId("export-version").first());
     assert.equal(v1again.body, v1.body, "version 1 is exported exactly as before");
 
+    // An issued version prints with its QR code and check line.
+    await minh.getByTestId("print-version").first().click();
+    await minh.getByTestId("paper-qr").locator("svg").waitFor({ timeout: BOUND });
+    assert.match(await minh.getByTestId("print-view").innerText(), new RegExp(`/verify/${code}`));
+    await minh.getByTestId("print-close").click();
+    await minh.getByTestId("print-view").waitFor({ state: "detached", timeout: BOUND });
+
     // Step 6: Minh, with no network, exports the draft: the latest text, marked DỰ THẢO.
     await minhTablet.setOffline(true);
     await waitSync(minh, "offline");

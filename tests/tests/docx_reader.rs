@@ -34,10 +34,13 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
     let dir = tempfile::tempdir().expect("temp dir");
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    for (name, paper) in [
-        ("nd30", samples::front_notice()),
-        ("hd36", samples::party_notice()),
-    ] {
+    // The decree's sample as an issued version: with its QR code and check line.
+    let mut issued = samples::front_notice();
+    issued.check = Some((
+        "D5M5M-NYWTE".into(),
+        "https://giamsat.example.vn/verify/D5M5M-NYWTE".into(),
+    ));
+    for (name, paper) in [("nd30", issued), ("hd36", samples::party_notice())] {
         let docx_path = dir.path().join(format!("{name}.docx"));
         std::fs::write(&docx_path, docx::build(&paper).expect("builds")).expect("written");
         let out = dir.path().to_str().expect("UTF-8 path");
@@ -66,6 +69,18 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
                 panic!("{name}: {line:?} not found after byte {from} in {text:?}")
             });
             from += at + line.len();
+        }
+
+        // The issued one carries its QR code as the one image on its page.
+        let images = run("pdfimages", &["-list", pdf]);
+        let expected = usize::from(paper.check.is_some());
+        assert_eq!(
+            images.lines().skip(2).count(),
+            expected,
+            "{name}: images\n{images}"
+        );
+        if let Some(line) = paper.check_line() {
+            assert!(text.contains(&words(&line)), "{name}: the check line");
         }
 
         // Fonts are embedded (LibreOffice substitutes a metric-compatible serif for Times New

@@ -142,6 +142,9 @@ pub fn PrintView(paper: Paper, close: Callback<()>) -> impl IntoView {
                         </td>
                     </tr>
                 </table>
+                {paper.check.as_ref().and_then(|(_, url)| shared::official::qr::svg(url).ok()).map(|svg| view! {
+                    <div class="paper-qr-box" data-testid="paper-qr" inner_html=svg></div>
+                })}
                 {paper.check_line().map(|c| line(c, &layout.recipient, "left"))}
             </article>
         </div>

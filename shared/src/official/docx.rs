@@ -8,11 +8,12 @@
 //! borderless two-column table (issuing body left, the national title or the Party's name
 //! right, each with its rule or star; the number left and place and date right), the type
 //! and the summary centred, the body, and a second borderless table with the recipients
-//! left and the signature block right.
+//! left and the signature block right. An issued version ends with its QR code and check
+//! line ([`super::qr`]).
 
 use docx_rs::{
     AlignmentType, BorderType, Docx, Header, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic, Run, RunFonts,
     SpecialIndentType, Table, TableCell, TableRow, WidthType,
 };
 
@@ -36,15 +37,19 @@ fn half_points(pt: f32) -> usize {
 /// The DOCX file of `paper`.
 pub fn build(paper: &Paper) -> Result<Vec<u8>, ModelError> {
     let layout = paper.layout.layout()?;
+    let qr = match &paper.check {
+        Some((_, url)) => Some(super::qr::png(url)?),
+        None => None,
+    };
     let mut bytes = std::io::Cursor::new(Vec::new());
-    document(paper, &layout)
+    document(paper, &layout, qr)
         .build()
         .pack(&mut bytes)
         .map_err(|e| ModelError::Export(format!("the DOCX could not be packed: {e}")))?;
     Ok(bytes.into_inner())
 }
 
-fn document(paper: &Paper, l: &Layout) -> Docx {
+fn document(paper: &Paper, l: &Layout, qr: Option<(Vec<u8>, u32)>) -> Docx {
     let text_width = twips(l.text_width_mm());
     let left_width = text_width * l.header_left_percent as i32 / 100;
     let right_width = text_width - left_width;
@@ -147,13 +152,25 @@ fn document(paper: &Paper, l: &Layout) -> Docx {
         Table::without_borders(vec![TableRow::new(vec![recipients, signature])])
             .set_grid(vec![left_width as usize, right_width as usize]),
     );
+    // An issued version: its QR code (the check address), 25 mm square, and the line
+    // giving the code and the address in writing.
+    let doc = match qr {
+        Some((png, px)) => {
+            let side = (25.0 * EMU_PER_MM) as u32;
+            let pic = Pic::new_with_dimensions(png, px, px).size(side, side);
+            doc.add_paragraph(Paragraph::new())
+                .add_paragraph(Paragraph::new().add_run(Run::new().add_image(pic)))
+        }
+        None => doc,
+    };
     match paper.check_line() {
-        Some(line) => doc
-            .add_paragraph(Paragraph::new())
-            .add_paragraph(w.left(&line, &l.recipient)),
+        Some(line) => doc.add_paragraph(w.left(&line, &l.recipient)),
         None => doc,
     }
 }
+
+/// English Metric Units in a millimetre (DrawingML sizes).
+const EMU_PER_MM: f32 = 36_000.0;
 
 /// Paragraphs and runs in the layout's font.
 struct Writer<'a> {

@@ -145,6 +145,16 @@ fn an_issued_version_keeps_its_text_whatever_is_written_after() {
     assert!(xml.contains("03 hội nghị"));
     assert!(!xml.contains("04 hội nghị"));
     assert!(xml.contains(&format!("/verify/{code}")));
+    assert_eq!(
+        qr_in(&file),
+        format!("https://giamsat.example.vn/verify/{code}"),
+        "the QR code a phone reads is the check address"
+    );
+    let draft = docx::build(&letterhead().paper(&doc, true).expect("draft")).expect("docx");
+    assert!(
+        !(0..zip_len(&draft)).any(|i| zip_name(&draft, i).ends_with(".png")),
+        "a draft carries no code"
+    );
 
     // Step 5: the document saved and loaded again reads the same versions.
     let loaded = Automerge::load(&doc.save()).expect("loads");
@@ -519,4 +529,40 @@ fn the_minutes_of_a_working_session_say_who_said_what_in_the_layout() {
 
     // A session that does not exist has no minutes.
     assert!(minutes(&s, &RecordId::from_key("zz"), &letterhead()).is_err());
+}
+
+fn zip_len(docx: &[u8]) -> usize {
+    zip::ZipArchive::new(std::io::Cursor::new(docx))
+        .expect("a zip")
+        .len()
+}
+
+fn zip_name(docx: &[u8], i: usize) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+    zip.by_index(i).expect("an entry").name().to_owned()
+}
+
+/// The text of the QR code in a DOCX's image, read back as a phone's reader would.
+fn qr_in(docx: &[u8]) -> String {
+    use std::io::Read;
+    let name = (0..zip_len(docx))
+        .map(|i| zip_name(docx, i))
+        .find(|n| n.starts_with("word/media/") && n.ends_with(".png"))
+        .expect("an image in the DOCX");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+    let mut bytes = Vec::new();
+    zip.by_name(&name)
+        .expect("the image")
+        .read_to_end(&mut bytes)
+        .expect("read");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("it decodes").1
 }

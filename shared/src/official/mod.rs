@@ -10,6 +10,7 @@
 //! - [`docx`]: the DOCX file, built here so a tablet can export it offline.
 //! - [`issue`]: issuing: each issued version fixed at the document's heads, numbered, with
 //!   its letterhead, check code and fingerprint; concurrent issues kept side by side.
+//! - [`qr`]: the QR code of an issued paper's check address (PNG for the DOCX, SVG to print).
 //! - [`minutes`]: the minutes of a working session (biên bản làm việc), same layouts.
 //! - [`samples`]: two sample documents, one per layout.
 
@@ -18,6 +19,7 @@ pub mod issue;
 pub mod layout;
 pub mod minutes;
 pub mod paper;
+pub mod qr;
 pub mod samples;
 
 #[cfg(test)]
