@@ -46,17 +46,13 @@ async fn get(server: &ServerProcess, path: &str, status: u16) -> String {
     body
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paper_copy_is_checked_by_its_code_and_nothing_more_is_shown() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path()).await;
-    let team = server
-        .delegation("Đoàn giám sát Thanh Khê Tây", &[("Lan", "head")])
-        .await;
-    let mut lan = Member::new(team.get("Lan"));
-    lan.connect(&server.ws_url()).await;
-
-    // Step 1: Lan writes the conclusion, issues it on her tablet, and it syncs.
+/// Lan's new supervision with one paragraph of conclusion (and `issue` issued, if given),
+/// registered and confirmed by the server; its id.
+async fn lan_writes(
+    lan: &Member,
+    team: &giamsat_tests::server::Team,
+    issue_as: Option<&RecordId>,
+) -> DocumentId {
     let id = DocumentId::from_bytes(random());
     let mut doc = supervision::create_as(
         automerge::Automerge::new().with_actor(lan.actor.clone()),
@@ -73,14 +69,31 @@ async fn a_paper_copy_is_checked_by_its_code_and_nothing_more_is_shown() {
         stamp("Lan"),
     )
     .unwrap();
-    let v1 = RecordId::from_bytes(random());
-    issue::issue(&mut doc, &id, &letterhead(), &v1, stamp("Lan")).unwrap();
+    if let Some(v) = issue_as {
+        issue::issue(&mut doc, &id, &letterhead(), v, stamp("Lan")).unwrap();
+    }
     team.register(id).await;
     lan.insert(id, doc).await;
-    lan.wait_for("the server to confirm the issued version", BOUND, |m| {
+    lan.wait_for("the server to confirm the supervision", BOUND, |m| {
         m.pending(&id) == 0
     })
     .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_copy_is_checked_by_its_code_and_nothing_more_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path()).await;
+    let team = server
+        .delegation("Đoàn giám sát Thanh Khê Tây", &[("Lan", "head")])
+        .await;
+    let mut lan = Member::new(team.get("Lan"));
+    lan.connect(&server.ws_url()).await;
+
+    // Step 1: Lan writes the conclusion, issues it on her tablet, and it syncs.
+    let v1 = RecordId::from_bytes(random());
+    let id = lan_writes(&lan, &team, Some(&v1)).await;
     let version = lan.read(&id, |d| issue::versions(d).unwrap()).unwrap()[0].clone();
     let code = version.issuance.code.clone();
 
@@ -222,28 +235,7 @@ async fn only_the_head_or_deputy_may_issue_and_a_member_who_tries_changes_nothin
         .await;
     let mut lan = Member::new(team.get("Lan"));
     lan.connect(&server.ws_url()).await;
-    let id = DocumentId::from_bytes(random());
-    let mut doc = supervision::create_as(
-        automerge::Automerge::new().with_actor(lan.actor.clone()),
-        &sample_setup(),
-        stamp("Lan"),
-    )
-    .unwrap();
-    conclusion::add_paragraph(
-        &mut doc,
-        &RecordId::from_bytes(random()),
-        Section::Shortcomings,
-        None,
-        BODY,
-        stamp("Lan"),
-    )
-    .unwrap();
-    team.register(id).await;
-    lan.insert(id, doc).await;
-    lan.wait_for("the supervision on the server", BOUND, |m| {
-        m.pending(&id) == 0
-    })
-    .await;
+    let id = lan_writes(&lan, &team, None).await;
 
     // Step 1: Minh, a member, has a tablet that does not ask the app: it issues anyway.
     let mut minh = Member::new(team.get("Minh"));

@@ -290,24 +290,15 @@ pub fn register_supervision(
 
 /// What `user` may do with `document`: by their role in the delegation that owns it.
 pub fn access(c: &Connection, user: i64, document: &str) -> Result<Access, ServerError> {
-    let role: Option<String> = c
-        .query_row(
-            "SELECT m.role FROM supervisions s JOIN memberships m ON m.delegation_id = s.delegation_id
-             WHERE s.document_id = ?1 AND m.user_id = ?2",
-            params![document, user],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(match role.as_deref().and_then(Role::parse) {
+    Ok(match role_in(c, user, document)? {
         Some(r) if r.writes() => Access::Write,
         Some(_) => Access::Read,
         None => Access::None,
     })
 }
 
-/// Whether `user` may issue `document`'s conclusion: the head or the deputy of its
-/// delegation.
-pub fn may_issue(c: &Connection, user: i64, document: &str) -> Result<bool, ServerError> {
+/// `user`'s role in the delegation that holds `document`, if any.
+fn role_in(c: &Connection, user: i64, document: &str) -> Result<Option<Role>, ServerError> {
     let role: Option<String> = c
         .query_row(
             "SELECT m.role FROM supervisions s JOIN memberships m ON m.delegation_id = s.delegation_id
@@ -316,10 +307,13 @@ pub fn may_issue(c: &Connection, user: i64, document: &str) -> Result<bool, Serv
             |r| r.get(0),
         )
         .optional()?;
-    Ok(role
-        .as_deref()
-        .and_then(Role::parse)
-        .is_some_and(Role::manages))
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Whether `user` may issue `document`'s conclusion: the head or the deputy of its
+/// delegation.
+pub fn may_issue(c: &Connection, user: i64, document: &str) -> Result<bool, ServerError> {
+    Ok(role_in(c, user, document)?.is_some_and(Role::manages))
 }
 
 /// Register an Automerge actor (hex) to a user. `Ok(false)` if it is someone else's.

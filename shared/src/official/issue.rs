@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::layout::LayoutId;
-use super::paper::{Authority, Paper, conclusion_body};
+use super::paper::{Authority, Paper, PaperSection, conclusion_body};
 use crate::conclusion;
 use crate::error::ModelError;
 use crate::ids::{DocumentId, RecordId};
@@ -60,27 +60,31 @@ impl Letterhead {
         let layout = self.layout.layout()?;
         let paragraphs = conclusion::read(doc)?;
         let (opening, sections) = conclusion_body(&layout, &paragraphs);
-        let l = self.clone();
-        Ok(Paper {
-            layout: l.layout,
-            superior: l.superior,
-            issuer: l.issuer,
-            number: l.number,
-            code: l.code,
-            place: l.place,
-            date: l.date,
-            doc_type: l.doc_type,
-            summary: l.summary,
+        Ok(self.clone().over(opening, sections, draft))
+    }
+
+    /// A paper under this letterhead, with this body.
+    pub fn over(self, opening: Vec<String>, sections: Vec<PaperSection>, draft: bool) -> Paper {
+        Paper {
+            layout: self.layout,
+            superior: self.superior,
+            issuer: self.issuer,
+            number: self.number,
+            code: self.code,
+            place: self.place,
+            date: self.date,
+            doc_type: self.doc_type,
+            summary: self.summary,
             opening,
             sections,
-            authority: l.authority,
-            for_body: l.for_body,
-            signer_title: l.signer_title,
-            signer_name: l.signer_name,
-            recipients: l.recipients,
+            authority: self.authority,
+            for_body: self.for_body,
+            signer_title: self.signer_title,
+            signer_name: self.signer_name,
+            recipients: self.recipients,
             draft,
             check: None,
-        })
+        }
     }
 }
 
@@ -346,22 +350,7 @@ pub fn shown_all(doc: &Automerge, doc_id: &DocumentId) -> Result<Vec<Shown>, Mod
         .map(|v| {
             let l = &v.issuance.letterhead;
             let layout = l.layout.layout()?;
-            let paper = Paper {
-                layout: l.layout,
-                superior: l.superior.clone(),
-                issuer: l.issuer.clone(),
-                number: l.number.clone(),
-                code: l.code.clone(),
-                place: l.place.clone(),
-                date: l.date,
-                doc_type: l.doc_type.clone(),
-                summary: l.summary.clone(),
-                authority: l.authority,
-                for_body: l.for_body.clone(),
-                signer_title: l.signer_title.clone(),
-                signer_name: l.signer_name.clone(),
-                ..Paper::default()
-            };
+            let paper = l.clone().over(Vec::new(), Vec::new(), false);
             let first = paper.first_page(&layout);
             let lines = paper.printed_lines(&layout);
             let signer = lines[lines.len().saturating_sub(2)..].to_vec();

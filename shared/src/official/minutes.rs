@@ -89,27 +89,14 @@ pub fn minutes(
             paragraphs,
         });
     }
-    let l = letterhead.clone();
-    Ok(Paper {
-        layout: l.layout,
-        superior: l.superior,
-        issuer: l.issuer,
-        number: None,
-        code: "BB".into(),
-        place: l.place,
-        date,
-        doc_type: "Biên bản".into(),
-        summary: format!("Làm việc với {}", unit.trim()),
-        opening,
-        sections,
-        authority: l.authority,
-        for_body: l.for_body,
-        signer_title: l.signer_title,
-        signer_name: l.signer_name,
-        recipients: Vec::new(),
-        draft: false,
-        check: None,
-    })
+    let mut paper = letterhead.clone().over(opening, sections, false);
+    paper.number = None;
+    paper.code = "BB".into();
+    paper.date = date;
+    paper.doc_type = "Biên bản".into();
+    paper.summary = format!("Làm việc với {}", unit.trim());
+    paper.recipients = Vec::new();
+    Ok(paper)
 }
 
 /// `2026-03-12` as (2026, 3, 12).
