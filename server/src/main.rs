@@ -24,6 +24,9 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
+    // Catch the stop signals before saying we listen: a SIGTERM right after the line below
+    // (a service manager, a test) must stop the server cleanly, not kill it unflushed.
+    let stop = Stop::install();
     let running = match server::start(config.clone()).await {
         Ok(r) => r,
         Err(e) => {
@@ -54,7 +57,7 @@ async fn main() -> std::process::ExitCode {
             config.app_dir.display()
         );
     }
-    shutdown_signal().await;
+    stop.wait().await;
     eprintln!("giamsat-server: stopping, flushing documents to disk");
     // Open WebSockets and a stuck document task must not keep the process alive: what was
     // confirmed to any tablet is on disk already.
@@ -72,23 +75,35 @@ async fn main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Ctrl-C or SIGTERM, listened for from the moment it is installed.
+struct Stop {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Stop {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = signal(SignalKind::terminate())
+                .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+                .ok();
+            Stop { signals }
         }
+        #[cfg(not(unix))]
+        Stop {}
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = self.signals {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
