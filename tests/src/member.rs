@@ -288,8 +288,11 @@ impl Member {
         self.lock().server_error.clone()
     }
 
+    /// Whether the connection is open. Read from the state the connection's task clears
+    /// before its last wake-up, not from the task itself: `wait_for` is woken by that
+    /// wake-up, when the task may not have returned yet.
     pub fn is_connected(&self) -> bool {
-        self.task.as_ref().is_some_and(|t| !t.is_finished())
+        self.lock().outbound.is_some()
     }
 
     /// Wait until `cond` holds, waking on every sync event; panics after `bound` with `what`.
