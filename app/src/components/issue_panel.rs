@@ -36,11 +36,8 @@ pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> im
     let printing = RwSignal::new(None::<Paper>);
     let draft_paper = move || {
         ws().with_doc(&doc, |d| {
-            let letterhead = issue::current(&issue::versions(d)?)
-                .map(|v| v.issuance.letterhead.clone())
-                .or_else(|| supervision.get_untracked().map(|s| default_letterhead(&s)))
-                .unwrap_or_default();
-            letterhead.paper(d, true)
+            standing_letterhead(&issue::versions(d)?, supervision.get_untracked().as_ref())
+                .paper(d, true)
         })
     };
 
@@ -90,24 +87,18 @@ fn VersionRow(
     let v = version.clone();
     let print = {
         let version = version.clone();
-        move |_| {
-            let origin = web_sys::window()
-                .and_then(|w| w.location().origin().ok())
-                .unwrap_or_default();
-            let paper = ws().with_doc(&doc, |d| issue::issued_export(d, &version, &origin));
-            show(paper, printing, error);
-        }
+        move |_| show(exported(doc, &version), printing, error)
     };
     let id = v.id.clone();
     let number = v.number;
     let export = {
         let version = version.clone();
         move |_| {
-            let origin = web_sys::window()
-                .and_then(|w| w.location().origin().ok())
-                .unwrap_or_default();
-            let made = ws().with_doc(&doc, |d| issue::issued_export(d, &version, &origin));
-            save(made, &format!("ban-hanh-{number}"), error);
+            save(
+                exported(doc, &version),
+                &format!("ban-hanh-{number}"),
+                error,
+            )
         }
     };
     let keep = {
@@ -161,10 +152,10 @@ fn IssueForm(
     versions: Memo<Vec<IssuedVersion>>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let start = issue::current(&versions.get_untracked())
-        .map(|v| v.issuance.letterhead.clone())
-        .or_else(|| supervision.get_untracked().map(|s| default_letterhead(&s)))
-        .unwrap_or_default();
+    let start = standing_letterhead(
+        &versions.get_untracked(),
+        supervision.get_untracked().as_ref(),
+    );
     let layout = RwSignal::new(start.layout);
     let authority = RwSignal::new(start.authority);
     let text = |s: &str| RwSignal::new(s.to_owned());
@@ -318,6 +309,27 @@ pub(crate) fn save(
     }
 }
 
+/// An issued version's paper as exported from this server: with its check code and the
+/// address that checks it.
+fn exported(doc: DocumentId, version: &IssuedVersion) -> Option<Result<Paper, shared::ModelError>> {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    ws().with_doc(&doc, |d| issue::issued_export(d, version, &origin))
+}
+
+/// The letterhead a new paper starts from: the standing version's, else one from the
+/// supervision's set-up.
+pub(crate) fn standing_letterhead(
+    versions: &[IssuedVersion],
+    s: Option<&Supervision>,
+) -> Letterhead {
+    issue::current(versions)
+        .map(|v| v.issuance.letterhead.clone())
+        .or_else(|| s.map(default_letterhead))
+        .unwrap_or_default()
+}
+
 /// Show `paper` for printing, or say why not.
 fn show(
     paper: Option<Result<Paper, shared::ModelError>>,
@@ -336,7 +348,7 @@ fn show(
 
 /// A first letterhead from the set-up: an inspection is a Party committee's (36-HD/VPTW),
 /// a supervision the Front's (NĐ 30); the summary from the title, the signer the head.
-pub(crate) fn default_letterhead(s: &Supervision) -> Letterhead {
+fn default_letterhead(s: &Supervision) -> Letterhead {
     let inspection = s.setup.kind == SupervisionKind::Inspection;
     let mut title = s.setup.title.trim().to_owned();
     if let Some(first) = title.chars().next() {

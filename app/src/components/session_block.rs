@@ -10,7 +10,7 @@ use shared::session::{self, RemarkKind, WorkingSession};
 use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
-use crate::components::issue_panel::{default_letterhead, save};
+use crate::components::issue_panel::{save, standing_letterhead};
 use crate::components::live_text::LiveText;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::{Workspace, ws};
@@ -95,9 +95,7 @@ pub fn SessionBlock(
         move |_| {
             let made = ws().with_doc(&doc, |d| {
                 let s = shared::supervision::read(d)?;
-                let letterhead = issue::current(&issue::versions(d)?)
-                    .map(|v| v.issuance.letterhead.clone())
-                    .unwrap_or_else(|| default_letterhead(&s));
+                let letterhead = standing_letterhead(&issue::versions(d)?, Some(&s));
                 minutes::minutes(&s, &sid, &letterhead)
             });
             save(made, "bien-ban", minutes_error);
