@@ -5,11 +5,20 @@
 // never goes through here: documents live in IndexedDB and sync over /sync; /api is never
 // cached. A new version takes over on the next load; unsynced changes are in IndexedDB,
 // untouched by an update.
-const CACHE = "giamsat-shell-v2";
+const CACHE = "giamsat-shell-v3";
 const SHELL = ["/", "/boot.js", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
+// Fetched by the app only when a member exports or prints, but kept from the start so a
+// tablet does both offline: the DOCX export module (app/export) and the printed paper's font
+// (style/fonts/). Kept apart from the shell: the app starts without them.
+const FOR_PAPERS = ["/export.js", "/export_bg.wasm"]
+  .concat(["Regular", "Bold", "Italic", "BoldItalic"].map((f) => `/fonts/LiberationSerif-${f}.ttf`));
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches.open(CACHE)
+      .then((c) => c.addAll(SHELL).then(() => c.addAll(FOR_PAPERS).catch((e) => console.warn("export module, print font:", e))))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {

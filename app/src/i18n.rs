@@ -259,6 +259,14 @@ pub enum Msg {
     PrintDraft,
     ExportMinutes,
     Close,
+    History,
+    HistoryParts,
+    HistoryVersions,
+    HistoryNone,
+    RestoreVersion,
+    RestoreFailed,
+    UnknownDevice,
+    HistoryNow,
 }
 
 /// The message in the given language.
@@ -618,6 +626,14 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
             "Download the minutes (DOCX)",
         ),
         Msg::Close => ("Đóng", "Close"),
+        Msg::History => ("Lịch sử", "History"),
+        Msg::HistoryParts => ("Ai viết phần nào", "Who wrote which part"),
+        Msg::HistoryVersions => ("Các bản theo thời gian", "Versions over time"),
+        Msg::HistoryNone => ("Chưa có bản nào trước đây.", "No earlier version yet."),
+        Msg::RestoreVersion => ("Khôi phục bản này", "Restore this text"),
+        Msg::RestoreFailed => ("Không khôi phục được", "Could not restore"),
+        Msg::UnknownDevice => ("thiết bị chưa xác thực", "unconfirmed device"),
+        Msg::HistoryNow => ("bản hiện tại", "current text"),
     };
     match lang {
         Lang::Vi => vi,

@@ -27,6 +27,7 @@ pub mod api;
 pub mod blobs;
 pub mod components;
 pub mod download;
+pub mod export;
 pub mod i18n;
 pub mod i18n_events;
 pub mod listing;

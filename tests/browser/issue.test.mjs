@@ -17,6 +17,8 @@ const FIRST = "Đã tổ chức 03 hội nghị đối thoại với Nhân dân.
 const LATER = " Biên bản hội nghị chưa lưu đủ.";
 const UNIT = "Ủy ban nhân dân phường Ngọc Thụy";
 const REMARK = "Đề nghị cung cấp sổ theo dõi đối thoại.";
+const LONG = Array.from({ length: 30 }, (_, i) =>
+  `Qua kiểm tra hồ sơ tháng ${i + 1}, việc tiếp công dân và ghi sổ theo dõi ý kiến, kiến nghị của Nhân dân chưa được cập nhật đầy đủ, kịp thời.`).join(" ");
 
 /** Click `button` on `page`, wait for the download it starts, and give back the text of
  *  the DOCX's body (word/document.xml, tags removed). */
@@ -153,11 +155,24 @@ test("the head issues offline, later edits leave the issued version as it was, a
     assert.ok(draft.body.includes(FIRST + LATER + " Cần bổ sung."), "the draft has the text as it stands");
     await minh.screenshot({ path: join(artifacts, "issue-versions.png"), fullPage: true });
 
-    // Step 7: still offline, he prints it from the browser: the paper alone, in the layout.
+    // Step 7: still offline, he writes a long paragraph (the paper now runs over a page) and
+    // prints it from the browser: the paper alone, in the layout, in the shipped font.
+    await minh.locator('.conclusion-section[data-section="shortcomings"] .add-paragraph').click();
+    const long = minh.locator('.conclusion-section[data-section="shortcomings"] [data-testid="paragraph"]').first();
+    await long.fill(LONG);
+    await waitValue(minh, '.conclusion-section[data-section="shortcomings"] [data-testid="paragraph"]', LONG);
     await minh.getByTestId("print-draft").click();
     const paperView = minh.getByTestId("print-view");
     await paperView.waitFor({ timeout: BOUND });
     assert.equal(await minh.getByTestId("paper-draft").innerText(), "DỰ THẢO");
+    assert.equal(await minh.getByTestId("paper-watermark").innerText(), "DỰ THẢO", "a draft is marked across the page");
+    // The four faces of the print font came from the tablet's cache (it has no network).
+    const faces = await minh.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.replace(/"/g, "") === "Giamsat Serif" && f.status === "loaded")
+        .map((f) => `${f.weight} ${f.style}`).sort();
+    });
+    assert.deepEqual(faces, ["400 italic", "400 normal", "700 italic", "700 normal"]);
     await minh.screenshot({ path: join(artifacts, "issue-print-view.png") });
     await minh.emulateMedia({ media: "print" });
     assert.equal(await minh.getByTestId("sync-status").isVisible(), false, "only the paper prints");
@@ -173,6 +188,21 @@ test("the head issues offline, later edits leave the issued version as it was, a
       at = found;
     }
     assert.ok(!printed.includes("Tải DOCX"), "nothing of the app is printed");
+    // The long paragraph runs onto page 2 (where the page number and the mark sit among it).
+    const sentences = LONG.split(/(?<=\.) /);
+    assert.ok(printed.includes(sentences[0]) && printed.includes(sentences.at(-1)), "the long paragraph, to its end");
+    // Every font in the PDF is the shipped Liberation Serif, embedded.
+    const fonts = execFileSync("pdffonts", [pdfPath], { encoding: "utf8" }).split("\n").slice(2).filter((l) => l.trim());
+    assert.ok(fonts.length >= 3, fonts.join("\n"));
+    for (const row of fonts) {
+      assert.match(row, /^[A-Z]{6}\+LiberationSerif(-Bold|-Italic|-BoldItalic)?\s/, `not the print font: ${row}`);
+      assert.match(row, /\s+yes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$/, `not embedded: ${row}`);
+    }
+    // Page numbers: none on page 1, "2" at the top of page 2.
+    const pageText = (n) => execFileSync("pdftotext", ["-f", String(n), "-l", String(n), "-layout", pdfPath, "-"], { encoding: "utf8" }).trim();
+    assert.ok(!/^1\b/.test(pageText(1)), `page 1 is not numbered: ${pageText(1).slice(0, 80)}`);
+    assert.match(pageText(2), /^2\b/, "page 2 carries its number at the top");
+    execFileSync("pdftoppm", ["-png", "-r", "60", "-f", "1", "-l", "2", pdfPath, join(artifacts, "issue-draft-printed")]);
     await minh.emulateMedia({ media: "screen" });
     await minh.getByTestId("print-close").click();
     await paperView.waitFor({ state: "detached", timeout: BOUND });

@@ -7,6 +7,7 @@ use shared::conclusion::{self, Section};
 use shared::field::{RecordKind, TextField};
 use shared::supervision::Supervision;
 
+use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::{Workspace, ws};
@@ -75,15 +76,20 @@ fn ConclusionSection(
         <div class="card conclusion-section" data-section=section.as_str()>
             <h3>{t(section_msg(section))}</h3>
             <For each=move || paragraphs.get() key=|id| id.clone() let(id)>
-                <div class="paragraph">
+                {
+                let value = { let pid = id.clone(); Signal::derive(move || supervision.get().and_then(|s| s.conclusion.into_iter().find(|p| p.id == pid)).map(|p| p.text).unwrap_or_default()) };
+                view! {
+                <div class="paragraph" data-testid="paragraph-block">
                     <LiveText doc=doc field=TextField::new(RecordKind::Paragraph, &id, "text")
-                        value={ let pid = id.clone(); Signal::derive(move || supervision.get().and_then(|s| s.conclusion.into_iter().find(|p| p.id == pid)).map(|p| p.text).unwrap_or_default()) }
-                        rows=4 testid="paragraph" label=now(section_msg(section))/>
+                        value=value rows=4 testid="paragraph" label=now(section_msg(section))/>
                     <button type="button" class="delete" aria-label=now(Msg::Delete) on:click={ let id = id.clone(); move |_| {
                         let id = id.clone();
                         let _ = ws().apply(doc, move |d, s| conclusion::delete_paragraph(d, &id, s));
                     }}>"×"</button>
+                    <HistoryPanel doc=doc field=TextField::new(RecordKind::Paragraph, &id, "text") value=value/>
                 </div>
+                }
+                }
             </For>
             <button type="button" class="add-paragraph" on:click=add>"+ " {t(Msg::AddParagraph)}</button>
         </div>

@@ -11,6 +11,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::evidence::EvidenceList;
+use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
 use crate::i18n::{Language, Msg, date_time, now, t, text};
 use crate::workspace::ws;
@@ -97,6 +98,7 @@ pub fn FindingCard(
             authorship::shown(&f.author, f.author_actor.as_deref(), registry)
         }))
     });
+    let text_now = Signal::derive(move || current.get().map(|f| f.text).unwrap_or_default());
     let dom_id = format!("finding-{finding}");
     view! {
         <li class="finding" id=dom_id data-testid="finding" data-kind=move || kind_now().as_str() data-status=move || status_now().as_str()>
@@ -131,8 +133,9 @@ pub fn FindingCard(
                 choice=Signal::derive(move || current.get().map(|f| f.status_choice).unwrap_or_default())
                 label=Callback::new(move |v: String| FindingStatus::parse(&v).map(|k| text(lang.get(), status_msg(k)).to_owned()).unwrap_or(v))
                 on_pick=Callback::new(move |v: String| if let Some(st) = FindingStatus::parse(&v) { set_status_pick(st) })/>
-            <LiveText doc=doc field=text_field value=Signal::derive(move || current.get().map(|f| f.text).unwrap_or_default())
+            <LiveText doc=doc field=text_field.clone() value=text_now
                 testid="finding-text" label=now(Msg::Findings)/>
+            <HistoryPanel doc=doc field=text_field value=text_now/>
             <LiveText doc=doc field=figures_field value=Signal::derive(move || current.get().map(|f| f.figures).unwrap_or_default())
                 rows=1 testid="finding-figures" placeholder=now(Msg::FiguresPlaceholder) label=now(Msg::Figures)/>
             <Show when=move || kind_now() == FindingKind::Cause && !unit_shortcomings.get().unwrap_or_default().is_empty()>

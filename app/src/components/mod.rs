@@ -10,6 +10,7 @@ pub mod conflict;
 pub mod delegation_page;
 pub mod evidence;
 pub mod finding;
+pub mod history_panel;
 pub mod invitation_page;
 pub mod issue_panel;
 pub mod live_text;

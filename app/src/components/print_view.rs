@@ -3,7 +3,10 @@
 //! signature block), for a tablet with no office app and no network. Printing shows only
 //! this (see `style/app.css`, `@media print`); the page's margins come from the layout, put
 //! into the print rule through the CSS object model (the content policy allows no inline
-//! style sheet). No page numbers: the browser's own header and footer can add them.
+//! style sheet), and with them the page number, centred in the top margin from the page the
+//! layout says (`@top-center`; none on page 1). The text is set in the shipped Liberation
+//! Serif (`style/fonts/`), which a PDF printed from here embeds. A draft carries the layout's
+//! mark at the top and across every page.
 
 use leptos::prelude::*;
 use shared::official::{Layout, Paper, TextStyle};
@@ -105,8 +108,11 @@ pub fn PrintView(paper: Paper, close: Callback<()>) -> impl IntoView {
                 }>{t(Msg::PrintNow)}</button>
                 <button type="button" data-testid="print-close" on:click=move |_| close.run(())>{t(Msg::Close)}</button>
             </div>
-            <article class="print-paper" style:font-family=format!("'{}', 'Liberation Serif', 'Tinos', serif", layout.font)>
-                {paper.draft.then(|| view! { <p class="paper-draft" data-testid="paper-draft">{layout.draft_mark.clone()}</p> })}
+            <article class="print-paper" data-testid="print-paper" style:font-family=format!("'Giamsat Serif', '{}', serif", layout.font)>
+                {paper.draft.then(|| view! {
+                    <p class="paper-draft" data-testid="paper-draft">{layout.draft_mark.clone()}</p>
+                    <div class="paper-watermark" aria-hidden="true" data-testid="paper-watermark">{layout.draft_mark.clone()}</div>
+                })}
                 <table class="paper-head">
                     <tr>
                         <td style:width=left.clone()>
@@ -152,31 +158,64 @@ pub fn PrintView(paper: Paper, close: Callback<()>) -> impl IntoView {
     .into_any()
 }
 
-/// Add `@page { size: A4; margin: … }` from the layout to the app's own style sheet;
-/// returns the rule's index to remove it when the view closes.
-fn set_page_margins(l: &Layout) -> Option<u32> {
-    let sheet = web_sys::window()?
+/// The print rules of a layout: `@page` with its size and margins, the page number centred
+/// in the top margin, and none on the pages before the layout's first numbered one (the
+/// first page, in both rules; CSS can name only `:first`).
+fn page_rules(l: &Layout) -> Vec<String> {
+    let p = &l.page;
+    let mut rules = vec![format!(
+        "@page {{ size: {}mm {}mm; margin: {}mm {}mm {}mm {}mm; \
+         @top-center {{ content: counter(page); font-family: 'Giamsat Serif', serif; font-size: {}pt; }} }}",
+        p.width_mm,
+        p.height_mm,
+        p.top_mm,
+        p.right_mm,
+        p.bottom_mm,
+        p.left_mm,
+        l.page_number.size_pt
+    )];
+    if l.page_number.from_page > 1 {
+        rules.push("@page :first { @top-center { content: none; } }".to_owned());
+    }
+    rules
+}
+
+fn app_sheet() -> Option<web_sys::CssStyleSheet> {
+    web_sys::window()?
         .document()?
         .style_sheets()
         .item(0)?
         .dyn_into::<web_sys::CssStyleSheet>()
-        .ok()?;
-    let p = &l.page;
-    let rule = format!(
-        "@page {{ size: {}mm {}mm; margin: {}mm {}mm {}mm {}mm; }}",
-        p.width_mm, p.height_mm, p.top_mm, p.right_mm, p.bottom_mm, p.left_mm
-    );
-    let at = sheet.css_rules().ok()?.length();
-    sheet.insert_rule_with_index(&rule, at).ok()
+        .ok()
 }
 
-fn remove_page_rule(at: Option<u32>) {
-    let sheet = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.style_sheets().item(0))
-        .and_then(|s| s.dyn_into::<web_sys::CssStyleSheet>().ok());
-    if let (Some(sheet), Some(at)) = (sheet, at) {
-        let _ = sheet.delete_rule(at);
+/// Add the layout's print rules to the app's own style sheet; returns how many were added,
+/// to remove them when the view closes.
+fn set_page_margins(l: &Layout) -> Option<u32> {
+    let sheet = app_sheet()?;
+    let mut added = 0;
+    for rule in page_rules(l) {
+        let at = sheet.css_rules().ok()?.length();
+        if sheet.insert_rule_with_index(&rule, at).is_ok() {
+            added += 1;
+        }
+    }
+    Some(added)
+}
+
+/// Remove the last `added` rules (the ones [`set_page_margins`] put at the end).
+fn remove_page_rule(added: Option<u32>) {
+    if let (Some(sheet), Some(added)) = (app_sheet(), added) {
+        for _ in 0..added {
+            if let Some(last) = sheet
+                .css_rules()
+                .ok()
+                .map(|r| r.length())
+                .filter(|n| *n > 0)
+            {
+                let _ = sheet.delete_rule(last - 1);
+            }
+        }
     }
 }
 

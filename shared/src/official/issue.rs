@@ -36,7 +36,6 @@ const SUPERSEDED: &str = "superseded/";
 /// Everything on the paper that is not the body: what the head fills in on *Ban hành*.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Letterhead {
-    #[serde(with = "layout_id")]
     pub layout: LayoutId,
     pub superior: String,
     pub issuer: String,
@@ -410,19 +409,4 @@ pub fn change_issues(change: &automerge::Change) -> bool {
     change.decode().operations.iter().any(|op| {
         matches!(op.obj, ObjectId::Root) && matches!(&op.key, Key::Map(k) if is_issuance_key(k))
     })
-}
-
-/// Serde for [`LayoutId`] as its data file's name.
-mod layout_id {
-    use super::LayoutId;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(id: &LayoutId, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(id.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LayoutId, D::Error> {
-        let s = String::deserialize(d)?;
-        LayoutId::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown layout {s}")))
-    }
 }

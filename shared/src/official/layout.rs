@@ -4,7 +4,7 @@
 //! (DOCUMENTS.md names one for 36-HD/VPTW), is a data file; [`Layout::check`] holds every
 //! file to what a printable page needs.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
 
@@ -45,6 +45,21 @@ impl LayoutId {
             .map_err(|e| ModelError::Export(format!("layout {}: {e}", self.as_str())))?;
         layout.check()?;
         Ok(layout)
+    }
+}
+
+/// A layout is named in JSON (an issued version's letterhead, a paper sent to the export
+/// module) by its data file's name.
+impl Serialize for LayoutId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LayoutId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        LayoutId::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown layout {s}")))
     }
 }
 

@@ -29,15 +29,16 @@ pub enum Authority {
 }
 
 /// One numbered section of the body.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaperSection {
     /// "I. KẾT QUẢ" — the heading as it is printed (numbered by the caller).
     pub heading: String,
     pub paragraphs: Vec<String>,
 }
 
-/// One document to print.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One document to print. Serialised only to cross from the app to its export module.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Paper {
     pub layout: LayoutId,
     /// The body above the issuer (cơ quan chủ quản), if any: "ỦY BAN MTTQ VIỆT NAM TỈNH X".

@@ -1,0 +1,41 @@
+//! The DOCX of a paper, made by the export module (`app/export`), which `boot.js` fetches the
+//! first time a member exports: the DOCX writer, the zip packer and the QR code's PNG
+//! encoder stay out of the app's first load (BENCHMARKS.md, "the export module"). The
+//! service worker keeps the module, so a tablet with no network exports too.
+
+use shared::official::Paper;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `boot.js`: imports `/export.js` once and starts its wasm; resolves to the module.
+    #[wasm_bindgen(js_name = giamsatExport, catch)]
+    fn load() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// The DOCX file of `paper`.
+pub async fn docx(paper: &Paper) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_string(paper).map_err(|e| e.to_string())?;
+    let module = wasm_bindgen_futures::JsFuture::from(load().map_err(message)?)
+        .await
+        .map_err(message)?;
+    let build: js_sys::Function = js_sys::Reflect::get(&module, &JsValue::from_str("docx"))
+        .map_err(message)?
+        .dyn_into()
+        .map_err(|_| "the export module has no docx function".to_owned())?;
+    let out = build
+        .call1(&JsValue::NULL, &JsValue::from_str(&json))
+        .map_err(message)?;
+    Ok(js_sys::Uint8Array::new(&out).to_vec())
+}
+
+/// What a JS error says.
+fn message(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
