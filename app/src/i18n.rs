@@ -267,6 +267,8 @@ pub enum Msg {
     RestoreFailed,
     UnknownDevice,
     HistoryNow,
+    VersionOnServer,
+    VersionOnTablet,
 }
 
 /// The message in the given language.
@@ -634,6 +636,11 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::RestoreFailed => ("Không khôi phục được", "Could not restore"),
         Msg::UnknownDevice => ("thiết bị chưa xác thực", "unconfirmed device"),
         Msg::HistoryNow => ("bản hiện tại", "current text"),
+        Msg::VersionOnServer => ("máy chủ đã nhận", "on the server"),
+        Msg::VersionOnTablet => (
+            "chỉ có trên máy này, chờ đồng bộ",
+            "on this tablet only, waiting to sync",
+        ),
     };
     match lang {
         Lang::Vi => vi,

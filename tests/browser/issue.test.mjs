@@ -92,6 +92,7 @@ test("the head issues offline, later edits leave the issued version as it was, a
     await form.locator('textarea[name="recipients"]').fill("UBND phường Ngọc Thụy\nBan Thường trực UBMTTQ quận");
     await form.getByTestId("issue-submit").click();
     await hung.getByTestId("issued-version").first().waitFor({ timeout: BOUND });
+    assert.equal(await hung.getByTestId("version-sync").first().getAttribute("data-on-server"), "false", "issued offline: on the tablet only");
     await hung.screenshot({ path: join(artifacts, "issue-offline.png"), fullPage: true });
 
     const text = minh.getByTestId("paragraph").first();
@@ -103,6 +104,7 @@ test("the head issues offline, later edits leave the issued version as it was, a
     // Step 4: back online, both tablets hold version 1, with the text Hùng issued.
     await hungTablet.setOffline(false);
     await waitSync(hung, "synced");
+    await hung.locator('[data-testid="version-sync"][data-on-server="true"]').first().waitFor({ timeout: BOUND });
     await waitValue(hung, '[data-testid="paragraph"]', FIRST + LATER);
     await minh.getByTestId("issued-version").first().waitFor({ timeout: BOUND });
     const v1 = await exported(minh, minh.getByTestId("export-version").first());
@@ -211,7 +213,7 @@ test("the head issues offline, later edits leave the issued version as it was, a
     const minhUnit = minh.getByTestId("unit").first();
     await minhUnit.locator("summary").click();
     const minutes = await exported(minh, minhUnit.getByTestId("export-minutes"));
-    for (const said of ["BIÊN BẢN", `Làm việc với ${UNIT}`, "Ngày 12/03/2026, tại Trụ sở UBND phường Ngọc Thụy", `${HUNG.displayName}: ${REMARK}`]) {
+    for (const said of ["BIÊN BẢN", `Làm việc với ${UNIT}`, "Ngày 12/03/2026, tại Trụ sở UBND phường Ngọc Thụy", `${HUNG.displayName}: ${REMARK}`, `ĐẠI DIỆN ${UNIT.toUpperCase()}`]) {
       assert.ok(minutes.body.includes(said), `${said} not in the minutes: ${minutes.body}`);
     }
     await minhTablet.setOffline(false);

@@ -118,6 +118,16 @@ fn VersionRow(
         .clone()
         .map(|n| format!("{n}/{}", l.code))
         .unwrap_or_else(|| format!("…/{}", l.code));
+    // Issued offline, a version is on this tablet alone until the server confirms it.
+    let on_server = {
+        let id = id.clone();
+        let (pending, revision) = (ws().signals.pending, ws().signals.revision);
+        Memo::new(move |_| {
+            pending.track();
+            revision.track();
+            ws().issued_on_server(&doc, &id)
+        })
+    };
     let is_current = move || current.get().as_ref() == Some(&id);
     let concurrent = !v.concurrent.is_empty();
     view! {
@@ -128,6 +138,9 @@ fn VersionRow(
             {t(Msg::IssuedByLabel)} " " {v.issuance.issued_by.clone()} " (" {date_time(v.issuance.issued_at)} ")"
             <Show when=is_current><span class="badge" data-testid="current-version">{t(Msg::CurrentLabel)}</span></Show>
             {v.superseded.is_some().then(|| view! { <span class="badge muted">{t(Msg::SupersededLabel)}</span> })}
+            <span class="badge" class:muted=move || !on_server.get() data-testid="version-sync" data-on-server=move || on_server.get().to_string()>
+                {move || if on_server.get() { t(Msg::VersionOnServer)() } else { t(Msg::VersionOnTablet)() }}
+            </span>
             <div class="code">{t(Msg::CheckCode)} ": " <code data-testid="check-code">{v.issuance.code.clone()}</code></div>
             {concurrent.then(|| view! {
                 <p class="conflict" data-testid="concurrent-issue">{t(Msg::ConcurrentIssued)}</p>

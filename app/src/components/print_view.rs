@@ -137,8 +137,14 @@ pub fn PrintView(paper: Paper, close: Callback<()>) -> impl IntoView {
                 <table class="paper-foot">
                     <tr>
                         <td style:width=left>
-                            {line(layout.recipients_label.text.clone(), &layout.recipients_label.style, "left")}
-                            {paper.recipient_lines(&layout).into_iter().map(|r| line(r, &layout.recipient, "left")).collect_view()}
+                            {match paper.counter_signer.clone() {
+                                // Minutes: the other side signs here.
+                                Some(title) => line(title, &layout.authority_style, "center").into_any(),
+                                None => view! {
+                                    {line(layout.recipients_label.text.clone(), &layout.recipients_label.style, "left")}
+                                    {paper.recipient_lines(&layout).into_iter().map(|r| line(r, &layout.recipient, "left")).collect_view()}
+                                }.into_any(),
+                            }}
                         </td>
                         <td style:width=right>
                             {paper.authority_line(&layout).map(|a| line(a, &layout.authority_style, "center"))}

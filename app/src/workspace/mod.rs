@@ -297,6 +297,16 @@ impl Workspace {
         self.client.borrow().doc(id).map(read)
     }
 
+    /// Whether the server holds issued version `version` of `id` (see
+    /// `shared::official::issue::on_server`); a version issued offline is not, until it syncs.
+    pub fn issued_on_server(&self, id: &DocumentId, version: &shared::RecordId) -> bool {
+        let client = self.client.borrow();
+        let server = client.confirmed_heads(id);
+        client
+            .doc(id)
+            .is_some_and(|d| shared::official::issue::on_server(d, version, server))
+    }
+
     pub fn is_wanted(&self, id: &DocumentId) -> bool {
         matches!(
             self.client.borrow().status(id),

@@ -132,12 +132,19 @@ fn document(paper: &Paper, l: &Layout, qr: Option<(Vec<u8>, u32)>) -> Docx {
         });
     }
 
-    // Recipients left, signature right.
-    let mut recipients = TableCell::new()
-        .width(left_width as usize, WidthType::Dxa)
-        .add_paragraph(w.left(&l.recipients_label.text, &l.recipients_label.style));
-    for line in paper.recipient_lines(l) {
-        recipients = recipients.add_paragraph(w.left(&line, &l.recipient));
+    // Recipients left (or, on minutes, the other side's signature), signature right.
+    let mut recipients = TableCell::new().width(left_width as usize, WidthType::Dxa);
+    match &paper.counter_signer {
+        Some(title) => {
+            recipients = recipients.add_paragraph(w.centred(title, &l.authority_style));
+        }
+        None => {
+            recipients = recipients
+                .add_paragraph(w.left(&l.recipients_label.text, &l.recipients_label.style));
+            for line in paper.recipient_lines(l) {
+                recipients = recipients.add_paragraph(w.left(&line, &l.recipient));
+            }
+        }
     }
     let mut signature = TableCell::new().width(right_width as usize, WidthType::Dxa);
     if let Some(line) = paper.authority_line(l) {

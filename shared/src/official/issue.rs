@@ -81,6 +81,7 @@ impl Letterhead {
             signer_title: self.signer_title,
             signer_name: self.signer_name,
             recipients: self.recipients,
+            counter_signer: None,
             draft,
             check: None,
         }
@@ -234,6 +235,28 @@ pub fn versions(doc: &impl ReadDoc) -> Result<Vec<IssuedVersion>, ModelError> {
         })
         .collect();
     Ok(out)
+}
+
+/// Whether the server holds version `id`: the change that recorded it is covered by
+/// `server_heads` (the heads the server last reported, see `SyncClient::confirmed_heads`).
+/// Issued offline, a version is the tablet's alone until then. Heads this tablet does not
+/// hold yet are left out (what they cover cannot be told here; the next sync brings them).
+pub fn on_server(doc: &Automerge, id: &RecordId, server_heads: &[ChangeHash]) -> bool {
+    let key = format!("{ISSUED}{}", id.as_str());
+    let Ok(Some((_, automerge::ObjId::Id(counter, actor, _)))) = doc.get(ROOT, key.as_str()) else {
+        return false;
+    };
+    let known: Vec<ChangeHash> = server_heads
+        .iter()
+        .copied()
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+        .collect();
+    if known.is_empty() {
+        return false;
+    }
+    !doc.get_changes_meta(&known)
+        .iter()
+        .any(|m| m.actor.as_ref() == &actor && (m.start_op..=m.max_op).contains(&counter))
 }
 
 /// The version that stands: the latest not set aside.

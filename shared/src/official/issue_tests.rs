@@ -520,6 +520,17 @@ fn the_minutes_of_a_working_session_say_who_said_what_in_the_layout() {
     let xml = super::tests::part(&docx::build(&paper).expect("docx"), "word/document.xml");
     assert!(xml.contains("BIÊN BẢN"));
     assert!(xml.contains("Trần Văn Minh: Đề nghị cung cấp sổ theo dõi."));
+    // Signed by both sides: the unit's representative where a notice lists its recipients.
+    assert_eq!(
+        paper.counter_signer.as_deref(),
+        Some("Đại diện Ủy ban nhân dân phường")
+    );
+    assert!(
+        xml.contains("ĐẠI DIỆN ỦY BAN NHÂN DÂN PHƯỜNG"),
+        "in the layout's capitals"
+    );
+    assert!(!xml.contains("Nơi nhận"), "minutes list no recipients");
+    assert!(xml.contains("TRƯỞNG ĐOÀN") || xml.contains(&paper.signer_title.to_uppercase()));
 
     // The Party's layout numbers and writes headings its own way.
     let mut party = letterhead();
@@ -565,4 +576,47 @@ fn qr_in(docx: &[u8]) -> String {
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code");
     grids[0].decode().expect("it decodes").1
+}
+
+#[test]
+fn a_version_issued_offline_is_the_tablets_alone_until_the_server_holds_it() {
+    let (mut server, result) = supervision();
+    let mut tablet = server
+        .fork()
+        .with_actor(ActorId::from(b"hung-tablet".as_slice()));
+    let id = RecordId::from_key("v1");
+    issue::issue(
+        &mut tablet,
+        &doc_id(),
+        &letterhead(),
+        &id,
+        stamp("Hùng", JAN_5),
+    )
+    .expect("issued");
+    // The server has only what it had before: the version is not on it.
+    assert!(!issue::on_server(&tablet, &id, &server.get_heads()));
+    // Heads the tablet does not hold yet tell nothing either way.
+    let mut other = server
+        .fork()
+        .with_actor(ActorId::from(b"minh-tablet".as_slice()));
+    retype(&mut other, &result, "Khác.", "Minh", JAN_5 + DAY);
+    assert!(!issue::on_server(&tablet, &id, &other.get_heads()));
+
+    server.merge(&mut tablet).expect("synced");
+    assert!(issue::on_server(&tablet, &id, &server.get_heads()));
+    // The tablet writes on: its new changes are pending, the version stays on the server.
+    retype(
+        &mut tablet,
+        &result,
+        "Sửa sau khi ban hành.",
+        "Hùng",
+        JAN_5 + DAY,
+    );
+    assert!(issue::on_server(&tablet, &id, &server.get_heads()));
+    // A version that does not exist is on no server.
+    assert!(!issue::on_server(
+        &tablet,
+        &RecordId::from_key("v9"),
+        &server.get_heads()
+    ));
 }

@@ -1,7 +1,8 @@
 //! Minutes of a working session (biên bản làm việc), in the same layouts as a conclusion:
 //! the session's date, place and attendees open it, then the members' remarks, each with
-//! who made it, and the unit's explanations, each with the finding it answers. Built from
-//! the supervision as it stands; the letterhead is the one the delegation issues under.
+//! who made it, and the unit's explanations, each with the finding it answers; signed by
+//! both sides (the unit's representative left, the delegation right). Built from the
+//! supervision as it stands; the letterhead is the one the delegation issues under.
 
 use super::issue::Letterhead;
 use super::paper::{Paper, PaperSection};
@@ -96,6 +97,8 @@ pub fn minutes(
     paper.doc_type = "Biên bản".into();
     paper.summary = format!("Làm việc với {}", unit.trim());
     paper.recipients = Vec::new();
+    // Both sides sign the minutes: the unit on the left, the delegation on the right.
+    paper.counter_signer = Some(format!("Đại diện {}", unit.trim()));
     Ok(paper)
 }
 

@@ -67,6 +67,11 @@ pub struct Paper {
     pub signer_name: String,
     /// "- Như trên;" lines, without the dash or the closing punctuation.
     pub recipients: Vec<String>,
+    /// Minutes are signed by both sides: the other side's signer ("Đại diện Ủy ban nhân dân
+    /// phường"), printed in the left column of the signature block where a notice has its
+    /// recipients; the name is written by hand. `None` on a notice or a report.
+    #[serde(default)]
+    pub counter_signer: Option<String>,
     /// A draft is watermarked.
     pub draft: bool,
     /// An issued version's check code and the address that checks it (`/verify/<code>`),

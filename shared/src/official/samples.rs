@@ -36,6 +36,7 @@ pub fn front_notice() -> Paper {
         signer_title: "CHỦ TỊCH".into(),
         signer_name: "Nguyễn Thị Lan".into(),
         recipients: vec!["UBND phường Thanh Khê".into(), "Ban Thường trực UBMTTQ thành phố".into()],
+        counter_signer: None,
         draft: false,
         check: None,
     }
