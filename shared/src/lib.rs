@@ -40,6 +40,7 @@ pub mod engine;
 pub mod error;
 pub mod field;
 pub mod finding;
+pub mod followup;
 pub mod history;
 pub mod ids;
 pub mod media;

@@ -4,6 +4,9 @@
 //! Shape: `recommendations: { <RecordId>: { kind, text: Text, addressee, due, status,
 //! response: Text, answers: { <finding id>: true }, deleted, author, created_at } }` and
 //! `recommendation_order`. "Overdue" is not stored: it is read from the due date and today.
+//! The unit's written reply, once it comes, is one JSON scalar `reply` ([`Reply`]: date,
+//! document number, the scan's blob), so two members recording it apart offline leave two
+//! values side by side, shown as a conflict, never a field-by-field mix of both.
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc};
@@ -68,6 +71,20 @@ impl FollowUp {
     }
 }
 
+/// The unit's written reply to a recommendation (văn bản trả lời).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// ISO date of the reply document.
+    pub date: String,
+    /// Its number, as written on it ("15/BC-UBND"); may be empty.
+    #[serde(default)]
+    pub number: String,
+    /// The SHA-256 (hex) of its scan among the supervision's evidence blobs, if attached.
+    #[serde(default)]
+    pub scan: Option<String>,
+}
+
 /// One recommendation, read for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recommendation {
@@ -80,6 +97,10 @@ pub struct Recommendation {
     pub status: FollowUp,
     pub status_choice: Choice,
     pub response: String,
+    /// The unit's written reply, if recorded.
+    pub reply: Option<Reply>,
+    /// Other replies recorded concurrently (members apart offline): a conflict to resolve.
+    pub reply_alternatives: Vec<Reply>,
     pub answers: Vec<RecordId>,
     pub deleted: bool,
     pub author: String,
@@ -159,6 +180,50 @@ pub fn set_status(
     )
 }
 
+/// Record the unit's written reply (resolves a reply conflict too). A reply to a
+/// recommendation still open moves it to in progress, in the same change: the unit has
+/// answered; a member marks it remedied when the remedy is seen.
+pub fn record_reply(
+    doc: &mut Automerge,
+    id: &RecordId,
+    reply: &Reply,
+    stamp: Stamp<'_>,
+) -> Result<(), ModelError> {
+    let date = crate::dates::parse_vn(&reply.date).ok_or(ModelError::BadValue {
+        field: "reply date",
+    })?;
+    if reply
+        .scan
+        .as_ref()
+        .is_some_and(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(ModelError::BadValue {
+            field: "reply scan",
+        });
+    }
+    let reply = Reply {
+        date,
+        number: reply.number.trim().to_owned(),
+        scan: reply.scan.clone(),
+    };
+    let json =
+        serde_json::to_string(&reply).map_err(|_| ModelError::BadValue { field: "reply" })?;
+    let r = schema::record(doc, "recommendations", id.as_str())?;
+    let open = schema::string(doc, &r, "status").as_deref() == Some(FollowUp::Open.as_str());
+    let actor = doc.get_actor().to_hex_string();
+    let mut tx = doc.transaction();
+    tx.put(&r, "reply", json)?;
+    if open {
+        tx.put(&r, "status", FollowUp::InProgress.as_str())?;
+    }
+    attribute(&mut tx, &actor, stamp)?;
+    tx.commit_with(schema::commit_options(
+        "ghi văn bản trả lời kiến nghị",
+        stamp.now_ms,
+    ));
+    Ok(())
+}
+
 /// Set the due date (ISO; resolves a due-date conflict too).
 pub fn set_due(
     doc: &mut Automerge,
@@ -195,6 +260,8 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
             .filter_map(|id| {
                 let r = schema::object(doc, &map, &id)?;
                 let status_choice = schema::choice(doc, &r, "status");
+                let reply_choice = schema::choice(doc, &r, "reply");
+                let parse = |json: &str| serde_json::from_str::<Reply>(json).ok();
                 Some(Recommendation {
                     kind: schema::string(doc, &r, "kind")
                         .and_then(|k| RecommendationKind::parse(&k))
@@ -205,6 +272,12 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
                     status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
                     status_choice,
                     response: field::text_of(doc, &r, "response"),
+                    reply: parse(&reply_choice.value),
+                    reply_alternatives: reply_choice
+                        .alternatives
+                        .iter()
+                        .filter_map(|a| parse(a))
+                        .collect(),
                     answers: schema::id_set(doc, &r, "answers")
                         .into_iter()
                         .map(|s| RecordId::from_key(&s))
