@@ -1,6 +1,7 @@
 //! Issue 4, acceptance 1: every route and the sync endpoint, tried as each kind of caller —
-//! anonymous, a member of another delegation, an observer, a member, the head — against the
-//! exact set of callers allowed. A refusal must be the right one: 401 for the anonymous, 404
+//! anonymous, a member of another delegation, an observer, a member, the head, a leader of
+//! the organisation above the delegation (issue 14: reads its supervisions, nothing else) and
+//! a leader of another organisation — against the exact set of callers allowed. A refusal must be the right one: 401 for the anonymous, 404
 //! where the caller may not even learn that the thing exists, 403 where they may see it but
 //! not change it. A non-member who guesses a supervision's id gets doc-unavailable.
 
@@ -23,17 +24,30 @@ enum Who {
     Observer,
     Member,
     Head,
+    Leader,
+    OtherLeader,
 }
 
-const EVERYONE: [Who; 5] = [
+const EVERYONE: [Who; 7] = [
     Who::Anonymous,
     Who::Outsider,
     Who::Observer,
     Who::Member,
     Who::Head,
+    Who::Leader,
+    Who::OtherLeader,
 ];
-const SIGNED_IN: &[Who] = &[Who::Outsider, Who::Observer, Who::Member, Who::Head];
+const SIGNED_IN: &[Who] = &[
+    Who::Outsider,
+    Who::Observer,
+    Who::Member,
+    Who::Head,
+    Who::Leader,
+    Who::OtherLeader,
+];
 const READERS: &[Who] = &[Who::Observer, Who::Member, Who::Head];
+/// Who reads a supervision and its evidence: its delegation, and the leaders above it.
+const DOCUMENT_READERS: &[Who] = &[Who::Observer, Who::Member, Who::Head, Who::Leader];
 const WRITERS: &[Who] = &[Who::Member, Who::Head];
 const MANAGERS: &[Who] = &[Who::Head];
 const NOBODY: &[Who] = &[];
@@ -49,6 +63,10 @@ struct World {
     member: Account,
     observer: Account,
     outsider: Account,
+    leader: Account,
+    other_leader: Account,
+    /// The ward's organisation (under the city's, which the leader leads).
+    organisation: i64,
 }
 
 impl World {
@@ -59,6 +77,8 @@ impl World {
             Who::Observer => Some(&self.observer),
             Who::Member => Some(&self.member),
             Who::Head => Some(&self.head),
+            Who::Leader => Some(&self.leader),
+            Who::OtherLeader => Some(&self.other_leader),
         }
     }
 
@@ -174,7 +194,43 @@ async fn world() -> (tempfile::TempDir, World) {
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
 
+    // The organisations: the ward's Front committee owns the delegation, under the city's,
+    // whose standing committee member leads it; another city's leader leads the other one.
+    let admin = server.admin().await;
+    let org = |name: &'static str, level: &'static str, parent: Option<i64>| {
+        let admin = admin.clone();
+        async move {
+            let r = admin
+                .call(
+                    "POST",
+                    "/api/admin/organisations",
+                    Some(json!({"name": name, "level": level, "parentId": parent})),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.json()["id"].as_i64().unwrap()
+        }
+    };
+    let city = org("Ủy ban MTTQ Việt Nam thành phố Đà Nẵng", "tỉnh", None).await;
+    let ward = org("Ủy ban MTTQ phường Hòa Cường", "xã, phường", Some(city)).await;
+    let elsewhere = org("Ủy ban MTTQ Việt Nam thành phố Huế", "tỉnh", None).await;
+    for (delegation, owner) in [(team.id, ward), (other.id, elsewhere)] {
+        let r = admin
+            .call(
+                "PUT",
+                &format!("/api/admin/delegations/{delegation}/organisation"),
+                Some(json!({"organisationId": owner})),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    let leader = leader_of(&server, &admin, city, "lanh-dao", "Lãnh đạo thành phố").await;
+    let other_leader = leader_of(&server, &admin, elsewhere, "lanh-dao-hue", "Lãnh đạo Huế").await;
+
     let world = World {
+        leader,
+        other_leader,
+        organisation: ward,
         delegation: team.id,
         supervision: id,
         photo_sha: sha,
@@ -185,6 +241,35 @@ async fn world() -> (tempfile::TempDir, World) {
         server,
     };
     (dir, world)
+}
+
+/// A new account, made a leader of `org`, signed in (password as the harness's pattern).
+async fn leader_of(
+    server: &ServerProcess,
+    admin: &Account,
+    org: i64,
+    username: &str,
+    name: &str,
+) -> Account {
+    let password = format!("mk-{username}-dai");
+    let r = admin
+        .call(
+            "POST",
+            "/api/admin/users",
+            Some(json!({"username": username, "password": password, "displayName": name})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let user = r.json()["id"].as_i64().unwrap();
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/admin/organisations/{org}/leaders/{user}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    giamsat_tests::server::sign_in(&server.addr, username, &password, name).await
 }
 
 /// The statuses a refusal may have for this caller: 401 when not signed in, otherwise 403 or
@@ -235,14 +320,27 @@ async fn every_route_allows_exactly_its_callers() {
         ("PUT /api/admin/users/{id}/disabled", NOBODY, false),
         ("DELETE /api/admin/users/{id}/sessions", NOBODY, false),
         ("GET /api/admin/audit", NOBODY, false),
-        ("GET /api/blobs/{sha}?document={s}", READERS, true),
+        ("GET /api/blobs/{sha}?document={s}", DOCUMENT_READERS, true),
+        ("POST /api/admin/organisations", NOBODY, false),
+        ("GET /api/admin/organisations", NOBODY, false),
+        ("PUT /api/admin/delegations/{d}/organisation", NOBODY, false),
+        (
+            "PUT /api/admin/organisations/{o}/leaders/{u}",
+            NOBODY,
+            false,
+        ),
+        (
+            "DELETE /api/admin/organisations/{o}/leaders/{u}",
+            NOBODY,
+            false,
+        ),
         ("PUT /api/blobs/{sha}?document={s}", WRITERS, true),
         ("DELETE /api/session", SIGNED_IN, false),
         // Last: accepting makes the caller a member, which would change the rows after it.
         // Someone already in the delegation cannot use a link to change their role (409).
         (
             "POST /api/invitations/{token}/accept",
-            &[Who::Anonymous, Who::Outsider],
+            &[Who::Anonymous, Who::Outsider, Who::Leader, Who::OtherLeader],
             false,
         ),
     ];
@@ -348,6 +446,29 @@ async fn every_route_allows_exactly_its_callers() {
                 "GET /api/admin/sessions" => w.call(who, "GET", "/api/admin/sessions", None).await,
                 "DELETE /api/admin/sessions/{id}" => w.call(who, "DELETE", "/api/admin/sessions/1", None).await,
                 "GET /api/admin/audit" => w.call(who, "GET", "/api/admin/audit", None).await,
+                "POST /api/admin/organisations" => {
+                    w.call(who, "POST", "/api/admin/organisations", Some(json!({"name": "Tổ chức giả", "level": "x"}))).await
+                }
+                "GET /api/admin/organisations" => w.call(who, "GET", "/api/admin/organisations", None).await,
+                "PUT /api/admin/delegations/{d}/organisation" => {
+                    // The same owner again: allowed callers change nothing.
+                    let o = w.organisation;
+                    w.call(who, "PUT", &format!("/api/admin/delegations/{d}/organisation"), Some(json!({"organisationId": o})))
+                        .await
+                }
+                "PUT /api/admin/organisations/{o}/leaders/{u}" => {
+                    let u = w.new_user().await;
+                    let o = w.organisation;
+                    w.call(who, "PUT", &format!("/api/admin/organisations/{o}/leaders/{u}"), None).await
+                }
+                "DELETE /api/admin/organisations/{o}/leaders/{u}" => {
+                    let u = w.new_user().await;
+                    let o = w.organisation;
+                    let admin = w.server.admin().await;
+                    let r = admin.call("PUT", &format!("/api/admin/organisations/{o}/leaders/{u}"), None).await;
+                    assert_eq!(r.status, 204);
+                    w.call(who, "DELETE", &format!("/api/admin/organisations/{o}/leaders/{u}"), None).await
+                }
                 "GET /api/blobs/{sha}?document={s}" => {
                     w.call(who, "GET", &format!("/api/blobs/{sha}?document={s}"), None).await
                 }
@@ -475,12 +596,26 @@ async fn sync_gives_each_caller_exactly_their_access() {
         })
         .await;
 
-    // Observer, member and head all receive the supervision.
+    // A leader of another organisation guesses it too: doc-unavailable.
+    let mut other_leader = Member::new(&w.other_leader);
+    other_leader.connect(&w.server.ws_url()).await;
+    other_leader.want(id);
+    other_leader
+        .wait_for(
+            "doc-unavailable for another organisation's leader",
+            BOUND,
+            |m| m.status(&id) == Some(ReplicaStatus::Unavailable),
+        )
+        .await;
+
+    // Observer, member, head and the leader above the delegation all receive the supervision.
     let mut observer = Member::new(&w.observer);
     observer.connect(&w.server.ws_url()).await;
     let mut head = Member::new(&w.head);
     head.connect(&w.server.ws_url()).await;
-    for m in [&observer, &member, &head] {
+    let mut leader = Member::new(&w.leader);
+    leader.connect(&w.server.ws_url()).await;
+    for m in [&observer, &member, &head, &leader] {
         m.want(id);
         m.wait_for("the supervision", BOUND, |m| {
             m.status(&id) == Some(ReplicaStatus::Held) && !m.heads(&id).is_empty()
@@ -491,11 +626,25 @@ async fn sync_gives_each_caller_exactly_their_access() {
         .read(&id, |d| supervision::read(d).unwrap().units[0].id.clone())
         .unwrap();
 
-    // The observer's edit stays on their tablet; the member's reaches the head.
-    let (by_observer, by_member) = (
+    // The observer's and the leader's edits stay on their tablets; the member's reaches the
+    // head.
+    let (by_observer, by_member, by_leader) = (
+        RecordId::from_bytes(random()),
         RecordId::from_bytes(random()),
         RecordId::from_bytes(random()),
     );
+    leader
+        .change(&id, |d| {
+            finding::add(
+                d,
+                &by_leader,
+                &unit_id,
+                finding::FindingKind::Strength,
+                "Lãnh đạo viết.",
+                stamp("Lãnh đạo thành phố"),
+            )
+        })
+        .unwrap();
     observer
         .change(&id, |d| {
             finding::add(
@@ -543,5 +692,143 @@ async fn sync_gives_each_caller_exactly_their_access() {
         s.finding(&by_observer).is_none(),
         "an observer's edit must not reach the server"
     );
+    assert!(
+        s.finding(&by_leader).is_none(),
+        "a leader reads, never writes"
+    );
+
+    // No longer a leader: a new connection of theirs gets nothing of it.
+    let admin = w.server.admin().await;
+    let me = w.leader.call("GET", "/api/me", None).await;
+    let user = me.json()["user"]["id"].as_i64().unwrap();
+    let orgs = admin
+        .call("GET", "/api/admin/organisations", None)
+        .await
+        .json();
+    let city = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| {
+            o["leaders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l.as_i64() == Some(user))
+        })
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = admin
+        .call(
+            "DELETE",
+            &format!("/api/admin/organisations/{city}/leaders/{user}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let mut former = Member::new(&w.leader);
+    former.connect(&w.server.ws_url()).await;
+    former.want(id);
+    former
+        .wait_for("doc-unavailable for a former leader", BOUND, |m| {
+            m.status(&id) == Some(ReplicaStatus::Unavailable)
+        })
+        .await;
+    w.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_is_told_what_they_read_and_whose_words_they_are() {
+    let (_dir, w) = world().await;
+    let me = w.leader.call("GET", "/api/me", None).await.json();
+    let delegations = me["delegations"].as_array().unwrap();
+    assert_eq!(delegations.len(), 1, "{me}");
+    assert_eq!(delegations[0]["id"].as_i64(), Some(w.delegation));
+    assert_eq!(delegations[0]["role"], "observer", "read-only");
+    assert_eq!(
+        delegations[0]["organisation"],
+        "Ủy ban MTTQ phường Hòa Cường"
+    );
+    assert_eq!(delegations[0]["supervisions"][0], w.supervision.to_string());
+    assert_eq!(
+        me["organisations"][0]["name"],
+        "Ủy ban MTTQ Việt Nam thành phố Đà Nẵng"
+    );
+    assert_eq!(me["organisations"][0]["level"], "tỉnh");
+    // The head's device wrote the supervision: the leader sees the head's name on it.
+    let head_actors: Vec<String> = w.head.call("GET", "/api/me", None).await.json()["authors"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, name)| *name == "Trưởng đoàn")
+        .map(|(actor, _)| actor.clone())
+        .collect();
+    assert!(
+        !head_actors.is_empty(),
+        "the head's device registered its actor"
+    );
+    for actor in &head_actors {
+        assert_eq!(me["authors"][actor], "Trưởng đoàn", "{}", me["authors"]);
+    }
+    // The other organisation's leader reads nothing of this one, and is told nothing of it.
+    let other = w.other_leader.call("GET", "/api/me", None).await.json();
+    let theirs: Vec<i64> = other["delegations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert!(!theirs.contains(&w.delegation), "{other}");
+    for actor in &head_actors {
+        assert!(
+            other["authors"].get(actor).is_none(),
+            "{}",
+            other["authors"]
+        );
+    }
+    // A parent that does not exist, an unknown organisation, a body with more than it should.
+    let admin = w.server.admin().await;
+    let r = admin
+        .call(
+            "POST",
+            "/api/admin/organisations",
+            Some(json!({"name": "Con", "parentId": 999})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = admin
+        .call(
+            "PUT",
+            &format!("/api/admin/delegations/{}/organisation", w.delegation),
+            Some(json!({"organisationId": 999})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = admin
+        .call(
+            "POST",
+            "/api/admin/organisations",
+            Some(json!({"name": "X", "isAdmin": true})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = admin
+        .call(
+            "POST",
+            "/api/admin/organisations",
+            Some(json!({"name": "  "})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    // What the admin did is in the audit log.
+    let audit = admin.call("GET", "/api/admin/audit", None).await.body;
+    for event in [
+        "organisation-created",
+        "delegation-organisation",
+        "organisation-leader-added",
+    ] {
+        assert!(audit.contains(event), "{event} not audited");
+    }
     w.server.stop().await;
 }

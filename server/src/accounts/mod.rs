@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod invitations;
+pub mod organisations;
 pub mod password;
 pub mod sessions;
 pub mod store;
@@ -167,11 +168,26 @@ CREATE TABLE IF NOT EXISTS audit (
 
 /// Changes to the tables above, in order; `PRAGMA user_version` counts those applied.
 /// Append only: a database made by an older build runs the ones it lacks at start.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // An administrator disables an account (its sessions end, it cannot sign in).
     "ALTER TABLE users ADD COLUMN disabled_at INTEGER",
     // A head, a deputy or an administrator withdraws an invitation before it is used.
     "ALTER TABLE invitations ADD COLUMN revoked_at INTEGER",
+    // Organisations own delegations; their leaders read them (organisations.rs).
+    "CREATE TABLE organisations (
+         id INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         level TEXT NOT NULL DEFAULT '',
+         parent_id INTEGER REFERENCES organisations(id),
+         created_at INTEGER NOT NULL
+     );
+     ALTER TABLE delegations ADD COLUMN organisation_id INTEGER REFERENCES organisations(id);
+     CREATE TABLE organisation_leaders (
+         organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+         user_id INTEGER NOT NULL REFERENCES users(id),
+         PRIMARY KEY (organisation_id, user_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX organisation_leaders_user ON organisation_leaders(user_id)",
 ];
 
 fn migrate(conn: &Connection) -> Result<(), ServerError> {

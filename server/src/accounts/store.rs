@@ -288,11 +288,13 @@ pub fn register_supervision(
     }
 }
 
-/// What `user` may do with `document`: by their role in the delegation that owns it.
+/// What `user` may do with `document`: by their role in the delegation that owns it; a
+/// leader of the organisation above that delegation reads it.
 pub fn access(c: &Connection, user: i64, document: &str) -> Result<Access, ServerError> {
     Ok(match role_in(c, user, document)? {
         Some(r) if r.writes() => Access::Write,
         Some(_) => Access::Read,
+        None if super::organisations::leads_document(c, user, document)? => Access::Read,
         None => Access::None,
     })
 }
@@ -360,7 +362,22 @@ pub fn actors_beside(
     let rows = q.query_map([user], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: std::collections::BTreeMap<String, String> = rows.collect::<Result<_, _>>()?;
+    // A leader reads the delegations below: their writers too.
+    let mut q = c.prepare(
+        "SELECT a.actor, u.display_name FROM actors a JOIN users u ON u.id = a.user_id
+         JOIN memberships m ON m.user_id = a.user_id WHERE m.delegation_id = ?1 LIMIT 10000",
+    )?;
+    for (delegation, _, _) in super::organisations::led_delegations(c, user)? {
+        let rows = q.query_map([delegation], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (actor, name) = row?;
+            out.insert(actor, name);
+        }
+    }
+    Ok(out)
 }
 
 pub fn actors_of(c: &Connection, user: i64) -> Result<Vec<String>, ServerError> {

@@ -4,10 +4,12 @@
 //! - [`delegations`]: a delegation's members, roles, invitations and supervisions.
 //! - [`invitations`]: opening and accepting an invitation link.
 //! - [`admin`]: accounts, delegations, device sessions and the audit log, for administrators.
+//! - [`organisations`]: organisations, the delegations they own and their leaders (admins).
 
 pub mod admin;
 pub mod delegations;
 pub mod invitations;
+pub mod organisations;
 pub mod session;
 
 use axum::Router;
@@ -62,6 +64,18 @@ pub fn router() -> Router<AppState> {
             delete(admin::end_sessions),
         )
         .route("/api/admin/audit", get(admin::audit))
+        .route(
+            "/api/admin/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route(
+            "/api/admin/delegations/{id}/organisation",
+            put(organisations::set_owner),
+        )
+        .route(
+            "/api/admin/organisations/{id}/leaders/{user}",
+            put(organisations::add_leader).delete(organisations::remove_leader),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Body;
 use crate::accounts::store::{self, User};
-use crate::accounts::{audit, password, sessions};
+use crate::accounts::{audit, organisations, password, sessions};
 use crate::auth::{self, Caller, MaybeCaller};
 use crate::error::ServerError;
 use crate::{AppState, now_ms};
@@ -31,6 +31,8 @@ pub struct Me {
     session: SessionInfo,
     peer_prefix: String,
     delegations: Vec<MyDelegation>,
+    /// The organisations the caller leads (their follow-up and figures).
+    organisations: Vec<MyOrganisation>,
     /// Every Automerge actor registered to someone in the caller's delegations (the caller
     /// included): actor hex → display name. The app shows a record's author from this, never
     /// from the name typed into the record (`shared::authorship`).
@@ -51,6 +53,17 @@ struct MyDelegation {
     name: String,
     role: crate::accounts::Role,
     supervisions: Vec<String>,
+    /// Read as a leader of this organisation (the role is then `observer`), not as a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MyOrganisation {
+    id: i64,
+    name: String,
+    level: String,
 }
 
 /// The peer id prefix a user's sync connections must use.
@@ -67,8 +80,26 @@ pub fn me_body(c: &Connection, user: User, session: sessions::Session) -> Result
             name,
             role,
             supervisions: store::supervisions_of(c, id)?,
+            organisation: None,
         });
     }
+    // A leader reads the delegations of their organisation and those below, as an observer.
+    for (id, name, organisation) in organisations::led_delegations(c, user.id)? {
+        if delegations.iter().any(|d| d.id == id) {
+            continue;
+        }
+        delegations.push(MyDelegation {
+            id,
+            name,
+            role: crate::accounts::Role::Observer,
+            supervisions: store::supervisions_of(c, id)?,
+            organisation: Some(organisation),
+        });
+    }
+    let organisations = organisations::led_by(c, user.id)?
+        .into_iter()
+        .map(|(id, name, level)| MyOrganisation { id, name, level })
+        .collect();
     let authors = store::actors_beside(c, user.id)?;
     Ok(Me {
         authors,
@@ -79,6 +110,7 @@ pub fn me_body(c: &Connection, user: User, session: sessions::Session) -> Result
             expires_at: session.expires_at,
         },
         delegations,
+        organisations,
     })
 }
 
