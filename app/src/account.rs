@@ -40,6 +40,19 @@ pub struct MyDelegation {
     /// Document ids (bs58check) of the delegation's supervisions.
     #[serde(default)]
     pub supervisions: Vec<String>,
+    /// Read as a leader of this organisation (role `observer`), not as a member.
+    #[serde(default)]
+    pub organisation: Option<String>,
+}
+
+/// An organisation the member leads: they read its delegations' work and its figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyOrganisation {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub level: String,
 }
 
 impl MyDelegation {
@@ -77,6 +90,9 @@ pub struct Me {
     pub peer_prefix: String,
     #[serde(default)]
     pub delegations: Vec<MyDelegation>,
+    /// The organisations the member leads.
+    #[serde(default)]
+    pub organisations: Vec<MyOrganisation>,
     /// Actor hex → display name for everyone in the member's delegations: whose each
     /// record really is (`shared::authorship`).
     #[serde(default)]

@@ -464,3 +464,64 @@ fn facts_are_read_from_a_supervision_document() {
     .unwrap();
     assert_eq!(Facts::read(&doc).unwrap().sent, Some(day("2026-03-20")));
 }
+
+#[test]
+fn the_quarterly_review_says_the_figures_the_screen_shows() {
+    use crate::official::{LayoutId, docx, review};
+    let today = day("2026-07-01");
+    let q1 = Period::quarter(2026, 1);
+    let f = figures(&year(), q1, today);
+    let lines = list(
+        &year(),
+        &Filter {
+            period: Some(q1),
+            ..Default::default()
+        },
+        today,
+    );
+    let paper = review::review(
+        LayoutId::Nd30,
+        "Ban Thường trực Ủy ban MTTQ phường",
+        q1,
+        (2026, 7, 1),
+        &f,
+        &lines,
+    );
+    assert_eq!(
+        paper.summary,
+        "Kết quả công tác giám sát, kiểm tra quý I năm 2026"
+    );
+    let said: Vec<&str> = paper
+        .sections
+        .iter()
+        .flat_map(|s| s.paragraphs.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        said[..3],
+        [
+            "Số cuộc giám sát: 1; số cuộc kiểm tra: 1; số đơn vị được giám sát, kiểm tra: 2.",
+            "Số kiến nghị đã nêu: 3; đã khắc phục: 1; quá hạn chưa khắc phục: 1; quá 20 ngày không có văn bản trả lời (báo cáo cấp trên): 2.",
+            "Thời gian trả lời kiến nghị (trung vị): 20,5 ngày.",
+        ]
+    );
+    let headings: Vec<&str> = paper.sections.iter().map(|s| s.heading.as_str()).collect();
+    assert_eq!(
+        headings,
+        [
+            "I. SỐ LIỆU",
+            "II. KIẾN NGHỊ QUÁ 20 NGÀY CHƯA CÓ VĂN BẢN TRẢ LỜI, BÁO CÁO CẤP TRÊN"
+        ],
+        "r2 is both escalated and overdue: listed once, with the escalations"
+    );
+    assert_eq!(
+        paper.sections[1].paragraphs,
+        [
+            "Ủy ban nhân dân phường A — Giám sát Quy chế dân chủ: Đề nghị bổ sung hồ sơ. (hạn trả lời 09/02/2026)"
+        ]
+    );
+    let xml = crate::official::tests::part(&docx::build(&paper).unwrap(), "word/document.xml");
+    assert!(
+        xml.contains("Số kiến nghị đã nêu: 3; đã khắc phục: 1"),
+        "{xml}"
+    );
+}

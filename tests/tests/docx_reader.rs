@@ -118,3 +118,135 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
         );
     }
 }
+
+/// Issue 14: the quarterly review, made from real supervision documents, opens in LibreOffice
+/// and reads back with the figures the follow-up screen shows (the same `figure_lines`).
+#[test]
+fn libreoffice_opens_the_quarterly_review_with_its_figures() {
+    use shared::followup::{self, Day, Facts, Filter, Period};
+    use shared::official::issue::{self, Letterhead};
+    use shared::official::{LayoutId, review};
+    use shared::recommendation::{self, NewRecommendation, Reply};
+    use shared::supervision::{self, Setup, Stamp};
+    use shared::{DocumentId, RecordId};
+
+    let stamp = |now_ms| Stamp {
+        member: "Lan",
+        now_ms,
+    };
+    // Two supervisions of Q1 2026: one issued 05/01 whose unit replied on day 12, one issued
+    // 10/02 whose unit has not replied (past its 20 days on 01/07, and past due).
+    let made = |title: &str, held: &str, issued: (i32, u32, u32), reply: Option<&str>| {
+        let setup = Setup {
+            title: title.into(),
+            schedule_from: held.into(),
+            ..Default::default()
+        };
+        let mut doc = supervision::create(&setup, stamp(0)).expect("created");
+        let r = RecordId::from_key("r");
+        let ask = NewRecommendation {
+            text: "Đề nghị bổ sung hồ sơ tiếp công dân.",
+            addressee: "UBND phường",
+            due: "2026-03-31",
+            ..Default::default()
+        };
+        recommendation::add(&mut doc, &r, &ask, stamp(0)).expect("added");
+        let letterhead = Letterhead {
+            date: issued,
+            ..Default::default()
+        };
+        issue::issue(
+            &mut doc,
+            &DocumentId::from_bytes([7; 16]),
+            &letterhead,
+            &RecordId::from_key("v1"),
+            stamp(1),
+        )
+        .expect("issued");
+        if let Some(date) = reply {
+            let reply = Reply {
+                date: date.into(),
+                number: "15/BC-UBND".into(),
+                scan: None,
+            };
+            recommendation::record_reply(&mut doc, &r, &reply, stamp(2)).expect("replied");
+        }
+        Facts::read(&doc).expect("facts")
+    };
+    let all = [
+        made(
+            "Giám sát việc tiếp công dân",
+            "2026-01-03",
+            (2026, 1, 5),
+            Some("2026-01-17"),
+        ),
+        made(
+            "Giám sát Quy chế dân chủ",
+            "2026-02-08",
+            (2026, 2, 10),
+            None,
+        ),
+    ];
+    let today = Day::from_ymd(2026, 7, 1);
+    let q1 = Period::quarter(2026, 1);
+    let figures = followup::figures(&all, q1, today);
+    assert_eq!(
+        (
+            figures.supervisions,
+            figures.recommendations,
+            figures.overdue,
+            figures.escalated
+        ),
+        (2, 2, 2, 1)
+    );
+    let lines = followup::list(
+        &all,
+        &Filter {
+            period: Some(q1),
+            ..Default::default()
+        },
+        today,
+    );
+    let paper = review::review(
+        LayoutId::Nd30,
+        "Ban Thường trực Ủy ban MTTQ phường Hòa Cường",
+        q1,
+        (2026, 7, 1),
+        &figures,
+        &lines,
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let docx_path = dir.path().join("review.docx");
+    std::fs::write(&docx_path, docx::build(&paper).expect("builds")).expect("written");
+    let out = dir.path().to_str().expect("UTF-8 path");
+    run(
+        "soffice",
+        &[
+            &format!("-env:UserInstallation=file://{out}/profile"),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            out,
+            docx_path.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let pdf = dir.path().join("review.pdf");
+    let text = words(&run("pdftotext", &[pdf.to_str().expect("UTF-8 path"), "-"]));
+    for line in review::figure_lines(&figures)
+        .into_iter()
+        .chain(["Kết quả công tác giám sát, kiểm tra quý I năm 2026".to_owned()])
+    {
+        let line = words(&line);
+        assert!(text.contains(&line), "{line:?} not in {text:?}");
+    }
+    assert!(
+        text.contains("Thời gian trả lời kiến nghị (trung vị): 12 ngày."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Giám sát Quy chế dân chủ: Đề nghị bổ sung hồ sơ tiếp công dân."),
+        "the escalation listed: {text}"
+    );
+}

@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::components::account_bar::AccountBar;
 use crate::components::admin_page::AdminPage;
 use crate::components::delegation_page::DelegationPage;
+use crate::components::followup_page::FollowUpPage;
 use crate::components::invitation_page::InvitationPage;
 use crate::components::route::{self, Route, Router};
 use crate::components::session_notice::SessionNotice;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
         (Route::Supervision(id), true) => view! { <SupervisionPage id=id/> }.into_any(),
         (Route::Delegation(id), true) => view! { <DelegationPage id=id/> }.into_any(),
         (Route::Admin, true) => view! { <AdminPage/> }.into_any(),
+        (Route::FollowUp, true) => view! { <FollowUpPage/> }.into_any(),
     };
     view! {
         <header class="topbar">

@@ -1,6 +1,6 @@
 //! Recommendations (kiến nghị, đề xuất, yêu cầu): each with the findings it answers, the
-//! addressee, the due date and the follow-up (status, overdue, the unit's response); and the
-//! form to add one.
+//! addressee, the due date and the follow-up (status, overdue, the unit's response and its
+//! written reply); and the form to add one.
 
 use leptos::prelude::*;
 use shared::dates;
@@ -13,6 +13,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
+use crate::components::reply_block::ReplyBlock;
 use crate::i18n::{Language, Msg, now, t, text};
 use crate::workspace::{Workspace, ws};
 
@@ -280,6 +281,7 @@ fn RecommendationCard(
             <LiveText doc=doc field=TextField::new(RecordKind::Recommendation, &id, "response")
                 value=Signal::derive(move || current.get().map(|r| r.response).unwrap_or_default()) rows=2
                 testid="recommendation-response" label=now(Msg::Response) placeholder=now(Msg::Response)/>
+            <ReplyBlock doc=doc id=id.clone() current=current/>
         </li>
     }
 }

@@ -1,7 +1,7 @@
 //! Which screen is shown, kept in the URL's hash so a reload, a second tab or a link opens
 //! the same screen: `#/` the list, `#/s/<document id>` a supervision, `#/d/<id>` a
 //! delegation's members and invitations, `#/admin` administration, `#/invite/<token>` an
-//! invitation.
+//! invitation, `#/theo-doi` the follow-up and figures.
 
 use leptos::prelude::*;
 use shared::DocumentId;
@@ -13,6 +13,7 @@ pub enum Route {
     Delegation(i64),
     Admin,
     Invite(String),
+    FollowUp,
 }
 
 impl Route {
@@ -30,6 +31,9 @@ impl Route {
         if path == "/admin" {
             return Route::Admin;
         }
+        if path == "/theo-doi" {
+            return Route::FollowUp;
+        }
         Route::List
     }
 
@@ -40,6 +44,7 @@ impl Route {
             Route::Delegation(id) => format!("#/d/{id}"),
             Route::Admin => "#/admin".into(),
             Route::Invite(token) => format!("#/invite/{token}"),
+            Route::FollowUp => "#/theo-doi".into(),
         }
     }
 }

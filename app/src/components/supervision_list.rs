@@ -47,6 +47,8 @@ pub fn SupervisionList() -> impl IntoView {
         <section class="list">
             <div class="section-head">
                 <h1>{t(Msg::Supervisions)}</h1>
+                <a class="manage" href="#/theo-doi" data-testid="followup-link"
+                    on:click=move |ev| { ev.prevent_default(); router.go(Route::FollowUp); }>{t(Msg::FollowUpLink)}</a>
                 <Show when=move || may_create.get()>
                     <button class="primary" data-testid="new-supervision" on:click=move |_| creating.set(true)>
                         "+ " {t(Msg::NewSupervision)}
@@ -85,6 +87,7 @@ fn DelegationGroup(group: Group) -> impl IntoView {
         Some(d) => view! {
             <h2>{d.name.clone()}</h2>
             {d.role().map(|r| view! { <span class="role-badge">{t(role_msg(r))}</span> })}
+            {d.organisation.clone().map(|o| view! { <span class="hint" data-testid="via-organisation">" · " {o}</span> })}
         }
         .into_any(),
         None => view! { <h2>{t(Msg::OnlyOnThisDevice)}</h2> }.into_any(),

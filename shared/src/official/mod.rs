@@ -12,6 +12,7 @@
 //!   its letterhead, check code and fingerprint; concurrent issues kept side by side.
 //! - [`qr`]: the QR code of an issued paper's check address (PNG for the DOCX, SVG to print).
 //! - [`minutes`]: the minutes of a working session (biên bản làm việc), same layouts.
+//! - [`review`]: the quarterly or yearly review of an organisation's follow-up figures.
 //! - [`samples`]: two sample documents, one per layout.
 
 pub mod docx;
@@ -20,6 +21,7 @@ pub mod layout;
 pub mod minutes;
 pub mod paper;
 pub mod qr;
+pub mod review;
 pub mod samples;
 
 #[cfg(test)]
