@@ -297,6 +297,16 @@ pub enum Msg {
     ReplyDate,
     ReplyNumber,
     ReplyRecord,
+    Organisations,
+    OrganisationAbove,
+    NoOrganisationAbove,
+    Leaders,
+    RemoveLeader,
+    OrganisationName,
+    OrganisationLevel,
+    NewOrganisation,
+    AttachDelegation,
+    AddLeader,
 }
 
 /// The message in the given language.
@@ -712,6 +722,16 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::ReplyDate => ("Ngày văn bản", "Date of the reply"),
         Msg::ReplyNumber => ("Số văn bản", "Its number"),
         Msg::ReplyRecord => ("Ghi văn bản trả lời", "Record the reply"),
+        Msg::Organisations => ("Tổ chức", "Organisations"),
+        Msg::OrganisationAbove => ("thuộc", "under"),
+        Msg::NoOrganisationAbove => ("(không thuộc tổ chức nào)", "(under none)"),
+        Msg::Leaders => ("Lãnh đạo", "Leaders"),
+        Msg::RemoveLeader => ("Thôi là lãnh đạo", "No longer a leader"),
+        Msg::OrganisationName => ("Tên tổ chức", "Organisation's name"),
+        Msg::OrganisationLevel => ("Cấp (tỉnh, xã, phường…)", "Level (province, ward…)"),
+        Msg::NewOrganisation => ("Tạo tổ chức", "Create the organisation"),
+        Msg::AttachDelegation => ("Đặt đoàn thuộc tổ chức", "Put the delegation under it"),
+        Msg::AddLeader => ("Thêm lãnh đạo", "Add as leader"),
     };
     match lang {
         Lang::Vi => vi,

@@ -1,6 +1,7 @@
 //! Administration (`#/admin`, for administrators): delegations (list, create), accounts
-//! (list, create; reset a password, disable, sign out everywhere: [`AccountActions`]), adding an account to a delegation with a role, and — in
-//! [`crate::components::admin_sessions`] — device sessions and the audit log.
+//! (list, create; reset a password, disable, sign out everywhere: [`AccountActions`]), adding an account to a delegation with a role,
+//! organisations ([`OrganisationsCard`]) and — in [`crate::components::admin_sessions`] —
+//! device sessions and the audit log.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +11,7 @@ use shared::member::Role;
 
 use crate::api::Method;
 use crate::components::account_actions::AccountActions;
+use crate::components::admin_organisations::OrganisationsCard;
 use crate::components::admin_sessions::{AuditCard, SessionsCard};
 use crate::components::delegation_page::RoleSelect;
 use crate::components::remote::{self, Fetched};
@@ -72,6 +74,7 @@ pub fn AdminPage() -> impl IntoView {
                 <DelegationsCard delegations=delegations/>
                 <AccountsCard users=users/>
                 <MembershipCard delegations=delegations users=users/>
+                <OrganisationsCard delegations=delegations users=users/>
                 <SessionsCard/>
                 <AuditCard/>
             </section>

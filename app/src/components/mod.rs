@@ -2,6 +2,7 @@
 
 pub mod account_actions;
 pub mod account_bar;
+pub mod admin_organisations;
 pub mod admin_page;
 pub mod admin_sessions;
 pub mod app;

@@ -34,10 +34,10 @@ pub fn create(
     parent: Option<i64>,
     now: i64,
 ) -> Result<i64, ServerError> {
-    if let Some(p) = parent {
-        if !exists(c, p)? {
-            return Err(not_found());
-        }
+    if let Some(p) = parent
+        && !exists(c, p)?
+    {
+        return Err(not_found());
     }
     c.execute(
         "INSERT INTO organisations (name, level, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -92,10 +92,10 @@ fn ids(c: &Connection, sql: &str, id: i64) -> Result<Vec<i64>, ServerError> {
 
 /// Put `delegation` under `org` (`None`: under none). `false` if there is no such delegation.
 pub fn set_owner(c: &Connection, delegation: i64, org: Option<i64>) -> Result<bool, ServerError> {
-    if let Some(o) = org {
-        if !exists(c, o)? {
-            return Err(not_found());
-        }
+    if let Some(o) = org
+        && !exists(c, o)?
+    {
+        return Err(not_found());
     }
     Ok(c.execute(
         "UPDATE delegations SET organisation_id = ?2 WHERE id = ?1",
