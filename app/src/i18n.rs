@@ -307,6 +307,7 @@ pub enum Msg {
     NewOrganisation,
     AttachDelegation,
     AddLeader,
+    ShownOfAll,
 }
 
 /// The message in the given language.
@@ -732,6 +733,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::NewOrganisation => ("Tạo tổ chức", "Create the organisation"),
         Msg::AttachDelegation => ("Đặt đoàn thuộc tổ chức", "Put the delegation under it"),
         Msg::AddLeader => ("Thêm lãnh đạo", "Add as leader"),
+        Msg::ShownOfAll => (
+            "kiến nghị đang hiện; lọc để thấy những kiến nghị khác",
+            "shown; filter to see the others",
+        ),
     };
     match lang {
         Lang::Vi => vi,

@@ -12,6 +12,7 @@
 //!   commit, storage behind one trait).
 //! - [`storage`]: the SQLite file: documents, settings, blobs (WAL, synchronous writes).
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
+//! - [`demo_organisation`]: with `--demo`, a made-up organisation with a year of history.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket; [`sync_gate`]: what each
 //!   connection may send (malformed frames, foreign peer ids, closed supervisions refused).
 //! - [`change_quota`]: new changes per account per minute.
@@ -31,6 +32,7 @@ pub mod blobs;
 pub mod change_quota;
 pub mod config;
 pub mod demo;
+pub mod demo_organisation;
 pub mod error;
 pub mod rate_limit;
 pub mod routes;
@@ -154,6 +156,7 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
     )?;
     if config.demo {
         demo::load(&documents, &storage, &accounts).await?;
+        demo_organisation::load(&documents, &storage, &accounts).await?;
     }
     index_issued_once(&storage, &documents);
     Ok(AppState {

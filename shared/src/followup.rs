@@ -350,15 +350,17 @@ pub fn list(all: &[Facts], filter: &Filter, today: Day) -> Vec<Line> {
                 standing: standing(r, s.sent, today),
             })
         })
-        .filter(|l| unit.is_empty() || fold(&l.unit).contains(&unit))
         .filter(|l| filter.state.is_none_or(|st| l.standing.state == st))
         .filter(|l| !filter.escalate_only || l.standing.escalate)
+        .filter(|l| unit.is_empty() || fold(&l.unit).contains(&unit))
         .filter(|l| {
-            let hay = fold(&format!(
-                "{} {} {}",
-                l.recommendation.text, l.recommendation.addressee, l.unit
-            ));
-            words.iter().all(|w| hay.contains(w.as_str()))
+            words.is_empty() || {
+                let hay = fold(&format!(
+                    "{} {} {}",
+                    l.recommendation.text, l.recommendation.addressee, l.unit
+                ));
+                words.iter().all(|w| hay.contains(w.as_str()))
+            }
         })
         .collect();
     out.sort_by_key(|l| {

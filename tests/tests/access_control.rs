@@ -832,3 +832,64 @@ async fn a_leader_is_told_what_they_read_and_whose_words_they_are() {
     }
     w.server.stop().await;
 }
+
+/// `--demo` adds a made-up city with two wards, their delegations and a year of supervisions,
+/// once: a second start adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_brings_an_organisation_with_a_year_of_supervisions_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for start in 0..2 {
+        let server = ServerProcess::start_with(dir.path(), &["--demo"]).await;
+        let admin = server.admin().await;
+        let orgs = admin
+            .call("GET", "/api/admin/organisations", None)
+            .await
+            .json();
+        let orgs = orgs.as_array().unwrap();
+        assert_eq!(orgs.len(), 3, "start {start}: {orgs:?}");
+        let city = orgs.iter().find(|o| o["parentId"].is_null()).unwrap();
+        assert_eq!(city["name"], "Ủy ban MTTQ thành phố Mẫu (demo)");
+        assert_eq!(
+            city["delegations"].as_array().unwrap().len(),
+            1,
+            "the real examples' delegation"
+        );
+        let wards: Vec<_> = orgs
+            .iter()
+            .filter(|o| o["parentId"] == city["id"])
+            .collect();
+        assert_eq!(wards.len(), 2);
+        // A leader of the city reads both wards' twelve supervisions and the two examples.
+        let made = admin
+            .call("POST", "/api/admin/users", Some(json!({"username": format!("ld{start}"), "password": format!("mk-ld{start}-dai"), "displayName": "Lãnh đạo"})))
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let user = made.json()["id"].as_i64().unwrap();
+        let r = admin
+            .call(
+                "PUT",
+                &format!("/api/admin/organisations/{}/leaders/{user}", city["id"]),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204);
+        let leader = giamsat_tests::server::sign_in(
+            &server.addr,
+            &format!("ld{start}"),
+            &format!("mk-ld{start}-dai"),
+            "Lãnh đạo",
+        )
+        .await;
+        let me = leader.call("GET", "/api/me", None).await.json();
+        let counts: Vec<usize> = me["delegations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["supervisions"].as_array().unwrap().len())
+            .collect();
+        let mut counts = counts;
+        counts.sort();
+        assert_eq!(counts, [2, 12, 12], "start {start}");
+        server.stop().await;
+    }
+}

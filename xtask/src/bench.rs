@@ -91,7 +91,12 @@ fn steps() -> Vec<Step> {
         "{loadgen} --scale --docs 10000 --live 1000 --create-limit-secs 600 \
          --setup-timeout-secs 420 --rss-cap-mb 6144"
     );
-    let benches = ["big_supervision", "editing_trace", "offline_merge"];
+    let benches = [
+        "big_supervision",
+        "editing_trace",
+        "offline_merge",
+        "followup",
+    ];
     let benches = benches.map(|b| step(b, "cargo", &format!("bench -p shared --bench {b}"), &[]));
     let mut steps = Vec::from(benches);
     steps.extend([

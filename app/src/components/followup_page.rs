@@ -5,7 +5,11 @@
 //! review as DOCX. Computed on the tablet from its documents (`shared::followup`), so it
 //! works offline and shows a reply recorded elsewhere as soon as it syncs.
 
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
 use leptos::prelude::*;
+use shared::DocumentId;
 use shared::followup::{self, Day, Facts, Figures, Filter, Line, Period, State};
 use shared::official::{LayoutId, review};
 
@@ -22,6 +26,9 @@ fn state_msg(s: State) -> Msg {
     }
 }
 
+/// How many lines the list shows at once.
+const SHOWN: usize = 200;
+
 fn today() -> Day {
     Day::of_ms(js_sys::Date::now() as i64)
 }
@@ -29,14 +36,33 @@ fn today() -> Day {
 #[component]
 pub fn FollowUpPage() -> impl IntoView {
     let signals = ws().signals;
-    // What the figures need of every supervision held here (read again when any changes).
+    // What the figures need of every supervision held here, read again from a document only
+    // when its heads have moved (a leader may hold a thousand; BENCHMARKS.md, "Follow-up").
+    let cache = StoredValue::new(HashMap::<DocumentId, (Vec<ChangeHash>, Facts)>::new());
     let facts = Memo::new(move |_| {
         signals.revision.track();
         let ids = signals
             .me
             .with(|m| m.as_ref().map(|m| m.all_supervisions()).unwrap_or_default());
         ids.iter()
-            .filter_map(|id| ws().with_doc(id, |d| Facts::read(d).ok()).flatten())
+            .filter_map(|id| {
+                ws().with_doc(id, |d| {
+                    let heads = d.get_heads();
+                    let known = cache.with_value(|c| {
+                        c.get(id)
+                            .filter(|(h, _)| *h == heads)
+                            .map(|(_, f)| f.clone())
+                    });
+                    known.or_else(|| {
+                        let read = Facts::read(d).ok()?;
+                        cache.update_value(|c| {
+                            c.insert(*id, (heads, read.clone()));
+                        });
+                        Some(read)
+                    })
+                })
+                .flatten()
+            })
             .collect::<Vec<Facts>>()
     });
     let organisations = Memo::new(move |_| {
@@ -140,8 +166,12 @@ pub fn FollowUpPage() -> impl IntoView {
             <Show when=move || lines.get().is_empty()>
                 <p class="empty">{t(Msg::NoRecommendations)}</p>
             </Show>
+            // The first lines only: escalations and overdue ones come first; filters find the rest.
+            <Show when=move || { lines.with(Vec::len) > SHOWN }>
+                <p class="hint" data-testid="followup-more">{move || format!("{SHOWN} / {}", lines.with(Vec::len))} " " {t(Msg::ShownOfAll)}</p>
+            </Show>
             <ul class="followup-lines">
-                {move || lines.get().into_iter().map(|l| view! { <FollowUpLine line=l/> }).collect_view()}
+                {move || lines.get().into_iter().take(SHOWN).map(|l| view! { <FollowUpLine line=l/> }).collect_view()}
             </ul>
         </section>
     }
