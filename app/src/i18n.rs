@@ -308,6 +308,10 @@ pub enum Msg {
     AttachDelegation,
     AddLeader,
     ShownOfAll,
+    AllDelegations,
+    ReplyScan,
+    OpenScan,
+    ScanNotHere,
 }
 
 /// The message in the given language.
@@ -733,6 +737,13 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         Msg::NewOrganisation => ("Tạo tổ chức", "Create the organisation"),
         Msg::AttachDelegation => ("Đặt đoàn thuộc tổ chức", "Put the delegation under it"),
         Msg::AddLeader => ("Thêm lãnh đạo", "Add as leader"),
+        Msg::AllDelegations => ("Tất cả các đoàn", "Every delegation"),
+        Msg::ReplyScan => ("Bản chụp (ảnh, PDF)", "Scan (photo, PDF)"),
+        Msg::OpenScan => ("Xem bản chụp", "Open the scan"),
+        Msg::ScanNotHere => (
+            "Bản chụp chưa có trên máy này; cần mạng để tải.",
+            "The scan is not on this tablet yet; it needs the network.",
+        ),
         Msg::ShownOfAll => (
             "kiến nghị đang hiện; lọc để thấy những kiến nghị khác",
             "shown; filter to see the others",

@@ -6,6 +6,7 @@
 // nothing of these.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   ADMIN, BOUND, adminSetup, api, apiSignIn, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir,
@@ -24,6 +25,7 @@ const S3 = "Giám sát ở thành phố khác";
 const ASK1 = "Đề nghị bổ sung sổ tiếp công dân.";
 const ASK2 = "Đề nghị niêm yết công khai dự toán.";
 const ASK3 = "Kiến nghị của nơi khác.";
+const SCAN = Buffer.from("%PDF-1.4\n% văn bản trả lời số 15/BC-UBND\n%%EOF\n");
 
 /** Make an organisation as the administrator; resolves to its id. */
 async function organisation(server, admin, name, level, parentId) {
@@ -156,8 +158,10 @@ test("a leader above two delegations follows their recommendations up; a reply r
     const reply = minh.getByTestId("reply-block").first();
     await reply.locator('input[name="reply-date"]').fill("20/01/2026");
     await reply.locator('input[name="reply-number"]').fill("15/BC-UBND");
+    await reply.locator('input[name="reply-scan"]').setInputFiles({ name: "tra-loi.pdf", mimeType: "application/pdf", buffer: SCAN });
     await reply.getByTestId("reply-record").click();
     await reply.getByTestId("reply-shown").filter({ hasText: "15/BC-UBND" }).waitFor({ timeout: BOUND });
+    await reply.getByTestId("reply-scan").waitFor({ timeout: BOUND });
     assert.equal(await lines.filter({ hasText: ASK1 }).getAttribute("data-escalate"), "true", "the leader does not have it yet");
     await minhTablet.setOffline(false);
     await waitSync(minh, "synced");
@@ -168,6 +172,10 @@ test("a leader above two delegations follows their recommendations up; a reply r
     assert.equal(await lines.filter({ hasText: ASK1 }).getAttribute("data-state"), "overdue");
     assert.equal(await figure("escalated"), "0");
     assert.equal(await figure("median-days"), "15");
+    // The scan went up with it, and the leader may read it.
+    const s1 = await minh.evaluate(() => location.hash.replace("#/s/", ""));
+    const sha = createHash("sha256").update(SCAN).digest("hex");
+    await leader.waitForFunction(async ([sha, doc]) => (await fetch(`/api/blobs/${sha}?document=${doc}`)).status === 200, [sha, s1], { timeout: BOUND, polling: 250 });
 
     // The leader of another city: only that city's supervision, nothing of these.
     const { page: other } = await open(OTHER);

@@ -2,7 +2,7 @@
 //! supervisions this tablet holds — a member's delegations, or for a leader every delegation
 //! of their organisation — where each stands today, the ones past the Front's 20 days marked
 //! for escalation, the figures of a quarter or a year as a table and a bar chart, and the
-//! review as DOCX. Computed on the tablet from its documents (`shared::followup`), so it
+//! review as DOCX; for all of them or one delegation. Computed on the tablet from its documents (`shared::followup`), so it
 //! works offline and shows a reply recorded elsewhere as soon as it syncs.
 
 use std::collections::HashMap;
@@ -38,6 +38,19 @@ pub fn FollowUpPage() -> impl IntoView {
     let signals = ws().signals;
     // What the figures need of every supervision held here, read again from a document only
     // when its heads have moved (a leader may hold a thousand; BENCHMARKS.md, "Follow-up").
+    let delegation = RwSignal::new(None::<i64>);
+    let delegations = Memo::new(move |_| {
+        signals.me.with(|m| {
+            m.as_ref()
+                .map(|m| {
+                    m.delegations
+                        .iter()
+                        .map(|d| (d.id, d.name.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
     let cache = StoredValue::new(HashMap::<DocumentId, (Vec<ChangeHash>, Facts)>::new());
     let facts = Memo::new(move |_| {
         signals.revision.track();
@@ -45,6 +58,16 @@ pub fn FollowUpPage() -> impl IntoView {
             .me
             .with(|m| m.as_ref().map(|m| m.all_supervisions()).unwrap_or_default());
         ids.iter()
+            .filter(|id| {
+                // One delegation's, when one is chosen.
+                delegation.get().is_none_or(|d| {
+                    signals.me.with(|m| {
+                        m.as_ref()
+                            .and_then(|m| m.delegation(d))
+                            .is_some_and(|d| d.holds(id))
+                    })
+                })
+            })
             .filter_map(|id| {
                 ws().with_doc(id, |d| {
                     let heads = d.get_heads();
@@ -135,6 +158,11 @@ pub fn FollowUpPage() -> impl IntoView {
                 <p class="hint" data-testid="followup-organisations">{move || organisations.get().join(", ")}</p>
             </Show>
             <div class="card period">
+                <label>{t(Msg::Delegations)}
+                    <select name="delegation" on:change=move |ev| delegation.set(event_target_value(&ev).parse().ok())>
+                        <option value="">{t(Msg::AllDelegations)}</option>
+                        {move || delegations.get().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                    </select></label>
                 <label>{t(Msg::Year)}
                     <input type="number" name="year" min="2000" max="2100" prop:value=move || year.get().to_string()
                         on:change=move |ev| if let Ok(y) = event_target_value(&ev).parse() { year.set(y) }/></label>

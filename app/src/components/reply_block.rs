@@ -1,12 +1,15 @@
-//! The unit's written reply to one recommendation (văn bản trả lời): its date and number as
-//! recorded, the 20 days it had to come in, and a form to record it, offline too. Two members
+//! The unit's written reply to one recommendation (văn bản trả lời): its date, number and
+//! scan as recorded, and a form to record it, offline too (the scan is kept on the tablet
+//! and uploaded like evidence). Two members
 //! who record it apart show both, until one is kept (`shared::recommendation::record_reply`).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::dates;
 use shared::recommendation::{self, Recommendation, Reply};
 use shared::{DocumentId, RecordId};
 
+use crate::blobs;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::ws;
 
@@ -17,6 +20,20 @@ fn shown(r: &Reply) -> String {
     } else {
         format!("{} · {date}", r.number)
     }
+}
+
+/// Keep a chosen scan on the tablet (photos downscaled, as evidence); its SHA-256.
+async fn keep_scan(doc: &DocumentId, file: &web_sys::File) -> Result<String, String> {
+    let (bytes, mime) = blobs::prepare(file).await?;
+    let sha = blobs::sha256_hex(&bytes);
+    ws().store()
+        .put_blob(&sha, &mime, &bytes, &doc.to_string())
+        .await
+        .map_err(|e| {
+            ws().signals.storage_error.set(Some(e.0.clone()));
+            e.0
+        })?;
+    Ok(sha)
 }
 
 /// Props: `doc`, the recommendation `id`, and the recommendation as read (`current`).
@@ -43,16 +60,51 @@ pub fn ReplyBlock(
             Err(e) => error.set(Some(e)),
         }
     });
+    let file = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if dates::parse_vn(&date.get_untracked()).is_none() {
             error.set(Some(now(Msg::BadDate).to_owned()));
             return;
         }
-        record.run(Reply {
-            date: date.get_untracked(),
-            number: number.get_untracked(),
-            scan: None,
+        let chosen = file
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let (date, number) = (date.get_untracked(), number.get_untracked());
+        spawn_local(async move {
+            // The scan is kept on the tablet first (then uploaded as evidence is): a reply
+            // never names a scan that is nowhere.
+            let scan = match chosen {
+                None => None,
+                Some(f) => match keep_scan(&doc, &f).await {
+                    Ok(sha) => Some(sha),
+                    Err(e) => {
+                        error.set(Some(e));
+                        return;
+                    }
+                },
+            };
+            record.run(Reply { date, number, scan });
+            if let Some(input) = file.get_untracked() {
+                input.set_value("");
+            }
+            if ws().is_ready() {
+                spawn_local(blobs::upload_pending());
+            }
+        });
+    };
+    let open_scan = move |sha: String| {
+        let doc = doc.to_string();
+        spawn_local(async move {
+            match blobs::object_url(&sha, &doc).await {
+                Some(url) => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.open_with_url_and_target(&url, "_blank");
+                    }
+                }
+                None => error.set(Some(now(Msg::ScanNotHere).to_owned())),
+            }
         });
     };
     let reply = move || current.get().and_then(|r| r.reply);
@@ -69,6 +121,9 @@ pub fn ReplyBlock(
                 <span data-testid="reply-shown">
                     {move || reply().map(|r| shown(&r)).unwrap_or_else(|| now(Msg::NoReplyYet).to_owned())}
                 </span>
+                {move || reply().and_then(|r| r.scan).map(|sha| view! {
+                    " " <button type="button" class="link-inline" data-testid="reply-scan" on:click=move |_| open_scan(sha.clone())>{t(Msg::OpenScan)}</button>
+                })}
             </p>
             <Show when=move || !others().is_empty()>
                 <div class="conflict" data-testid="reply-conflict" role="alert">
@@ -92,6 +147,8 @@ pub fn ReplyBlock(
                 <label>{t(Msg::ReplyNumber)}
                     <input name="reply-number" prop:value=move || number.get()
                         on:input=move |ev| number.set(event_target_value(&ev))/></label>
+                <label>{t(Msg::ReplyScan)}
+                    <input type="file" name="reply-scan" node_ref=file accept="image/*,application/pdf"/></label>
                 <button type="submit" data-testid="reply-record">{t(Msg::ReplyRecord)}</button>
             </form>
             <Show when=move || error.get().is_some()>
