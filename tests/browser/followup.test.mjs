@@ -1,11 +1,13 @@
 // Follow-up above the delegations (issue 14): a city's Front committee leader, a member of no
 // delegation, sees two wards' delegations' supervisions read-only, the recommendation past
 // its 20 days marked for escalation and overdue, and the year's figures; a member records the
-// unit's written reply with no network, and after sync the leader's screen shows it and the
-// escalation is gone; a leader of another city (set up on the administrator's screen) sees
+// unit's written reply and its scan with no network, and after sync the leader's screen shows
+// it, the escalation is gone and the year's review (DOCX) says so; two members correcting the
+// reply apart offline see both until one is kept; a leader of another city (set up on the administrator's screen) sees
 // nothing of these.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
@@ -176,6 +178,40 @@ test("a leader above two delegations follows their recommendations up; a reply r
     const s1 = await minh.evaluate(() => location.hash.replace("#/s/", ""));
     const sha = createHash("sha256").update(SCAN).digest("hex");
     await leader.waitForFunction(async ([sha, doc]) => (await fetch(`/api/blobs/${sha}?document=${doc}`)).status === 200, [sha, s1], { timeout: BOUND, polling: 250 });
+
+    // The year's review, as DOCX, says the figures the screen shows.
+    const [download] = await Promise.all([leader.waitForEvent("download", { timeout: BOUND }), leader.getByTestId("export-review").click()]);
+    const review = execFileSync("unzip", ["-p", await download.path(), "word/document.xml"], { encoding: "utf8" }).replace(/<[^>]+>/g, "");
+    assert.ok(review.includes("Kết quả công tác giám sát, kiểm tra năm 2026"), review);
+    assert.ok(review.includes("Số cuộc giám sát: 2; số cuộc kiểm tra: 0"), review);
+    assert.ok(review.includes("Số kiến nghị đã nêu: 2; đã khắc phục: 0; quá hạn chưa khắc phục: 1; quá 20 ngày không có văn bản trả lời (báo cáo cấp trên): 0"), review);
+    assert.ok(review.includes("Thời gian trả lời kiến nghị (trung vị): 15 ngày."), review);
+
+    // Hùng and Minh, both with no network, correct the reply each their own way: after sync
+    // both see the two, until Hùng keeps one.
+    const hungTablet = hung.context();
+    await hung.getByTestId("tab-recommendations").click();
+    await hung.getByTestId("reply-block").first().waitFor({ timeout: BOUND });
+    await hungTablet.setOffline(true);
+    await minhTablet.setOffline(true);
+    await waitSync(hung, "offline");
+    await waitSync(minh, "offline");
+    for (const [page, number] of [[hung, "16/BC-UBND"], [minh, "17/BC-UBND"]]) {
+      const block = page.getByTestId("reply-block").first();
+      await block.locator('input[name="reply-date"]').fill("21/01/2026");
+      await block.locator('input[name="reply-number"]').fill(number);
+      await block.getByTestId("reply-record").click();
+      await block.getByTestId("reply-shown").filter({ hasText: number }).waitFor({ timeout: BOUND });
+    }
+    await hungTablet.setOffline(false);
+    await minhTablet.setOffline(false);
+    for (const page of [hung, minh]) {
+      await page.getByTestId("reply-conflict").waitFor({ timeout: BOUND });
+      assert.equal(await page.getByTestId("reply-keep").count(), 2);
+    }
+    await hung.getByTestId("reply-conflict").locator("li", { hasText: "17/BC-UBND" }).getByTestId("reply-keep").click();
+    await minh.getByTestId("reply-conflict").waitFor({ state: "detached", timeout: BOUND });
+    assert.match(await minh.getByTestId("reply-shown").first().innerText(), /17\/BC-UBND/);
 
     // The leader of another city: only that city's supervision, nothing of these.
     const { page: other } = await open(OTHER);
