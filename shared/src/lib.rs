@@ -41,6 +41,7 @@ pub mod error;
 pub mod field;
 pub mod finding;
 pub mod followup;
+pub mod followup_sample;
 pub mod history;
 pub mod ids;
 pub mod media;

@@ -4,9 +4,9 @@
 //! the commit, each step's command, time and tables) for BENCHMARKS.md.
 //!
 //! - `GIAMSAT_BENCH_ONLY=name1,name2`: run only these steps, and build or install only what
-//!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `sync_load`
+//!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `followup`, `sync_load`
 //!   (stress: 1,000 members in 20 delegations), `sync_load_province` (1,000 members in 150
-//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `crash_100`, `fuzz` (every
+//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `followup_open`, `crash_100`, `fuzz` (every
 //!   fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
@@ -152,6 +152,33 @@ fn steps() -> Vec<Step> {
                 "node",
                 "bench/app-open.mjs",
                 &[App, Browser, DebugServer],
+            )
+        },
+        Step {
+            dir: "tests",
+            env: vec![
+                (
+                    "GIAMSAT_SERVER_BIN",
+                    release_server.to_string_lossy().into_owned(),
+                ),
+                (
+                    "CARGO_TARGET_DIR",
+                    sh::target_dir().to_string_lossy().into_owned(),
+                ),
+                (
+                    "GIAMSAT_APP_DIR",
+                    sh::root()
+                        .join("app")
+                        .join("dist")
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+            ],
+            ..step(
+                "followup_open",
+                "node",
+                "bench/followup-open.mjs",
+                &[App, Browser, ReleaseBins],
             )
         },
         Step {
