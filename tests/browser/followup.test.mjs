@@ -213,6 +213,13 @@ test("a leader above two delegations follows their recommendations up; a reply r
     await minh.getByTestId("reply-conflict").waitFor({ state: "detached", timeout: BOUND });
     assert.match(await minh.getByTestId("reply-shown").first().innerText(), /17\/BC-UBND/);
 
+    // A member of the other city's delegation: their own supervision, nothing of these.
+    await tam.goto(`${server.url}#/`);
+    await tam.getByTestId("supervision-link").filter({ hasText: S3 }).waitFor({ timeout: BOUND });
+    assert.equal(await tam.getByTestId("supervision-link").count(), 1);
+    await tam.getByTestId("followup-link").click();
+    await tam.waitForFunction(() => document.querySelectorAll('[data-testid="followup-line"]').length === 1, null, { timeout: BOUND });
+
     // The leader of another city: only that city's supervision, nothing of these.
     const { page: other } = await open(OTHER);
     await other.getByTestId("supervision-link").filter({ hasText: S3 }).waitFor({ timeout: BOUND });
