@@ -11,8 +11,8 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
-  ADMIN, BOUND, adminSetup, api, apiSignIn, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir,
-  waitSync, watchErrors,
+  ADMIN, BOUND, adminSetup, api, apiSignIn, artifacts, createSupervision, launchBrowser, openSignedIn, startWithDelegation, tempDir,
+  waitSync,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -67,14 +67,7 @@ test("a leader above two delegations follows their recommendations up; a reply r
 
   const browser = await launchBrowser();
   const errors = [];
-  const open = async (who) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    watchErrors(page, errors);
-    await page.goto(server.url);
-    await signIn(page, who.username, who.password);
-    return { context, page };
-  };
+  const open = (who) => openSignedIn(browser, server, who, errors);
   try {
     // The other city is set up on the administrator's screen.
     const { page: adminPage } = await open(ADMIN);

@@ -164,6 +164,17 @@ export async function signIn(page, username, password) {
   await page.getByTestId("member").waitFor({ timeout: BOUND });
 }
 
+/** A new tablet (its own browser context, 1280 × 900) on `server`, signed in as `who`
+ *  ({ username, password }); its page errors go to `errors`. Resolves to { context, page }. */
+export async function openSignedIn(browser, server, who, errors) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  watchErrors(page, errors);
+  await page.goto(server.url);
+  await signIn(page, who.username, who.password);
+  return { context, page };
+}
+
 /** A delegation with `members` made over the API (see `adminSetup`), on a server started
  *  after `createAdmin`: the usual start of a test. */
 export async function startWithDelegation(dataDir, setup, { args = [], appDir } = {}) {

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BOUND, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors,
+  BOUND, artifacts, createSupervision, launchBrowser, openSignedIn, startWithDelegation, tempDir, waitSync, waitValue,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -35,14 +35,7 @@ test("a paragraph two members wrote offline shows each one's part; restoring it 
   const { server } = await startWithDelegation(tempDir("giamsat-history-"), { delegation: "Đoàn giám sát Thạch Thang", members: [HUNG, MINH, LAN] });
   const browser = await launchBrowser();
   const errors = [];
-  const open = async (who) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    watchErrors(page, errors);
-    await page.goto(server.url);
-    await signIn(page, who.username, who.password);
-    return { context, page };
-  };
+  const open = (who) => openSignedIn(browser, server, who, errors);
   try {
     // Hùng writes a finding-like paragraph in the strengths and a recommendation.
     const { context: hungTablet, page: hung } = await open(HUNG);

@@ -24,6 +24,27 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// Write `paper`'s DOCX as `<name>.docx` in `dir`, have LibreOffice convert it, and give the
+/// PDF's path.
+fn to_pdf(dir: &Path, name: &str, paper: &shared::official::Paper) -> std::path::PathBuf {
+    let docx_path = dir.join(format!("{name}.docx"));
+    std::fs::write(&docx_path, docx::build(paper).expect("builds")).expect("written");
+    let out = dir.to_str().expect("UTF-8 path");
+    run(
+        "soffice",
+        &[
+            &format!("-env:UserInstallation=file://{out}/profile"),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            out,
+            docx_path.to_str().expect("UTF-8 path"),
+        ],
+    );
+    dir.join(format!("{name}.pdf"))
+}
+
 /// Words as a reader sees them: whitespace and line breaks collapsed.
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -41,22 +62,7 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
         "https://giamsat.example.vn/verify/D5M5M-NYWTE".into(),
     ));
     for (name, paper) in [("nd30", issued), ("hd36", samples::party_notice())] {
-        let docx_path = dir.path().join(format!("{name}.docx"));
-        std::fs::write(&docx_path, docx::build(&paper).expect("builds")).expect("written");
-        let out = dir.path().to_str().expect("UTF-8 path");
-        run(
-            "soffice",
-            &[
-                &format!("-env:UserInstallation=file://{out}/profile"),
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                out,
-                docx_path.to_str().expect("UTF-8 path"),
-            ],
-        );
-        let pdf = dir.path().join(format!("{name}.pdf"));
+        let pdf = to_pdf(dir.path(), name, &paper);
         let pdf = pdf.to_str().expect("UTF-8 path");
 
         // The text, in order, exactly as written (pdftotext writes NFC for these letters).
@@ -217,22 +223,7 @@ fn libreoffice_opens_the_quarterly_review_with_its_figures() {
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let docx_path = dir.path().join("review.docx");
-    std::fs::write(&docx_path, docx::build(&paper).expect("builds")).expect("written");
-    let out = dir.path().to_str().expect("UTF-8 path");
-    run(
-        "soffice",
-        &[
-            &format!("-env:UserInstallation=file://{out}/profile"),
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            out,
-            docx_path.to_str().expect("UTF-8 path"),
-        ],
-    );
-    let pdf = dir.path().join("review.pdf");
+    let pdf = to_pdf(dir.path(), "review", &paper);
     let text = words(&run("pdftotext", &[pdf.to_str().expect("UTF-8 path"), "-"]));
     for line in review::figure_lines(&figures)
         .into_iter()
