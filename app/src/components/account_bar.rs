@@ -18,8 +18,9 @@ pub fn AccountBar() -> impl IntoView {
     let is_admin = move || me.with(|m| m.as_ref().is_some_and(|m| m.user.is_admin));
     view! {
         <Show when=move || name().is_some()>
-            <span class="who" data-testid="member">
-                {move || format!("{} · {}", text(lang.get(), Msg::YouAre), name().unwrap_or_default())}
+            <span class="who" data-testid="member" title=move || name().unwrap_or_default()>
+                <span class="who-prefix">{move || text(lang.get(), Msg::YouAre)} " · "</span>
+                {move || name().unwrap_or_default()}
             </span>
             <Show when=is_admin>
                 <a class="admin-link" href="#/admin" data-testid="admin-link"

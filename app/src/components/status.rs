@@ -36,9 +36,9 @@ pub fn SyncBadge() -> impl IntoView {
         <span class="sync-badge" data-state=state data-pending=move || signals.pending.get().to_string() data-testid="sync-status"
             title=move || if signals.pending.get() == 0 { confirmed_label().to_owned() } else { format!("{} {}", signals.pending.get(), pending_label()) }>
             <span class="dot"></span>
-            {label}
+            <span class="label">{label}</span>
             <Show when=move || { signals.pending.get() > 0 }>
-                <span class="pending" data-testid="pending-count">" · " {move || signals.pending.get()} " " {pending_label}</span>
+                <span class="pending" data-testid="pending-count">" · " {move || signals.pending.get()} <span class="label">" " {pending_label}</span></span>
             </Show>
         </span>
     }
