@@ -14,6 +14,7 @@
 pub mod hostile;
 pub mod member;
 pub mod proxy;
+pub mod seeding;
 pub mod server;
 
 /// Random bytes for ids (tests draw them; shared never does).

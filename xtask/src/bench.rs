@@ -76,6 +76,11 @@ fn steps() -> Vec<Step> {
         "GIAMSAT_SERVER_BIN",
         release_server.to_string_lossy().into_owned(),
     )];
+    let app_dir = sh::root()
+        .join("app")
+        .join("dist")
+        .to_string_lossy()
+        .into_owned();
     let loadgen = "run --release --quiet -p giamsat-tests --bin loadgen --";
     let compare = "--compare --duration-secs 30 --edit-interval-ms 2000 --drain-secs 20";
     let sync_load =
@@ -138,14 +143,7 @@ fn steps() -> Vec<Step> {
                         .to_string_lossy()
                         .into_owned(),
                 ),
-                (
-                    "GIAMSAT_APP_DIR",
-                    sh::root()
-                        .join("app")
-                        .join("dist")
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
+                ("GIAMSAT_APP_DIR", app_dir.clone()),
             ],
             ..step(
                 "app_open",
@@ -165,14 +163,7 @@ fn steps() -> Vec<Step> {
                     "CARGO_TARGET_DIR",
                     sh::target_dir().to_string_lossy().into_owned(),
                 ),
-                (
-                    "GIAMSAT_APP_DIR",
-                    sh::root()
-                        .join("app")
-                        .join("dist")
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
+                ("GIAMSAT_APP_DIR", app_dir.clone()),
             ],
             ..step(
                 "followup_open",

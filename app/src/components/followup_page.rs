@@ -13,7 +13,7 @@ use shared::DocumentId;
 use shared::followup::{self, Day, Facts, Figures, Filter, Line, Period, State};
 use shared::official::{LayoutId, review};
 
-use crate::components::issue_panel::save;
+use crate::export::save;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::ws;
 

@@ -14,11 +14,9 @@ use shared::official::{Authority, LayoutId, Paper};
 use shared::supervision::{Supervision, SupervisionKind};
 
 use crate::components::print_view::PrintView;
-use crate::download;
-use crate::i18n::{Msg, date_time, now, t};
+use crate::export::save;
+use crate::i18n::{Msg, date_time, t};
 use crate::workspace::{Workspace, ws};
-
-const DOCX_MIME: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
@@ -302,30 +300,6 @@ fn IssueForm(
             </div>
         </form>
     }
-}
-
-/// Build the DOCX of `paper` (in the export module, fetched the first time) and hand it to
-/// the browser, or say why not.
-pub(crate) fn save(
-    paper: Option<Result<Paper, shared::ModelError>>,
-    stem: &str,
-    error: RwSignal<Option<String>>,
-) {
-    let failed = now(Msg::ExportFailed);
-    let paper = paper
-        .ok_or_else(|| now(Msg::NotOnThisDevice).to_owned())
-        .and_then(|p| p.map_err(|e| e.to_string()));
-    let name = download::file_name(stem, "docx");
-    leptos::task::spawn_local(async move {
-        let made = match paper {
-            Ok(p) => crate::export::docx(&p).await,
-            Err(e) => Err(e),
-        };
-        match made.and_then(|bytes| download::save(&name, DOCX_MIME, &bytes)) {
-            Ok(()) => error.set(None),
-            Err(e) => error.set(Some(format!("{failed}: {e}"))),
-        }
-    });
 }
 
 /// An issued version's paper as exported from this server: with its check code and the

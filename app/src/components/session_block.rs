@@ -10,8 +10,9 @@ use shared::session::{self, RemarkKind, WorkingSession};
 use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
-use crate::components::issue_panel::{save, standing_letterhead};
+use crate::components::issue_panel::standing_letterhead;
 use crate::components::live_text::LiveText;
+use crate::export::save;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::{Workspace, ws};
 

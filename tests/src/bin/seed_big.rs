@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use giamsat_tests::member::Member;
+use giamsat_tests::seeding;
 use giamsat_tests::server::sign_in;
 use giamsat_tests::{now_ms, random};
 use shared::conclusion::{self, Section};
@@ -142,27 +143,6 @@ fn big(title: &str) -> (Automerge, usize) {
     (doc, chars)
 }
 
-/// Wait until the server has confirmed every change to `id`. If the server closes the
-/// connection meanwhile (a server that cannot confirm a big write in time says so and
-/// closes), connect again, as the app does, and go on waiting.
-async fn until_confirmed(member: &mut Member, ws: &str, id: DocumentId, what: &str) {
-    let deadline = Instant::now() + BOUND;
-    while member.pending(&id) > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "gave up after {BOUND:?} waiting for the server to confirm {what}"
-        );
-        if !member.is_connected() {
-            eprintln!(
-                "seed_big: the server closed the connection ({:?}); connecting again",
-                member.server_error()
-            );
-            member.connect(ws).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Register `doc` to the delegation, hand it to the member, and wait until the server has it.
 async fn publish(
     member: &mut Member,
@@ -171,18 +151,8 @@ async fn publish(
     doc: Automerge,
     title: &str,
 ) -> DocumentId {
-    let id = DocumentId::from_bytes(random());
-    let r = member
-        .account
-        .call(
-            "POST",
-            &format!("/api/delegations/{delegation}/supervisions"),
-            Some(serde_json::json!({ "documentId": id.to_string() })),
-        )
-        .await;
-    assert_eq!(r.status, 204, "register {title}: {}", r.body);
-    member.insert(id, doc).await;
-    until_confirmed(member, ws, id, title).await;
+    let id = seeding::register(member, delegation, doc, title).await;
+    seeding::until_confirmed(member, ws, &[id], BOUND, title).await;
     id
 }
 

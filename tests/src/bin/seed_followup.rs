@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use giamsat_tests::member::Member;
+use giamsat_tests::seeding;
 use giamsat_tests::server::sign_in;
-use shared::DocumentId;
 use shared::followup_sample::{SUPERVISIONS, supervision};
 
 const BOUND: Duration = Duration::from_secs(600);
@@ -33,30 +33,11 @@ async fn main() {
     let mut ids = Vec::with_capacity(SUPERVISIONS);
     for i in 0..SUPERVISIONS {
         let doc = supervision(i).expect("a sample supervision");
-        let id = DocumentId::from_bytes(giamsat_tests::random());
-        let r = member
-            .account
-            .call(
-                "POST",
-                &format!("/api/delegations/{delegation}/supervisions"),
-                Some(serde_json::json!({ "documentId": id.to_string() })),
-            )
-            .await;
-        assert_eq!(r.status, 204, "register supervision {i}: {}", r.body);
-        member.insert(id, doc).await;
-        ids.push(id);
-    }
-    let deadline = Instant::now() + BOUND;
-    while ids.iter().any(|id| member.pending(id) > 0) {
-        assert!(
-            Instant::now() < deadline,
-            "gave up after {BOUND:?} waiting for the server to confirm the year"
+        ids.push(
+            seeding::register(&mut member, delegation, doc, &format!("supervision {i}")).await,
         );
-        if !member.is_connected() {
-            member.connect(&ws).await;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    seeding::until_confirmed(&mut member, &ws, &ids, BOUND, "the year").await;
     println!(
         "{}",
         serde_json::json!({ "supervisions": ids.len(), "seconds": started.elapsed().as_secs_f64() })
