@@ -1,5 +1,6 @@
-// Issuing the conclusion (issue 13): the head issues it with no network while a member keeps
-// writing; after sync the issued version is unchanged by the later edit; version 1 exported
+// Issuing the conclusion (issue 13): the head issues it with no network while two members
+// keep writing (one in the issued paragraph, one a new paragraph); after sync the issued
+// version is unchanged by the later edits; version 1 exported
 // after version 2 exists still has version 1's text; a member with no network exports the
 // draft, marked DỰ THẢO. Each export is the DOCX the browser downloaded, unzipped and read.
 import { test } from "node:test";
@@ -12,6 +13,8 @@ import {
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
 const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
+const LAN = { username: "lan", displayName: "Lê Thị Lan", password: "mat-khau-cua-lan", role: "member" };
+const LAN_ASK = "Đề nghị lưu đủ biên bản các hội nghị đối thoại.";
 const TITLE = "Giám sát việc thực hiện Quy chế dân chủ tại phường Ngọc Thụy";
 const FIRST = "Đã tổ chức 03 hội nghị đối thoại với Nhân dân.";
 const LATER = " Biên bản hội nghị chưa lưu đủ.";
@@ -32,7 +35,7 @@ async function exported(page, button) {
 }
 
 test("the head issues offline, later edits leave the issued version as it was, a member exports offline", async () => {
-  const { server } = await startWithDelegation(tempDir("giamsat-issue-"), { delegation: "Đoàn giám sát Ngọc Thụy", members: [HUNG, MINH] });
+  const { server } = await startWithDelegation(tempDir("giamsat-issue-"), { delegation: "Đoàn giám sát Ngọc Thụy", members: [HUNG, MINH, LAN] });
   const browser = await launchBrowser();
   const errors = [];
   const open = async () => {
@@ -76,6 +79,12 @@ test("the head issues offline, later edits leave the issued version as it was, a
     await minh.getByTestId("tab-conclusion").click();
     await waitValue(minh, '[data-testid="paragraph"]', FIRST);
     assert.equal(await minh.getByTestId("issue-open").count(), 0, "a member does not issue");
+    // … and Lan, another member.
+    const { page: lan } = await open();
+    await signIn(lan, LAN.username, LAN.password);
+    await lan.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
+    await lan.getByTestId("tab-conclusion").click();
+    await waitValue(lan, '[data-testid="paragraph"]', FIRST);
 
     // Step 3: Hùng loses the network and issues; meanwhile Minh keeps writing.
     await hungTablet.setOffline(true);
@@ -100,17 +109,22 @@ test("the head issues offline, later edits leave the issued version as it was, a
     await minh.keyboard.press("End");
     await minh.keyboard.type(LATER);
     await waitSync(minh, "synced");
+    await lan.locator('.conclusion-section[data-section="recommendations"] .add-paragraph').click();
+    await lan.locator('.conclusion-section[data-section="recommendations"] [data-testid="paragraph"]').first().fill(LAN_ASK);
+    await waitSync(lan, "synced");
 
     // Step 4: back online, both tablets hold version 1, with the text Hùng issued.
     await hungTablet.setOffline(false);
     await waitSync(hung, "synced");
     await hung.locator('[data-testid="version-sync"][data-on-server="true"]').first().waitFor({ timeout: BOUND });
     await waitValue(hung, '[data-testid="paragraph"]', FIRST + LATER);
+    await waitValue(hung, '.conclusion-section[data-section="recommendations"] [data-testid="paragraph"]', LAN_ASK);
     await minh.getByTestId("issued-version").first().waitFor({ timeout: BOUND });
     const v1 = await exported(minh, minh.getByTestId("export-version").first());
     assert.match(v1.name, /\.docx$/);
     assert.ok(v1.body.includes(FIRST), "version 1 has the text issued");
     assert.ok(!v1.body.includes(LATER.trim()), "version 1 does not have the later edit");
+    assert.ok(!v1.body.includes(LAN_ASK), "nor the other member's paragraph");
     assert.ok(v1.body.includes("Số:") && v1.body.includes("/TB-MTTQ"), "the number line, left for the clerk");
     assert.ok(v1.body.includes("Long Biên, ngày 05 tháng 01 năm 2026"));
     assert.ok(v1.body.includes("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
@@ -135,6 +149,7 @@ test("the head issues offline, later edits leave the issued version as it was, a
     await minh.locator('[data-testid="issued-version"][data-number="2"] [data-testid="current-version"]').waitFor({ timeout: BOUND });
     const v2 = await exported(minh, minh.getByTestId("export-version").nth(1));
     assert.ok(v2.body.includes(FIRST + LATER), "version 2 has the edit");
+    assert.ok(v2.body.includes(LAN_ASK), "and the other member's paragraph");
     assert.ok(v2.body.includes("Số: 12/TB-MTTQ"));
     const v1again = await exported(minh, minh.getByTestId("export-version").first());
     assert.equal(v1again.body, v1.body, "version 1 is exported exactly as before");
