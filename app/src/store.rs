@@ -1,9 +1,13 @@
 //! The IndexedDB adapter: where every document lives on the tablet.
 //!
-//! Database `giamsat`, version 1:
-//! - `docs`: document id → the document saved whole (Automerge's compressed format), written
-//!   in one transaction after every change, so a closed tab or a crash loses nothing that
-//!   was on screen before the write completed.
+//! Database `giamsat`, version 3:
+//! - `docs`: document id → the document's last snapshot (Automerge's compressed format).
+//! - `chunks` (version 3): `<doc id>/<page actor>/<sequence>` → the changes made since the
+//!   snapshot, one chunk per write, appended in one transaction with the confirmed heads, so a
+//!   closed tab or a crash loses nothing that was on screen before the write completed, and a
+//!   keystroke writes bytes in proportion to the keystroke. When the chunks outweigh the
+//!   snapshot, a new snapshot replaces them in one transaction (`shared::journal` decides).
+//!   The page's actor in the key keeps two tabs from writing over each other's chunks.
 //! - `meta`: small strings — `me` (the `GET /api/me` body, JSON), `actors` (this device's
 //!   actor ids) and `actors-registered` (those the server has taken), `pending-supervisions`
 //!   (created here, not yet registered with their delegation; JSON), `confirmed:<doc id>`
@@ -14,6 +18,7 @@
 //!
 //! Nothing here knows what a finding is; it stores bytes and strings.
 
+use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -24,6 +29,7 @@ const DB_NAME: &str = "giamsat";
 const DOCS: &str = "docs";
 const META: &str = "meta";
 const BLOBS: &str = "blobs";
+const CHUNKS: &str = "chunks";
 
 /// A storage failure, with the browser's own words (quota exceeded, blocked, …).
 #[derive(Debug, Clone)]
@@ -50,7 +56,7 @@ impl Store {
     /// Open (creating or upgrading) the database.
     pub async fn open() -> Result<Store, StoreError> {
         let db = Database::open(DB_NAME)
-            .with_version(2u8)
+            .with_version(3u8)
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
                     db.create_object_store(DOCS).build()?;
@@ -59,6 +65,9 @@ impl Store {
                 if event.old_version() < 2.0 {
                     db.create_object_store(BLOBS).build()?;
                 }
+                if event.old_version() < 3.0 {
+                    db.create_object_store(CHUNKS).build()?;
+                }
                 Ok(())
             })
             .await
@@ -66,45 +75,83 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Every stored document: (id, saved bytes).
-    pub async fn load_docs(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let tx = self.db.transaction(DOCS).build()?;
-        let store = tx.object_store(DOCS)?;
-        let keys: Vec<JsValue> = store
-            .get_all_keys::<JsValue>()
-            .primitive()?
-            .await?
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            let Some(id) = key.as_string() else { continue };
-            let value: Option<JsValue> = store.get(id.clone()).primitive()?.await?;
-            if let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
-                out.push((id, bytes.to_vec()));
-            }
+    /// Every stored document: its snapshot, if any, and the chunks written after it.
+    pub async fn load_docs(&self) -> Result<Vec<StoredDoc>, StoreError> {
+        let tx = self.db.transaction([DOCS, CHUNKS]).build()?;
+        let docs = tx.object_store(DOCS)?;
+        let chunks = tx.object_store(CHUNKS)?;
+        let mut out: std::collections::BTreeMap<String, StoredDoc> = Default::default();
+        for (key, bytes) in all_entries(&docs).await? {
+            out.entry(key.clone()).or_insert_with(|| StoredDoc::new(key)).snapshot = Some(bytes);
         }
-        Ok(out)
+        for (key, bytes) in all_entries(&chunks).await? {
+            let Some((id, _)) = key.split_once('/') else { continue };
+            let doc = out.entry(id.to_owned()).or_insert_with(|| StoredDoc::new(id.to_owned()));
+            doc.chunks.push(bytes);
+            doc.chunk_keys.push(key);
+        }
+        Ok(out.into_values().collect())
     }
 
-    /// Write one document whole, and its confirmed heads, in one transaction.
-    pub async fn save_doc(
+    /// Append one chunk of changes to document `id`, and its confirmed heads, in one
+    /// transaction.
+    pub async fn append_chunk(
         &self,
-        id: &str,
+        key: &ChunkKey,
         bytes: &[u8],
         confirmed: &str,
     ) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction([DOCS, META])
+            .transaction([CHUNKS, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        let docs = tx.object_store(DOCS)?;
-        let meta = tx.object_store(META)?;
         let value: JsValue = Uint8Array::from(bytes).into();
-        docs.put(value).with_key(id.to_owned()).primitive()?;
-        meta.put(JsValue::from_str(confirmed))
-            .with_key(format!("confirmed:{id}"))
+        tx.object_store(CHUNKS)?
+            .put(value)
+            .with_key(key.to_string())
             .primitive()?;
+        put_confirmed(&tx.object_store(META)?, &key.doc, confirmed)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replace document `id`'s snapshot with `bytes` and drop the chunks it covers (this
+    /// page's, and `loaded`, those read at start), with the confirmed heads, in one
+    /// transaction.
+    pub async fn write_snapshot(
+        &self,
+        id: &str,
+        page_actor: &str,
+        loaded: &[String],
+        bytes: &[u8],
+        confirmed: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([DOCS, CHUNKS, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let value: JsValue = Uint8Array::from(bytes).into();
+        tx.object_store(DOCS)?
+            .put(value)
+            .with_key(id.to_owned())
+            .primitive()?;
+        let chunks = tx.object_store(CHUNKS)?;
+        // Keys of this page's chunks run from "<id>/<actor>/" to "<id>/<actor>0" ('0' sorts
+        // right after '/').
+        chunks
+            .delete::<String, KeyRange<String>>(KeyRange::Bound(
+                format!("{id}/{page_actor}/"),
+                false,
+                format!("{id}/{page_actor}0"),
+                true,
+            ))
+            .primitive()?;
+        for key in loaded {
+            chunks.delete(key.clone()).primitive()?;
+        }
+        put_confirmed(&tx.object_store(META)?, id, confirmed)?;
         tx.commit().await?;
         Ok(())
     }
@@ -166,14 +213,14 @@ impl Store {
         self.set_meta(key, &text).await
     }
 
-    /// Empty every store: documents, settings and evidence (signing out).
+    /// Empty every store: documents, their chunks, settings and evidence (signing out).
     pub async fn clear_all(&self) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction([DOCS, META, BLOBS])
+            .transaction([DOCS, CHUNKS, META, BLOBS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        for name in [DOCS, META, BLOBS] {
+        for name in [DOCS, CHUNKS, META, BLOBS] {
             tx.object_store(name)?.clear()?;
         }
         tx.commit().await?;
@@ -245,4 +292,69 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
+}
+
+/// One document as stored: its snapshot and the chunks after it, with their keys.
+pub struct StoredDoc {
+    pub id: String,
+    pub snapshot: Option<Vec<u8>>,
+    pub chunks: Vec<Vec<u8>>,
+    pub chunk_keys: Vec<String>,
+}
+
+impl StoredDoc {
+    fn new(id: String) -> Self {
+        Self {
+            id,
+            snapshot: None,
+            chunks: Vec::new(),
+            chunk_keys: Vec::new(),
+        }
+    }
+}
+
+/// Where one chunk goes: `<doc id>/<page actor>/<sequence>`, the sequence zero-padded so keys
+/// sort in the order they were written.
+pub struct ChunkKey {
+    pub doc: String,
+    pub page_actor: String,
+    pub seq: u64,
+}
+
+impl std::fmt::Display for ChunkKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{:012}", self.doc, self.page_actor, self.seq)
+    }
+}
+
+/// Every (string key, bytes) entry of an object store, in key order.
+async fn all_entries(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let keys: Vec<JsValue> = store
+        .get_all_keys::<JsValue>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let Some(key) = key.as_string() else { continue };
+        let value: Option<JsValue> = store.get(key.clone()).primitive()?.await?;
+        if let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
+            out.push((key, bytes.to_vec()));
+        }
+    }
+    Ok(out)
+}
+
+/// The server heads known to cover document `id` (written with every write of it).
+fn put_confirmed(
+    meta: &indexed_db_futures::object_store::ObjectStore<'_>,
+    id: &str,
+    confirmed: &str,
+) -> Result<(), StoreError> {
+    meta.put(JsValue::from_str(confirmed))
+        .with_key(format!("confirmed:{id}"))
+        .primitive()?;
+    Ok(())
 }

@@ -122,16 +122,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// A supervision with one (empty) conclusion paragraph, and that paragraph's text field.
 fn supervision_with_paragraph() -> (Automerge, TextField) {
     let setup = Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
-            .into(),
-        kind: SupervisionKind::Supervision,
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
         schedule_from: "2022-08-02".into(),
         schedule_to: "2022-08-11".into(),
+        ..shared::fixtures::thanh_khe_tay()
     };
     let stamp = Stamp {
         member: MEMBER,

@@ -6,16 +6,7 @@ use shared::supervision::{self, Setup, Stamp};
 use shared::{RecordId, unit};
 
 fn setup() -> Setup {
-    Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
-            .into(),
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        ..Setup::default()
-    }
+    shared::fixtures::thanh_khe_tay()
 }
 
 fn id(n: u8) -> RecordId {

@@ -34,16 +34,7 @@ pub fn now_ms() -> i64 {
 
 /// The supervision the end-to-end tests create: the walking skeleton's example.
 pub fn sample_setup() -> shared::supervision::Setup {
-    shared::supervision::Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường Thanh Khê Tây"
-            .into(),
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        ..Default::default()
-    }
+    shared::fixtures::thanh_khe_tay()
 }
 
 /// `name` making a change now.

@@ -27,7 +27,7 @@ pub use member::PendingSupervision;
 pub use presence::presence_target;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use automerge::{ActorId, Automerge};
@@ -35,6 +35,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::field::TextField;
 use shared::finding;
+use shared::journal::Journal;
 use shared::presence::Board;
 use shared::supervision::{self, Supervision};
 use shared::sync::{ReplicaStatus, SyncClient};
@@ -117,6 +118,8 @@ pub struct Workspace {
     refresh_scheduled: Cell<bool>,
     /// The text field last typed in, its Text object already found (see `shared::field::Focus`).
     focus: RefCell<Option<(DocumentId, shared::field::Focus)>>,
+    /// What IndexedDB holds of each document (see [`persist`]).
+    journals: RefCell<BTreeMap<DocumentId, persist::Written>>,
     pub signals: Signals,
 }
 
@@ -173,27 +176,36 @@ impl Workspace {
             .unwrap_or_default();
         let mut client = SyncClient::new(member::peer_id(me.as_ref()));
         client.set_own_actors(actors.clone());
-        for (id, bytes) in store.load_docs().await.map_err(|e| e.0)? {
-            let Ok(doc_id) = id.parse::<DocumentId>() else {
+        let mut journals = BTreeMap::new();
+        for stored in store.load_docs().await.map_err(|e| e.0)? {
+            let Ok(doc_id) = stored.id.parse::<DocumentId>() else {
                 continue;
             };
-            let mut doc = match Automerge::load(&bytes) {
-                Ok(d) => d,
-                Err(e) => {
-                    web_sys::console::error_1(
-                        &format!("document {id} could not be read: {e}").into(),
-                    );
-                    continue;
-                }
-            };
+            let (mut doc, journal, unreadable) =
+                match Journal::load(stored.snapshot.as_deref(), &stored.chunks) {
+                    Ok(loaded) => loaded,
+                    Err(e) => {
+                        web_sys::console::error_1(
+                            &format!("document {} could not be read: {e}", stored.id).into(),
+                        );
+                        continue;
+                    }
+                };
+            if unreadable > 0 {
+                web_sys::console::error_1(
+                    &format!("document {}: {unreadable} stored chunks unreadable", stored.id)
+                        .into(),
+                );
+            }
             doc.set_actor(actor.clone());
             let confirmed = store
-                .meta(&format!("confirmed:{id}"))
+                .meta(&format!("confirmed:{}", stored.id))
                 .await
                 .ok()
                 .flatten()
                 .map(|s| persist::parse_heads(&s))
                 .unwrap_or_default();
+            journals.insert(doc_id, persist::Written::loaded(journal, stored.chunk_keys));
             let _ = client.insert(doc_id, doc, confirmed);
         }
         let signals = Signals {
@@ -220,6 +232,7 @@ impl Workspace {
             viewing: Cell::new(None),
             refresh_scheduled: Cell::new(false),
             focus: RefCell::new(None),
+            journals: RefCell::new(journals),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));

@@ -1,11 +1,16 @@
-//! Durability: a document is written whole to IndexedDB after every change, and only then
-//! announced to the server — so a change leaves the tablet only once it is safe on it. A
-//! supervision not yet registered with its delegation is written but never announced.
+//! Durability: after every change, what changed of a document is appended to IndexedDB (or,
+//! once the appended chunks outweigh it, the document is written whole in their place; see
+//! `shared::journal`), and only then announced to the server — so a change leaves the tablet
+//! only once it is safe on it. A supervision not yet registered with its delegation is written
+//! but never announced.
 
 use automerge::ChangeHash;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::DocumentId;
+use shared::journal::{Journal, Write};
+
+use crate::store::{ChunkKey, StoreError};
 
 use super::{Workspace, ws};
 
@@ -24,17 +29,29 @@ impl Workspace {
         spawn_local(async move {
             loop {
                 w.dirty.borrow_mut().remove(&doc);
-                let snapshot = {
+                let next = {
                     let client = w.client.borrow();
-                    client
-                        .doc(&doc)
-                        .map(|d| (d.save(), format_heads(client.confirmed_heads(&doc))))
+                    let journals = w.journals.borrow();
+                    client.doc(&doc).map(|d| {
+                        let (write, heads) = journals
+                            .get(&doc)
+                            .map(|j| j.journal.next(d))
+                            .unwrap_or_else(|| Journal::default().next(d));
+                        (write, heads, format_heads(client.confirmed_heads(&doc)))
+                    })
                 };
-                let Some((bytes, confirmed)) = snapshot else {
+                let Some((write, heads, confirmed)) = next else {
                     break;
                 };
-                match w.store.save_doc(&doc.to_string(), &bytes, &confirmed).await {
-                    Ok(()) => w.signals.storage_error.set(None),
+                match w.write(doc, &write, &confirmed).await {
+                    Ok(()) => {
+                        w.journals
+                            .borrow_mut()
+                            .entry(doc)
+                            .or_default()
+                            .wrote(&write, heads);
+                        w.signals.storage_error.set(None);
+                    }
                     Err(e) => {
                         // Keep it in memory; it is retried on the next change.
                         web_sys::console::error_1(&format!("IndexedDB write failed: {e}").into());
@@ -52,6 +69,66 @@ impl Workspace {
             }
             w.saving.borrow_mut().remove(&doc);
         });
+    }
+}
+
+impl Workspace {
+    /// Do one write of document `doc` (nothing, a chunk, or a snapshot), with its confirmed
+    /// heads. A snapshot also drops the chunks read at start, which it covers.
+    async fn write(&self, doc: DocumentId, write: &Write, confirmed: &str) -> Result<(), StoreError> {
+        let id = doc.to_string();
+        let page_actor = self.actor.to_hex_string();
+        match write {
+            Write::Nothing => Ok(()),
+            Write::Chunk(bytes) => {
+                let seq = self.journals.borrow_mut().entry(doc).or_default().take_seq();
+                let key = ChunkKey { doc: id, page_actor, seq };
+                self.store.append_chunk(&key, bytes, confirmed).await
+            }
+            Write::Snapshot(bytes) => {
+                let loaded = self
+                    .journals
+                    .borrow()
+                    .get(&doc)
+                    .map(|j| j.loaded_keys.clone())
+                    .unwrap_or_default();
+                self.store
+                    .write_snapshot(&id, &page_actor, &loaded, bytes, confirmed)
+                    .await?;
+                if let Some(j) = self.journals.borrow_mut().get_mut(&doc) {
+                    j.loaded_keys.clear();
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What IndexedDB holds of one document: the journal, the keys of the chunks read at start
+/// (a snapshot written by this page covers them), and this page's next chunk number.
+#[derive(Default)]
+pub(super) struct Written {
+    pub journal: Journal,
+    pub loaded_keys: Vec<String>,
+    next_seq: u64,
+}
+
+impl Written {
+    pub fn loaded(journal: Journal, loaded_keys: Vec<String>) -> Self {
+        Self {
+            journal,
+            loaded_keys,
+            next_seq: 0,
+        }
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    fn wrote(&mut self, write: &Write, heads: Vec<ChangeHash>) {
+        self.journal.wrote(write, heads);
     }
 }
 
