@@ -19,11 +19,13 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use automerge::Automerge;
+use automerge::{Automerge, PatchLog};
+use shared::reading::Reading;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shared::field::{self, RecordKind, TextField};
-use shared::finding;
-use shared::fixtures::{Big, FINDINGS, MEMBERS, big_supervision, conclusion_chars};
+use shared::finding::{self, FindingStatus};
+use shared::{conclusion, recommendation};
+use shared::fixtures::{self, Big, CONCLUSION_TARGET_CHARS, FINDINGS, MEMBERS, T0, conclusion_chars};
 use shared::supervision::{self, Stamp};
 
 /// What the member types, one character at a time.
@@ -68,7 +70,7 @@ fn type_into(
 
 fn big_supervision(c: &mut Criterion) {
     let started = Instant::now();
-    let built = big_supervision();
+    let built = fixtures::big_supervision();
     let bytes = built.doc.save();
     let read = supervision::read(&built.doc).unwrap();
     let chars = conclusion_chars(&built.doc);
@@ -170,6 +172,47 @@ fn big_supervision(c: &mut Criterion) {
                 iters,
                 |doc, f, text| finding::set_text(doc, &f.id, text, me).unwrap(),
             )
+        })
+    });
+
+    // Another member's keystroke arriving (issue 15): merged with patches logged, then the
+    // reading brought up to date record by record — what the app does with a remote change.
+    let mut minh = built.doc.fork();
+    minh.set_actor(automerge::ActorId::from([42; 16]));
+    let minh_stamp = Stamp {
+        member: MEMBERS[1],
+        now_ms: T0 + 86_400_000,
+    };
+    let keystrokes: Vec<Vec<automerge::Change>> = (0..64)
+        .map(|i| {
+            let f = &finding_fields[(i * 37) % finding_fields.len()];
+            let before = minh.get_heads();
+            let mut text = f.read(&minh).unwrap();
+            text.push('x');
+            field::set(&mut minh, f, &text, minh_stamp).unwrap();
+            minh.get_changes(&before)
+        })
+        .collect();
+    g.bench_function("remote_keystroke_read_again_by_patches", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let mut lan = built.doc.clone();
+                let mut reading = Reading::new(&lan).unwrap();
+                for changes in keystrokes.iter().take((iters - done).min(64) as usize) {
+                    let start = Instant::now();
+                    let before = lan.get_heads();
+                    let mut log = PatchLog::active();
+                    lan.apply_changes_log_patches(changes.clone(), &mut log).unwrap();
+                    let patches = lan.make_patches(&mut log);
+                    reading.apply(&lan, &before, &patches).unwrap();
+                    total += start.elapsed();
+                    done += 1;
+                }
+                assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+            }
+            total
         })
     });
 

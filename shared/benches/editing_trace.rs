@@ -40,7 +40,7 @@ use serde::Deserialize;
 use shared::RecordId;
 use shared::conclusion::{self, Section};
 use shared::field::{self, RecordKind, TextField};
-use shared::supervision::{self, Setup, Stamp, SupervisionKind};
+use shared::supervision::{self, Setup, Stamp};
 use shared::text::Splice;
 
 /// The trace, gzipped, compiled in: the bench never reads outside the repository.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
 use crate::error::ModelError;
 use crate::finding::{self, FindingKind, FindingStatus};
@@ -65,7 +65,7 @@ pub struct Paragraph {
     pub source: Option<String>,
 }
 
-fn paragraphs_obj(doc: &impl ReadDoc) -> Result<(automerge::ObjId, automerge::ObjId), ModelError> {
+pub(crate) fn paragraphs_obj(doc: &impl ReadDoc) -> Result<(automerge::ObjId, automerge::ObjId), ModelError> {
     let c = schema::root_object(doc, "conclusion")?;
     let p = schema::object(doc, &c, "paragraphs").ok_or(ModelError::Missing("paragraphs"))?;
     let o = schema::object(doc, &c, "order").ok_or(ModelError::Missing("order"))?;
@@ -153,23 +153,26 @@ pub fn read(doc: &impl ReadDoc) -> Result<Vec<Paragraph>, ModelError> {
     ids.extend(rest);
     let mut out: Vec<Paragraph> = ids
         .into_iter()
-        .filter_map(|id| {
-            let p = schema::object(doc, &map, &id)?;
-            if schema::flag(doc, &p, "deleted") {
-                return None;
-            }
-            Some(Paragraph {
-                section: schema::string(doc, &p, "section")
-                    .and_then(|s| Section::parse(&s))
-                    .unwrap_or_default(),
-                text: schema::string(doc, &p, "text").unwrap_or_default(),
-                source: schema::string(doc, &p, "source"),
-                id: RecordId::from_key(&id),
-            })
-        })
+        .filter_map(|id| read_paragraph(doc, &map, id))
         .collect();
     out.sort_by_key(|p| p.section); // stable: document order within a section
     Ok(out)
+}
+
+/// One live paragraph of the `paragraphs` map (`None` if deleted).
+pub(crate) fn read_paragraph(doc: &impl ReadDoc, map: &ObjId, id: String) -> Option<Paragraph> {
+    let p = schema::object(doc, map, &id)?;
+    if schema::flag(doc, &p, "deleted") {
+        return None;
+    }
+    Some(Paragraph {
+        section: schema::string(doc, &p, "section")
+            .and_then(|s| Section::parse(&s))
+            .unwrap_or_default(),
+        text: schema::string(doc, &p, "text").unwrap_or_default(),
+        source: schema::string(doc, &p, "source"),
+        id: RecordId::from_key(&id),
+    })
 }
 
 /// Add a paragraph for every agreed finding and live recommendation not yet in the draft,

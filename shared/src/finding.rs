@@ -340,8 +340,19 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
         .collect();
     Ok(ids
         .into_iter()
-        .filter_map(|id| {
-            let o = schema::object(doc, &map, &id)?;
+        .filter_map(|id| read_record(doc, &map, id, &deleted))
+        .collect())
+}
+
+/// One finding of the `findings` map; `deleted` holds the ids of deleted findings (a cause
+/// never shows as explaining a deleted shortcoming).
+pub(crate) fn read_record(
+    doc: &impl ReadDoc,
+    map: &ObjId,
+    id: String,
+    deleted: &std::collections::BTreeSet<String>,
+) -> Option<Finding> {
+            let o = schema::object(doc, map, &id)?;
             let kind_choice = schema::choice(doc, &o, "kind");
             let status_choice = schema::choice(doc, &o, "status");
             let evidence = schema::object(doc, &o, "evidence")
@@ -382,6 +393,4 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
                 created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
                 id: RecordId::from_key(&id),
             })
-        })
-        .collect())
 }

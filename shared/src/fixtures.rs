@@ -42,9 +42,9 @@ const TOPICS: [&str; 4] = [
 pub const FINDINGS: usize = 500;
 const RECOMMENDATIONS: usize = 30;
 /// ~20 pages at ~3,000 characters a page.
-const CONCLUSION_TARGET_CHARS: usize = 60_000;
+pub const CONCLUSION_TARGET_CHARS: usize = 60_000;
 /// 2 August 2022, 08:00 (UTC+7): the delegation's first working day.
-const T0: i64 = 1_659_402_000_000;
+pub const T0: i64 = 1_659_402_000_000;
 
 // `{n}`, `{m}` and `{y}` are replaced by figures drawn from the finding's number, so no two
 // findings read alike (and deflate cannot fold them into each other too easily).

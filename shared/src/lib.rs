@@ -50,6 +50,7 @@ pub mod media;
 pub mod member;
 pub mod official;
 pub mod presence;
+pub mod reading;
 pub mod recommendation;
 pub mod schema;
 pub mod search;

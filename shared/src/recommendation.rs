@@ -9,7 +9,7 @@
 //! values side by side, shown as a conflict, never a field-by-field mix of both.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, ReadDoc};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
 use crate::error::ModelError;
 use crate::field;
@@ -257,8 +257,14 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
     Ok(
         schema::ordered_ids(doc, "recommendations", "recommendation_order")?
             .into_iter()
-            .filter_map(|id| {
-                let r = schema::object(doc, &map, &id)?;
+            .filter_map(|id| read_record(doc, &map, id))
+            .collect(),
+    )
+}
+
+/// One recommendation of the `recommendations` map.
+pub(crate) fn read_record(doc: &impl ReadDoc, map: &ObjId, id: String) -> Option<Recommendation> {
+                let r = schema::object(doc, map, &id)?;
                 let status_choice = schema::choice(doc, &r, "status");
                 let reply_choice = schema::choice(doc, &r, "reply");
                 let parse = |json: &str| serde_json::from_str::<Reply>(json).ok();
@@ -287,7 +293,4 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
                     created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
                     id: RecordId::from_key(&id),
                 })
-            })
-            .collect(),
-    )
 }

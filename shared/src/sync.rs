@@ -42,7 +42,7 @@ pub enum Event<'a> {
 }
 
 /// What the caller must do after an event.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Output {
     /// Frames to send, in order.
     pub frames: Vec<Vec<u8>>,
@@ -56,6 +56,17 @@ pub struct Output {
     pub server_error: Option<String>,
     /// Ephemeral messages (presence) from other peers: (document, sender, payload).
     pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
+    /// What changed, as Automerge's patches, when the client logs them
+    /// ([`SyncClient::with_patches`]): feed them to `crate::reading::Reading::apply`.
+    pub patches: Vec<Patched>,
+}
+
+/// One document moved from `before` to its current heads; `patches` say what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patched {
+    pub doc: DocumentId,
+    pub before: Vec<ChangeHash>,
+    pub patches: Vec<automerge::Patch>,
 }
 
 impl Output {
@@ -65,6 +76,7 @@ impl Output {
         self.confirmed.extend(other.confirmed);
         self.unavailable.extend(other.unavailable);
         self.ephemeral.extend(other.ephemeral);
+        self.patches.extend(other.patches);
         if other.server_error.is_some() {
             self.server_error = other.server_error;
         }
@@ -115,6 +127,8 @@ pub struct SyncClient {
     /// Ephemeral session id and message counter (automerge-repo dedupes on the pair).
     session_id: String,
     ephemeral_count: u64,
+    /// Log Automerge's patches while merging (the app keeps its reading up to date with them).
+    log_patches: bool,
 }
 
 impl SyncClient {
@@ -128,7 +142,15 @@ impl SyncClient {
             replicas: BTreeMap::new(),
             own_actors: Vec::new(),
             ephemeral_count: 0,
+            log_patches: false,
         }
+    }
+
+    /// Report what every merge changed as patches ([`Output::patches`]). Off by default:
+    /// logging costs, and only a screen showing the document needs them.
+    pub fn with_patches(mut self) -> Self {
+        self.log_patches = true;
+        self
     }
 
     /// Count changes by these actors as this device's own, besides each document's current
@@ -378,12 +400,24 @@ impl SyncClient {
             confirmed: Vec::new(),
         });
         let before = r.doc.get_heads();
+        let mut log = if self.log_patches {
+            automerge::PatchLog::active()
+        } else {
+            automerge::PatchLog::inactive()
+        };
         r.doc
-            .receive_sync_message(&mut r.sync, message)
+            .receive_sync_message_log_patches(&mut r.sync, message, &mut log)
             .map_err(|e| SyncError::Apply(e.to_string()))?;
         let mut out = Output::default();
         if r.doc.get_heads() != before {
             out.changed.push(id);
+            if self.log_patches {
+                out.patches.push(Patched {
+                    doc: id,
+                    patches: r.doc.make_patches(&mut log),
+                    before,
+                });
+            }
         }
         if !r.doc.get_heads().is_empty() {
             r.status = ReplicaStatus::Held;

@@ -2,7 +2,7 @@
 // Chromium driven by Playwright, accounts made through the server's own admin command and
 // HTTP API, and helpers that wait on events with a bound (never sleep).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -243,4 +243,21 @@ export async function samplePng(page) {
     return c.toDataURL("image/png").split(",")[1];
   });
   return Buffer.from(b64, "base64");
+}
+
+/** axe-core's WCAG 2 A and AA rules on the page as it stands: one line per violation and
+ *  element ("rule: selector — what is wrong"); empty when the screen passes. */
+export async function axeViolations(page) {
+  const loaded = await page.evaluate(() => typeof window.axe !== "undefined");
+  // Evaluated through the DevTools protocol, which the app's Content-Security-Policy (no
+  // inline scripts) does not govern: the app runs under its real policy.
+  if (!loaded) await page.evaluate(readFileSync(join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8"));
+  const violations = await page.evaluate(async () => {
+    // The printed draft's diagonal DỰ THẢO is a watermark: light by design so the text it
+    // crosses stays legible, hidden from assistive technology (aria-hidden), and printed
+    // behind the words — incidental text under WCAG 1.4.3, so it is left out.
+    const result = await window.axe.run({ exclude: [".paper-watermark"] }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(" ")}${n.failureSummary ? ` — ${n.failureSummary.split("\n").slice(1).join(" ").trim()}` : ""}`) }));
+  });
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}): ${n}`));
 }

@@ -45,20 +45,26 @@ pub fn FindingCard(
 ) -> impl IntoView {
     let lang = expect_context::<Language>().0;
     let fid = finding.clone();
+    // Read through `with`, never `get`: a card clones its own finding, not the supervision
+    // (500 cards each cloning 500 findings made every remote keystroke quadratic).
     let current = Memo::new(move |_| {
-        supervision
-            .get()
-            .and_then(|s| s.findings.into_iter().find(|f| f.id == fid))
+        supervision.with(|s| s.as_ref().and_then(|s| s.finding(&fid).cloned()))
     });
+    // Only a cause offers the unit's shortcomings to link to.
     let unit_shortcomings = Memo::new(move |_| {
-        let s = supervision.get()?;
         let f = current.get()?;
-        Some(
-            s.findings_of(f.unit.as_str())
-                .filter(|o| o.kind == FindingKind::Shortcoming && o.id != f.id)
-                .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
-                .collect::<Vec<_>>(),
-        )
+        if f.kind != FindingKind::Cause {
+            return Some(Vec::new());
+        }
+        supervision.with(|s| {
+            Some(
+                s.as_ref()?
+                    .findings_of(f.unit.as_str())
+                    .filter(|o| o.kind == FindingKind::Shortcoming && o.id != f.id)
+                    .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
+                    .collect::<Vec<_>>(),
+            )
+        })
     });
     let kind_now = move || current.get().map(|f| f.kind).unwrap_or_default();
     let status_now = move || current.get().map(|f| f.status).unwrap_or_default();

@@ -24,16 +24,16 @@ pub fn UnitSection(
     let unit_key = unit.id.as_str().to_owned();
     let uk = unit_key.clone();
     let findings = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| s.findings_of(&uk).map(|f| f.id.clone()).collect::<Vec<_>>())
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| s.findings_of(&uk).map(|f| f.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
     });
     let uk = unit_key.clone();
     let deleted = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
+        supervision.with(|s| {
+            s.as_ref().map(|s| {
                 s.findings
                     .iter()
                     .filter(|f| f.deleted && f.unit.as_str() == uk)
@@ -41,20 +41,25 @@ pub fn UnitSection(
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()
+        })
     });
     let uk = unit_key.clone();
     let sessions = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.sessions
-                    .into_iter()
-                    .filter(|x| x.unit.as_str() == uk)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.sessions
+                        .iter()
+                        .filter(|x| x.unit.as_str() == uk)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
-    let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
+    let topics = Memo::new(move |_| {
+        supervision.with(|s| s.as_ref().map(|s| s.topics.clone()).unwrap_or_default())
+    });
 
     // The add-finding form.
     let kind = RwSignal::new(FindingKind::Strength);

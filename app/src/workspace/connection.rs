@@ -36,7 +36,7 @@ impl Workspace {
         // Anchor the caret of the field being typed in before the merge moves text around.
         let anchored = self.anchor_active();
         let result = self.client.borrow_mut().handle(Event::Frame(bytes));
-        let out = match result {
+        let mut out = match result {
             Ok(out) => out,
             Err(e) => return Some(e.to_string()),
         };
@@ -44,6 +44,9 @@ impl Workspace {
             && out.changed.contains(&doc)
         {
             self.restore_active(doc, &field, &element, &start, &end);
+        }
+        for patched in std::mem::take(&mut out.patches) {
+            self.follow(&patched);
         }
         let ephemeral = out.ephemeral.clone();
         self.observe_presence(ephemeral);

@@ -73,8 +73,10 @@ impl Workspace {
         let member = self.member();
         // Keystrokes in one field find its Text object once (shared::field::Focus).
         let mut focus = self.focus.borrow_mut();
+        let mut before = Vec::new();
         let result = self.client.borrow_mut().edit(&doc, |d| {
             self.write_as_this_page(d);
+            before = d.get_heads();
             let mut current = match focus.take() {
                 Some((id, f)) if id == doc && f.field == *field => f,
                 _ => text_field::Focus::new(d, field)?,
@@ -93,6 +95,7 @@ impl Workspace {
             Some(Err(e)) => Err(e.to_string()),
             Some(Ok(false)) => Ok(()),
             Some(Ok(true)) => {
+                self.typed(doc, &before, field);
                 self.refresh_pending();
                 self.persist(doc);
                 self.schedule_refresh();

@@ -36,6 +36,7 @@ use leptos::task::spawn_local;
 use shared::field::TextField;
 use shared::finding;
 use shared::journal::Journal;
+use shared::reading::Reading;
 use shared::presence::Board;
 use shared::supervision::{self, Supervision};
 use shared::sync::{ReplicaStatus, SyncClient};
@@ -120,6 +121,8 @@ pub struct Workspace {
     focus: RefCell<Option<(DocumentId, shared::field::Focus)>>,
     /// What IndexedDB holds of each document (see [`persist`]).
     journals: RefCell<BTreeMap<DocumentId, persist::Written>>,
+    /// Each supervision as last read, kept up to date from patches (see [`Workspace::supervision`]).
+    readings: RefCell<BTreeMap<DocumentId, Reading>>,
     pub signals: Signals,
 }
 
@@ -174,7 +177,7 @@ impl Workspace {
             .await
             .map_err(|e| e.0)?
             .unwrap_or_default();
-        let mut client = SyncClient::new(member::peer_id(me.as_ref()));
+        let mut client = SyncClient::new(member::peer_id(me.as_ref())).with_patches();
         client.set_own_actors(actors.clone());
         let mut journals = BTreeMap::new();
         for stored in store.load_docs().await.map_err(|e| e.0)? {
@@ -233,6 +236,7 @@ impl Workspace {
             refresh_scheduled: Cell::new(false),
             focus: RefCell::new(None),
             journals: RefCell::new(journals),
+            readings: RefCell::new(BTreeMap::new()),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
@@ -297,12 +301,46 @@ impl Workspace {
         self.client.borrow().ids().copied().collect()
     }
 
-    /// One supervision, if held.
+    /// One supervision, if held: its reading, brought up to date record by record as
+    /// changes arrive (see `shared::reading`); read whole only when the reading is behind.
     pub fn supervision(&self, id: &DocumentId) -> Option<Supervision> {
-        self.client
-            .borrow()
-            .doc(id)
-            .and_then(|d| supervision::read(d).ok())
+        let client = self.client.borrow();
+        let doc = client.doc(id)?;
+        let mut readings = self.readings.borrow_mut();
+        if let Some(r) = readings.get(id)
+            && r.heads() == doc.get_heads().as_slice()
+        {
+            return Some(r.supervision.clone());
+        }
+        let reading = Reading::new(doc).ok()?;
+        let s = reading.supervision.clone();
+        readings.insert(*id, reading);
+        Some(s)
+    }
+
+    /// The member typed in `field` of `id`, which stood at `before`: read that record again.
+    fn typed(&self, id: DocumentId, before: &[automerge::ChangeHash], field: &TextField) {
+        let client = self.client.borrow();
+        let mut readings = self.readings.borrow_mut();
+        let (Some(doc), Some(reading)) = (client.doc(&id), readings.get_mut(&id)) else {
+            return;
+        };
+        if reading.typed(doc, before, field).is_err() {
+            readings.remove(&id);
+        }
+    }
+
+    /// Bring the reading of `patched.doc`, if there is one, up to date with what changed.
+    fn follow(&self, patched: &shared::sync::Patched) {
+        let client = self.client.borrow();
+        let mut readings = self.readings.borrow_mut();
+        let (Some(doc), Some(reading)) = (client.doc(&patched.doc), readings.get_mut(&patched.doc))
+        else {
+            return;
+        };
+        if reading.apply(doc, &patched.before, &patched.patches).is_err() {
+            readings.remove(&patched.doc);
+        }
     }
 
     /// Read something from a held supervision's document (an issued version, an export).

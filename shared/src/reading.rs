@@ -1,0 +1,273 @@
+//! A supervision read once, then kept up to date by reading again only the records a change
+//! touched — what a remote keystroke costs on a 500-finding supervision is one finding read,
+//! not the ~100 ms of a whole read (BENCHMARKS.md, "Big supervision").
+//!
+//! What a change touched comes from Automerge's patches (the sync client logs them while it
+//! merges, see `SyncClient::with_patches`) or, for the member's own typing, from the field
+//! typed in. Anything this module does not follow record by record (a record added, deleted or
+//! reordered, the set-up, members, units, sessions) re-reads that part whole; patches that
+//! fit nothing known re-read everything. A reading is tied to the heads it was made at: fed
+//! patches from other heads, it reads everything again rather than guess.
+
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, ChangeHash, Patch, PatchAction, Prop};
+
+use crate::error::ModelError;
+use crate::field::{RecordKind, TextField};
+use crate::supervision::{self, Supervision};
+use crate::{conclusion, finding, member, recommendation, schema, session, unit};
+
+/// A supervision as read at `heads`.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    heads: Vec<ChangeHash>,
+    pub supervision: Supervision,
+}
+
+/// The parts of a supervision one patch can send back to be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Setup,
+    Topics,
+    Members,
+    Units,
+    Sessions,
+    Remarks,
+    Findings,
+    Recommendations,
+    Conclusion,
+}
+
+/// What a set of patches asks to read again.
+#[derive(Debug, Default)]
+struct Touched {
+    everything: bool,
+    parts: BTreeSet<Part>,
+    findings: BTreeSet<String>,
+    recommendations: BTreeSet<String>,
+    paragraphs: BTreeSet<String>,
+}
+
+impl Reading {
+    /// Read the whole supervision.
+    pub fn new(doc: &Automerge) -> Result<Reading, ModelError> {
+        Ok(Reading {
+            heads: doc.get_heads(),
+            supervision: supervision::read(doc)?,
+        })
+    }
+
+    /// The heads this reading is of.
+    pub fn heads(&self) -> &[ChangeHash] {
+        &self.heads
+    }
+
+    /// `doc` moved from `before` to its current heads, with `patches` saying what changed.
+    pub fn apply(
+        &mut self,
+        doc: &Automerge,
+        before: &[ChangeHash],
+        patches: &[Patch],
+    ) -> Result<(), ModelError> {
+        if before != self.heads.as_slice() {
+            *self = Reading::new(doc)?;
+            return Ok(());
+        }
+        let mut touched = Touched::default();
+        for patch in patches {
+            touched.note(patch);
+        }
+        self.read_again(doc, touched)
+    }
+
+    /// The member typed in `field` of `doc`, which was at `before` until then.
+    pub fn typed(
+        &mut self,
+        doc: &Automerge,
+        before: &[ChangeHash],
+        field: &TextField,
+    ) -> Result<(), ModelError> {
+        if before != self.heads.as_slice() {
+            *self = Reading::new(doc)?;
+            return Ok(());
+        }
+        let mut touched = Touched::default();
+        let id = field.id.as_str().to_owned();
+        match field.record {
+            RecordKind::Finding => touched.findings.insert(id),
+            RecordKind::Recommendation => touched.recommendations.insert(id),
+            RecordKind::Paragraph => touched.paragraphs.insert(id),
+            RecordKind::Remark => touched.parts.insert(Part::Remarks),
+            RecordKind::Session => touched.parts.insert(Part::Sessions),
+        };
+        self.read_again(doc, touched)
+    }
+
+    fn read_again(&mut self, doc: &Automerge, touched: Touched) -> Result<(), ModelError> {
+        self.heads = doc.get_heads();
+        if touched.everything {
+            self.supervision = supervision::read(doc)?;
+            return Ok(());
+        }
+        let s = &mut self.supervision;
+        for part in &touched.parts {
+            match part {
+                Part::Setup => {
+                    let setup = schema::root_object(doc, "setup")?;
+                    s.setup = supervision::read_setup(doc)?;
+                    s.created_at = schema::int(doc, &setup, "created_at").unwrap_or_default();
+                    s.created_by = schema::string(doc, &setup, "created_by").unwrap_or_default();
+                }
+                Part::Topics => s.topics = supervision::read_topics(doc)?,
+                Part::Members => s.members = member::read_all(doc)?,
+                Part::Units => s.units = unit::read_all(doc)?,
+                Part::Sessions => s.sessions = session::read_all(doc)?,
+                Part::Remarks => s.remarks = session::read_remarks(doc)?,
+                Part::Findings => s.findings = finding::read_all(doc)?,
+                Part::Recommendations => s.recommendations = recommendation::read_all(doc)?,
+                Part::Conclusion => s.conclusion = conclusion::read(doc)?,
+            }
+        }
+        if !touched.parts.contains(&Part::Findings) && !touched.findings.is_empty() {
+            let map = schema::root_object(doc, "findings")?;
+            let deleted: BTreeSet<String> = s
+                .findings
+                .iter()
+                .filter(|f| f.deleted)
+                .map(|f| f.id.as_str().to_owned())
+                .collect();
+            for id in touched.findings {
+                let Some(slot) = s.findings.iter_mut().find(|f| f.id.as_str() == id) else {
+                    s.findings = finding::read_all(doc)?;
+                    break;
+                };
+                match finding::read_record(doc, &map, id, &deleted) {
+                    Some(f) => *slot = f,
+                    None => {
+                        s.findings = finding::read_all(doc)?;
+                        break;
+                    }
+                }
+            }
+        }
+        if !touched.parts.contains(&Part::Recommendations) && !touched.recommendations.is_empty() {
+            let map = schema::root_object(doc, "recommendations")?;
+            for id in touched.recommendations {
+                let slot = s.recommendations.iter_mut().find(|r| r.id.as_str() == id);
+                match (slot, recommendation::read_record(doc, &map, id)) {
+                    (Some(slot), Some(r)) => *slot = r,
+                    _ => {
+                        s.recommendations = recommendation::read_all(doc)?;
+                        break;
+                    }
+                }
+            }
+        }
+        if !touched.parts.contains(&Part::Conclusion) && !touched.paragraphs.is_empty() {
+            let (map, _) = conclusion::paragraphs_obj(doc)?;
+            for id in touched.paragraphs {
+                let slot = s.conclusion.iter_mut().find(|p| p.id.as_str() == id);
+                match (slot, conclusion::read_paragraph(doc, &map, id)) {
+                    // Same section: the paragraph keeps its place.
+                    (Some(slot), Some(p)) if p.section == slot.section => *slot = p,
+                    // A deleted paragraph that was not shown stays unshown.
+                    (None, None) => {}
+                    _ => {
+                        s.conclusion = conclusion::read(doc)?;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Touched {
+    /// Which records `patch` touched. `patch.path` leads from the root to the object patched.
+    fn note(&mut self, patch: &Patch) {
+        let key = |i: usize| match patch.path.get(i) {
+            Some((_, Prop::Map(k))) => Some(k.as_str()),
+            _ => None,
+        };
+        // A key put on the record's own map (`deleted`, `section`, `unit`…) may move it
+        // between lists; only what sits inside a record's fields is read record by record.
+        let puts_on_record = |depth: usize| {
+            patch.path.len() == depth && matches!(patch.action, PatchAction::PutMap { .. })
+        };
+        let Some(top) = key(0) else {
+            // A key of the root itself: that part whole.
+            match &patch.action {
+                PatchAction::PutMap { key, .. } => {
+                    // Keys no reading shows (actors, issued versions…) need nothing read.
+                    if let Some(part) = part_of(key) {
+                        self.parts.insert(part);
+                    }
+                }
+                _ => self.everything = true,
+            }
+            return;
+        };
+        let record = key(1).map(str::to_owned);
+        match (top, record) {
+            ("findings", Some(id)) if patch.path.len() >= 2 => {
+                // `deleted` changes which causes show their links: every finding again.
+                let flag = matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
+                if patch.path.len() == 2 && flag {
+                    self.parts.insert(Part::Findings);
+                } else {
+                    self.findings.insert(id);
+                }
+            }
+            ("recommendations", Some(id)) if patch.path.len() >= 2 => {
+                let flag = matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
+                if patch.path.len() == 2 && flag {
+                    self.parts.insert(Part::Recommendations);
+                } else {
+                    self.recommendations.insert(id);
+                }
+            }
+            ("conclusion", Some(p)) if p == "paragraphs" && patch.path.len() >= 3 => {
+                match key(2) {
+                    Some(id) if !puts_on_record(3) || is_text_key(&patch.action) => {
+                        self.paragraphs.insert(id.to_owned());
+                    }
+                    _ => {
+                        self.parts.insert(Part::Conclusion);
+                    }
+                }
+            }
+            (top, _) => {
+                if let Some(part) = part_of(top) {
+                    self.parts.insert(part);
+                }
+            }
+        }
+    }
+}
+
+/// A put of the `text` key on a paragraph's map (a paragraph's text written as a whole).
+fn is_text_key(action: &PatchAction) -> bool {
+    matches!(action, PatchAction::PutMap { key, .. } if key == "text")
+}
+
+/// The part a root key belongs to, if a reading shows it.
+fn part_of(root_key: &str) -> Option<Part> {
+    Some(match root_key {
+        "setup" => Part::Setup,
+        "topics" => Part::Topics,
+        "members" | "member_order" => Part::Members,
+        "units" | "unit_order" => Part::Units,
+        "sessions" | "session_order" => Part::Sessions,
+        "remarks" | "remark_order" => Part::Remarks,
+        "findings" | "finding_order" => Part::Findings,
+        "recommendations" | "recommendation_order" => Part::Recommendations,
+        "conclusion" => Part::Conclusion,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+#[path = "reading_tests.rs"]
+mod tests;

@@ -1,0 +1,157 @@
+//! A reading kept up to date from patches reads the same as reading the document afresh,
+//! whatever another member did: typed in a finding, a recommendation or a paragraph, agreed
+//! a finding, deleted a shortcoming a cause explained, added records, changed the set-up.
+
+use automerge::{Automerge, PatchLog};
+
+use super::Reading;
+use crate::conclusion::{self, Section};
+use crate::field::{self, RecordKind, TextField};
+use crate::finding::{self, FindingKind, FindingStatus};
+use crate::recommendation::{self, NewRecommendation, RecommendationKind};
+use crate::supervision::{self, Stamp};
+use crate::{RecordId, unit};
+
+fn stamp(member: &str, now_ms: i64) -> Stamp<'_> {
+    Stamp { member, now_ms }
+}
+
+fn id(n: u8) -> RecordId {
+    RecordId::from_bytes([n; 8])
+}
+
+/// Lan's tablet holds a supervision with two units, a shortcoming and the cause explaining
+/// it, a recommendation and a conclusion paragraph; Minh's holds a copy.
+fn two_tablets() -> (Automerge, Automerge) {
+    let lan = stamp("Lan", 1_000);
+    let mut doc = supervision::create(&crate::fixtures::thanh_khe_tay(), lan).unwrap();
+    unit::add(&mut doc, &id(1), "Đảng ủy phường Thanh Khê Tây", lan).unwrap();
+    unit::add(&mut doc, &id(2), "Đảng ủy phường Xuân Hà", lan).unwrap();
+    finding::add(&mut doc, &id(3), &id(1), FindingKind::Shortcoming, "Hồ sơ chưa đầy đủ.", lan)
+        .unwrap();
+    finding::add(&mut doc, &id(4), &id(1), FindingKind::Cause, "Cán bộ kiêm nhiệm.", lan)
+        .unwrap();
+    finding::link_cause(&mut doc, &id(4), &id(3), true, lan).unwrap();
+    let new = NewRecommendation {
+        kind: RecommendationKind::ALL[0],
+        text: "Hoàn thiện hồ sơ.",
+        addressee: "Đảng ủy phường Thanh Khê Tây",
+        due: "2022-09-30",
+        answers: &[id(3)],
+    };
+    recommendation::add(&mut doc, &id(5), &new, lan).unwrap();
+    conclusion::add_paragraph(&mut doc, &id(6), Section::Overview, None, "Đoàn đã làm việc.", lan)
+        .unwrap();
+    let mut minh = doc.fork();
+    minh.set_actor(automerge::ActorId::from([9; 16]));
+    (doc, minh)
+}
+
+/// Bring `mine` up to `theirs`, logging patches, and feed them to `reading`; it must then
+/// read as `mine` read afresh.
+fn receive(reading: &mut Reading, mine: &mut Automerge, theirs: &Automerge) {
+    let before = mine.get_heads();
+    let changes = theirs.get_changes(&before);
+    let mut log = PatchLog::active();
+    mine.apply_changes_log_patches(changes, &mut log).unwrap();
+    let patches = mine.make_patches(&mut log);
+    reading.apply(mine, &before, &patches).unwrap();
+    assert_eq!(reading.heads(), mine.get_heads().as_slice());
+    assert_eq!(reading.supervision, supervision::read(mine).unwrap());
+}
+
+#[test]
+fn every_kind_of_remote_edit_reads_as_a_fresh_read() {
+    let (mut lan, mut minh) = two_tablets();
+    let mut reading = Reading::new(&lan).unwrap();
+    let m = |t| stamp("Minh", t);
+
+    let steps: Vec<Box<dyn Fn(&mut Automerge)>> = vec![
+        Box::new(move |d| {
+            let f = TextField::new(RecordKind::Finding, &id(3), "text");
+            field::set(d, &f, "Hồ sơ 03 cuộc giám sát chưa đầy đủ.", m(2)).unwrap();
+        }),
+        Box::new(move |d| {
+            let f = TextField::new(RecordKind::Finding, &id(3), "figures");
+            field::set(d, &f, "03 cuộc", m(3)).unwrap();
+        }),
+        Box::new(move |d| finding::set_status(d, &id(3), FindingStatus::Agreed, m(4)).unwrap()),
+        Box::new(move |d| {
+            let f = TextField::new(RecordKind::Recommendation, &id(5), "text");
+            field::set(d, &f, "Hoàn thiện hồ sơ trước 30/9.", m(5)).unwrap();
+        }),
+        Box::new(move |d| {
+            let f = TextField::new(RecordKind::Paragraph, &id(6), "text");
+            field::set(d, &f, "Đoàn đã làm việc với Đảng ủy.", m(6)).unwrap();
+        }),
+        Box::new(move |d| {
+            finding::add(d, &id(7), &id(2), FindingKind::Strength, "Quán triệt kịp thời.", m(7))
+                .unwrap()
+        }),
+        // The cause's link to the shortcoming disappears when the shortcoming is deleted.
+        Box::new(move |d| finding::set_deleted(d, &id(3), true, m(8)).unwrap()),
+        Box::new(move |d| {
+            conclusion::add_paragraph(d, &id(8), Section::Strengths, None, "Ưu điểm.", m(9))
+                .unwrap()
+        }),
+        Box::new(move |d| conclusion::delete_paragraph(d, &id(6), m(10)).unwrap()),
+        Box::new(move |d| {
+            let mut setup = supervision::read_setup(d).unwrap();
+            setup.period_to = "12/2022".into();
+            supervision::update_setup(d, &setup, m(11)).unwrap();
+        }),
+        Box::new(move |d| supervision::add_topic(d, "QĐ 218-QĐ/TW", m(12)).unwrap()),
+        Box::new(move |d| unit::add(d, &id(9), "Đảng ủy phường Chính Gián", m(13)).unwrap()),
+    ];
+    for step in &steps {
+        step(&mut minh);
+        receive(&mut reading, &mut lan, &minh);
+    }
+    let cause = reading.supervision.finding(&id(4)).unwrap();
+    assert!(cause.explains.is_empty(), "a deleted shortcoming is not explained");
+}
+
+#[test]
+fn concurrent_edits_merged_at_once_read_as_a_fresh_read() {
+    let (mut lan, mut minh) = two_tablets();
+    let mut reading = Reading::new(&lan).unwrap();
+    let f = TextField::new(RecordKind::Finding, &id(3), "text");
+    let before = lan.get_heads();
+    field::set(&mut lan, &f, "Lan: hồ sơ chưa đầy đủ.", stamp("Lan", 2)).unwrap();
+    reading.typed(&lan, &before, &f).unwrap();
+    field::set(&mut minh, &f, "Hồ sơ chưa đầy đủ, Minh bổ sung.", stamp("Minh", 2)).unwrap();
+    finding::set_kind(&mut minh, &id(4), FindingKind::Shortcoming, stamp("Minh", 3)).unwrap();
+    receive(&mut reading, &mut lan, &minh);
+}
+
+#[test]
+fn typing_reads_the_field_typed_in_and_stale_heads_read_everything() {
+    let (mut lan, mut minh) = two_tablets();
+    let mut reading = Reading::new(&lan).unwrap();
+    for (i, (kind, record)) in [
+        (RecordKind::Finding, id(4)),
+        (RecordKind::Recommendation, id(5)),
+        (RecordKind::Paragraph, id(6)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let field = TextField::new(kind, &record, "text");
+        let before = lan.get_heads();
+        let mut text = field.read(&lan).unwrap();
+        text.push_str(" Thêm.");
+        field::set(&mut lan, &field, &text, stamp("Lan", 10 + i as i64)).unwrap();
+        reading.typed(&lan, &before, &field).unwrap();
+        assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+    }
+
+    // Patches from heads the reading is not at: it reads everything rather than guess.
+    finding::set_status(&mut minh, &id(4), FindingStatus::Agreed, stamp("Minh", 20)).unwrap();
+    lan.merge(&mut minh).unwrap();
+    reading.apply(&lan, &[], &[]).unwrap();
+    assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+    assert_eq!(
+        reading.supervision.finding(&id(4)).unwrap().status,
+        FindingStatus::Agreed
+    );
+}

@@ -1,0 +1,222 @@
+// Issue 15: the tablet's data path, before and after, in one run. For each build of the app
+// named in DATA_PATH_APPS ("label=dir,label=dir"; default: just app/dist as "now"), on a
+// fresh server seeded by `seed_big` (the 500-finding supervision of shared::fixtures' kind,
+// and an empty one), with two tablets (Lan and Minh, persistent Chromium profiles):
+//
+// 1. Bundle: the gzip size of what the first load fetches (app_bg.wasm, app.js, app.css,
+//    boot.js, index.html).
+// 2. Open: the big supervision (all 500 finding texts shown) against the empty one (its
+//    title shown), loaded afresh from IndexedDB, REPS times side by side; the ratio within
+//    each repetition.
+// 3. Keystroke bytes: Lan types KEYS characters into a finding of the big supervision, one at
+//    a time; every byte the app hands IndexedDB (put() values: Uint8Array bytes, strings as
+//    UTF-16 bytes) is counted, and each keystroke waits for its write before the next.
+// 4. Remote edit: Minh types KEYS characters into the same finding, one at a time; on Lan's
+//    tablet every WebSocket message handler is timed from its start until a MessageChannel
+//    task queued at its end runs (so the microtasks it caused, Leptos' effects included, are
+//    in); per keystroke the work of the messages that arrived until Lan's text area showed
+//    the character is summed. That is main-thread script work, not layout or paint.
+//
+// Run (from tests/, after `cargo xtask build` and
+// `cargo build -p server --bin giamsat-server -p giamsat-tests --bin seed_big`):
+//   DATA_PATH_APPS=before=/var/tmp/dist-before,after=../app/dist node bench/data-path.mjs
+// Prints Markdown tables; the figures are in BENCHMARKS.md, "The tablet's data path".
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { APP_DIR, launchTablet, signIn, startWithDelegation, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const REPS = Number(process.env.DATA_PATH_REPS ?? 5);
+const KEYS = Number(process.env.DATA_PATH_KEYS ?? 20);
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const SEED_BIN = process.env.GIAMSAT_SEED_BIN ?? ["debug", "release"].map((p) => join(targetDir, p, "seed_big")).find((p) => existsSync(p));
+const FINDINGS = 500;
+const BOUND = 120_000;
+const FIRST_LOAD = ["app_bg.wasm", "app.js", "app.css", "boot.js", "index.html"];
+const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
+const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
+const apps = (process.env.DATA_PATH_APPS ?? `now=${APP_DIR}`).split(",").map((pair) => {
+  const [label, dir] = pair.split("=");
+  return { label, dir: resolve(dir) };
+});
+if (!SEED_BIN) throw new Error("seed_big is not built: cargo build -p giamsat-tests --bin seed_big");
+
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const n = v.length;
+  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+};
+const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+const gz = (dir) => FIRST_LOAD.reduce((t, f) => t + (existsSync(join(dir, f + ".gz")) ? statSync(join(dir, f + ".gz")).size : 0), 0);
+
+/** Before the app on every page: count IndexedDB put bytes, time WebSocket handlers, and note
+ *  when the big supervision's finding texts (or the empty one's title) first show. */
+function instrument(findings) {
+  window.__idbBytes = 0;
+  window.__idbPuts = 0;
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (value, key) {
+    let n = 0;
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer) n = value.byteLength;
+    else if (typeof value === "string") n = value.length * 2;
+    else if (value instanceof Blob) n = value.size;
+    window.__idbBytes += n;
+    window.__idbPuts += 1;
+    return put.call(this, value, key);
+  };
+  window.__work = [];
+  const Socket = window.WebSocket;
+  const timed = (fn) =>
+    function (ev) {
+      const start = performance.now();
+      try {
+        return fn.call(this, ev);
+      } finally {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => window.__work.push({ start, end: performance.now() });
+        ch.port2.postMessage(0);
+      }
+    };
+  class TimedSocket extends Socket {
+    set onmessage(fn) {
+      super.onmessage = fn ? timed(fn) : fn;
+    }
+    get onmessage() {
+      return super.onmessage;
+    }
+    addEventListener(type, fn, opts) {
+      return super.addEventListener(type, type === "message" && typeof fn === "function" ? timed(fn) : fn, opts);
+    }
+  }
+  window.WebSocket = TimedSocket;
+  const marks = (window.__openBench = {});
+  const frame = () => {
+    const now = performance.now();
+    const title = document.querySelector('[data-testid="supervision-title"]');
+    if (marks.title === undefined && title && title.textContent.trim() !== "") marks.title = now;
+    if (marks.findings === undefined) {
+      const areas = document.querySelectorAll('[data-testid="finding-text"]');
+      if (areas.length >= findings && Array.prototype.every.call(areas, (a) => a.value.length > 0)) marks.findings = now;
+    }
+    if (marks.title === undefined || marks.findings === undefined) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+async function measure(app) {
+  const dataDir = tempDir("giamsat-bench-data-");
+  const profiles = [tempDir("giamsat-bench-lan-"), tempDir("giamsat-bench-minh-")];
+  const { server, delegation } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Thanh Khê", members: [LAN, MINH] }, { appDir: app.dir });
+  const tablets = [];
+  try {
+    const seeded = spawnSync(SEED_BIN, [server.addr, LAN.username, LAN.password, String(delegation)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (seeded.status !== 0) throw new Error(`seed_big failed (${seeded.status})`);
+    const seed = JSON.parse(seeded.stdout.trim().split("\n").pop());
+    const errors = [];
+    const open = async (profile, who) => {
+      const tablet = await launchTablet(profile);
+      tablets.push(tablet);
+      await tablet.addInitScript(instrument, FINDINGS);
+      const page = await tablet.newPage();
+      watchErrors(page, errors);
+      await page.goto(server.url);
+      await signIn(page, who.username, who.password);
+      return page;
+    };
+    const shown = (page, kind) => page.waitForFunction((kind) => window.__openBench?.[kind], kind, { timeout: BOUND, polling: "raf" });
+    const lan = await open(profiles[0], LAN);
+    const minh = await open(profiles[1], MINH);
+    for (const page of [lan, minh]) {
+      for (const [id, mark] of [[seed.empty, "title"], [seed.big, "findings"]]) {
+        await page.goto(`${server.url}#/s/${id}`);
+        await shown(page, mark);
+        await waitSync(page, "synced");
+      }
+    }
+
+    // 2. Open, big against empty, side by side.
+    const times = { big: [], empty: [] };
+    for (let r = 0; r < REPS; r++) {
+      const order = r % 2 === 0 ? [["big", seed.big, "findings"], ["empty", seed.empty, "title"]] : [["empty", seed.empty, "title"], ["big", seed.big, "findings"]];
+      for (const [name, id, mark] of order) {
+        await lan.goto("about:blank");
+        await lan.goto(`${server.url}#/s/${id}`);
+        times[name].push(await (await shown(lan, mark)).jsonValue());
+      }
+    }
+    await waitSync(lan, "synced");
+    await minh.goto(`${server.url}#/s/${seed.big}`);
+    await shown(minh, "findings");
+    await waitSync(minh, "synced");
+    const ratios = times.big.map((b, i) => b / times.empty[i]);
+
+    // 3. Lan types; every byte handed to IndexedDB is counted.
+    const lanText = lan.getByTestId("finding-text").first();
+    await lanText.click();
+    await lan.keyboard.press("End");
+    const bytes = [];
+    for (let k = 0; k < KEYS; k++) {
+      const before = await lan.evaluate(() => ({ bytes: window.__idbBytes, puts: window.__idbPuts }));
+      await lan.keyboard.type(String.fromCharCode(97 + (k % 26)));
+      await lan.waitForFunction((n) => window.__idbPuts > n, before.puts, { timeout: BOUND });
+      // The write of this keystroke is one transaction: let its puts all land.
+      await lan.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+      bytes.push((await lan.evaluate(() => window.__idbBytes)) - before.bytes);
+    }
+    await lan.keyboard.press("Tab");
+    await waitSync(lan, "synced");
+    await waitSync(minh, "synced");
+
+    // 4. Minh types in the same finding; Lan's tablet shows each character.
+    const minhText = minh.getByTestId("finding-text").first();
+    await minhText.click();
+    await minh.keyboard.press("End");
+    const work = [];
+    const wall = [];
+    for (let k = 0; k < KEYS; k++) {
+      const mark = await lan.evaluate(() => performance.now());
+      const ch = String.fromCharCode(65 + (k % 26));
+      const expected = (await minhText.inputValue()) + ch;
+      await minh.keyboard.type(ch);
+      const result = await lan.waitForFunction(
+        ({ expected, mark }) => {
+          const area = document.querySelector('[data-testid="finding-text"]');
+          if (!area || area.value !== expected) return false;
+          const mine = window.__work.filter((w) => w.start >= mark);
+          return { work: mine.reduce((t, w) => t + (w.end - w.start), 0), wall: performance.now() - mark, messages: mine.length };
+        },
+        { expected, mark },
+        { timeout: BOUND, polling: "raf" },
+      );
+      const r = await result.jsonValue();
+      work.push(r.work);
+      wall.push(r.wall);
+    }
+    if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
+    return { app, gzip: gz(app.dir), times, ratios, bytes, work, wall };
+  } finally {
+    for (const t of tablets) await t.close().catch(() => {});
+    await server.stop();
+    for (const dir of [dataDir, ...profiles]) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (const app of apps) {
+  console.error(`data-path: measuring ${app.label} (${app.dir})`);
+  results.push(await measure(app));
+}
+console.log(`\nThe tablet's data path (${REPS} opens each, ${KEYS} keystrokes each; ms; KB = 1,000 B)\n`);
+console.log(`| | ${results.map((r) => r.app.label).join(" | ")} | goal |`);
+console.log(`| --- | ${results.map(() => "---:").join(" | ")} | --- |`);
+const row = (label, f, goal) => console.log(`| ${label} | ${results.map(f).join(" | ")} | ${goal} |`);
+row("first load, gzip", (r) => `${(r.gzip / 1000).toFixed(0)} KB`, "≤ 600 KB");
+row("IndexedDB bytes per keystroke, median (min–max)", (r) => `${median(r.bytes).toFixed(0)} B (${range(r.bytes)})`, "< 1 KB");
+row("remote keystroke: script work on the receiving tablet, median (min–max)", (r) => `${median(r.work).toFixed(1)} ms (${range(r.work)})`, "≤ 5 ms");
+row("remote keystroke: typed → shown, median", (r) => `${median(r.wall).toFixed(0)} ms`, "—");
+row("open the big supervision, median (min–max)", (r) => `${median(r.times.big).toFixed(0)} ms (${range(r.times.big)})`, "—");
+row("open the empty one, median (min–max)", (r) => `${median(r.times.empty).toFixed(0)} ms (${range(r.times.empty)})`, "—");
+row("big / empty within a repetition, median (min–max)", (r) => `${median(r.ratios).toFixed(2)}× (${range(r.ratios)})`, "≤ 1.3×");
