@@ -18,9 +18,10 @@
 //! - [`download`]: handing a file the app made (an exported DOCX) to the browser.
 //! - [`components`]: the screens.
 //!
-//! Where a finding is created: [`components::finding`] → [`workspace::Workspace::add_finding`]
-//! → `shared::finding::add`; stored by `Workspace::persist` → [`store::Store::save_doc`];
-//! merged by `shared::sync`; shown by [`components::finding::FindingCard`].
+//! Where a finding is created: `components::unit_section` → [`workspace::Workspace::apply`]
+//! → `shared::finding::add_full`; stored by `Workspace::persist` (`shared::journal` decides
+//! chunk or snapshot) → [`store::Store::append_chunk`]; merged by `shared::sync`, whose
+//! patches `shared::reading` follows; shown by [`components::finding::FindingCard`].
 
 pub mod account;
 pub mod api;

@@ -16,7 +16,8 @@ use crate::finding::{self, FindingKind, FindingStatus};
 use crate::ids::RecordId;
 use crate::recommendation::{self, RecommendationKind};
 use crate::schema;
-use crate::supervision::{self, Stamp, attribute};
+use crate::change::{Stamp, attribute};
+use crate::supervision;
 use crate::unit;
 
 /// The sections of a conclusion, in the order they are read out.
@@ -186,7 +187,7 @@ pub fn generate(
     let existing = read(doc)?;
     let sourced: BTreeSet<String> = existing.iter().filter_map(|p| p.source.clone()).collect();
     let has_overview = existing.iter().any(|p| p.section == Section::Overview);
-    let sup = supervision::read(doc)?;
+    let setup = supervision::read_setup(doc)?;
     let units = unit::read_all(doc)?;
     let unit_name = |id: &RecordId| {
         units
@@ -197,7 +198,7 @@ pub fn generate(
     };
     let mut additions: Vec<(Section, String, Option<String>)> = Vec::new();
     if !has_overview {
-        let s = &sup.setup;
+        let s = &setup;
         let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
         additions.push((
             Section::Overview,

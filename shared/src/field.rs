@@ -8,7 +8,7 @@ use automerge::{Automerge, ObjId, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 use crate::text::{self, Splice};
 
 /// Which kind of record holds the text.

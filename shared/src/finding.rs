@@ -18,7 +18,7 @@ use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 use crate::text::Splice;
 
 /// What a finding says about the unit.

@@ -13,7 +13,7 @@ use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
 
 use crate::error::ModelError;
 use crate::field::{self, TextField};
-use crate::supervision::Stamp;
+use crate::change::Stamp;
 
 /// A run of consecutive characters of today's text written by one actor.
 #[derive(Debug, Clone, PartialEq, Eq)]

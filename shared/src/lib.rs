@@ -33,6 +33,7 @@
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod authors;
+pub mod change;
 pub mod authorship;
 pub mod conclusion;
 pub mod dates;

@@ -11,7 +11,7 @@ use automerge::{Automerge, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 
 /// A member's role in the delegation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

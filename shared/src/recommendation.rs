@@ -15,7 +15,7 @@ use crate::error::ModelError;
 use crate::field;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 
 /// Kiến nghị, đề xuất or yêu cầu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

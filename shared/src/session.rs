@@ -12,7 +12,7 @@ use automerge::{Automerge, ObjType, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 
 /// One working session with a unit.
 #[derive(Debug, Clone, PartialEq, Eq)]

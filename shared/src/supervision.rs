@@ -8,6 +8,8 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 
 use crate::conclusion::{self, Paragraph};
+pub use crate::change::Stamp;
+use crate::change::attribute;
 use crate::error::ModelError;
 use crate::finding::{self, Finding};
 use crate::ids::RecordId;
@@ -16,15 +18,6 @@ use crate::recommendation::{self, Recommendation};
 use crate::schema::{self, DocKind};
 use crate::session::{self, Remark, WorkingSession};
 use crate::unit::{self, Unit};
-
-/// Who makes a change and when: every operation is stamped with both.
-#[derive(Debug, Clone, Copy)]
-pub struct Stamp<'a> {
-    /// The member's name as they gave it (accounts come later).
-    pub member: &'a str,
-    /// Wall time of the edit, milliseconds since the Unix epoch.
-    pub now_ms: i64,
-}
 
 /// Giám sát (supervision) or kiểm tra (inspection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -274,20 +267,6 @@ pub fn remove_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Resul
         "bớt nội dung giám sát",
         stamp.now_ms,
     ));
-    Ok(())
-}
-
-/// Record that this document's actor writes for `stamp.member`, so every change is attributed.
-/// Written only when it is new or different, so it costs nothing on later edits.
-pub(crate) fn attribute(
-    tx: &mut automerge::transaction::Transaction<'_>,
-    actor: &str,
-    stamp: Stamp<'_>,
-) -> Result<(), ModelError> {
-    let actors = schema::root_object(tx, "actors")?;
-    if schema::string(tx, &actors, actor).as_deref() != Some(stamp.member) {
-        tx.put(&actors, actor, stamp.member)?;
-    }
     Ok(())
 }
 

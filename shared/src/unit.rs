@@ -9,7 +9,7 @@ use automerge::{Automerge, ReadDoc};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 
 /// One unit under supervision.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -147,7 +147,11 @@ async function measure(app) {
         times[name].push(await (await shown(lan, mark)).jsonValue());
       }
     }
+    await lan.goto("about:blank");
+    await lan.goto(`${server.url}#/s/${seed.big}`);
+    await shown(lan, "findings");
     await waitSync(lan, "synced");
+    await minh.goto("about:blank");
     await minh.goto(`${server.url}#/s/${seed.big}`);
     await shown(minh, "findings");
     await waitSync(minh, "synced");

@@ -6,7 +6,6 @@ use automerge::Automerge;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::field::{self as text_field, TextField};
-use shared::finding::{self, FindingKind};
 use shared::supervision::{self, Setup, Stamp};
 use shared::{DocumentId, ModelError, RecordId, unit};
 
@@ -130,30 +129,6 @@ impl Workspace {
                 d,
                 &id,
                 name,
-                Stamp {
-                    member: &member,
-                    now_ms: now_ms(),
-                },
-            )
-        })
-    }
-
-    pub fn add_finding(
-        &self,
-        doc: DocumentId,
-        unit_id: &RecordId,
-        kind: FindingKind,
-        content: &str,
-    ) -> Result<(), String> {
-        let member = self.member();
-        let id = RecordId::from_bytes(random());
-        self.edit(doc, |d| {
-            finding::add(
-                d,
-                &id,
-                unit_id,
-                kind,
-                content,
                 Stamp {
                     member: &member,
                     now_ms: now_ms(),

@@ -28,7 +28,7 @@ use crate::conclusion;
 use crate::error::ModelError;
 use crate::ids::{DocumentId, RecordId};
 use crate::schema;
-use crate::supervision::{Stamp, attribute};
+use crate::change::{Stamp, attribute};
 
 const ISSUED: &str = "issued/";
 const SUPERSEDED: &str = "superseded/";
