@@ -42,7 +42,12 @@ const apps = (process.env.DATA_PATH_APPS ?? `now=${APP_DIR}`).split(",").map((pa
   const [label, dir] = pair.split("=");
   return { label, dir: resolve(dir) };
 });
-if (!SEED_BIN) throw new Error("seed_big is not built: cargo build -p giamsat-tests --bin seed_big");
+let SEED = SEED_BIN;
+if (!SEED) {
+  const built = spawnSync("cargo", ["build", "-p", "giamsat-tests", "--bin", "seed_big"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  if (built.status !== 0) throw new Error("building seed_big failed");
+  SEED = join(targetDir, "debug", "seed_big");
+}
 
 const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
@@ -112,7 +117,7 @@ async function measure(app) {
   const { server, delegation } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Thanh Khê", members: [LAN, MINH] }, { appDir: app.dir });
   const tablets = [];
   try {
-    const seeded = spawnSync(SEED_BIN, [server.addr, LAN.username, LAN.password, String(delegation)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const seeded = spawnSync(SEED, [server.addr, LAN.username, LAN.password, String(delegation)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     if (seeded.status !== 0) throw new Error(`seed_big failed (${seeded.status})`);
     const seed = JSON.parse(seeded.stdout.trim().split("\n").pop());
     const errors = [];

@@ -6,7 +6,7 @@
 //! - `GIAMSAT_BENCH_ONLY=name1,name2`: run only these steps, and build or install only what
 //!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `followup`, `sync_load`
 //!   (stress: 1,000 members in 20 delegations), `sync_load_province` (1,000 members in 150
-//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `followup_open`, `crash_100`, `fuzz` (every
+//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `followup_open`, `data_path`, `crash_100`, `fuzz` (every
 //!   fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
@@ -170,6 +170,33 @@ fn steps() -> Vec<Step> {
                 "node",
                 "bench/followup-open.mjs",
                 &[App, Browser, ReleaseBins],
+            )
+        },
+        // Issue 15's data path on this build (IndexedDB bytes per keystroke, a remote
+        // keystroke's work, big against empty, the first load). Before/after comparisons name
+        // a second build in DATA_PATH_APPS (see the script).
+        Step {
+            dir: "tests",
+            env: vec![
+                (
+                    "GIAMSAT_SERVER_BIN",
+                    sh::target_dir()
+                        .join("debug")
+                        .join("giamsat-server")
+                        .to_string_lossy()
+                        .into_owned(),
+                ),
+                (
+                    "CARGO_TARGET_DIR",
+                    sh::target_dir().to_string_lossy().into_owned(),
+                ),
+                ("GIAMSAT_APP_DIR", app_dir.clone()),
+            ],
+            ..step(
+                "data_path",
+                "node",
+                "bench/data-path.mjs",
+                &[App, Browser, DebugServer],
             )
         },
         Step {
