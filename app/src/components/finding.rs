@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use shared::authorship::{self, Authorship};
 use shared::field::{RecordKind, TextField};
 use shared::finding::{self, FindingKind, FindingStatus};
-use shared::supervision::Supervision;
+use shared::finding::Finding;
 use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::evidence::EvidenceList;
 use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
+use crate::components::record_signals::RecordSignals;
 use crate::i18n::{Language, Msg, date_time, now, t, text};
 use crate::workspace::ws;
 
@@ -36,35 +37,30 @@ fn status_msg(status: FindingStatus) -> Msg {
     }
 }
 
-/// Props: `doc` the supervision, `finding` this finding's id, `supervision` the document as read.
+/// Props: `doc` the supervision, `finding` this finding's id, `shortcomings` its unit's
+/// shortcomings (id, first words), which a cause may explain.
 #[component]
 pub fn FindingCard(
     doc: DocumentId,
     finding: RecordId,
-    supervision: Memo<Option<Supervision>>,
+    shortcomings: Memo<Vec<(RecordId, String)>>,
 ) -> impl IntoView {
     let lang = expect_context::<Language>().0;
-    let fid = finding.clone();
-    // Read through `with`, never `get`: a card clones its own finding, not the supervision
-    // (500 cards each cloning 500 findings made every remote keystroke quadratic).
-    let current = Memo::new(move |_| {
-        supervision.with(|s| s.as_ref().and_then(|s| s.finding(&fid).cloned()))
-    });
+    // This finding's own signal: a change to another finding does not wake this card.
+    let current = expect_context::<RecordSignals<Finding>>().of(&finding);
     // Only a cause offers the unit's shortcomings to link to.
     let unit_shortcomings = Memo::new(move |_| {
         let f = current.get()?;
         if f.kind != FindingKind::Cause {
             return Some(Vec::new());
         }
-        supervision.with(|s| {
-            Some(
-                s.as_ref()?
-                    .findings_of(f.unit.as_str())
-                    .filter(|o| o.kind == FindingKind::Shortcoming && o.id != f.id)
-                    .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
-                    .collect::<Vec<_>>(),
-            )
-        })
+        Some(
+            shortcomings
+                .get()
+                .into_iter()
+                .filter(|(id, _)| *id != f.id)
+                .collect::<Vec<_>>(),
+        )
     });
     let kind_now = move || current.get().map(|f| f.kind).unwrap_or_default();
     let status_now = move || current.get().map(|f| f.status).unwrap_or_default();

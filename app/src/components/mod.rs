@@ -22,6 +22,7 @@ pub mod password_change;
 pub mod presence_bar;
 pub mod print_view;
 pub mod recommendations;
+pub mod record_signals;
 pub mod remote;
 pub mod reply_block;
 pub mod route;

@@ -22,6 +22,10 @@ pub fn SearchBox(supervision: Memo<Option<Supervision>>, tab: RwSignal<Tab>) -> 
     let query = RwSignal::new(String::new());
     let hits = Memo::new(move |_| {
         let q = query.get();
+        // No query, no work: typing elsewhere must not copy the supervision.
+        if q.trim().is_empty() {
+            return Vec::new();
+        }
         let Some(s) = supervision.get() else {
             return Vec::new();
         };

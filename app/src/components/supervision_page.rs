@@ -7,12 +7,14 @@
 use leptos::prelude::*;
 use shared::DocumentId;
 use shared::dates;
+use shared::finding::Finding;
 use shared::supervision::SupervisionKind;
 
 use crate::components::conclusion_panel::ConclusionPanel;
 use crate::components::issue_panel::IssuePanel;
 use crate::components::presence_bar::PresenceBar;
 use crate::components::recommendations::RecommendationsPanel;
+use crate::components::record_signals::RecordSignals;
 use crate::components::route::{Route, Router};
 use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
@@ -31,7 +33,15 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         revision.track();
         ws().supervision(&id)
     });
-    let units = Memo::new(move |_| doc.get().map(|s| s.units).unwrap_or_default());
+    // The header reads the set-up alone, so a finding's edit does not redraw it.
+    let setup = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.setup.clone())));
+    let held = Memo::new(move |_| doc.with(Option::is_some));
+    let units = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.units.clone()).unwrap_or_default()));
+    provide_context(RecordSignals::<Finding>::new(
+        doc,
+        |s| s.findings.iter().map(|f| (&f.id, f)).collect(),
+        |s, id| s.finding(id).cloned(),
+    ));
     let tab = RwSignal::new(Tab::Work);
     let read_only = Memo::new(move |_| ws().read_only(&id));
     let waiting = move || {
@@ -50,27 +60,26 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     };
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
-        <Show when=move || doc.get().is_some() fallback=move || view! { <p class="empty" data-testid="waiting">{waiting}</p> }>
+        <Show when=move || held.get() fallback=move || view! { <p class="empty" data-testid="waiting">{waiting}</p> }>
             <article class="supervision" data-testid="supervision">
                 <header class="card setup">
-                    <p class="kind">{move || match doc.get().map(|s| s.setup.kind) {
+                    <p class="kind">{move || match setup.get().map(|s| s.kind) {
                         Some(SupervisionKind::Inspection) => t(Msg::KindInspection)(),
                         _ => t(Msg::KindSupervision)(),
                     }}</p>
-                    <h1 data-testid="supervision-title">{move || doc.get().map(|s| s.setup.title).unwrap_or_default()}</h1>
+                    <h1 data-testid="supervision-title">{move || setup.get().map(|s| s.title).unwrap_or_default()}</h1>
                     <dl>
                         <dt>{t(Msg::Basis)}</dt>
-                        <dd data-testid="basis">{move || doc.get().map(|s| {
-                            let b = &s.setup;
+                        <dd data-testid="basis">{move || setup.get().map(|b| {
                             let mut parts = vec![format!("{} {}", t(Msg::DecisionPhrase)(), b.basis_number)];
                             if !b.basis_date.is_empty() { parts.push(dates::format_vn(&b.basis_date)); }
                             if !b.basis_issuer.is_empty() { parts.push(format!("{} {}", t(Msg::Of)(), b.basis_issuer)); }
                             parts.join(" — ")
                         })}</dd>
                         <dt>{t(Msg::Period)}</dt>
-                        <dd>{move || doc.get().map(|s| format!("{} – {}", s.setup.period_from, s.setup.period_to))}</dd>
+                        <dd>{move || setup.get().map(|s| format!("{} – {}", s.period_from, s.period_to))}</dd>
                         <dt>{t(Msg::Schedule)}</dt>
-                        <dd data-testid="schedule">{move || doc.get().map(|s| format!("{} – {}", dates::format_vn(&s.setup.schedule_from), dates::format_vn(&s.setup.schedule_to)))}</dd>
+                        <dd data-testid="schedule">{move || setup.get().map(|s| format!("{} – {}", dates::format_vn(&s.schedule_from), dates::format_vn(&s.schedule_to)))}</dd>
                     </dl>
                 </header>
                 <PresenceBar doc=id/>

@@ -57,6 +57,19 @@ pub fn UnitSection(
                 .unwrap_or_default()
         })
     });
+    let uk = unit_key.clone();
+    let shortcomings = Memo::new(move |_| {
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.findings_of(&uk)
+                        .filter(|o| o.kind == FindingKind::Shortcoming)
+                        .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
     let topics = Memo::new(move |_| {
         supervision.with(|s| s.as_ref().map(|s| s.topics.clone()).unwrap_or_default())
     });
@@ -155,7 +168,7 @@ pub fn UnitSection(
             <Show when=move || !findings.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoFindings)}</p> }>
                 <ul class="findings">
                     <For each=move || findings.get() key=|id| id.clone() let(id)>
-                        <FindingCard doc=doc finding=id supervision=supervision/>
+                        <FindingCard doc=doc finding=id shortcomings=shortcomings/>
                     </For>
                 </ul>
             </Show>

@@ -33,6 +33,7 @@ impl Workspace {
 
     /// One frame from the server. Returns an error message if the connection must close.
     pub fn receive(&self, bytes: &[u8]) -> Option<String> {
+        mark("giamsat:frame");
         // Anchor the caret of the field being typed in before the merge moves text around.
         let anchored = self.anchor_active();
         let result = self.client.borrow_mut().handle(Event::Frame(bytes));
@@ -48,6 +49,7 @@ impl Workspace {
         for patched in std::mem::take(&mut out.patches) {
             self.follow(&patched);
         }
+        measure("giamsat:merge", "giamsat:frame");
         let ephemeral = out.ephemeral.clone();
         self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
@@ -61,12 +63,13 @@ impl Workspace {
             spawn_local(crate::blobs::upload_pending());
         }
         for id in &changed {
-            self.persist(*id);
+            self.persist_soon(*id);
         }
         if !changed.is_empty() {
             self.signals.revision.update(|r| *r += 1);
         }
         self.refresh_pending();
+        measure("giamsat:receive", "giamsat:frame");
         server_error
     }
 
@@ -91,5 +94,22 @@ impl Workspace {
                 LinkState::Syncing
             });
         }
+    }
+}
+
+/// A User Timing mark (DevTools' Performance panel shows them; the data-path bench observes
+/// them). Only the latest of each name is kept, so a day of frames does not pile them up.
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        p.clear_marks_with_mark_name(name);
+        let _ = p.mark(name);
+    }
+}
+
+/// A User Timing measure from mark `from` to now (the latest of each name kept).
+fn measure(name: &str, from: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        p.clear_measures_with_measure_name(name);
+        let _ = p.measure_with_start_mark(name, from);
     }
 }

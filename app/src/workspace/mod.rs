@@ -110,6 +110,8 @@ pub struct Workspace {
     active: RefCell<Option<ActiveField>>,
     /// Documents being written to IndexedDB, and those changed again meanwhile.
     saving: RefCell<BTreeSet<DocumentId>>,
+    /// Documents changed from the server, to be written once [`persist::REMOTE_WRITE_MS`] pass.
+    write_queued: RefCell<BTreeSet<DocumentId>>,
     dirty: RefCell<BTreeSet<DocumentId>>,
     /// Who is present in each supervision, from ephemeral messages.
     boards: RefCell<std::collections::BTreeMap<DocumentId, Board>>,
@@ -230,6 +232,7 @@ impl Workspace {
             outbound: RefCell::new(None),
             active: RefCell::new(None),
             saving: RefCell::new(BTreeSet::new()),
+            write_queued: RefCell::new(BTreeSet::new()),
             dirty: RefCell::new(BTreeSet::new()),
             boards: RefCell::new(Default::default()),
             viewing: Cell::new(None),

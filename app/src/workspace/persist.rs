@@ -72,7 +72,25 @@ impl Workspace {
     }
 }
 
+/// How long changes from the server wait before they are written: they are durable on the
+/// server already, so another member's typing costs one write per this many milliseconds,
+/// not one per keystroke (the member's own changes are written at once, before sending).
+pub(super) const REMOTE_WRITE_MS: u32 = 200;
+
 impl Workspace {
+    /// Write `doc` to IndexedDB within [`REMOTE_WRITE_MS`] (changes that came from the server).
+    pub(super) fn persist_soon(&self, doc: DocumentId) {
+        if !self.write_queued.borrow_mut().insert(doc) {
+            return;
+        }
+        let w = ws();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(REMOTE_WRITE_MS).await;
+            w.write_queued.borrow_mut().remove(&doc);
+            w.persist(doc);
+        });
+    }
+
     /// Do one write of document `doc` (nothing, a chunk, or a snapshot), with its confirmed
     /// heads. A snapshot also drops the chunks read at start, which it covers.
     async fn write(&self, doc: DocumentId, write: &Write, confirmed: &str) -> Result<(), StoreError> {
