@@ -34,7 +34,7 @@ use shared::RecordId;
 use shared::conclusion::{self, Section};
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
-use shared::supervision::{self, Setup, Stamp, SupervisionKind};
+use shared::supervision::{self, Stamp};
 use shared::text::Splice;
 use shared::unit;
 
@@ -112,17 +112,7 @@ struct Base {
 }
 
 fn base() -> Base {
-    let setup = Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW và Quyết định 218-QĐ/TW của Bộ Chính trị tại các Đảng ủy phường".into(),
-        kind: SupervisionKind::Supervision,
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        schedule_from: "2022-08-02".into(),
-        schedule_to: "2022-08-11".into(),
-    };
+    let setup = shared::fixtures::big_setup();
     let stamp = Stamp {
         member: MEMBERS[0],
         now_ms: T0,

@@ -166,17 +166,7 @@ pub struct Big {
 pub fn big_supervision() -> Big {
     let mut ids = Ids(0);
     let mut t = T0;
-    let setup = Setup {
-        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW và Quyết định 218-QĐ/TW của Bộ Chính trị tại các Đảng ủy phường".into(),
-        kind: SupervisionKind::Supervision,
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        schedule_from: "2022-08-02".into(),
-        schedule_to: "2022-08-11".into(),
-    };
+    let setup = big_setup();
     let mut head = Automerge::new();
     head.set_actor(actor(0));
     let mut head = supervision::create_as(head, &setup, stamp(0, &mut t)).expect("the fixture is well formed");
@@ -275,6 +265,16 @@ pub fn conclusion_chars(doc: &Automerge) -> usize {
         .iter()
         .map(|p| p.text.chars().count())
         .sum()
+}
+
+/// The big supervision's set-up: the district's decision over all its wards.
+pub fn big_setup() -> Setup {
+    Setup {
+        title: "Giám sát việc thực hiện Quyết định 217-QĐ/TW và Quyết định 218-QĐ/TW của Bộ Chính trị tại các Đảng ủy phường".into(),
+        schedule_from: "2022-08-02".into(),
+        schedule_to: "2022-08-11".into(),
+        ..thanh_khe_tay()
+    }
 }
 
 /// The walking skeleton's supervision (Quận ủy Thanh Khê's decision 1175-QĐ/QU): the set-up

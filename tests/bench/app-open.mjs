@@ -31,6 +31,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { markOpen } from "./open-marks.mjs";
 import { APP_DIR, launchTablet, signIn, startWithDelegation, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -102,20 +103,7 @@ try {
 
   tablet = await launchTablet(profileDir);
   // On every page load, before the app: note the first frame at which each target is shown.
-  await tablet.addInitScript((findings) => {
-    const marks = (window.__openBench = {});
-    const frame = () => {
-      const now = performance.now();
-      const title = document.querySelector('[data-testid="supervision-title"]');
-      if (marks.title === undefined && title && title.textContent.trim() !== "") marks.title = now;
-      if (marks.findings === undefined) {
-        const areas = document.querySelectorAll('[data-testid="finding-text"]');
-        if (areas.length >= findings && Array.prototype.every.call(areas, (a) => a.value.length > 0)) marks.findings = now;
-      }
-      if (marks.title === undefined || marks.findings === undefined) requestAnimationFrame(frame);
-    };
-    requestAnimationFrame(frame);
-  }, FINDINGS);
+  await tablet.addInitScript(markOpen, FINDINGS);
   const page = await tablet.newPage();
   const errors = [];
   watchErrors(page, errors);

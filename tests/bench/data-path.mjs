@@ -15,7 +15,9 @@
 //    tablet every WebSocket message handler is timed from its start until a MessageChannel
 //    task queued at its end runs (so the microtasks it caused, Leptos' effects included, are
 //    in); per keystroke the work of the messages that arrived until Lan's text area showed
-//    the character is summed. That is main-thread script work, not layout or paint.
+//    the character is summed. That is main-thread script work, not layout or paint. The
+//    app's User Timing measures split it: `giamsat:receive` (Workspace::receive: merge, read
+//    the touched records again, queue the write, send) and within it `giamsat:merge`.
 //
 // Run (from tests/, after `cargo xtask build` and
 // `cargo build -p server --bin giamsat-server -p giamsat-tests --bin seed_big`):
@@ -25,6 +27,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { markOpen } from "./open-marks.mjs";
 import { APP_DIR, launchTablet, signIn, startWithDelegation, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,9 +60,9 @@ const median = (xs) => {
 const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
 const gz = (dir) => FIRST_LOAD.reduce((t, f) => t + (existsSync(join(dir, f + ".gz")) ? statSync(join(dir, f + ".gz")).size : 0), 0);
 
-/** Before the app on every page: count IndexedDB put bytes, time WebSocket handlers, and note
- *  when the big supervision's finding texts (or the empty one's title) first show. */
-function instrument(findings) {
+/** Before the app on every page: count IndexedDB put bytes, time WebSocket handlers, and
+ *  collect the app's own User Timing measures. */
+function instrument() {
   window.__idbBytes = 0;
   window.__idbPuts = 0;
   const put = IDBObjectStore.prototype.put;
@@ -82,13 +85,11 @@ function instrument(findings) {
   const timed = (fn) =>
     function (ev) {
       const start = performance.now();
-      let handled = start;
       try {
         return fn.call(this, ev);
       } finally {
-        handled = performance.now();
         const ch = new MessageChannel();
-        ch.port1.onmessage = () => window.__work.push({ start, handled, end: performance.now() });
+        ch.port1.onmessage = () => window.__work.push({ start, end: performance.now() });
         ch.port2.postMessage(0);
       }
     };
@@ -104,18 +105,6 @@ function instrument(findings) {
     }
   }
   window.WebSocket = TimedSocket;
-  const marks = (window.__openBench = {});
-  const frame = () => {
-    const now = performance.now();
-    const title = document.querySelector('[data-testid="supervision-title"]');
-    if (marks.title === undefined && title && title.textContent.trim() !== "") marks.title = now;
-    if (marks.findings === undefined) {
-      const areas = document.querySelectorAll('[data-testid="finding-text"]');
-      if (areas.length >= findings && Array.prototype.every.call(areas, (a) => a.value.length > 0)) marks.findings = now;
-    }
-    if (marks.title === undefined || marks.findings === undefined) requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
 }
 
 async function measure(app) {
@@ -131,7 +120,8 @@ async function measure(app) {
     const open = async (profile, who) => {
       const tablet = await launchTablet(profile);
       tablets.push(tablet);
-      await tablet.addInitScript(instrument, FINDINGS);
+      await tablet.addInitScript(instrument);
+      await tablet.addInitScript(markOpen, FINDINGS);
       const page = await tablet.newPage();
       watchErrors(page, errors);
       await page.goto(server.url);
@@ -204,7 +194,6 @@ async function measure(app) {
     const work = [];
     const merge = [];
     const receive = [];
-    const handler = [];
     const wall = [];
     for (let k = 0; k < (process.env.DATA_PATH_REMOTE === "0" ? 0 : KEYS); k++) {
       const mark = await lan.evaluate(() => performance.now());
@@ -221,7 +210,6 @@ async function measure(app) {
             merge: measured("giamsat:merge"),
             receive: measured("giamsat:receive"),
             work: mine.reduce((t, w) => t + (w.end - w.start), 0),
-            handler: mine.reduce((t, w) => t + (w.handled - w.start), 0),
             wall: performance.now() - mark,
             messages: mine.length,
           };
@@ -236,7 +224,6 @@ async function measure(app) {
       work.push(r.work);
       merge.push(r.merge);
       receive.push(r.receive);
-      handler.push(r.handler);
       wall.push(r.wall);
     }
     if (profiler) {
@@ -244,7 +231,7 @@ async function measure(app) {
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
-    return { app, gzip: gz(app.dir), times, ratios, bytes, work, merge, receive, handler, wall };
+    return { app, gzip: gz(app.dir), times, ratios, bytes, work, merge, receive, wall };
   } finally {
     for (const t of tablets) await t.close().catch(() => {});
     await server.stop();

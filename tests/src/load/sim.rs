@@ -540,12 +540,7 @@ pub fn create_document(
     };
     let setup = Setup {
         title: format!("Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường số {d}"),
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        ..Setup::default()
+        ..shared::fixtures::thanh_khe_tay()
     };
     let mut doc = supervision::create(&setup, stamp)?;
     let unit_id = RecordId::from_bytes(giamsat_tests::random());

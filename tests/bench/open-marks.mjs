@@ -1,0 +1,18 @@
+// Shared by the browser benches: a script run in the page before the app that notes, in
+// window.__openBench, the first animation frame at which a supervision's title shows
+// (`title`) and at which `findings` finding text areas all hold their text (`findings`),
+// in milliseconds since the navigation started. Pass it to addInitScript with the count.
+export function markOpen(findings) {
+  const marks = (window.__openBench = {});
+  const frame = () => {
+    const now = performance.now();
+    const title = document.querySelector('[data-testid="supervision-title"]');
+    if (marks.title === undefined && title && title.textContent.trim() !== "") marks.title = now;
+    if (marks.findings === undefined) {
+      const areas = document.querySelectorAll('[data-testid="finding-text"]');
+      if (areas.length >= findings && Array.prototype.every.call(areas, (a) => a.value.length > 0)) marks.findings = now;
+    }
+    if (marks.title === undefined || marks.findings === undefined) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
