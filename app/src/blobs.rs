@@ -87,7 +87,7 @@ pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
         None => {
             let fetched = fetch(sha, doc).await?;
             let _ = w.store().put_blob(sha, &fetched.1, &fetched.0, doc).await;
-            let _ = w.store().set_meta(&uploaded_key(doc, sha), "1").await;
+            let _ = w.store().set_meta(&crate::store::keys::uploaded(doc, sha), "1").await;
             fetched
         }
     };
@@ -114,9 +114,6 @@ fn blob_path(sha: &str, doc: &str) -> String {
     )
 }
 
-fn uploaded_key(doc: &str, sha: &str) -> String {
-    format!("uploaded:{doc}:{sha}")
-}
 
 async fn fetch(sha: &str, doc: &str) -> Option<(Vec<u8>, String)> {
     let window = web_sys::window()?;
@@ -151,7 +148,7 @@ pub async fn upload_pending() {
     for sha in keys {
         let docs = crate::workspace::split_list(
             w.store()
-                .meta(&format!("blob-docs:{sha}"))
+                .meta(&crate::store::keys::blob_docs(&sha))
                 .await
                 .ok()
                 .flatten(),
@@ -160,7 +157,7 @@ pub async fn upload_pending() {
             if doc.parse().is_ok_and(|id| w.is_unregistered(&id)) {
                 continue;
             }
-            let key = uploaded_key(&doc, &sha);
+            let key = crate::store::keys::uploaded(&doc, &sha);
             if w.store().meta(&key).await.ok().flatten().is_some() {
                 continue;
             }

@@ -60,6 +60,8 @@ pub enum Msg {
     PendingChanges,
     AllConfirmed,
     StorageError,
+    EditRefused,
+    Dismiss,
     TitleRequired,
     Save,
     FindingKind,
@@ -388,6 +390,11 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
             "Không lưu được vào bộ nhớ thiết bị. Hãy giải phóng dung lượng rồi thử lại; dữ liệu chưa lưu vẫn còn trên màn hình.",
             "Could not save to this device's storage. Free some space and try again; unsaved work is still on screen.",
         ),
+        Msg::EditRefused => (
+            "Không thực hiện được thay đổi này; tài liệu vẫn như trước.",
+            "This change could not be made; the document is as it was.",
+        ),
+        Msg::Dismiss => ("Đóng", "Dismiss"),
         Msg::TitleRequired => ("Cần nhập tên đợt giám sát.", "A title is required."),
         Msg::Save => ("Lưu", "Save"),
         Msg::FindingKind => ("Loại nhận xét", "Kind of finding"),
@@ -795,13 +802,4 @@ pub fn date_time(ms: i64) -> String {
         d.get_hours(),
         d.get_minutes()
     )
-}
-
-/// `yyyy-mm-dd` as `dd/mm/yyyy`; anything else unchanged.
-pub fn date_vn(iso: &str) -> String {
-    let parts: Vec<&str> = iso.split('-').collect();
-    match parts.as_slice() {
-        [y, m, d] if y.len() == 4 => format!("{d}/{m}/{y}"),
-        _ => iso.to_owned(),
-    }
 }

@@ -19,7 +19,7 @@ use crate::workspace::{split_list, ws};
 /// Register every actor of this device the server does not have yet.
 pub async fn register_actors() -> Result<(), ApiError> {
     let w = ws();
-    let mut registered = split_list(w.store().meta("actors-registered").await.ok().flatten());
+    let mut registered = split_list(w.store().meta(crate::store::keys::ACTORS_REGISTERED).await.ok().flatten());
     for actor in w.actors() {
         let hex = actor.to_hex_string();
         if registered.contains(&hex) {
@@ -30,7 +30,7 @@ pub async fn register_actors() -> Result<(), ApiError> {
                 registered.push(hex);
                 if let Err(e) = w
                     .store()
-                    .set_meta("actors-registered", &registered.join(","))
+                    .set_meta(crate::store::keys::ACTORS_REGISTERED, &registered.join(","))
                     .await
                 {
                     web_sys::console::warn_1(&format!("actors-registered: {e}").into());

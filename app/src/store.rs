@@ -31,6 +31,34 @@ const META: &str = "meta";
 const BLOBS: &str = "blobs";
 const CHUNKS: &str = "chunks";
 
+/// The keys of the `meta` store, named once (the list above says what each holds).
+pub mod keys {
+    pub const ME: &str = "me";
+    pub const ACTORS: &str = "actors";
+    pub const ACTORS_REGISTERED: &str = "actors-registered";
+    pub const PENDING_SUPERVISIONS: &str = "pending-supervisions";
+
+    /// The server heads known to cover document `doc`.
+    pub fn confirmed(doc: &str) -> String {
+        format!("confirmed:{doc}")
+    }
+
+    /// The mime type of the blob `sha`.
+    pub fn mime(sha: &str) -> String {
+        format!("mime:{sha}")
+    }
+
+    /// The supervisions blob `sha` was attached in.
+    pub fn blob_docs(sha: &str) -> String {
+        format!("blob-docs:{sha}")
+    }
+
+    /// Blob `sha` is uploaded for supervision `doc` (or refused).
+    pub fn uploaded(doc: &str, sha: &str) -> String {
+        format!("uploaded:{doc}:{sha}")
+    }
+}
+
 /// A storage failure, with the browser's own words (quota exceeded, blocked, …).
 #[derive(Debug, Clone)]
 pub struct StoreError(pub String);
@@ -246,9 +274,9 @@ impl Store {
         let value: JsValue = Uint8Array::from(bytes).into();
         blobs.put(value).with_key(sha.to_owned()).primitive()?;
         meta.put(JsValue::from_str(mime))
-            .with_key(format!("mime:{sha}"))
+            .with_key(keys::mime(sha))
             .primitive()?;
-        let docs_key = format!("blob-docs:{sha}");
+        let docs_key = keys::blob_docs(sha);
         let docs: Option<JsValue> = meta.get(docs_key.clone()).primitive()?.await?;
         let mut docs: Vec<String> = docs
             .and_then(|v| v.as_string())
@@ -273,7 +301,7 @@ impl Store {
         let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) else {
             return Ok(None);
         };
-        let mime: Option<JsValue> = meta.get(format!("mime:{sha}")).primitive()?.await?;
+        let mime: Option<JsValue> = meta.get(keys::mime(sha)).primitive()?.await?;
         Ok(Some((
             bytes.to_vec(),
             mime.and_then(|m| m.as_string())
@@ -354,7 +382,7 @@ fn put_confirmed(
     confirmed: &str,
 ) -> Result<(), StoreError> {
     meta.put(JsValue::from_str(confirmed))
-        .with_key(format!("confirmed:{id}"))
+        .with_key(keys::confirmed(id))
         .primitive()?;
     Ok(())
 }

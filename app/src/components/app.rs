@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
     // Only a sign-in or a sign-out changes the screen, not a refreshed `me`.
     let signed_in = Memo::new(move |_| me.with(Option::is_some));
     let storage_error = ws().signals.storage_error;
+    let edit_error = ws().signals.edit_error;
     let screen = move || match (router.0.get(), signed_in.get()) {
         (Route::Invite(token), _) => view! { <InvitationPage token=token/> }.into_any(),
         (_, false) => view! { <SignInForm/> }.into_any(),
@@ -58,6 +59,11 @@ pub fn App() -> impl IntoView {
         <SessionNotice/>
         <Show when=move || storage_error.get().is_some()>
             <p class="error" role="alert">{t(Msg::StorageError)} " (" {move || storage_error.get().unwrap_or_default()} ")"</p>
+        </Show>
+        <Show when=move || edit_error.get().is_some()>
+            <p class="error" role="alert" data-testid="edit-error">{t(Msg::EditRefused)} " (" {move || edit_error.get().unwrap_or_default()} ") "
+                <button type="button" class="link" on:click=move |_| edit_error.set(None)>{t(Msg::Dismiss)}</button>
+            </p>
         </Show>
         <main>{screen}</main>
     }

@@ -27,7 +27,7 @@ pub fn ConclusionPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) 
     let added = RwSignal::new(None::<usize>);
     let generate = move |_| {
         let mut count = 0;
-        let _ = ws().apply(doc, |d, s| {
+        ws().change(doc, |d, s| {
             count = conclusion::generate(d, Workspace::new_id, s)?;
             Ok(())
         });
@@ -68,7 +68,7 @@ fn ConclusionSection(
     });
     let add = move |_| {
         let id = Workspace::new_id();
-        let _ = ws().apply(doc, move |d, s| {
+        ws().change(doc, move |d, s| {
             conclusion::add_paragraph(d, &id, section, None, "", s)
         });
     };
@@ -84,7 +84,7 @@ fn ConclusionSection(
                         value=value rows=4 testid="paragraph" label=now(section_msg(section))/>
                     <button type="button" class="delete" aria-label=now(Msg::Delete) on:click={ let id = id.clone(); move |_| {
                         let id = id.clone();
-                        let _ = ws().apply(doc, move |d, s| conclusion::delete_paragraph(d, &id, s));
+                        ws().change(doc, move |d, s| conclusion::delete_paragraph(d, &id, s));
                     }}>"×"</button>
                     <HistoryPanel doc=doc field=TextField::new(RecordKind::Paragraph, &id, "text") value=value/>
                 </div>

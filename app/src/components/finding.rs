@@ -68,23 +68,23 @@ pub fn FindingCard(
     let id_kind = finding.clone();
     let set_kind = move |k: FindingKind| {
         let id = id_kind.clone();
-        let _ = ws().apply(doc, move |d, s| finding::set_kind(d, &id, k, s));
+        ws().change(doc, move |d, s| finding::set_kind(d, &id, k, s));
     };
     let id_status = finding.clone();
     let set_status = move |st: FindingStatus| {
         let id = id_status.clone();
-        let _ = ws().apply(doc, move |d, s| finding::set_status(d, &id, st, s));
+        ws().change(doc, move |d, s| finding::set_status(d, &id, st, s));
     };
     let id_topic = finding.clone();
     let on_topic = move |ev| {
         let id = id_topic.clone();
         let v = event_target_value(&ev);
-        let _ = ws().apply(doc, move |d, s| finding::set_topic(d, &id, &v, s));
+        ws().change(doc, move |d, s| finding::set_topic(d, &id, &v, s));
     };
     let id_del = finding.clone();
     let on_delete = move |_| {
         let id = id_del.clone();
-        let _ = ws().apply(doc, move |d, s| finding::set_deleted(d, &id, true, s));
+        ws().change(doc, move |d, s| finding::set_deleted(d, &id, true, s));
     };
     let set_kind_pick = set_kind.clone();
     let set_status_pick = set_status.clone();
@@ -155,7 +155,7 @@ pub fn FindingCard(
                                     move |ev| {
                                         let on = event_target_checked(&ev);
                                         let (c, s2) = (cause.clone(), sid.clone());
-                                        let _ = ws().apply(doc, move |d, s| finding::link_cause(d, &c, &s2, on, s));
+                                        ws().change(doc, move |d, s| finding::link_cause(d, &c, &s2, on, s));
                                     }
                                 }/>
                             {label}

@@ -204,17 +204,17 @@ fn RecommendationCard(
     let id_status = id.clone();
     let set_status = move |f: FollowUp| {
         let id = id_status.clone();
-        let _ = ws().apply(doc, move |d, s| recommendation::set_status(d, &id, f, s));
+        ws().change(doc, move |d, s| recommendation::set_status(d, &id, f, s));
     };
     let id_due = id.clone();
     let set_due = move |iso: String| {
         let id = id_due.clone();
-        let _ = ws().apply(doc, move |d, s| recommendation::set_due(d, &id, &iso, s));
+        ws().change(doc, move |d, s| recommendation::set_due(d, &id, &iso, s));
     };
     let id_to = id.clone();
     let on_addressee = move |ev| {
         let (id, v) = (id_to.clone(), event_target_value(&ev));
-        let _ = ws().apply(doc, move |d, s| {
+        ws().change(doc, move |d, s| {
             recommendation::set_addressee(d, &id, &v, s)
         });
     };

@@ -146,7 +146,7 @@ fn TopicsCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl I
                     <li class="chip" data-testid="topic">{x.clone()}
                         <button type="button" aria-label=now(Msg::Remove) on:click={ let x = x.clone(); move |_| {
                             let x = x.clone();
-                            let _ = ws().apply(doc, move |d, s| supervision::remove_topic(d, &x, s));
+                            ws().change(doc, move |d, s| supervision::remove_topic(d, &x, s));
                         }}>"×"</button>
                     </li>
                 </For>
@@ -198,7 +198,7 @@ fn MembersCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl 
                                 <select aria-label=now(Msg::Role) prop:value=m.role.as_str() on:change={ let id = m.id.clone(); move |ev| {
                                     if let Some(r) = Role::parse(&event_target_value(&ev)) {
                                         let id = id.clone();
-                                        let _ = ws().apply(doc, move |d, s| member::set_role(d, &id, r, s));
+                                        ws().change(doc, move |d, s| member::set_role(d, &id, r, s));
                                     }
                                 }}>
                                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{t(role_msg(r))}</option> }).collect_view()}
@@ -207,12 +207,12 @@ fn MembersCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl 
                                     label=Callback::new(move |v: String| Role::parse(&v).map(|r| text(lang.get(), role_msg(r)).to_owned()).unwrap_or(v))
                                     on_pick=Callback::new({ let id = m.id.clone(); move |v: String| if let Some(r) = Role::parse(&v) {
                                         let id = id.clone();
-                                        let _ = ws().apply(doc, move |d, s| member::set_role(d, &id, r, s));
+                                        ws().change(doc, move |d, s| member::set_role(d, &id, r, s));
                                     }})/>
                             </td>
                             <td><button type="button" on:click={ let id = m.id.clone(); move |_| {
                                 let id = id.clone();
-                                let _ = ws().apply(doc, move |d, s| member::remove(d, &id, s));
+                                ws().change(doc, move |d, s| member::remove(d, &id, s));
                             }}>{t(Msg::Remove)}</button></td>
                         </tr>
                     </For>

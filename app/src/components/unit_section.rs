@@ -200,7 +200,7 @@ pub fn UnitSection(
                             <span>{excerpt}</span>
                             <button type="button" data-testid="restore-finding" on:click=move |_| {
                                 let id = id.clone();
-                                let _ = ws().apply(doc, move |d, s| finding::set_deleted(d, &id, false, s));
+                                ws().change(doc, move |d, s| finding::set_deleted(d, &id, false, s));
                             }>{t(Msg::Restore)}</button>
                         </p>
                     </For>

@@ -57,6 +57,23 @@ impl Workspace {
         })
     }
 
+    /// Apply one of shared's operations from a control that has no place of its own to say
+    /// it failed (a select, a checkbox, a delete button): a refusal is shown to the member in
+    /// the one place the app shows edit errors (`components::app`), never dropped.
+    pub fn change(
+        &self,
+        doc: DocumentId,
+        op: impl FnOnce(&mut Automerge, Stamp<'_>) -> Result<(), ModelError>,
+    ) {
+        match self.apply(doc, op) {
+            Ok(()) => self.signals.edit_error.set(None),
+            Err(e) => {
+                web_sys::console::error_1(&format!("edit refused: {e}").into());
+                self.signals.edit_error.set(Some(e));
+            }
+        }
+    }
+
     /// A fresh record id.
     pub fn new_id() -> RecordId {
         RecordId::from_bytes(random())

@@ -64,7 +64,7 @@ impl Workspace {
     /// Take a fresh `GET /api/me` answer: keep it on the tablet and ask for every supervision
     /// of every delegation, so the tablet holds them all offline.
     pub async fn set_me(&self, me: Me) {
-        if let Err(e) = self.store.set_meta_json("me", &me).await {
+        if let Err(e) = self.store.set_meta_json(crate::store::keys::ME, &me).await {
             self.signals.storage_error.set(Some(e.0));
         }
         self.adopt_me(me);
@@ -231,7 +231,7 @@ impl Workspace {
         let list = self.unregistered.borrow().clone();
         let w = ws();
         spawn_local(async move {
-            if let Err(e) = w.store.set_meta_json("pending-supervisions", &list).await {
+            if let Err(e) = w.store.set_meta_json(crate::store::keys::PENDING_SUPERVISIONS, &list).await {
                 w.signals.storage_error.set(Some(e.0));
             }
         });

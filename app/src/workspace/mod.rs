@@ -44,7 +44,7 @@ use shared::{DocumentId, RecordId};
 use web_sys::HtmlTextAreaElement;
 
 use crate::account::{Me, SessionState};
-use crate::store::Store;
+use crate::store::{Store, keys};
 
 /// What the status badge shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,9 @@ pub struct Signals {
     pub session: RwSignal<SessionState>,
     /// The last storage failure, shown until the next successful write.
     pub storage_error: RwSignal<Option<String>>,
+    /// The last edit the document refused (see [`Workspace::change`]), shown until the next
+    /// edit succeeds or the member dismisses it.
+    pub edit_error: RwSignal<Option<String>>,
     /// Bumped whenever who is present (or what they edit) changes.
     pub presence: RwSignal<u64>,
 }
@@ -163,19 +166,19 @@ impl Workspace {
         // its actors, so changes made before a reload still count as its own until confirmed,
         // and registers each with the server before syncing (see `crate::registry`).
         let actor = ActorId::from(random::<16>());
-        let mut actors = split_list(store.meta("actors").await.map_err(|e| e.0)?);
+        let mut actors = split_list(store.meta(keys::ACTORS).await.map_err(|e| e.0)?);
         actors.push(actor.to_hex_string());
         store
-            .set_meta("actors", &actors.join(","))
+            .set_meta(keys::ACTORS, &actors.join(","))
             .await
             .map_err(|e| e.0)?;
         let actors: Vec<ActorId> = actors
             .iter()
             .filter_map(|a| ActorId::try_from(a.as_str()).ok())
             .collect();
-        let me: Option<Me> = store.meta_json("me").await.map_err(|e| e.0)?;
+        let me: Option<Me> = store.meta_json(keys::ME).await.map_err(|e| e.0)?;
         let unregistered: Vec<PendingSupervision> = store
-            .meta_json("pending-supervisions")
+            .meta_json(keys::PENDING_SUPERVISIONS)
             .await
             .map_err(|e| e.0)?
             .unwrap_or_default();
@@ -204,7 +207,7 @@ impl Workspace {
             }
             doc.set_actor(actor.clone());
             let confirmed = store
-                .meta(&format!("confirmed:{}", stored.id))
+                .meta(&keys::confirmed(&stored.id))
                 .await
                 .ok()
                 .flatten()
@@ -220,6 +223,7 @@ impl Workspace {
             me: RwSignal::new(None),
             session: RwSignal::new(SessionState::Active),
             storage_error: RwSignal::new(None),
+            edit_error: RwSignal::new(None),
             presence: RwSignal::new(0),
         };
         let w = Rc::new(Workspace {
