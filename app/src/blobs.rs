@@ -87,7 +87,10 @@ pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
         None => {
             let fetched = fetch(sha, doc).await?;
             let _ = w.store().put_blob(sha, &fetched.1, &fetched.0, doc).await;
-            let _ = w.store().set_meta(&crate::store::keys::uploaded(doc, sha), "1").await;
+            let _ = w
+                .store()
+                .set_meta(&crate::store::keys::uploaded(doc, sha), "1")
+                .await;
             fetched
         }
     };
@@ -113,7 +116,6 @@ fn blob_path(sha: &str, doc: &str) -> String {
         crate::api::segment(doc)
     )
 }
-
 
 async fn fetch(sha: &str, doc: &str) -> Option<(Vec<u8>, String)> {
     let window = web_sys::window()?;

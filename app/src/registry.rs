@@ -19,7 +19,13 @@ use crate::workspace::{split_list, ws};
 /// Register every actor of this device the server does not have yet.
 pub async fn register_actors() -> Result<(), ApiError> {
     let w = ws();
-    let mut registered = split_list(w.store().meta(crate::store::keys::ACTORS_REGISTERED).await.ok().flatten());
+    let mut registered = split_list(
+        w.store()
+            .meta(crate::store::keys::ACTORS_REGISTERED)
+            .await
+            .ok()
+            .flatten(),
+    );
     for actor in w.actors() {
         let hex = actor.to_hex_string();
         if registered.contains(&hex) {

@@ -110,11 +110,17 @@ impl Store {
         let chunks = tx.object_store(CHUNKS)?;
         let mut out: std::collections::BTreeMap<String, StoredDoc> = Default::default();
         for (key, bytes) in all_entries(&docs).await? {
-            out.entry(key.clone()).or_insert_with(|| StoredDoc::new(key)).snapshot = Some(bytes);
+            out.entry(key.clone())
+                .or_insert_with(|| StoredDoc::new(key))
+                .snapshot = Some(bytes);
         }
         for (key, bytes) in all_entries(&chunks).await? {
-            let Some((id, _)) = key.split_once('/') else { continue };
-            let doc = out.entry(id.to_owned()).or_insert_with(|| StoredDoc::new(id.to_owned()));
+            let Some((id, _)) = key.split_once('/') else {
+                continue;
+            };
+            let doc = out
+                .entry(id.to_owned())
+                .or_insert_with(|| StoredDoc::new(id.to_owned()));
             doc.chunks.push(bytes);
             doc.chunk_keys.push(key);
         }

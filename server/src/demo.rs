@@ -537,7 +537,7 @@ mod tests {
                 now_ms: 1,
             })
             .unwrap();
-        let s = supervision::read(&doc).unwrap();
+        let s = shared::reading::read(&doc).unwrap();
         assert_eq!(s.setup.kind, SupervisionKind::Inspection);
         assert_eq!(
             (s.setup.schedule_from.as_str(), s.setup.schedule_to.as_str()),
@@ -578,14 +578,14 @@ mod tests {
         entries
     }
 
-    async fn read(state: &AppState, id: DocumentId) -> supervision::Supervision {
+    async fn read(state: &AppState, id: DocumentId) -> shared::reading::Supervision {
         let doc = state
             .documents
             .read_stored(id)
             .await
             .unwrap()
             .expect("the demo supervision is stored");
-        supervision::read(&doc).unwrap()
+        shared::reading::read(&doc).unwrap()
     }
 
     #[tokio::test]

@@ -20,13 +20,16 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use automerge::{Automerge, PatchLog};
-use shared::reading::Reading;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingStatus};
+use shared::fixtures::{
+    self, Big, CONCLUSION_TARGET_CHARS, FINDINGS, MEMBERS, T0, conclusion_chars,
+};
+use shared::reading;
+use shared::reading::Reading;
+use shared::supervision::Stamp;
 use shared::{conclusion, recommendation};
-use shared::fixtures::{self, Big, CONCLUSION_TARGET_CHARS, FINDINGS, MEMBERS, T0, conclusion_chars};
-use shared::supervision::{self, Stamp};
 
 /// What the member types, one character at a time.
 const TYPED: &str = "đề nghị bổ sung số liệu cụ thể về kết quả khắc phục sau giám sát ";
@@ -72,7 +75,7 @@ fn big_supervision(c: &mut Criterion) {
     let started = Instant::now();
     let built = fixtures::big_supervision();
     let bytes = built.doc.save();
-    let read = supervision::read(&built.doc).unwrap();
+    let read = reading::read(&built.doc).unwrap();
     let chars = conclusion_chars(&built.doc);
     let finding_chars: usize = read.findings.iter().map(|f| f.text.chars().count()).sum();
     let agreed = read
@@ -135,7 +138,7 @@ fn big_supervision(c: &mut Criterion) {
     // `read` first: criterion keeps a group's throughput once set, and a read has none worth
     // stating. `open` and `save` are in bytes of the saved document, keystrokes per second.
     g.bench_function("read", |b| {
-        b.iter(|| supervision::read(black_box(&built.doc)).unwrap())
+        b.iter(|| reading::read(black_box(&built.doc)).unwrap())
     });
 
     g.throughput(Throughput::Bytes(bytes.len() as u64));
@@ -143,7 +146,7 @@ fn big_supervision(c: &mut Criterion) {
     g.bench_function("open", |b| {
         b.iter(|| {
             let doc = Automerge::load(black_box(&bytes)).unwrap();
-            supervision::read(&doc).unwrap()
+            reading::read(&doc).unwrap()
         })
     });
     g.measurement_time(Duration::from_secs(6));
@@ -204,13 +207,14 @@ fn big_supervision(c: &mut Criterion) {
                     let start = Instant::now();
                     let before = lan.get_heads();
                     let mut log = PatchLog::active();
-                    lan.apply_changes_log_patches(changes.clone(), &mut log).unwrap();
+                    lan.apply_changes_log_patches(changes.clone(), &mut log)
+                        .unwrap();
                     let patches = lan.make_patches(&mut log);
                     reading.apply(&lan, &before, &patches).unwrap();
                     total += start.elapsed();
                     done += 1;
                 }
-                assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+                assert_eq!(reading.supervision, reading::read(&lan).unwrap());
             }
             total
         })

@@ -34,6 +34,7 @@ use shared::RecordId;
 use shared::conclusion::{self, Section};
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self, Stamp};
 use shared::text::Splice;
 use shared::unit;
@@ -425,10 +426,7 @@ fn offline_merge(c: &mut Criterion) {
     let mut trace = Some(Vec::new());
     let first = reconnect_traced(&mut x, &mut y, &mut trace);
     assert_eq!(x.get_heads(), y.get_heads());
-    let (rx, ry) = (
-        supervision::read(&x).unwrap(),
-        supervision::read(&y).unwrap(),
-    );
+    let (rx, ry) = (reading::read(&x).unwrap(), reading::read(&y).unwrap());
     assert_eq!(rx, ry, "both tablets read the same supervision");
     assert_eq!(
         rx.findings.len(),

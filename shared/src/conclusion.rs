@@ -11,12 +11,12 @@ use std::collections::BTreeSet;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::finding::{self, FindingKind, FindingStatus};
 use crate::ids::RecordId;
 use crate::recommendation::{self, RecommendationKind};
 use crate::schema;
-use crate::change::{Stamp, attribute};
 use crate::supervision;
 use crate::unit;
 
@@ -66,7 +66,9 @@ pub struct Paragraph {
     pub source: Option<String>,
 }
 
-pub(crate) fn paragraphs_obj(doc: &impl ReadDoc) -> Result<(automerge::ObjId, automerge::ObjId), ModelError> {
+pub(crate) fn paragraphs_obj(
+    doc: &impl ReadDoc,
+) -> Result<(automerge::ObjId, automerge::ObjId), ModelError> {
     let c = schema::root_object(doc, "conclusion")?;
     let p = schema::object(doc, &c, "paragraphs").ok_or(ModelError::Missing("paragraphs"))?;
     let o = schema::object(doc, &c, "order").ok_or(ModelError::Missing("order"))?;

@@ -5,10 +5,10 @@
 
 use automerge::{Automerge, ObjId, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::change::{Stamp, attribute};
 use crate::text::{self, Splice};
 
 /// Which kind of record holds the text.

@@ -14,11 +14,11 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::change::{Stamp, attribute};
 use crate::text::Splice;
 
 /// What a finding says about the unit.
@@ -352,45 +352,44 @@ pub(crate) fn read_record(
     id: String,
     deleted: &std::collections::BTreeSet<String>,
 ) -> Option<Finding> {
-            let o = schema::object(doc, map, &id)?;
-            let kind_choice = schema::choice(doc, &o, "kind");
-            let status_choice = schema::choice(doc, &o, "status");
-            let evidence = schema::object(doc, &o, "evidence")
-                .map(|ev| {
-                    doc.keys(&ev)
-                        .filter_map(|sha| {
-                            let e = schema::object(doc, &ev, &sha)?;
-                            Some(Evidence {
-                                name: schema::string(doc, &e, "name").unwrap_or_default(),
-                                mime: schema::string(doc, &e, "mime").unwrap_or_default(),
-                                size: schema::int(doc, &e, "size").unwrap_or_default().max(0)
-                                    as u64,
-                                added_by: schema::string(doc, &e, "added_by").unwrap_or_default(),
-                                sha256: sha,
-                            })
-                        })
-                        .collect()
+    let o = schema::object(doc, map, &id)?;
+    let kind_choice = schema::choice(doc, &o, "kind");
+    let status_choice = schema::choice(doc, &o, "status");
+    let evidence = schema::object(doc, &o, "evidence")
+        .map(|ev| {
+            doc.keys(&ev)
+                .filter_map(|sha| {
+                    let e = schema::object(doc, &ev, &sha)?;
+                    Some(Evidence {
+                        name: schema::string(doc, &e, "name").unwrap_or_default(),
+                        mime: schema::string(doc, &e, "mime").unwrap_or_default(),
+                        size: schema::int(doc, &e, "size").unwrap_or_default().max(0) as u64,
+                        added_by: schema::string(doc, &e, "added_by").unwrap_or_default(),
+                        sha256: sha,
+                    })
                 })
-                .unwrap_or_default();
-            Some(Finding {
-                unit: RecordId::from_key(&schema::string(doc, &o, "unit").unwrap_or_default()),
-                kind: FindingKind::parse(&kind_choice.value).unwrap_or_default(),
-                kind_choice,
-                topic: schema::string(doc, &o, "topic").unwrap_or_default(),
-                text: field::text_of(doc, &o, "text"),
-                figures: field::text_of(doc, &o, "figures"),
-                status: FindingStatus::parse(&status_choice.value).unwrap_or_default(),
-                status_choice,
-                explains: schema::id_set(doc, &o, "explains")
-                    .into_iter()
-                    .filter(|s| !deleted.contains(s))
-                    .map(|s| RecordId::from_key(&s))
-                    .collect(),
-                evidence,
-                deleted: deleted.contains(&id),
-                author: schema::string(doc, &o, "author").unwrap_or_default(),
-                author_actor: crate::authorship::creator(&o),
-                created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
-                id: RecordId::from_key(&id),
-            })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Finding {
+        unit: RecordId::from_key(&schema::string(doc, &o, "unit").unwrap_or_default()),
+        kind: FindingKind::parse(&kind_choice.value).unwrap_or_default(),
+        kind_choice,
+        topic: schema::string(doc, &o, "topic").unwrap_or_default(),
+        text: field::text_of(doc, &o, "text"),
+        figures: field::text_of(doc, &o, "figures"),
+        status: FindingStatus::parse(&status_choice.value).unwrap_or_default(),
+        status_choice,
+        explains: schema::id_set(doc, &o, "explains")
+            .into_iter()
+            .filter(|s| !deleted.contains(s))
+            .map(|s| RecordId::from_key(&s))
+            .collect(),
+        evidence,
+        deleted: deleted.contains(&id),
+        author: schema::string(doc, &o, "author").unwrap_or_default(),
+        author_actor: crate::authorship::creator(&o),
+        created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
+        id: RecordId::from_key(&id),
+    })
 }

@@ -169,7 +169,8 @@ pub fn big_supervision() -> Big {
     let setup = big_setup();
     let mut head = Automerge::new();
     head.set_actor(actor(0));
-    let mut head = supervision::create_as(head, &setup, stamp(0, &mut t)).expect("the fixture is well formed");
+    let mut head =
+        supervision::create_as(head, &setup, stamp(0, &mut t)).expect("the fixture is well formed");
     let units: Vec<RecordId> = UNITS
         .iter()
         .map(|name| {
@@ -204,17 +205,20 @@ pub fn big_supervision() -> Big {
             figures: &figures,
         };
         let id = ids.next();
-        finding::add_full(&mut tablets[m], &id, &units[m], &new, stamp(m, &mut t)).expect("the fixture is well formed");
+        finding::add_full(&mut tablets[m], &id, &units[m], &new, stamp(m, &mut t))
+            .expect("the fixture is well formed");
         findings.push(id);
     }
     for tablet in &mut tablets[1..] {
         head.merge(tablet).expect("the fixture is well formed");
     }
-    head.merge(&mut tablets[0]).expect("the fixture is well formed");
+    head.merge(&mut tablets[0])
+        .expect("the fixture is well formed");
 
     // The head of delegation agrees half of them, writes the recommendations, generates.
     for id in findings.iter().step_by(2) {
-        finding::set_status(&mut head, id, FindingStatus::Agreed, stamp(0, &mut t)).expect("the fixture is well formed");
+        finding::set_status(&mut head, id, FindingStatus::Agreed, stamp(0, &mut t))
+            .expect("the fixture is well formed");
     }
     let kinds = RecommendationKind::ALL;
     for r in 0..RECOMMENDATIONS {
@@ -228,9 +232,11 @@ pub fn big_supervision() -> Big {
             due: &due,
             answers: &answers,
         };
-        recommendation::add(&mut head, &ids.next(), &new, stamp(0, &mut t)).expect("the fixture is well formed");
+        recommendation::add(&mut head, &ids.next(), &new, stamp(0, &mut t))
+            .expect("the fixture is well formed");
     }
-    conclusion::generate(&mut head, || ids.next(), stamp(0, &mut t)).expect("the fixture is well formed");
+    conclusion::generate(&mut head, || ids.next(), stamp(0, &mut t))
+        .expect("the fixture is well formed");
     // The overview is written by hand; then paragraphs are added until ~20 pages.
     let mut p = 0;
     while p < OVERVIEW_TEXTS.len() || conclusion_chars(&head) < CONCLUSION_TARGET_CHARS {

@@ -21,8 +21,9 @@ use automerge::Automerge;
 
 use crate::error::ModelError;
 use crate::official::issue;
+use crate::reading;
 use crate::recommendation::{FollowUp, Recommendation};
-use crate::supervision::{self, SupervisionKind};
+use crate::supervision::SupervisionKind;
 
 /// Days a unit has to answer a recommendation in writing.
 pub const REPLY_DAYS: i64 = 20;
@@ -166,7 +167,7 @@ pub struct Facts {
 impl Facts {
     /// Read from a supervision's document.
     pub fn read(doc: &Automerge) -> Result<Facts, ModelError> {
-        let s = supervision::read(doc)?;
+        let s = reading::read(doc)?;
         let versions = issue::versions(doc)?;
         let sent = versions.iter().find(|v| v.superseded.is_none()).map(|v| {
             let (y, m, d) = v.issuance.letterhead.date;

@@ -467,7 +467,8 @@ fn facts_are_read_from_a_supervision_document() {
 
 #[test]
 fn the_quarterly_review_says_the_figures_the_screen_shows() {
-    use crate::official::{LayoutId, docx, review};
+    use crate::official::{LayoutId, docx};
+    use crate::review;
     let today = day("2026-07-01");
     let q1 = Period::quarter(2026, 1);
     let f = figures(&year(), q1, today);

@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 
 use automerge::{Automerge, ChangeHash, ObjId, ReadDoc};
 
+use crate::change::Stamp;
 use crate::error::ModelError;
 use crate::field::{self, TextField};
-use crate::change::Stamp;
 
 /// A run of consecutive characters of today's text written by one actor.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use automerge::Automerge;
 use super::{Journal, MAX_CHUNKS, Write};
 use crate::field::{Focus, RecordKind, TextField};
 use crate::fixtures::big_supervision;
+use crate::reading;
 use crate::supervision::{self, Stamp};
 
 fn stamp(now_ms: i64) -> Stamp<'static> {
@@ -47,11 +48,14 @@ impl Stored {
 #[test]
 fn a_keystroke_in_the_big_supervision_writes_under_a_kilobyte_and_loads_back() {
     let mut doc = big_supervision().doc;
-    let finding = supervision::read(&doc).unwrap().findings[7].id.clone();
+    let finding = reading::read(&doc).unwrap().findings[7].id.clone();
     let mut journal = Journal::default();
     let mut stored = Stored::default();
     let first = stored.write(&mut journal, &doc);
-    assert!(matches!(first, Write::Snapshot(_)), "the first write is the whole document");
+    assert!(
+        matches!(first, Write::Snapshot(_)),
+        "the first write is the whole document"
+    );
     assert_eq!(stored.write(&mut journal, &doc), Write::Nothing);
 
     let field = TextField::new(RecordKind::Finding, &finding, "text");
@@ -77,7 +81,13 @@ fn a_keystroke_in_the_big_supervision_writes_under_a_kilobyte_and_loads_back() {
 #[test]
 fn the_tail_is_folded_into_a_snapshot_before_it_outweighs_it() {
     let mut doc = supervision::create(&crate::fixtures::thanh_khe_tay(), stamp(0)).unwrap();
-    crate::unit::add(&mut doc, &crate::RecordId::from_bytes([1; 8]), "Phường", stamp(1)).unwrap();
+    crate::unit::add(
+        &mut doc,
+        &crate::RecordId::from_bytes([1; 8]),
+        "Phường",
+        stamp(1),
+    )
+    .unwrap();
     let mut journal = Journal::default();
     let mut stored = Stored::default();
     stored.write(&mut journal, &doc);
@@ -119,7 +129,12 @@ fn merged_changes_are_one_chunk_and_a_broken_chunk_loses_only_itself() {
     stored.chunks[0] = vec![0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad];
     // (Automerge ignores a truncated chunk rather than failing on it.)
     let (doc, _, _) = Journal::load(stored.snapshot.as_deref(), &stored.chunks).unwrap();
-    assert!(!supervision::read_topics(&doc).unwrap().iter().any(|t| t == "Của Minh 0"));
+    assert!(
+        !supervision::read_topics(&doc)
+            .unwrap()
+            .iter()
+            .any(|t| t == "Của Minh 0")
+    );
     assert_eq!(
         supervision::read_setup(&doc).unwrap(),
         crate::fixtures::thanh_khe_tay()

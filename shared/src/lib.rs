@@ -33,15 +33,15 @@
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
 
 pub mod authors;
-pub mod change;
 pub mod authorship;
+pub mod change;
 pub mod conclusion;
 pub mod dates;
 pub mod engine;
 pub mod error;
 pub mod field;
-pub mod fixtures;
 pub mod finding;
+pub mod fixtures;
 pub mod followup;
 pub mod followup_sample;
 pub mod history;
@@ -53,6 +53,7 @@ pub mod official;
 pub mod presence;
 pub mod reading;
 pub mod recommendation;
+pub mod review;
 pub mod schema;
 pub mod search;
 pub mod session;

@@ -8,10 +8,10 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::change::{Stamp, attribute};
 
 /// A member's role in the delegation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

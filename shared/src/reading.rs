@@ -1,3 +1,6 @@
+//! Reading a whole supervision into plain values ([`read`], [`Supervision`]), and a reading
+//! kept up to date ([`Reading`]).
+//!
 //! A supervision read once, then kept up to date by reading again only the records a change
 //! touched — what a remote keystroke costs on a 500-finding supervision is one finding read,
 //! not the ~100 ms of a whole read (BENCHMARKS.md, "Big supervision").
@@ -13,10 +16,69 @@ use std::collections::BTreeSet;
 
 use automerge::{Automerge, ChangeHash, Patch, PatchAction, Prop};
 
+use crate::conclusion::{self, Paragraph};
 use crate::error::ModelError;
 use crate::field::{RecordKind, TextField};
-use crate::supervision::{self, Supervision};
-use crate::{conclusion, finding, member, recommendation, schema, session, unit};
+use crate::finding::{self, Finding};
+use crate::ids::RecordId;
+use crate::member::{self, DelegationMember};
+use crate::recommendation::{self, Recommendation};
+use crate::schema::{self, DocKind};
+use crate::session::{self, Remark, WorkingSession};
+use crate::supervision::{self, Setup};
+use crate::unit::{self, Unit};
+
+/// A whole supervision document, read into plain values for display.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Supervision {
+    pub setup: Setup,
+    pub created_at: i64,
+    pub created_by: String,
+    /// The regulations and topics examined.
+    pub topics: Vec<String>,
+    pub members: Vec<DelegationMember>,
+    pub units: Vec<Unit>,
+    pub sessions: Vec<WorkingSession>,
+    pub remarks: Vec<Remark>,
+    pub findings: Vec<Finding>,
+    pub recommendations: Vec<Recommendation>,
+    pub conclusion: Vec<Paragraph>,
+}
+
+impl Supervision {
+    /// The live findings about one unit, in document order.
+    pub fn findings_of<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |f| f.unit.as_str() == unit && !f.deleted)
+    }
+
+    /// A finding by id.
+    pub fn finding(&self, id: &RecordId) -> Option<&Finding> {
+        self.findings.iter().find(|f| &f.id == id)
+    }
+}
+
+/// Read a whole supervision document.
+pub fn read(doc: &Automerge) -> Result<Supervision, ModelError> {
+    if schema::doc_kind(doc)? != DocKind::Supervision {
+        return Err(ModelError::Missing("setup"));
+    }
+    let s = schema::root_object(doc, "setup")?;
+    Ok(Supervision {
+        setup: supervision::read_setup(doc)?,
+        created_at: schema::int(doc, &s, "created_at").unwrap_or_default(),
+        created_by: schema::string(doc, &s, "created_by").unwrap_or_default(),
+        topics: supervision::read_topics(doc)?,
+        members: member::read_all(doc)?,
+        units: unit::read_all(doc)?,
+        sessions: session::read_all(doc)?,
+        remarks: session::read_remarks(doc)?,
+        findings: finding::read_all(doc)?,
+        recommendations: recommendation::read_all(doc)?,
+        conclusion: conclusion::read(doc)?,
+    })
+}
 
 /// A supervision as read at `heads`.
 #[derive(Debug, Clone)]
@@ -54,7 +116,7 @@ impl Reading {
     pub fn new(doc: &Automerge) -> Result<Reading, ModelError> {
         Ok(Reading {
             heads: doc.get_heads(),
-            supervision: supervision::read(doc)?,
+            supervision: read(doc)?,
         })
     }
 
@@ -107,7 +169,7 @@ impl Reading {
     fn read_again(&mut self, doc: &Automerge, touched: Touched) -> Result<(), ModelError> {
         self.heads = doc.get_heads();
         if touched.everything {
-            self.supervision = supervision::read(doc)?;
+            self.supervision = read(doc)?;
             return Ok(());
         }
         let s = &mut self.supervision;
@@ -213,7 +275,8 @@ impl Touched {
         match (top, record) {
             ("findings", Some(id)) if patch.path.len() >= 2 => {
                 // `deleted` changes which causes show their links: every finding again.
-                let flag = matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
+                let flag =
+                    matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
                 if patch.path.len() == 2 && flag {
                     self.parts.insert(Part::Findings);
                 } else {
@@ -221,23 +284,22 @@ impl Touched {
                 }
             }
             ("recommendations", Some(id)) if patch.path.len() >= 2 => {
-                let flag = matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
+                let flag =
+                    matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
                 if patch.path.len() == 2 && flag {
                     self.parts.insert(Part::Recommendations);
                 } else {
                     self.recommendations.insert(id);
                 }
             }
-            ("conclusion", Some(p)) if p == "paragraphs" && patch.path.len() >= 3 => {
-                match key(2) {
-                    Some(id) if !puts_on_record(3) || is_text_key(&patch.action) => {
-                        self.paragraphs.insert(id.to_owned());
-                    }
-                    _ => {
-                        self.parts.insert(Part::Conclusion);
-                    }
+            ("conclusion", Some(p)) if p == "paragraphs" && patch.path.len() >= 3 => match key(2) {
+                Some(id) if !puts_on_record(3) || is_text_key(&patch.action) => {
+                    self.paragraphs.insert(id.to_owned());
                 }
-            }
+                _ => {
+                    self.parts.insert(Part::Conclusion);
+                }
+            },
             (top, _) => {
                 if let Some(part) = part_of(top) {
                     self.parts.insert(part);

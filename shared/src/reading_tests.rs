@@ -8,6 +8,7 @@ use super::Reading;
 use crate::conclusion::{self, Section};
 use crate::field::{self, RecordKind, TextField};
 use crate::finding::{self, FindingKind, FindingStatus};
+use crate::reading;
 use crate::recommendation::{self, NewRecommendation, RecommendationKind};
 use crate::supervision::{self, Stamp};
 use crate::{RecordId, unit};
@@ -27,10 +28,24 @@ fn two_tablets() -> (Automerge, Automerge) {
     let mut doc = supervision::create(&crate::fixtures::thanh_khe_tay(), lan).unwrap();
     unit::add(&mut doc, &id(1), "Đảng ủy phường Thanh Khê Tây", lan).unwrap();
     unit::add(&mut doc, &id(2), "Đảng ủy phường Xuân Hà", lan).unwrap();
-    finding::add(&mut doc, &id(3), &id(1), FindingKind::Shortcoming, "Hồ sơ chưa đầy đủ.", lan)
-        .unwrap();
-    finding::add(&mut doc, &id(4), &id(1), FindingKind::Cause, "Cán bộ kiêm nhiệm.", lan)
-        .unwrap();
+    finding::add(
+        &mut doc,
+        &id(3),
+        &id(1),
+        FindingKind::Shortcoming,
+        "Hồ sơ chưa đầy đủ.",
+        lan,
+    )
+    .unwrap();
+    finding::add(
+        &mut doc,
+        &id(4),
+        &id(1),
+        FindingKind::Cause,
+        "Cán bộ kiêm nhiệm.",
+        lan,
+    )
+    .unwrap();
     finding::link_cause(&mut doc, &id(4), &id(3), true, lan).unwrap();
     let new = NewRecommendation {
         kind: RecommendationKind::ALL[0],
@@ -40,8 +55,15 @@ fn two_tablets() -> (Automerge, Automerge) {
         answers: &[id(3)],
     };
     recommendation::add(&mut doc, &id(5), &new, lan).unwrap();
-    conclusion::add_paragraph(&mut doc, &id(6), Section::Overview, None, "Đoàn đã làm việc.", lan)
-        .unwrap();
+    conclusion::add_paragraph(
+        &mut doc,
+        &id(6),
+        Section::Overview,
+        None,
+        "Đoàn đã làm việc.",
+        lan,
+    )
+    .unwrap();
     let mut minh = doc.fork();
     minh.set_actor(automerge::ActorId::from([9; 16]));
     (doc, minh)
@@ -57,7 +79,7 @@ fn receive(reading: &mut Reading, mine: &mut Automerge, theirs: &Automerge) {
     let patches = mine.make_patches(&mut log);
     reading.apply(mine, &before, &patches).unwrap();
     assert_eq!(reading.heads(), mine.get_heads().as_slice());
-    assert_eq!(reading.supervision, supervision::read(mine).unwrap());
+    assert_eq!(reading.supervision, reading::read(mine).unwrap());
 }
 
 #[test]
@@ -85,8 +107,15 @@ fn every_kind_of_remote_edit_reads_as_a_fresh_read() {
             field::set(d, &f, "Đoàn đã làm việc với Đảng ủy.", m(6)).unwrap();
         }),
         Box::new(move |d| {
-            finding::add(d, &id(7), &id(2), FindingKind::Strength, "Quán triệt kịp thời.", m(7))
-                .unwrap()
+            finding::add(
+                d,
+                &id(7),
+                &id(2),
+                FindingKind::Strength,
+                "Quán triệt kịp thời.",
+                m(7),
+            )
+            .unwrap()
         }),
         // The cause's link to the shortcoming disappears when the shortcoming is deleted.
         Box::new(move |d| finding::set_deleted(d, &id(3), true, m(8)).unwrap()),
@@ -108,7 +137,10 @@ fn every_kind_of_remote_edit_reads_as_a_fresh_read() {
         receive(&mut reading, &mut lan, &minh);
     }
     let cause = reading.supervision.finding(&id(4)).unwrap();
-    assert!(cause.explains.is_empty(), "a deleted shortcoming is not explained");
+    assert!(
+        cause.explains.is_empty(),
+        "a deleted shortcoming is not explained"
+    );
 }
 
 #[test]
@@ -119,8 +151,20 @@ fn concurrent_edits_merged_at_once_read_as_a_fresh_read() {
     let before = lan.get_heads();
     field::set(&mut lan, &f, "Lan: hồ sơ chưa đầy đủ.", stamp("Lan", 2)).unwrap();
     reading.typed(&lan, &before, &f).unwrap();
-    field::set(&mut minh, &f, "Hồ sơ chưa đầy đủ, Minh bổ sung.", stamp("Minh", 2)).unwrap();
-    finding::set_kind(&mut minh, &id(4), FindingKind::Shortcoming, stamp("Minh", 3)).unwrap();
+    field::set(
+        &mut minh,
+        &f,
+        "Hồ sơ chưa đầy đủ, Minh bổ sung.",
+        stamp("Minh", 2),
+    )
+    .unwrap();
+    finding::set_kind(
+        &mut minh,
+        &id(4),
+        FindingKind::Shortcoming,
+        stamp("Minh", 3),
+    )
+    .unwrap();
     receive(&mut reading, &mut lan, &minh);
 }
 
@@ -142,14 +186,14 @@ fn typing_reads_the_field_typed_in_and_stale_heads_read_everything() {
         text.push_str(" Thêm.");
         field::set(&mut lan, &field, &text, stamp("Lan", 10 + i as i64)).unwrap();
         reading.typed(&lan, &before, &field).unwrap();
-        assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+        assert_eq!(reading.supervision, reading::read(&lan).unwrap());
     }
 
     // Patches from heads the reading is not at: it reads everything rather than guess.
     finding::set_status(&mut minh, &id(4), FindingStatus::Agreed, stamp("Minh", 20)).unwrap();
     lan.merge(&mut minh).unwrap();
     reading.apply(&lan, &[], &[]).unwrap();
-    assert_eq!(reading.supervision, supervision::read(&lan).unwrap());
+    assert_eq!(reading.supervision, reading::read(&lan).unwrap());
     assert_eq!(
         reading.supervision.finding(&id(4)).unwrap().status,
         FindingStatus::Agreed

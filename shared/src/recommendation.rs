@@ -11,11 +11,11 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::field;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::change::{Stamp, attribute};
 
 /// Kiến nghị, đề xuất or yêu cầu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -264,33 +264,33 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
 
 /// One recommendation of the `recommendations` map.
 pub(crate) fn read_record(doc: &impl ReadDoc, map: &ObjId, id: String) -> Option<Recommendation> {
-                let r = schema::object(doc, map, &id)?;
-                let status_choice = schema::choice(doc, &r, "status");
-                let reply_choice = schema::choice(doc, &r, "reply");
-                let parse = |json: &str| serde_json::from_str::<Reply>(json).ok();
-                Some(Recommendation {
-                    kind: schema::string(doc, &r, "kind")
-                        .and_then(|k| RecommendationKind::parse(&k))
-                        .unwrap_or_default(),
-                    text: field::text_of(doc, &r, "text"),
-                    addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
-                    due: schema::choice(doc, &r, "due"),
-                    status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
-                    status_choice,
-                    response: field::text_of(doc, &r, "response"),
-                    reply: parse(&reply_choice.value),
-                    reply_alternatives: reply_choice
-                        .alternatives
-                        .iter()
-                        .filter_map(|a| parse(a))
-                        .collect(),
-                    answers: schema::id_set(doc, &r, "answers")
-                        .into_iter()
-                        .map(|s| RecordId::from_key(&s))
-                        .collect(),
-                    deleted: schema::flag(doc, &r, "deleted"),
-                    author: schema::string(doc, &r, "author").unwrap_or_default(),
-                    created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
-                    id: RecordId::from_key(&id),
-                })
+    let r = schema::object(doc, map, &id)?;
+    let status_choice = schema::choice(doc, &r, "status");
+    let reply_choice = schema::choice(doc, &r, "reply");
+    let parse = |json: &str| serde_json::from_str::<Reply>(json).ok();
+    Some(Recommendation {
+        kind: schema::string(doc, &r, "kind")
+            .and_then(|k| RecommendationKind::parse(&k))
+            .unwrap_or_default(),
+        text: field::text_of(doc, &r, "text"),
+        addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
+        due: schema::choice(doc, &r, "due"),
+        status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
+        status_choice,
+        response: field::text_of(doc, &r, "response"),
+        reply: parse(&reply_choice.value),
+        reply_alternatives: reply_choice
+            .alternatives
+            .iter()
+            .filter_map(|a| parse(a))
+            .collect(),
+        answers: schema::id_set(doc, &r, "answers")
+            .into_iter()
+            .map(|s| RecordId::from_key(&s))
+            .collect(),
+        deleted: schema::flag(doc, &r, "deleted"),
+        author: schema::string(doc, &r, "author").unwrap_or_default(),
+        created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
+        id: RecordId::from_key(&id),
+    })
 }

@@ -26,7 +26,7 @@ pub enum Hit {
 
 /// Search a supervision's live findings (text, figures, topic) and recommendations (text,
 /// addressee, the unit's response) for `query`, accent-insensitively, in document order.
-pub fn search(s: &crate::supervision::Supervision, query: &str) -> Vec<Hit> {
+pub fn search(s: &crate::reading::Supervision, query: &str) -> Vec<Hit> {
     if query.trim().is_empty() {
         return Vec::new();
     }

@@ -9,10 +9,10 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::change::{Stamp, attribute};
 
 /// One working session with a unit.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,17 +7,10 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 
-use crate::conclusion::{self, Paragraph};
 pub use crate::change::Stamp;
 use crate::change::attribute;
 use crate::error::ModelError;
-use crate::finding::{self, Finding};
-use crate::ids::RecordId;
-use crate::member::{self, DelegationMember};
-use crate::recommendation::{self, Recommendation};
 use crate::schema::{self, DocKind};
-use crate::session::{self, Remark, WorkingSession};
-use crate::unit::{self, Unit};
 
 /// Giám sát (supervision) or kiểm tra (inspection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,37 +56,6 @@ pub struct Setup {
     /// The schedule of the delegation's work, ISO dates ("2017-08-02" – "2017-08-11").
     pub schedule_from: String,
     pub schedule_to: String,
-}
-
-/// A whole supervision document, read into plain values for display.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Supervision {
-    pub setup: Setup,
-    pub created_at: i64,
-    pub created_by: String,
-    /// The regulations and topics examined.
-    pub topics: Vec<String>,
-    pub members: Vec<DelegationMember>,
-    pub units: Vec<Unit>,
-    pub sessions: Vec<WorkingSession>,
-    pub remarks: Vec<Remark>,
-    pub findings: Vec<Finding>,
-    pub recommendations: Vec<Recommendation>,
-    pub conclusion: Vec<Paragraph>,
-}
-
-impl Supervision {
-    /// The live findings about one unit, in document order.
-    pub fn findings_of<'a>(&'a self, unit: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings
-            .iter()
-            .filter(move |f| f.unit.as_str() == unit && !f.deleted)
-    }
-
-    /// A finding by id.
-    pub fn finding(&self, id: &RecordId) -> Option<&Finding> {
-        self.findings.iter().find(|f| &f.id == id)
-    }
 }
 
 /// Create a new supervision document with its set-up, as one change by `stamp.member`.
@@ -200,27 +162,6 @@ pub fn read_setup(doc: &impl ReadDoc) -> Result<Setup, ModelError> {
     })
 }
 
-/// Read a whole supervision document.
-pub fn read(doc: &Automerge) -> Result<Supervision, ModelError> {
-    if schema::doc_kind(doc)? != DocKind::Supervision {
-        return Err(ModelError::Missing("setup"));
-    }
-    let s = schema::root_object(doc, "setup")?;
-    Ok(Supervision {
-        setup: read_setup(doc)?,
-        created_at: schema::int(doc, &s, "created_at").unwrap_or_default(),
-        created_by: schema::string(doc, &s, "created_by").unwrap_or_default(),
-        topics: read_topics(doc)?,
-        members: member::read_all(doc)?,
-        units: unit::read_all(doc)?,
-        sessions: session::read_all(doc)?,
-        remarks: session::read_remarks(doc)?,
-        findings: finding::read_all(doc)?,
-        recommendations: recommendation::read_all(doc)?,
-        conclusion: conclusion::read(doc)?,
-    })
-}
-
 /// The topics examined, in order.
 pub fn read_topics(doc: &impl ReadDoc) -> Result<Vec<String>, ModelError> {
     let t = schema::root_object(doc, "topics")?;
@@ -294,7 +235,7 @@ mod tests {
             },
         )
         .unwrap();
-        let s = read(&doc).unwrap();
+        let s = crate::reading::read(&doc).unwrap();
         assert_eq!(s.setup, setup());
         assert_eq!(s.created_by, "Lan");
         assert_eq!(s.created_at, 5_000);

@@ -6,10 +6,10 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
 
+use crate::change::{Stamp, attribute};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
-use crate::change::{Stamp, attribute};
 
 /// One unit under supervision.
 #[derive(Debug, Clone, PartialEq, Eq)]

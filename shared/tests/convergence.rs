@@ -2,6 +2,7 @@
 //! either order both hold the same document, with every record and every word kept.
 
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self, Setup, Stamp};
 use shared::{RecordId, unit};
 
@@ -82,7 +83,7 @@ fn records_and_text_edited_on_both_sides_converge() {
 
     // Step 4: every record and both members' words are there, on both sides.
     for doc in [&a2, &b] {
-        let s = supervision::read(doc).unwrap();
+        let s = reading::read(doc).unwrap();
         assert_eq!(s.units.len(), 3);
         assert_eq!(s.findings.len(), 3);
         let text = &s.findings.iter().find(|f| f.id == id(2)).unwrap().text;
@@ -92,10 +93,7 @@ fn records_and_text_edited_on_both_sides_converge() {
             Some("Minh")
         );
     }
-    assert_eq!(
-        supervision::read(&a2).unwrap(),
-        supervision::read(&b).unwrap()
-    );
+    assert_eq!(reading::read(&a2).unwrap(), reading::read(&b).unwrap());
 }
 
 #[test]
@@ -128,9 +126,6 @@ fn a_saved_document_loads_back_identical() {
     )
     .unwrap();
     let loaded = automerge::Automerge::load(&a.save()).unwrap();
-    assert_eq!(
-        supervision::read(&loaded).unwrap(),
-        supervision::read(&a).unwrap()
-    );
+    assert_eq!(reading::read(&loaded).unwrap(), reading::read(&a).unwrap());
     assert_eq!(loaded.get_heads(), a.get_heads());
 }

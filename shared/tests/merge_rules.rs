@@ -5,6 +5,7 @@ use automerge::{ActorId, Automerge};
 use shared::conclusion::{self, Section};
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind, FindingStatus, NewFinding};
+use shared::reading;
 use shared::recommendation::{self, FollowUp, NewRecommendation};
 use shared::supervision::{self, Setup, Stamp};
 use shared::{RecordId, unit};
@@ -44,10 +45,10 @@ fn two_copies() -> (Automerge, Automerge) {
     (a, b)
 }
 
-fn merged(a: &mut Automerge, b: &mut Automerge) -> shared::supervision::Supervision {
+fn merged(a: &mut Automerge, b: &mut Automerge) -> shared::reading::Supervision {
     a.merge(b).unwrap();
     b.merge(a).unwrap();
-    let (ra, rb) = (supervision::read(a).unwrap(), supervision::read(b).unwrap());
+    let (ra, rb) = (reading::read(a).unwrap(), reading::read(b).unwrap());
     assert_eq!(ra, rb, "both sides read the same after merging");
     ra
 }
@@ -135,7 +136,7 @@ fn a_cause_linked_to_a_shortcoming_deleted_offline_keeps_its_words_and_the_link_
 
     // Restoring the shortcoming restores the link.
     finding::set_deleted(&mut a, &id(2), false, LAN).unwrap();
-    let s = supervision::read(&a).unwrap();
+    let s = reading::read(&a).unwrap();
     assert_eq!(s.finding(&id(3)).unwrap().explains, [id(2)]);
 }
 
@@ -294,7 +295,7 @@ fn search_finds_findings_and_recommendations_without_accents() {
         ..Default::default()
     };
     recommendation::add(&mut a, &id(5), &rec, LAN).unwrap();
-    let s = supervision::read(&a).unwrap();
+    let s = reading::read(&a).unwrap();
     use shared::search::{Hit, search};
     assert_eq!(search(&s, "doi thoai"), [Hit::Finding(id(2))]);
     assert_eq!(

@@ -6,6 +6,7 @@
 //! not change it. A non-member who guesses a supervision's id gets doc-unavailable.
 
 use giamsat_tests::hostile::sha256_hex as sha256;
+use shared::reading;
 use std::time::Duration;
 
 use giamsat_tests::member::Member;
@@ -623,7 +624,7 @@ async fn sync_gives_each_caller_exactly_their_access() {
         .await;
     }
     let unit_id = head
-        .read(&id, |d| supervision::read(d).unwrap().units[0].id.clone())
+        .read(&id, |d| reading::read(d).unwrap().units[0].id.clone())
         .unwrap();
 
     // The observer's and the leader's edits stay on their tablets; the member's reaches the
@@ -671,7 +672,7 @@ async fn sync_gives_each_caller_exactly_their_access() {
         .unwrap();
     head.wait_for("the member's finding", BOUND, |m| {
         m.read(&id, |d| {
-            supervision::read(d).unwrap().finding(&by_member).is_some()
+            reading::read(d).unwrap().finding(&by_member).is_some()
         })
         .unwrap_or(false)
     })
@@ -686,7 +687,7 @@ async fn sync_gives_each_caller_exactly_their_access() {
             m.heads(&id) == head.heads(&id)
         })
         .await;
-    let s = check.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let s = check.read(&id, |d| reading::read(d).unwrap()).unwrap();
     assert!(s.finding(&by_member).is_some());
     assert!(
         s.finding(&by_observer).is_none(),

@@ -27,6 +27,7 @@ use giamsat_tests::random;
 use giamsat_tests::server::ServerProcess;
 use giamsat_tests::stamp;
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self, Setup};
 use shared::text::{Caret, Splice};
 use shared::{DocumentId, RecordId, unit};
@@ -342,7 +343,7 @@ async fn three_members_editing_through_a_bad_network_converge() {
         .await;
 
     // Every edit is there: each finding, and each keystroke where it was typed.
-    let s = fresh.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let s = fresh.read(&id, |d| reading::read(d).unwrap()).unwrap();
     assert_eq!(
         s.findings.len(),
         1 + added.len(),

@@ -13,6 +13,7 @@ use giamsat_tests::server::ServerProcess;
 use giamsat_tests::stamp;
 use shared::field::{self, RecordKind, TextField};
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self, Setup};
 use shared::text::Splice;
 use shared::{DocumentId, RecordId, unit};
@@ -190,7 +191,7 @@ async fn no_confirmed_change_is_lost_when_the_server_is_killed_under_load() {
         })
         .await;
     }
-    let s = lan.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let s = lan.read(&id, |d| reading::read(d).unwrap()).unwrap();
     assert!(s.findings.len() >= 2);
     server.stop().await;
 }

@@ -130,9 +130,10 @@ fn libreoffice_opens_each_layouts_docx_and_the_pdf_reads_back_in_order() {
 #[test]
 fn libreoffice_opens_the_quarterly_review_with_its_figures() {
     use shared::followup::{self, Day, Facts, Filter, Period};
+    use shared::official::LayoutId;
     use shared::official::issue::{self, Letterhead};
-    use shared::official::{LayoutId, review};
     use shared::recommendation::{self, NewRecommendation, Reply};
+    use shared::review;
     use shared::supervision::{self, Setup, Stamp};
     use shared::{DocumentId, RecordId};
 

@@ -17,6 +17,7 @@ use giamsat_tests::random;
 use giamsat_tests::server::{Account, ServerProcess};
 use giamsat_tests::{sample_setup, stamp};
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self};
 use shared::{DocumentId, RecordId, unit};
 
@@ -169,7 +170,7 @@ async fn the_official_js_client_edits_a_supervision_our_client_made() {
         m.pending(&id) == 0
     })
     .await;
-    let before = lan.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let before = lan.read(&id, |d| reading::read(d).unwrap()).unwrap();
 
     // Step 2: the JS client, signed in as Khoa (a member), reads it through the server and
     // appends to one finding.
@@ -203,7 +204,7 @@ async fn the_official_js_client_edits_a_supervision_our_client_made() {
     .await;
 
     // Step 4: the document still reads as a whole, with nothing else changed.
-    let after = lan.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let after = lan.read(&id, |d| reading::read(d).unwrap()).unwrap();
     assert_eq!(after.findings.len(), before.findings.len());
     assert_eq!(after.setup, before.setup);
     assert_eq!(after.units, before.units);

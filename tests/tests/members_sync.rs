@@ -9,6 +9,7 @@ use giamsat_tests::random;
 use giamsat_tests::server::{ServerProcess, Team, http};
 use giamsat_tests::{sample_setup, stamp};
 use shared::finding::{self, FindingKind};
+use shared::reading;
 use shared::supervision::{self};
 use shared::{DocumentId, RecordId, unit};
 
@@ -96,7 +97,7 @@ async fn three_members_writing_offline_converge_with_the_server() {
     .await;
     for m in [&minh, &hoa] {
         m.wait_for("the shared finding to arrive", BOUND, |m| {
-            m.read(&id, |d| supervision::read(d).unwrap().findings.len() == 1)
+            m.read(&id, |d| reading::read(d).unwrap().findings.len() == 1)
                 .unwrap_or(false)
         })
         .await;
@@ -168,7 +169,7 @@ async fn three_members_writing_offline_converge_with_the_server() {
         })
         .await;
 
-    let s = fresh.read(&id, |d| supervision::read(d).unwrap()).unwrap();
+    let s = fresh.read(&id, |d| reading::read(d).unwrap()).unwrap();
     assert_eq!(s.findings.len(), 1 + 3 + 2 + 4);
     let merged = &s
         .findings

@@ -6,6 +6,7 @@
 //!
 //! Mounting a tmpfs needs root (CI runs as root); elsewhere the test says so and skips.
 
+use shared::reading;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -110,7 +111,7 @@ fn write_finding(m: &Member, id: &DocumentId, unit_id: &RecordId, n: usize) -> R
 
 fn has_finding(m: &Member, id: &DocumentId, fid: &RecordId) -> bool {
     m.read(id, |d| {
-        supervision::read(d)
+        reading::read(d)
             .map(|s| s.findings.iter().any(|f| f.id == *fid))
             .unwrap_or(false)
     })

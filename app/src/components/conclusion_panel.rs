@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::DocumentId;
 use shared::conclusion::{self, Section};
 use shared::field::{RecordKind, TextField};
-use shared::supervision::Supervision;
+use shared::reading::Supervision;
 
 use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;

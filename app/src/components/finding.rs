@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use shared::authorship::{self, Authorship};
 use shared::field::{RecordKind, TextField};
-use shared::finding::{self, FindingKind, FindingStatus};
 use shared::finding::Finding;
+use shared::finding::{self, FindingKind, FindingStatus};
 use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;

@@ -11,7 +11,8 @@ use automerge::ChangeHash;
 use leptos::prelude::*;
 use shared::DocumentId;
 use shared::followup::{self, Day, Facts, Figures, Filter, Line, Period, State};
-use shared::official::{LayoutId, review};
+use shared::official::LayoutId;
+use shared::review;
 
 use crate::export::save;
 use crate::i18n::{Msg, now, t};

@@ -11,7 +11,9 @@ use shared::RecordId;
 use shared::member::Role;
 use shared::official::issue::{self, IssuedVersion, Letterhead};
 use shared::official::{Authority, LayoutId, Paper};
-use shared::supervision::{Supervision, SupervisionKind};
+use shared::supervision::SupervisionKind;
+
+use shared::reading::Supervision;
 
 use crate::components::print_view::PrintView;
 use crate::export::save;

@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use shared::dates;
 use shared::field::{RecordKind, TextField};
+use shared::reading::Supervision;
 use shared::recommendation::{
     self, FollowUp, NewRecommendation, Recommendation, RecommendationKind,
 };
-use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;

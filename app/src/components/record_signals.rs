@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use shared::RecordId;
-use shared::supervision::Supervision;
+use shared::reading::Supervision;
 
 /// The records of one kind in a supervision, each behind its own signal.
 pub struct RecordSignals<T: Send + Sync + 'static> {

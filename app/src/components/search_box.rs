@@ -2,8 +2,8 @@
 //! ("giam sat" finds "giám sát"); a result opens its tab and scrolls to it.
 
 use leptos::prelude::*;
+use shared::reading::Supervision;
 use shared::search::{self, Hit};
-use shared::supervision::Supervision;
 
 use crate::i18n::{Msg, now, t};
 

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use shared::dates;
 use shared::field::{RecordKind, TextField};
 use shared::official::{issue, minutes};
+use shared::reading::Supervision;
 use shared::session::{self, RemarkKind, WorkingSession};
-use shared::supervision::Supervision;
 use shared::{DocumentId, RecordId};
 
 use crate::components::issue_panel::standing_letterhead;
@@ -95,7 +95,7 @@ pub fn SessionBlock(
         let sid = sid.clone();
         move |_| {
             let made = ws().with_doc(&doc, |d| {
-                let s = shared::supervision::read(d)?;
+                let s = shared::reading::read(d)?;
                 let letterhead = standing_letterhead(&issue::versions(d)?, Some(&s));
                 minutes::minutes(&s, &sid, &letterhead)
             });

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use shared::DocumentId;
 use shared::dates;
 use shared::member::{self, Role};
-use shared::supervision::{self, Setup, Supervision, SupervisionKind};
+use shared::supervision::{self, Setup, SupervisionKind};
+
+use shared::reading::Supervision;
 
 use crate::components::conflict::ConflictPicker;
 use crate::i18n::{Language, Msg, now, t, text};

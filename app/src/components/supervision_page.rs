@@ -36,7 +36,8 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     // The header reads the set-up alone, so a finding's edit does not redraw it.
     let setup = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.setup.clone())));
     let held = Memo::new(move |_| doc.with(Option::is_some));
-    let units = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.units.clone()).unwrap_or_default()));
+    let units =
+        Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.units.clone()).unwrap_or_default()));
     provide_context(RecordSignals::<Finding>::new(
         doc,
         |s| s.findings.iter().map(|f| (&f.id, f)).collect(),

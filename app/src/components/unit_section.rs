@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use shared::DocumentId;
 use shared::dates;
 use shared::finding::{self, FindingKind, NewFinding};
+use shared::reading::Supervision;
 use shared::session;
-use shared::supervision::Supervision;
 use shared::unit::Unit;
 
 use crate::components::finding::{FindingCard, kind_label};
@@ -33,14 +33,15 @@ pub fn UnitSection(
     let uk = unit_key.clone();
     let deleted = Memo::new(move |_| {
         supervision.with(|s| {
-            s.as_ref().map(|s| {
-                s.findings
-                    .iter()
-                    .filter(|f| f.deleted && f.unit.as_str() == uk)
-                    .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+            s.as_ref()
+                .map(|s| {
+                    s.findings
+                        .iter()
+                        .filter(|f| f.deleted && f.unit.as_str() == uk)
+                        .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         })
     });
     let uk = unit_key.clone();

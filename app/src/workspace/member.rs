@@ -231,7 +231,11 @@ impl Workspace {
         let list = self.unregistered.borrow().clone();
         let w = ws();
         spawn_local(async move {
-            if let Err(e) = w.store.set_meta_json(crate::store::keys::PENDING_SUPERVISIONS, &list).await {
+            if let Err(e) = w
+                .store
+                .set_meta_json(crate::store::keys::PENDING_SUPERVISIONS, &list)
+                .await
+            {
                 w.signals.storage_error.set(Some(e.0));
             }
         });

@@ -36,9 +36,10 @@ use leptos::task::spawn_local;
 use shared::field::TextField;
 use shared::finding;
 use shared::journal::Journal;
-use shared::reading::Reading;
 use shared::presence::Board;
-use shared::supervision::{self, Supervision};
+use shared::reading::Reading;
+use shared::reading::Supervision;
+use shared::supervision;
 use shared::sync::{ReplicaStatus, SyncClient};
 use shared::{DocumentId, RecordId};
 use web_sys::HtmlTextAreaElement;
@@ -201,8 +202,11 @@ impl Workspace {
                 };
             if unreadable > 0 {
                 web_sys::console::error_1(
-                    &format!("document {}: {unreadable} stored chunks unreadable", stored.id)
-                        .into(),
+                    &format!(
+                        "document {}: {unreadable} stored chunks unreadable",
+                        stored.id
+                    )
+                    .into(),
                 );
             }
             doc.set_actor(actor.clone());
@@ -345,7 +349,10 @@ impl Workspace {
         else {
             return;
         };
-        if reading.apply(doc, &patched.before, &patched.patches).is_err() {
+        if reading
+            .apply(doc, &patched.before, &patched.patches)
+            .is_err()
+        {
             readings.remove(&patched.doc);
         }
     }

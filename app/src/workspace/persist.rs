@@ -93,14 +93,28 @@ impl Workspace {
 
     /// Do one write of document `doc` (nothing, a chunk, or a snapshot), with its confirmed
     /// heads. A snapshot also drops the chunks read at start, which it covers.
-    async fn write(&self, doc: DocumentId, write: &Write, confirmed: &str) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        doc: DocumentId,
+        write: &Write,
+        confirmed: &str,
+    ) -> Result<(), StoreError> {
         let id = doc.to_string();
         let page_actor = self.actor.to_hex_string();
         match write {
             Write::Nothing => Ok(()),
             Write::Chunk(bytes) => {
-                let seq = self.journals.borrow_mut().entry(doc).or_default().take_seq();
-                let key = ChunkKey { doc: id, page_actor, seq };
+                let seq = self
+                    .journals
+                    .borrow_mut()
+                    .entry(doc)
+                    .or_default()
+                    .take_seq();
+                let key = ChunkKey {
+                    doc: id,
+                    page_actor,
+                    seq,
+                };
                 self.store.append_chunk(&key, bytes, confirmed).await
             }
             Write::Snapshot(bytes) => {

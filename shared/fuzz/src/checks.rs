@@ -639,7 +639,7 @@ fn touch(client: &SyncClient, data: &[u8]) {
         let _ = client.status(&id);
         if let Some(doc) = client.doc(&id) {
             let _ = doc.get_heads();
-            let _ = shared::supervision::read(doc);
+            let _ = shared::reading::read(doc);
         }
     }
 }

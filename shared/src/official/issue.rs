@@ -24,11 +24,11 @@ use sha2::{Digest, Sha256};
 
 use super::layout::LayoutId;
 use super::paper::{Authority, Paper, PaperSection, conclusion_body};
+use crate::change::{Stamp, attribute};
 use crate::conclusion;
 use crate::error::ModelError;
 use crate::ids::{DocumentId, RecordId};
 use crate::schema;
-use crate::change::{Stamp, attribute};
 
 const ISSUED: &str = "issued/";
 const SUPERSEDED: &str = "superseded/";

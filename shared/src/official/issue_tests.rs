@@ -10,6 +10,7 @@ use super::{LayoutId, docx};
 use crate::conclusion::{self, Section};
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
+use crate::reading;
 use crate::supervision::{self, Setup, Stamp};
 
 const DAY: i64 = 86_400_000;
@@ -490,7 +491,7 @@ fn the_minutes_of_a_working_session_say_who_said_what_in_the_layout() {
         stamp("Lan", JAN_5),
     )
     .expect("explanation");
-    let s = supervision::read(&doc).expect("reads");
+    let s = reading::read(&doc).expect("reads");
 
     // Step 2: the minutes in the decree's layout.
     let paper = minutes(&s, &w, &letterhead()).expect("minutes");

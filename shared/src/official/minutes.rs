@@ -8,8 +8,8 @@ use super::issue::Letterhead;
 use super::paper::{Paper, PaperSection};
 use crate::error::ModelError;
 use crate::ids::RecordId;
+use crate::reading::Supervision;
 use crate::session::RemarkKind;
-use crate::supervision::Supervision;
 
 /// The minutes of `session` of `s`, under `letterhead` (its document type and summary are
 /// the minutes' own; its date is the session's).

@@ -12,8 +12,11 @@
 //!   its letterhead, check code and fingerprint; concurrent issues kept side by side.
 //! - [`qr`]: the QR code of an issued paper's check address (PNG for the DOCX, SVG to print).
 //! - [`minutes`]: the minutes of a working session (biên bản làm việc), same layouts.
-//! - [`review`]: the quarterly or yearly review of an organisation's follow-up figures.
 //! - [`samples`]: two sample documents, one per layout.
+//!
+//! (The quarterly or yearly review of follow-up figures, `crate::review`, builds a paper in
+//! these layouts from `crate::followup`; it lives beside followup so neither imports the other
+//! in a circle.)
 
 pub mod docx;
 pub mod issue;
@@ -21,7 +24,6 @@ pub mod layout;
 pub mod minutes;
 pub mod paper;
 pub mod qr;
-pub mod review;
 pub mod samples;
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! of a period and the recommendations to escalate or overdue, as a report in an official
 //! layout, from `crate::followup`. The same figures the follow-up screen shows, in words.
 
-use super::layout::LayoutId;
-use super::paper::{Authority, Paper, PaperSection};
 use crate::followup::{Figures, Line, Period};
+use crate::official::{Authority, LayoutId, Paper, PaperSection};
 
 /// "quý I năm 2026", or "năm 2026" for a whole year.
 pub fn period_words(period: Period) -> String {
