@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::finding::{self, FindingKind, FindingStatus};
 use crate::ids::RecordId;
@@ -99,12 +99,10 @@ pub fn add_paragraph(
         .and_then(|a| ids.iter().position(|i| *i == a).map(|i| i + 1))
         .unwrap_or(ids.len());
     let pos = pos.min(doc.length(&order));
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    write_paragraph(&mut tx, &map, &order, pos, id, section, text, None)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm đoạn kết luận", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm đoạn kết luận", |tx| {
+        write_paragraph(tx, &map, &order, pos, id, section, text, None)?;
+        Ok(())
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -139,12 +137,10 @@ pub fn delete_paragraph(
     let (map, _) = paragraphs_obj(doc)?;
     let p = schema::object(doc, &map, id.as_str())
         .ok_or_else(|| ModelError::NoSuchRecord(id.to_string()))?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx.put(&p, "deleted", true)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("xóa đoạn kết luận", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "xóa đoạn kết luận", |tx| {
+        tx.put(&p, "deleted", true)?;
+        Ok(())
+    })
 }
 
 /// Every live paragraph, section by section, each section in document order.
@@ -281,38 +277,37 @@ pub fn generate(
         .iter()
         .map(|p| (p.section, p.id.as_str().to_owned()))
         .collect();
-    let actor = doc.get_actor().to_hex_string();
     let ids: Vec<RecordId> = (0..count).map(|_| new_id()).collect();
-    let mut tx = doc.transaction();
-    for ((section, text, source), id) in additions.into_iter().zip(ids) {
-        let list = schema::id_list(&tx, &order);
-        let anchor = sections
-            .iter()
-            .filter(|(s, _)| *s <= section)
-            .last()
-            .map(|(_, i)| i.clone());
-        let pos = anchor
-            .and_then(|a| list.iter().position(|i| *i == a).map(|i| i + 1))
-            .unwrap_or(0);
-        write_paragraph(
-            &mut tx,
-            &map,
-            &order,
-            pos,
-            &id,
-            section,
-            &text,
-            source.as_deref(),
-        )?;
-        let at = sections
-            .iter()
-            .rposition(|(s, _)| *s <= section)
-            .map(|i| i + 1)
-            .unwrap_or(0);
-        sections.insert(at, (section, id.as_str().to_owned()));
-    }
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("tạo dự thảo kết luận", stamp.now_ms));
+    change(doc, stamp, "tạo dự thảo kết luận", |tx| {
+        for ((section, text, source), id) in additions.into_iter().zip(ids) {
+            let list = schema::id_list(&*tx, &order);
+            let anchor = sections
+                .iter()
+                .filter(|(s, _)| *s <= section)
+                .last()
+                .map(|(_, i)| i.clone());
+            let pos = anchor
+                .and_then(|a| list.iter().position(|i| *i == a).map(|i| i + 1))
+                .unwrap_or(0);
+            write_paragraph(
+                tx,
+                &map,
+                &order,
+                pos,
+                &id,
+                section,
+                &text,
+                source.as_deref(),
+            )?;
+            let at = sections
+                .iter()
+                .rposition(|(s, _)| *s <= section)
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            sections.insert(at, (section, id.as_str().to_owned()));
+        }
+        Ok(())
+    })?;
     Ok(count)
 }
 

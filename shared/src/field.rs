@@ -5,7 +5,7 @@
 
 use automerge::{Automerge, ObjId, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, attribute, change};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
@@ -182,12 +182,10 @@ pub(crate) fn put_scalar(
     message: &str,
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    automerge::transaction::Transactable::put(&mut tx, obj, key, value)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(message, stamp.now_ms));
-    Ok(())
+    change(doc, stamp, message, |tx| {
+        automerge::transaction::Transactable::put(tx, obj, key, value)?;
+        Ok(())
+    })
 }
 
 /// Read a text field of `obj` (helper for record readers).

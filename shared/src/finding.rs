@@ -14,7 +14,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
@@ -157,25 +157,23 @@ pub fn add_full(
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
     schema::record(doc, "units", unit.as_str())?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let f = schema::new_record(&mut tx, "findings", "finding_order", id.as_str())?;
-    tx.put(&f, "unit", unit.as_str())?;
-    tx.put(&f, "kind", new.kind.as_str())?;
-    tx.put(&f, "topic", new.topic.trim())?;
-    let t = tx.put_object(&f, "text", ObjType::Text)?;
-    tx.splice_text(&t, 0, 0, new.text)?;
-    let fig = tx.put_object(&f, "figures", ObjType::Text)?;
-    tx.splice_text(&fig, 0, 0, new.figures)?;
-    tx.put(&f, "status", FindingStatus::Draft.as_str())?;
-    tx.put_object(&f, "explains", ObjType::Map)?;
-    tx.put_object(&f, "evidence", ObjType::Map)?;
-    tx.put(&f, "deleted", false)?;
-    tx.put(&f, "author", stamp.member)?;
-    tx.put(&f, "created_at", stamp.now_ms)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm nhận xét", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm nhận xét", |tx| {
+        let f = schema::new_record(tx, "findings", "finding_order", id.as_str())?;
+        tx.put(&f, "unit", unit.as_str())?;
+        tx.put(&f, "kind", new.kind.as_str())?;
+        tx.put(&f, "topic", new.topic.trim())?;
+        let t = tx.put_object(&f, "text", ObjType::Text)?;
+        tx.splice_text(&t, 0, 0, new.text)?;
+        let fig = tx.put_object(&f, "figures", ObjType::Text)?;
+        tx.splice_text(&fig, 0, 0, new.figures)?;
+        tx.put(&f, "status", FindingStatus::Draft.as_str())?;
+        tx.put_object(&f, "explains", ObjType::Map)?;
+        tx.put_object(&f, "evidence", ObjType::Map)?;
+        tx.put(&f, "deleted", false)?;
+        tx.put(&f, "author", stamp.member)?;
+        tx.put(&f, "created_at", stamp.now_ms)?;
+        Ok(())
+    })
 }
 
 fn obj(doc: &impl ReadDoc, id: &RecordId) -> Result<ObjId, ModelError> {
@@ -268,16 +266,14 @@ pub fn link_cause(
     let c = obj(doc, cause)?;
     obj(doc, shortcoming)?;
     let set = schema::object(doc, &c, "explains").ok_or(ModelError::Missing("explains"))?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    if linked {
-        tx.put(&set, shortcoming.as_str(), true)?;
-    } else {
-        tx.delete(&set, shortcoming.as_str())?;
-    }
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("liên kết nguyên nhân", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "liên kết nguyên nhân", |tx| {
+        if linked {
+            tx.put(&set, shortcoming.as_str(), true)?;
+        } else {
+            tx.delete(&set, shortcoming.as_str())?;
+        }
+        Ok(())
+    })
 }
 
 /// Delete (or restore) a finding. Its words stay in the document.
@@ -288,19 +284,15 @@ pub fn set_deleted(
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
     let f = obj(doc, id)?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx.put(&f, "deleted", deleted)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
-        if deleted {
-            "xóa nhận xét"
-        } else {
-            "khôi phục nhận xét"
-        },
-        stamp.now_ms,
-    ));
-    Ok(())
+    let message = if deleted {
+        "xóa nhận xét"
+    } else {
+        "khôi phục nhận xét"
+    };
+    change(doc, stamp, message, |tx| {
+        tx.put(&f, "deleted", deleted)?;
+        Ok(())
+    })
 }
 
 /// Attach evidence (already stored by hash) to a finding.
@@ -315,16 +307,14 @@ pub fn attach(
     }
     let f = obj(doc, id)?;
     let ev = schema::object(doc, &f, "evidence").ok_or(ModelError::Missing("evidence"))?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let e = tx.put_object(&ev, evidence.sha256.as_str(), ObjType::Map)?;
-    tx.put(&e, "name", evidence.name.as_str())?;
-    tx.put(&e, "mime", evidence.mime.as_str())?;
-    tx.put(&e, "size", evidence.size)?;
-    tx.put(&e, "added_by", stamp.member)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("đính kèm tài liệu", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "đính kèm tài liệu", |tx| {
+        let e = tx.put_object(&ev, evidence.sha256.as_str(), ObjType::Map)?;
+        tx.put(&e, "name", evidence.name.as_str())?;
+        tx.put(&e, "mime", evidence.mime.as_str())?;
+        tx.put(&e, "size", evidence.size)?;
+        tx.put(&e, "added_by", stamp.member)?;
+        Ok(())
+    })
 }
 
 /// All findings in document order, deleted ones included (flagged).

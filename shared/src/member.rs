@@ -8,7 +8,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
@@ -84,15 +84,13 @@ pub fn add(
     title: &str,
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let m = schema::new_record(&mut tx, "members", "member_order", id.as_str())?;
-    tx.put(&m, "name", name.trim())?;
-    tx.put(&m, "role", role.as_str())?;
-    tx.put(&m, "title", title.trim())?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm thành viên đoàn", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm thành viên đoàn", |tx| {
+        let m = schema::new_record(tx, "members", "member_order", id.as_str())?;
+        tx.put(&m, "name", name.trim())?;
+        tx.put(&m, "role", role.as_str())?;
+        tx.put(&m, "title", title.trim())?;
+        Ok(())
+    })
 }
 
 /// Change a member's role.
@@ -103,24 +101,20 @@ pub fn set_role(
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
     let m = schema::record(doc, "members", id.as_str())?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx.put(&m, "role", role.as_str())?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("đổi vai trò", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "đổi vai trò", |tx| {
+        tx.put(&m, "role", role.as_str())?;
+        Ok(())
+    })
 }
 
 /// Remove a member from the delegation's list.
 pub fn remove(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result<(), ModelError> {
     schema::record(doc, "members", id.as_str())?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let m = schema::root_object(&tx, "members")?;
-    tx.delete(&m, id.as_str())?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("bớt thành viên đoàn", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "bớt thành viên đoàn", |tx| {
+        let m = schema::root_object(&*tx, "members")?;
+        tx.delete(&m, id.as_str())?;
+        Ok(())
+    })
 }
 
 /// Every member, in order.

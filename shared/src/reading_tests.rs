@@ -13,6 +13,9 @@ use crate::recommendation::{self, NewRecommendation, RecommendationKind};
 use crate::supervision::{self, Stamp};
 use crate::{RecordId, unit};
 
+/// One thing Minh does to his copy.
+type Step = Box<dyn Fn(&mut Automerge)>;
+
 fn stamp(member: &str, now_ms: i64) -> Stamp<'_> {
     Stamp { member, now_ms }
 }
@@ -88,7 +91,7 @@ fn every_kind_of_remote_edit_reads_as_a_fresh_read() {
     let mut reading = Reading::new(&lan).unwrap();
     let m = |t| stamp("Minh", t);
 
-    let steps: Vec<Box<dyn Fn(&mut Automerge)>> = vec![
+    let steps: Vec<Step> = vec![
         Box::new(move |d| {
             let f = TextField::new(RecordKind::Finding, &id(3), "text");
             field::set(d, &f, "Hồ sơ 03 cuộc giám sát chưa đầy đủ.", m(2)).unwrap();

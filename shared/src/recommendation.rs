@@ -11,7 +11,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::field;
 use crate::ids::RecordId;
@@ -135,31 +135,24 @@ pub fn add(
     for f in new.answers {
         schema::record(doc, "findings", f.as_str())?;
     }
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let r = schema::new_record(
-        &mut tx,
-        "recommendations",
-        "recommendation_order",
-        id.as_str(),
-    )?;
-    tx.put(&r, "kind", new.kind.as_str())?;
-    let t = tx.put_object(&r, "text", ObjType::Text)?;
-    tx.splice_text(&t, 0, 0, new.text)?;
-    tx.put(&r, "addressee", new.addressee.trim())?;
-    tx.put(&r, "due", new.due)?;
-    tx.put(&r, "status", FollowUp::Open.as_str())?;
-    tx.put_object(&r, "response", ObjType::Text)?;
-    let answers = tx.put_object(&r, "answers", ObjType::Map)?;
-    for f in new.answers {
-        tx.put(&answers, f.as_str(), true)?;
-    }
-    tx.put(&r, "deleted", false)?;
-    tx.put(&r, "author", stamp.member)?;
-    tx.put(&r, "created_at", stamp.now_ms)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm kiến nghị", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm kiến nghị", |tx| {
+        let r = schema::new_record(tx, "recommendations", "recommendation_order", id.as_str())?;
+        tx.put(&r, "kind", new.kind.as_str())?;
+        let t = tx.put_object(&r, "text", ObjType::Text)?;
+        tx.splice_text(&t, 0, 0, new.text)?;
+        tx.put(&r, "addressee", new.addressee.trim())?;
+        tx.put(&r, "due", new.due)?;
+        tx.put(&r, "status", FollowUp::Open.as_str())?;
+        tx.put_object(&r, "response", ObjType::Text)?;
+        let answers = tx.put_object(&r, "answers", ObjType::Map)?;
+        for f in new.answers {
+            tx.put(&answers, f.as_str(), true)?;
+        }
+        tx.put(&r, "deleted", false)?;
+        tx.put(&r, "author", stamp.member)?;
+        tx.put(&r, "created_at", stamp.now_ms)?;
+        Ok(())
+    })
 }
 
 /// Set the follow-up status (resolves a status conflict too).
@@ -210,18 +203,18 @@ pub fn record_reply(
         serde_json::to_string(&reply).map_err(|_| ModelError::BadValue { field: "reply" })?;
     let r = schema::record(doc, "recommendations", id.as_str())?;
     let open = schema::string(doc, &r, "status").as_deref() == Some(FollowUp::Open.as_str());
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx.put(&r, "reply", json)?;
-    if open {
-        tx.put(&r, "status", FollowUp::InProgress.as_str())?;
-    }
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
+    change(
+        doc,
+        stamp,
         "ghi văn bản trả lời kiến nghị",
-        stamp.now_ms,
-    ));
-    Ok(())
+        |tx| {
+            tx.put(&r, "reply", json)?;
+            if open {
+                tx.put(&r, "status", FollowUp::InProgress.as_str())?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Set the due date (ISO; resolves a due-date conflict too).

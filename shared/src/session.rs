@@ -9,7 +9,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
@@ -76,18 +76,16 @@ pub fn add(
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
     schema::record(doc, "units", unit.as_str())?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let s = schema::new_record(&mut tx, "sessions", "session_order", id.as_str())?;
-    tx.put(&s, "unit", unit.as_str())?;
-    tx.put(&s, "date", date)?;
-    tx.put(&s, "place", place.trim())?;
-    let a = tx.put_object(&s, "attendees", ObjType::Text)?;
-    tx.splice_text(&a, 0, 0, attendees)?;
-    tx.put(&s, "created_by", stamp.member)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm buổi làm việc", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm buổi làm việc", |tx| {
+        let s = schema::new_record(tx, "sessions", "session_order", id.as_str())?;
+        tx.put(&s, "unit", unit.as_str())?;
+        tx.put(&s, "date", date)?;
+        tx.put(&s, "place", place.trim())?;
+        let a = tx.put_object(&s, "attendees", ObjType::Text)?;
+        tx.splice_text(&a, 0, 0, attendees)?;
+        tx.put(&s, "created_by", stamp.member)?;
+        Ok(())
+    })
 }
 
 /// Add a remark or an explanation to a session.
@@ -104,21 +102,19 @@ pub fn add_remark(
     if let Some(f) = answers {
         schema::record(doc, "findings", f.as_str())?;
     }
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let r = schema::new_record(&mut tx, "remarks", "remark_order", id.as_str())?;
-    tx.put(&r, "session", session.as_str())?;
-    tx.put(&r, "kind", kind.as_str())?;
-    let t = tx.put_object(&r, "text", ObjType::Text)?;
-    tx.splice_text(&t, 0, 0, text)?;
-    if let Some(f) = answers {
-        tx.put(&r, "answers", f.as_str())?;
-    }
-    tx.put(&r, "author", stamp.member)?;
-    tx.put(&r, "created_at", stamp.now_ms)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("ghi ý kiến", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "ghi ý kiến", |tx| {
+        let r = schema::new_record(tx, "remarks", "remark_order", id.as_str())?;
+        tx.put(&r, "session", session.as_str())?;
+        tx.put(&r, "kind", kind.as_str())?;
+        let t = tx.put_object(&r, "text", ObjType::Text)?;
+        tx.splice_text(&t, 0, 0, text)?;
+        if let Some(f) = answers {
+            tx.put(&r, "answers", f.as_str())?;
+        }
+        tx.put(&r, "author", stamp.member)?;
+        tx.put(&r, "created_at", stamp.now_ms)?;
+        Ok(())
+    })
 }
 
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<WorkingSession>, ModelError> {

@@ -8,7 +8,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 
 pub use crate::change::Stamp;
-use crate::change::attribute;
+use crate::change::change;
 use crate::error::ModelError;
 use crate::schema::{self, DocKind};
 
@@ -70,15 +70,14 @@ pub fn create_as(
     setup: &Setup,
     stamp: Stamp<'_>,
 ) -> Result<Automerge, ModelError> {
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    schema::skeleton(&mut tx, DocKind::Supervision)?;
-    let s = schema::root_object(&tx, "setup")?;
-    write_setup(&mut tx, &s, setup)?;
-    tx.put(&s, "created_at", stamp.now_ms)?;
-    tx.put(&s, "created_by", stamp.member)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("tạo đợt giám sát", stamp.now_ms));
+    change(&mut doc, stamp, "tạo đợt giám sát", |tx| {
+        schema::skeleton(tx, DocKind::Supervision)?;
+        let s = schema::root_object(&*tx, "setup")?;
+        write_setup(tx, &s, setup)?;
+        tx.put(&s, "created_at", stamp.now_ms)?;
+        tx.put(&s, "created_by", stamp.member)?;
+        Ok(())
+    })?;
     Ok(doc)
 }
 
@@ -93,37 +92,32 @@ pub fn update_setup(
     if &current == setup {
         return Ok(());
     }
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let s = schema::root_object(&tx, "setup")?;
-    let pairs = [
-        ("title", &current.title, &setup.title),
-        ("basis_number", &current.basis_number, &setup.basis_number),
-        ("basis_date", &current.basis_date, &setup.basis_date),
-        ("basis_issuer", &current.basis_issuer, &setup.basis_issuer),
-        ("period_from", &current.period_from, &setup.period_from),
-        ("period_to", &current.period_to, &setup.period_to),
-        (
-            "schedule_from",
-            &current.schedule_from,
-            &setup.schedule_from,
-        ),
-        ("schedule_to", &current.schedule_to, &setup.schedule_to),
-    ];
-    for (key, old, new) in pairs {
-        if old != new {
-            tx.put(&s, key, new.as_str())?;
+    change(doc, stamp, "sửa thông tin đợt giám sát", |tx| {
+        let s = schema::root_object(&*tx, "setup")?;
+        let pairs = [
+            ("title", &current.title, &setup.title),
+            ("basis_number", &current.basis_number, &setup.basis_number),
+            ("basis_date", &current.basis_date, &setup.basis_date),
+            ("basis_issuer", &current.basis_issuer, &setup.basis_issuer),
+            ("period_from", &current.period_from, &setup.period_from),
+            ("period_to", &current.period_to, &setup.period_to),
+            (
+                "schedule_from",
+                &current.schedule_from,
+                &setup.schedule_from,
+            ),
+            ("schedule_to", &current.schedule_to, &setup.schedule_to),
+        ];
+        for (key, old, new) in pairs {
+            if old != new {
+                tx.put(&s, key, new.as_str())?;
+            }
         }
-    }
-    if current.kind != setup.kind {
-        tx.put(&s, "kind", setup.kind.as_str())?;
-    }
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
-        "sửa thông tin đợt giám sát",
-        stamp.now_ms,
-    ));
-    Ok(())
+        if current.kind != setup.kind {
+            tx.put(&s, "kind", setup.kind.as_str())?;
+        }
+        Ok(())
+    })
 }
 
 fn write_setup(
@@ -175,16 +169,11 @@ pub fn add_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Result<(
         return Ok(());
     }
     let t = schema::root_object(doc, "topics")?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let end = tx.length(&t);
-    tx.insert(&t, end, topic)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
-        "thêm nội dung giám sát",
-        stamp.now_ms,
-    ));
-    Ok(())
+    change(doc, stamp, "thêm nội dung giám sát", |tx| {
+        let end = tx.length(&t);
+        tx.insert(&t, end, topic)?;
+        Ok(())
+    })
 }
 
 /// Remove a topic (every copy of it, should two members have added it concurrently).
@@ -198,17 +187,12 @@ pub fn remove_topic(doc: &mut Automerge, topic: &str, stamp: Stamp<'_>) -> Resul
     if positions.is_empty() {
         return Ok(());
     }
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    for pos in positions.into_iter().rev() {
-        tx.delete(&t, pos)?;
-    }
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
-        "bớt nội dung giám sát",
-        stamp.now_ms,
-    ));
-    Ok(())
+    change(doc, stamp, "bớt nội dung giám sát", |tx| {
+        for pos in positions.into_iter().rev() {
+            tx.delete(&t, pos)?;
+        }
+        Ok(())
+    })
 }
 
 /// Who wrote with a given actor (hex), if the document knows.

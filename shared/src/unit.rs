@@ -6,7 +6,7 @@
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
 
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::ids::RecordId;
 use crate::schema;
@@ -27,15 +27,13 @@ pub fn add(
     name: &str,
     stamp: Stamp<'_>,
 ) -> Result<(), ModelError> {
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    let unit = schema::new_record(&mut tx, "units", "unit_order", id.as_str())?;
-    tx.put(&unit, "name", name.trim())?;
-    tx.put(&unit, "created_by", stamp.member)?;
-    tx.put(&unit, "created_at", stamp.now_ms)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("thêm đơn vị", stamp.now_ms));
-    Ok(())
+    change(doc, stamp, "thêm đơn vị", |tx| {
+        let unit = schema::new_record(tx, "units", "unit_order", id.as_str())?;
+        tx.put(&unit, "name", name.trim())?;
+        tx.put(&unit, "created_by", stamp.member)?;
+        tx.put(&unit, "created_at", stamp.now_ms)?;
+        Ok(())
+    })
 }
 
 /// All units, in display order. Units present in the map but missing from the order list

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::layout::LayoutId;
 use super::paper::{Authority, Paper, PaperSection, conclusion_body};
-use crate::change::{Stamp, attribute};
+use crate::change::{Stamp, change};
 use crate::conclusion;
 use crate::error::ModelError;
 use crate::ids::{DocumentId, RecordId};
@@ -155,11 +155,9 @@ pub fn issue(
         issued_at: stamp.now_ms,
     };
     let json = serde_json::to_string(&issuance).map_err(|e| ModelError::Export(e.to_string()))?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx_put(&mut tx, &format!("{ISSUED}{}", id.as_str()), &json)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options("ban hành kết luận", stamp.now_ms));
+    change(doc, stamp, "ban hành kết luận", |tx| {
+        tx_put(tx, &format!("{ISSUED}{}", id.as_str()), &json)
+    })?;
     Ok(id.clone())
 }
 
@@ -170,14 +168,9 @@ pub fn supersede(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result
     }
     let value = serde_json::to_string(&(stamp.member, stamp.now_ms))
         .map_err(|e| ModelError::Export(e.to_string()))?;
-    let actor = doc.get_actor().to_hex_string();
-    let mut tx = doc.transaction();
-    tx_put(&mut tx, &format!("{SUPERSEDED}{}", id.as_str()), &value)?;
-    attribute(&mut tx, &actor, stamp)?;
-    tx.commit_with(schema::commit_options(
-        "thay thế bản ban hành",
-        stamp.now_ms,
-    ));
+    change(doc, stamp, "thay thế bản ban hành", |tx| {
+        tx_put(tx, &format!("{SUPERSEDED}{}", id.as_str()), &value)
+    })?;
     Ok(())
 }
 
