@@ -7,7 +7,7 @@
 //! measures a somewhat heavier document than the issue names. On it, this times what the tablet
 //! does all day: `open` (load the bytes IndexedDB holds, then read the whole supervision),
 //! `read` (what every re-render calls), `keystroke_in_conclusion` and `keystroke_in_finding`
-//! (one character typed, through `field::set` / `finding::set_text`, the path the app's inputs
+//! (one character typed, through `field::set`, the path the app's inputs
 //! take), and `save` (the bytes written to IndexedDB after each change). The document is built
 //! with shared's public operations, one change per operation (~800 changes), so its history is
 //! far shorter than that of a document typed character by character, and its text repeats
@@ -173,7 +173,9 @@ fn big_supervision(c: &mut Criterion) {
                 &finding_fields,
                 &mut round,
                 iters,
-                |doc, f, text| finding::set_text(doc, &f.id, text, me).unwrap(),
+                |doc, f, text| {
+                    shared::field::set(doc, &finding::text_field(&f.id), text, me).unwrap()
+                },
             )
         })
     });

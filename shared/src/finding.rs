@@ -19,7 +19,6 @@ use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
 use crate::schema::{self, Choice};
-use crate::text::Splice;
 
 /// What a finding says about the unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -185,34 +184,10 @@ pub fn text_object(doc: &impl ReadDoc, id: &RecordId) -> Result<ObjId, ModelErro
     TextField::new(RecordKind::Finding, id, "text").object(doc)
 }
 
-/// Apply one splice to a finding's text.
-pub fn splice(
-    doc: &mut Automerge,
-    id: &RecordId,
-    edit: &Splice,
-    stamp: Stamp<'_>,
-) -> Result<(), ModelError> {
-    field::splice(
-        doc,
-        &TextField::new(RecordKind::Finding, id, "text"),
-        edit,
-        stamp,
-    )
-}
-
-/// Make a finding's text read `new`, as the smallest splice. Returns whether anything changed.
-pub fn set_text(
-    doc: &mut Automerge,
-    id: &RecordId,
-    new: &str,
-    stamp: Stamp<'_>,
-) -> Result<bool, ModelError> {
-    field::set(
-        doc,
-        &TextField::new(RecordKind::Finding, id, "text"),
-        new,
-        stamp,
-    )
+/// The address of a finding's words, for `field::set`, `field::splice` and `field::Focus`:
+/// the one way any text field is edited.
+pub fn text_field(id: &RecordId) -> TextField {
+    TextField::new(RecordKind::Finding, id, "text")
 }
 
 /// Change a finding's kind (resolves a kind conflict too).

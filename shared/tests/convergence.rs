@@ -50,7 +50,13 @@ fn records_and_text_edited_on_both_sides_converge() {
         lan,
     )
     .unwrap();
-    finding::set_text(&mut a, &id(2), "Ban hành kế hoạch giám sát kịp thời.", lan).unwrap();
+    shared::field::set(
+        &mut a,
+        &finding::text_field(&id(2)),
+        "Ban hành kế hoạch giám sát kịp thời.",
+        lan,
+    )
+    .unwrap();
 
     unit::add(&mut b, &id(5), "Công ty cổ phần X", minh).unwrap();
     finding::add(
@@ -62,9 +68,9 @@ fn records_and_text_edited_on_both_sides_converge() {
         minh,
     )
     .unwrap();
-    finding::set_text(
+    shared::field::set(
         &mut b,
-        &id(2),
+        &finding::text_field(&id(2)),
         "Ban hành kế hoạch kịp thời, đúng quy định.",
         minh,
     )

@@ -109,9 +109,9 @@ fn a_cause_linked_to_a_shortcoming_deleted_offline_keeps_its_words_and_the_link_
     )
     .unwrap();
     finding::link_cause(&mut b, &id(3), &id(2), true, MINH).unwrap();
-    finding::set_text(
+    shared::field::set(
         &mut b,
-        &id(2),
+        &finding::text_field(&id(2)),
         "Chưa tổ chức đối thoại định kỳ với nhân dân.",
         MINH,
     )

@@ -171,7 +171,13 @@ async fn storm(
                 delete: 0,
                 insert: ch.to_string(),
             };
-            finding::splice(d, &shared_finding, &edit, stamp(script.name)).unwrap();
+            shared::field::splice(
+                d,
+                &finding::text_field(&shared_finding),
+                &edit,
+                stamp(script.name),
+            )
+            .unwrap();
             Caret::anchor(d, &obj, pos + 1).unwrap()
         });
         if (i + 1) % script.finding_every == 0 {

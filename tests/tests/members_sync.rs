@@ -124,18 +124,18 @@ async fn three_members_writing_offline_converge_with_the_server() {
         assert!(m.pending(&id) > 0, "offline edits are pending");
     }
     lan.change(&id, |d| {
-        finding::set_text(
+        shared::field::set(
             d,
-            &shared_finding,
+            &finding::text_field(&shared_finding),
             "Ban hành kế hoạch giám sát kịp thời.",
             stamp("Lan"),
         )
     })
     .unwrap();
     minh.change(&id, |d| {
-        finding::set_text(
+        shared::field::set(
             d,
-            &shared_finding,
+            &finding::text_field(&shared_finding),
             "Ban hành kế hoạch kịp thời, đầy đủ.",
             stamp("Minh"),
         )
