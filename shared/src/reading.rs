@@ -12,7 +12,7 @@
 //! fit nothing known re-read everything. A reading is tied to the heads it was made at: fed
 //! patches from other heads, it reads everything again rather than guess.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use automerge::{Automerge, ChangeHash, Patch, PatchAction, Prop};
 
@@ -85,11 +85,14 @@ pub fn read(doc: &Automerge) -> Result<Supervision, ModelError> {
 pub struct Reading {
     heads: Vec<ChangeHash>,
     pub supervision: Supervision,
+    /// Bumped by every update; `log` holds the latest updates' deltas, oldest first.
+    version: u64,
+    log: VecDeque<(u64, Delta)>,
 }
 
 /// The parts of a supervision one patch can send back to be read whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Part {
+pub enum Part {
     Setup,
     Topics,
     Members,
@@ -101,15 +104,21 @@ enum Part {
     Conclusion,
 }
 
-/// What a set of patches asks to read again.
-#[derive(Debug, Default)]
-struct Touched {
-    everything: bool,
-    parts: BTreeSet<Part>,
-    findings: BTreeSet<String>,
-    recommendations: BTreeSet<String>,
-    paragraphs: BTreeSet<String>,
+/// What one update of a reading read again: everything, whole parts, or single records (by
+/// id). A view holding a copy of the reading applies the same to its copy
+/// ([`Reading::update_copy`]) instead of copying the whole supervision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub everything: bool,
+    pub parts: BTreeSet<Part>,
+    pub findings: BTreeSet<String>,
+    pub recommendations: BTreeSet<String>,
+    pub paragraphs: BTreeSet<String>,
 }
+
+/// How many updates a reading remembers for [`Reading::update_copy`]; a copy further behind
+/// is copied whole.
+const REMEMBERED: usize = 32;
 
 impl Reading {
     /// Read the whole supervision.
@@ -117,7 +126,104 @@ impl Reading {
         Ok(Reading {
             heads: doc.get_heads(),
             supervision: read(doc)?,
+            version: 0,
+            log: VecDeque::new(),
         })
+    }
+
+    /// Bumped by every update.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Read everything again (the reading was behind, or a change touched what is not
+    /// followed record by record).
+    pub fn refresh(&mut self, doc: &Automerge) -> Result<(), ModelError> {
+        self.read_all_again(doc)
+    }
+
+    fn read_all_again(&mut self, doc: &Automerge) -> Result<(), ModelError> {
+        self.read_again(
+            doc,
+            Delta {
+                everything: true,
+                ..Delta::default()
+            },
+        )
+    }
+
+    /// What changed since version `seen`, merged, if this reading still remembers.
+    pub fn since(&self, seen: u64) -> Option<Delta> {
+        if seen == self.version {
+            return Some(Delta::default());
+        }
+        let first = self.log.front()?.0;
+        if seen + 1 < first || seen > self.version {
+            return None;
+        }
+        let mut all = Delta::default();
+        for (_, d) in self.log.iter().filter(|(v, _)| *v > seen) {
+            all.everything |= d.everything;
+            all.parts.extend(d.parts.iter().copied());
+            all.findings.extend(d.findings.iter().cloned());
+            all.recommendations
+                .extend(d.recommendations.iter().cloned());
+            all.paragraphs.extend(d.paragraphs.iter().cloned());
+        }
+        Some(all)
+    }
+
+    /// Bring `copy`, a copy of this reading's supervision as it was at version `seen`, up to
+    /// this reading: only what changed is cloned. Returns what was applied (everything when
+    /// the reading no longer remembers `seen`).
+    pub fn update_copy(&self, copy: &mut Supervision, seen: u64) -> Delta {
+        let Some(delta) = self.since(seen).filter(|d| !d.everything) else {
+            *copy = self.supervision.clone();
+            return Delta {
+                everything: true,
+                ..Delta::default()
+            };
+        };
+        let s = &self.supervision;
+        for part in &delta.parts {
+            match part {
+                Part::Setup => {
+                    copy.setup = s.setup.clone();
+                    copy.created_at = s.created_at;
+                    copy.created_by = s.created_by.clone();
+                }
+                Part::Topics => copy.topics = s.topics.clone(),
+                Part::Members => copy.members = s.members.clone(),
+                Part::Units => copy.units = s.units.clone(),
+                Part::Sessions => copy.sessions = s.sessions.clone(),
+                Part::Remarks => copy.remarks = s.remarks.clone(),
+                Part::Findings => copy.findings = s.findings.clone(),
+                Part::Recommendations => copy.recommendations = s.recommendations.clone(),
+                Part::Conclusion => copy.conclusion = s.conclusion.clone(),
+            }
+        }
+        if !delta.parts.contains(&Part::Findings) {
+            replace_by_id(&mut copy.findings, &s.findings, &delta.findings, |f| {
+                f.id.as_str()
+            });
+        }
+        if !delta.parts.contains(&Part::Recommendations) {
+            replace_by_id(
+                &mut copy.recommendations,
+                &s.recommendations,
+                &delta.recommendations,
+                |r| r.id.as_str(),
+            );
+        }
+        if !delta.parts.contains(&Part::Conclusion) {
+            replace_by_id(
+                &mut copy.conclusion,
+                &s.conclusion,
+                &delta.paragraphs,
+                |p| p.id.as_str(),
+            );
+        }
+        delta
     }
 
     /// The heads this reading is of.
@@ -133,10 +239,9 @@ impl Reading {
         patches: &[Patch],
     ) -> Result<(), ModelError> {
         if before != self.heads.as_slice() {
-            *self = Reading::new(doc)?;
-            return Ok(());
+            return self.read_all_again(doc);
         }
-        let mut touched = Touched::default();
+        let mut touched = Delta::default();
         for patch in patches {
             touched.note(patch);
         }
@@ -151,10 +256,9 @@ impl Reading {
         field: &TextField,
     ) -> Result<(), ModelError> {
         if before != self.heads.as_slice() {
-            *self = Reading::new(doc)?;
-            return Ok(());
+            return self.read_all_again(doc);
         }
-        let mut touched = Touched::default();
+        let mut touched = Delta::default();
         let id = field.id.as_str().to_owned();
         match field.record {
             RecordKind::Finding => touched.findings.insert(id),
@@ -166,8 +270,20 @@ impl Reading {
         self.read_again(doc, touched)
     }
 
-    fn read_again(&mut self, doc: &Automerge, touched: Touched) -> Result<(), ModelError> {
+    /// Read again what `touched` names, and remember it as this update's delta (with any part
+    /// that had to be read whole instead of record by record).
+    fn read_again(&mut self, doc: &Automerge, mut touched: Delta) -> Result<(), ModelError> {
+        let read = self.read_touched(doc, &mut touched);
         self.heads = doc.get_heads();
+        self.version += 1;
+        self.log.push_back((self.version, touched));
+        if self.log.len() > REMEMBERED {
+            self.log.pop_front();
+        }
+        read
+    }
+
+    fn read_touched(&mut self, doc: &Automerge, touched: &mut Delta) -> Result<(), ModelError> {
         if touched.everything {
             self.supervision = read(doc)?;
             return Ok(());
@@ -199,15 +315,13 @@ impl Reading {
                 .filter(|f| f.deleted)
                 .map(|f| f.id.as_str().to_owned())
                 .collect();
-            for id in touched.findings {
-                let Some(slot) = s.findings.iter_mut().find(|f| f.id.as_str() == id) else {
-                    s.findings = finding::read_all(doc)?;
-                    break;
-                };
-                match finding::read_record(doc, &map, id, &deleted) {
-                    Some(f) => *slot = f,
-                    None => {
+            for id in touched.findings.clone() {
+                let slot = s.findings.iter_mut().find(|f| f.id.as_str() == id);
+                match (slot, finding::read_record(doc, &map, id, &deleted)) {
+                    (Some(slot), Some(f)) => *slot = f,
+                    _ => {
                         s.findings = finding::read_all(doc)?;
+                        touched.parts.insert(Part::Findings);
                         break;
                     }
                 }
@@ -215,12 +329,13 @@ impl Reading {
         }
         if !touched.parts.contains(&Part::Recommendations) && !touched.recommendations.is_empty() {
             let map = schema::root_object(doc, "recommendations")?;
-            for id in touched.recommendations {
+            for id in touched.recommendations.clone() {
                 let slot = s.recommendations.iter_mut().find(|r| r.id.as_str() == id);
                 match (slot, recommendation::read_record(doc, &map, id)) {
                     (Some(slot), Some(r)) => *slot = r,
                     _ => {
                         s.recommendations = recommendation::read_all(doc)?;
+                        touched.parts.insert(Part::Recommendations);
                         break;
                     }
                 }
@@ -228,7 +343,7 @@ impl Reading {
         }
         if !touched.parts.contains(&Part::Conclusion) && !touched.paragraphs.is_empty() {
             let (map, _) = conclusion::paragraphs_obj(doc)?;
-            for id in touched.paragraphs {
+            for id in touched.paragraphs.clone() {
                 let slot = s.conclusion.iter_mut().find(|p| p.id.as_str() == id);
                 match (slot, conclusion::read_paragraph(doc, &map, id)) {
                     // Same section: the paragraph keeps its place.
@@ -237,6 +352,7 @@ impl Reading {
                     (None, None) => {}
                     _ => {
                         s.conclusion = conclusion::read(doc)?;
+                        touched.parts.insert(Part::Conclusion);
                         break;
                     }
                 }
@@ -246,7 +362,7 @@ impl Reading {
     }
 }
 
-impl Touched {
+impl Delta {
     /// Which records `patch` touched. `patch.path` leads from the root to the object patched.
     fn note(&mut self, patch: &Patch) {
         let key = |i: usize| match patch.path.get(i) {
@@ -305,6 +421,28 @@ impl Touched {
                     self.parts.insert(part);
                 }
             }
+        }
+    }
+}
+
+/// Replace, in `copy`, the records of `from` whose ids are in `ids` (same positions: a reading
+/// updates records in place). A record `copy` lacks is appended where `from` has it.
+fn replace_by_id<T: Clone>(
+    copy: &mut Vec<T>,
+    from: &[T],
+    ids: &BTreeSet<String>,
+    id_of: impl Fn(&T) -> &str,
+) {
+    if ids.is_empty() {
+        return;
+    }
+    if copy.len() != from.len() {
+        *copy = from.to_vec();
+        return;
+    }
+    for (i, record) in from.iter().enumerate() {
+        if ids.contains(id_of(record)) {
+            copy[i] = record.clone();
         }
     }
 }

@@ -135,9 +135,21 @@ fn every_kind_of_remote_edit_reads_as_a_fresh_read() {
         Box::new(move |d| supervision::add_topic(d, "QĐ 218-QĐ/TW", m(12)).unwrap()),
         Box::new(move |d| unit::add(d, &id(9), "Đảng ủy phường Chính Gián", m(13)).unwrap()),
     ];
-    for step in &steps {
+    // A view's copy, brought up to date by deltas every other step (so some deltas merge).
+    let mut copy = reading.supervision.clone();
+    let mut seen = reading.version();
+    for (i, step) in steps.iter().enumerate() {
         step(&mut minh);
         receive(&mut reading, &mut lan, &minh);
+        if i % 2 == 1 {
+            let applied = reading.update_copy(&mut copy, seen);
+            assert!(
+                !applied.everything,
+                "step {i}: a copy two updates behind is not copied whole"
+            );
+            seen = reading.version();
+            assert_eq!(copy, reading.supervision, "step {i}");
+        }
     }
     let cause = reading.supervision.finding(&id(4)).unwrap();
     assert!(
@@ -201,4 +213,29 @@ fn typing_reads_the_field_typed_in_and_stale_heads_read_everything() {
         reading.supervision.finding(&id(4)).unwrap().status,
         FindingStatus::Agreed
     );
+}
+
+#[test]
+fn a_copy_too_far_behind_is_copied_whole() {
+    let (mut lan, mut minh) = two_tablets();
+    let mut reading = Reading::new(&lan).unwrap();
+    let copy_at = reading.version();
+    let mut copy = reading.supervision.clone();
+    let f = TextField::new(RecordKind::Finding, &id(3), "text");
+    for i in 0..40 {
+        field::set(&mut minh, &f, &format!("Bản {i}"), stamp("Minh", 100 + i)).unwrap();
+        receive(&mut reading, &mut lan, &minh);
+    }
+    assert!(reading.update_copy(&mut copy, copy_at).everything);
+    assert_eq!(copy, reading.supervision);
+    // One step behind: only the finding typed in is copied.
+    let seen = reading.version();
+    field::set(&mut minh, &f, "Bản cuối", stamp("Minh", 200)).unwrap();
+    receive(&mut reading, &mut lan, &minh);
+    let applied = reading.update_copy(&mut copy, seen);
+    assert_eq!(
+        applied.findings.iter().collect::<Vec<_>>(),
+        vec![id(3).as_str()]
+    );
+    assert_eq!(copy, reading.supervision);
 }

@@ -144,6 +144,12 @@ async function measure(app) {
     }
 
     // 2. Open, big against empty, side by side.
+    const openProfiler = process.env.DATA_PATH_PROFILE_OPEN ? await lan.context().newCDPSession(lan) : null;
+    if (openProfiler) {
+      await openProfiler.send("Profiler.enable");
+      await openProfiler.send("Profiler.setSamplingInterval", { interval: 100 });
+      await openProfiler.send("Profiler.start");
+    }
     const times = { big: [], empty: [] };
     for (let r = 0; r < REPS; r++) {
       const order = r % 2 === 0 ? [["big", seed.big, "findings"], ["empty", seed.empty, "title"]] : [["empty", seed.empty, "title"], ["big", seed.big, "findings"]];
@@ -162,6 +168,10 @@ async function measure(app) {
     await shown(minh, "findings");
     await waitSync(minh, "synced");
     const ratios = times.big.map((b, i) => b / times.empty[i]);
+    if (openProfiler) {
+      const { profile } = await openProfiler.send("Profiler.stop");
+      (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE_OPEN, JSON.stringify(profile));
+    }
 
     console.error(`${app.label}: opened (big ${times.big.map((t) => t.toFixed(0))}, empty ${times.empty.map((t) => t.toFixed(0))}); typing`);
     // 3. Lan types; every byte handed to IndexedDB is counted.

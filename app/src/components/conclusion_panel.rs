@@ -23,7 +23,7 @@ fn section_msg(s: Section) -> Msg {
 
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
-pub fn ConclusionPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn ConclusionPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let added = RwSignal::new(None::<usize>);
     let generate = move |_| {
         let mut count = 0;
@@ -52,7 +52,7 @@ pub fn ConclusionPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) 
 fn ConclusionSection(
     doc: DocumentId,
     section: Section,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let paragraphs = Memo::new(move |_| {
         supervision

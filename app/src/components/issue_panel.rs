@@ -22,7 +22,7 @@ use crate::workspace::{Workspace, ws};
 
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
-pub fn IssuePanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn IssuePanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let revision = ws().signals.revision;
     let versions = Memo::new(move |_| {
         revision.track();
@@ -161,7 +161,7 @@ fn VersionRow(
 #[component]
 fn IssueForm(
     doc: DocumentId,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
     versions: Memo<Vec<IssuedVersion>>,
     open: RwSignal<bool>,
 ) -> impl IntoView {

@@ -48,7 +48,7 @@ fn today() -> String {
 #[component]
 pub fn RecommendationsPanel(
     doc: DocumentId,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let recs = Memo::new(move |_| {
         supervision
@@ -181,7 +181,7 @@ pub fn RecommendationsPanel(
 fn RecommendationCard(
     doc: DocumentId,
     id: RecordId,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let lang = expect_context::<Language>().0;
     let rid = id.clone();

@@ -1,85 +1,113 @@
 //! One signal per record (a finding, a paragraph…), so a change to one record wakes only the
-//! card showing it. Cards that each read the whole supervision's memo made every change wake
-//! all of them: on a 500-finding supervision a remote keystroke cost ~40 ms of reactive
-//! bookkeeping (BENCHMARKS.md, "The tablet's data path"). Here one effect per page walks the
-//! new reading and sets only the signals whose record differs.
+//! card showing it. Cards that each read the whole supervision made every change wake all of
+//! them: on a 500-finding supervision a remote keystroke cost ~250 ms of script
+//! (BENCHMARKS.md, "The tablet's data path"). The page hands [`RecordSignals::refresh`] what
+//! changed (`shared::reading::Delta`), and only those records' signals are set.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use leptos::prelude::*;
 use shared::RecordId;
-use shared::reading::Supervision;
+use shared::reading::{Delta, Supervision};
 
 /// The records of one kind in a supervision, each behind its own signal.
 pub struct RecordSignals<T: Send + Sync + 'static> {
-    /// Each record's signal, and the value last given to it (compared here, not through the
-    /// signal: a signal read per record per change cost more than the comparison).
-    signals: StoredValue<HashMap<RecordId, (Option<T>, RwSignal<Option<T>>)>>,
-    supervision: Memo<Option<Supervision>>,
-    find: fn(&Supervision, &RecordId) -> Option<T>,
+    signals: StoredValue<HashMap<RecordId, RwSignal<Option<T>>>>,
+    supervision: Signal<Option<Supervision>>,
+    kind: Kind<T>,
     owner: Owner,
 }
+
+/// How to find the records of one kind in a supervision and in a delta.
+struct Kind<T> {
+    /// Every record of the kind, with its id.
+    all: fn(&Supervision) -> Vec<(&RecordId, &T)>,
+    /// One record.
+    find: fn(&Supervision, &RecordId) -> Option<T>,
+    /// The ids a delta names one by one; `None` when it reads the whole kind again.
+    touched: fn(&Delta) -> Option<&BTreeSet<String>>,
+}
+
+impl<T> Clone for Kind<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Kind<T> {}
 
 impl<T: Send + Sync + 'static> Clone for RecordSignals<T> {
     fn clone(&self) -> Self {
         Self {
             signals: self.signals,
             supervision: self.supervision,
-            find: self.find,
+            kind: self.kind,
             owner: self.owner.clone(),
         }
     }
 }
 
 impl<T: Clone + PartialEq + Send + Sync + 'static> RecordSignals<T> {
-    /// Follow `supervision`; `all` lists a reading's records of this kind, `find` one of them.
+    /// Signals for the records of one kind in `supervision`.
     pub fn new(
-        supervision: Memo<Option<Supervision>>,
+        supervision: Signal<Option<Supervision>>,
         all: fn(&Supervision) -> Vec<(&RecordId, &T)>,
         find: fn(&Supervision, &RecordId) -> Option<T>,
+        touched: fn(&Delta) -> Option<&BTreeSet<String>>,
     ) -> Self {
-        let this = Self {
+        Self {
             signals: StoredValue::new(HashMap::new()),
             supervision,
-            find,
+            kind: Kind { all, find, touched },
             // Signals live as long as the page, not the card that first asked (a card
             // unmounted by a tab switch must not take its record's signal with it).
             owner: Owner::current().unwrap_or_default(),
-        };
-        let signals = this.signals;
-        Effect::new(move |_| {
-            supervision.with(|s| {
-                let Some(s) = s else { return };
-                let mut changed = Vec::new();
-                signals.update_value(|map| {
-                    for (id, record) in all(s) {
-                        if let Some((last, sig)) = map.get_mut(id)
-                            && last.as_ref() != Some(record)
-                        {
-                            *last = Some(record.clone());
-                            changed.push((*sig, record.clone()));
-                        }
-                    }
-                });
-                for (sig, record) in changed {
-                    sig.set(Some(record));
-                }
-            });
-        });
-        this
+        }
     }
 
-    /// The signal of record `id` (made on first use, from the reading as it stands).
+    /// `s` is the supervision after `delta`: set the signals of the records it changed (of
+    /// every record of the kind when the delta reads them all again).
+    pub fn refresh(&self, s: &Supervision, delta: &Delta) {
+        let touched = if delta.everything {
+            None
+        } else {
+            (self.kind.touched)(delta)
+        };
+        let mut changed = Vec::new();
+        self.signals.with_value(|map| match touched {
+            Some(ids) => {
+                for id in ids {
+                    let id = RecordId::from_key(id);
+                    if let Some(sig) = map.get(&id) {
+                        changed.push((*sig, (self.kind.find)(s, &id)));
+                    }
+                }
+            }
+            None => {
+                for (id, record) in (self.kind.all)(s) {
+                    if let Some(sig) = map.get(id)
+                        && sig.with_untracked(|old| old.as_ref() != Some(record))
+                    {
+                        changed.push((*sig, Some(record.clone())));
+                    }
+                }
+            }
+        });
+        for (sig, record) in changed {
+            sig.set(record);
+        }
+    }
+
+    /// The signal of record `id` (made on first use, from the supervision as it stands).
     pub fn of(&self, id: &RecordId) -> Signal<Option<T>> {
-        if let Some(sig) = self.signals.with_value(|m| m.get(id).map(|(_, sig)| *sig)) {
+        if let Some(sig) = self.signals.with_value(|m| m.get(id).copied()) {
             return sig.into();
         }
         let now = self
             .supervision
-            .with_untracked(|s| s.as_ref().and_then(|s| (self.find)(s, id)));
-        let sig = self.owner.with(|| RwSignal::new(now.clone()));
+            .with_untracked(|s| s.as_ref().and_then(|s| (self.kind.find)(s, id)));
+        let sig = self.owner.with(|| RwSignal::new(now));
         self.signals.update_value(|m| {
-            m.insert(id.clone(), (now, sig));
+            m.insert(id.clone(), sig);
         });
         sig.into()
     }

@@ -18,7 +18,7 @@ pub enum Tab {
 
 /// Props: `supervision` the document as read; `tab` the page's tab signal.
 #[component]
-pub fn SearchBox(supervision: Memo<Option<Supervision>>, tab: RwSignal<Tab>) -> impl IntoView {
+pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let hits = Memo::new(move |_| {
         let q = query.get();

@@ -21,7 +21,7 @@ use crate::workspace::{Workspace, ws};
 pub fn SessionBlock(
     doc: DocumentId,
     session: WorkingSession,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let sid = session.id.clone();
     let sid2 = sid.clone();

@@ -25,7 +25,7 @@ pub fn role_msg(r: Role) -> Msg {
 
 /// Props: `doc`, `supervision` the document as read.
 #[component]
-pub fn SetupPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+pub fn SetupPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     view! {
         <SetupForm doc=doc supervision=supervision/>
         <TopicsCard doc=doc supervision=supervision/>
@@ -34,7 +34,7 @@ pub fn SetupPanel(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> im
 }
 
 #[component]
-fn SetupForm(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let current = move || supervision.get().map(|s| s.setup).unwrap_or_default();
     let initial = current();
     let title = RwSignal::new(initial.title.clone());
@@ -127,7 +127,7 @@ fn SetupForm(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl In
 }
 
 #[component]
-fn TopicsCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
     let draft = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
@@ -163,7 +163,7 @@ fn TopicsCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl I
 }
 
 #[component]
-fn MembersCard(doc: DocumentId, supervision: Memo<Option<Supervision>>) -> impl IntoView {
+fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let lang = expect_context::<Language>().0;
     let members = Memo::new(move |_| supervision.get().map(|s| s.members).unwrap_or_default());
     let name = RwSignal::new(String::new());

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use shared::DocumentId;
 use shared::dates;
 use shared::finding::Finding;
+use shared::reading::{Part, Supervision};
 use shared::supervision::SupervisionKind;
 
 use crate::components::conclusion_panel::ConclusionPanel;
@@ -29,20 +30,44 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let revision = ws().signals.revision;
     ws().set_viewing(Some(id));
     on_cleanup(move || ws().set_viewing(None));
-    let doc = Memo::new(move |_| {
+    // The page's copy of the supervision: after each change only the records it touched are
+    // cloned into it (Workspace::mirror), and only those records' cards are told.
+    let mut first = None;
+    let mut at = 0;
+    ws().mirror(&id, &mut first, &mut at);
+    let seen = StoredValue::new(at);
+    let view = RwSignal::new(first);
+    let doc: Signal<Option<Supervision>> = view.into();
+    let findings = RecordSignals::<Finding>::new(
+        doc,
+        |s| s.findings.iter().map(|f| (&f.id, f)).collect(),
+        |s, id| s.finding(id).cloned(),
+        |d| (!d.parts.contains(&Part::Findings)).then_some(&d.findings),
+    );
+    provide_context(findings.clone());
+    Effect::new(move |_| {
         revision.track();
-        ws().supervision(&id)
+        let mut applied = None;
+        view.maybe_update(|copy| {
+            let mut at = seen.get_value();
+            applied = ws().mirror(&id, copy, &mut at);
+            seen.set_value(at);
+            applied.is_some()
+        });
+        if let Some(delta) = applied {
+            view.with_untracked(|s| {
+                if let Some(s) = s {
+                    findings.refresh(s, &delta);
+                }
+            });
+        }
     });
     // The header reads the set-up alone, so a finding's edit does not redraw it.
     let setup = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.setup.clone())));
     let held = Memo::new(move |_| doc.with(Option::is_some));
     let units =
         Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.units.clone()).unwrap_or_default()));
-    provide_context(RecordSignals::<Finding>::new(
-        doc,
-        |s| s.findings.iter().map(|f| (&f.id, f)).collect(),
-        |s, id| s.finding(id).cloned(),
-    ));
+
     let tab = RwSignal::new(Tab::Work);
     let read_only = Memo::new(move |_| ws().read_only(&id));
     let waiting = move || {

@@ -19,7 +19,7 @@ use crate::workspace::{Workspace, ws};
 pub fn UnitSection(
     doc: DocumentId,
     unit: Unit,
-    supervision: Memo<Option<Supervision>>,
+    supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let unit_key = unit.id.as_str().to_owned();
     let uk = unit_key.clone();

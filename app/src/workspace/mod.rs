@@ -37,8 +37,8 @@ use shared::field::TextField;
 use shared::finding;
 use shared::journal::Journal;
 use shared::presence::Board;
-use shared::reading::Reading;
 use shared::reading::Supervision;
+use shared::reading::{Delta, Reading};
 use shared::supervision;
 use shared::sync::{ReplicaStatus, SyncClient};
 use shared::{DocumentId, RecordId};
@@ -312,21 +312,46 @@ impl Workspace {
         self.client.borrow().ids().copied().collect()
     }
 
-    /// One supervision, if held: its reading, brought up to date record by record as
-    /// changes arrive (see `shared::reading`); read whole only when the reading is behind.
-    pub fn supervision(&self, id: &DocumentId) -> Option<Supervision> {
+    /// Bring a view's copy of supervision `id` (`None` before the first), which mirrors its
+    /// reading at version `*seen`, up to date: only the records that changed are cloned into
+    /// it (see `shared::reading::Reading::update_copy`). Returns what changed, `None` if
+    /// nothing did. The reading itself follows every change as it arrives.
+    pub fn mirror(
+        &self,
+        id: &DocumentId,
+        copy: &mut Option<Supervision>,
+        seen: &mut u64,
+    ) -> Option<Delta> {
+        let everything = Delta {
+            everything: true,
+            ..Delta::default()
+        };
         let client = self.client.borrow();
-        let doc = client.doc(id)?;
+        let Some(doc) = client.doc(id) else {
+            return copy.take().map(|_| everything);
+        };
         let mut readings = self.readings.borrow_mut();
-        if let Some(r) = readings.get(id)
-            && r.heads() == doc.get_heads().as_slice()
-        {
-            return Some(r.supervision.clone());
+        // Readings are never dropped, so a view's `seen` always refers to this one.
+        let reading = match readings.entry(*id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(Reading::new(doc).ok()?),
+        };
+        if reading.heads() != doc.get_heads().as_slice() {
+            reading.refresh(doc).ok()?;
         }
-        let reading = Reading::new(doc).ok()?;
-        let s = reading.supervision.clone();
-        readings.insert(*id, reading);
-        Some(s)
+        match copy {
+            Some(_) if reading.version() == *seen => None,
+            Some(c) => {
+                let applied = reading.update_copy(c, *seen);
+                *seen = reading.version();
+                Some(applied)
+            }
+            None => {
+                *copy = Some(reading.supervision.clone());
+                *seen = reading.version();
+                Some(everything)
+            }
+        }
     }
 
     /// The member typed in `field` of `id`, which stood at `before`: read that record again.
@@ -337,7 +362,8 @@ impl Workspace {
             return;
         };
         if reading.typed(doc, before, field).is_err() {
-            readings.remove(&id);
+            // Read whole next time a view asks (the reading is kept: views count on it).
+            let _unreadable = reading.refresh(doc);
         }
     }
 
@@ -353,7 +379,7 @@ impl Workspace {
             .apply(doc, &patched.before, &patched.patches)
             .is_err()
         {
-            readings.remove(&patched.doc);
+            let _unreadable = reading.refresh(doc);
         }
     }
 
