@@ -40,12 +40,7 @@ pub fn LiveText(
             el.set_value(&v);
         }
     });
-    let target = presence_target(&field);
-    let presence = ws().signals.presence;
-    let editors = Memo::new(move |_| {
-        presence.track();
-        ws().editing(&doc, &target)
-    });
+    let editors = ws().editors(doc, presence_target(&field));
     let f_input = field.clone();
     let on_input = move |_| {
         if let Some(el) = node.get_untracked()

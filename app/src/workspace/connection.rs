@@ -86,13 +86,17 @@ impl Workspace {
         let pending: usize = client.ids().map(|id| client.pending(id)).sum();
         let ready = matches!(client.link(), Link::Ready { .. });
         drop(client);
-        self.signals.pending.set(pending);
-        if ready {
-            self.signals.link.set(if pending == 0 {
-                LinkState::Synced
-            } else {
-                LinkState::Syncing
-            });
+        // Set only what moved: a set wakes every reader even when the value is the same.
+        if self.signals.pending.get_untracked() != pending {
+            self.signals.pending.set(pending);
+        }
+        let link = if pending == 0 {
+            LinkState::Synced
+        } else {
+            LinkState::Syncing
+        };
+        if ready && self.signals.link.get_untracked() != link {
+            self.signals.link.set(link);
         }
     }
 }

@@ -127,6 +127,10 @@ pub struct Workspace {
     focus: RefCell<Option<(DocumentId, shared::field::Focus)>>,
     /// What IndexedDB holds of each document (see [`persist`]).
     journals: RefCell<BTreeMap<DocumentId, persist::Written>>,
+    /// Who edits each text field shown (see `presence::editors`).
+    editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
+    /// Owns the signals the workspace hands out, for as long as the page lives.
+    owner: Owner,
     /// Each supervision as last read, kept up to date from patches (see [`Workspace::supervision`]).
     readings: RefCell<BTreeMap<DocumentId, Reading>>,
     pub signals: Signals,
@@ -248,6 +252,8 @@ impl Workspace {
             focus: RefCell::new(None),
             journals: RefCell::new(journals),
             readings: RefCell::new(BTreeMap::new()),
+            editors: RefCell::new(Default::default()),
+            owner: Owner::new(),
             signals,
         });
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));

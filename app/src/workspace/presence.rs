@@ -81,6 +81,47 @@ impl Workspace {
         }
         if changed {
             self.signals.presence.update(|v| *v += 1);
+            self.refresh_editors();
+        }
+    }
+
+    /// Who else is editing `target` in `doc`, as a signal of its own: a presence message
+    /// wakes only the fields whose editors changed, not every text area on the page.
+    pub fn editors(&self, doc: DocumentId, target: String) -> Signal<Vec<String>> {
+        let key = (doc, target);
+        if let Some(sig) = self.editors.borrow().get(&key) {
+            return (*sig).into();
+        }
+        let now = self.editing(&key.0, &key.1);
+        // Owned by the workspace, not by the field that asked first: a field mounted again
+        // finds its signal alive.
+        let sig = self.owner.with(|| RwSignal::new(now));
+        self.editors.borrow_mut().insert(key, sig);
+        sig.into()
+    }
+
+    /// Set the editors' signals whose editors changed.
+    fn refresh_editors(&self) {
+        let boards = self.boards.borrow();
+        let mut by_doc: std::collections::HashMap<DocumentId, Vec<shared::presence::Presence>> =
+            Default::default();
+        let mut changed = Vec::new();
+        for ((doc, target), sig) in self.editors.borrow().iter() {
+            let present = by_doc
+                .entry(*doc)
+                .or_insert_with(|| boards.get(doc).map(Board::present).unwrap_or_default());
+            let now: Vec<String> = present
+                .iter()
+                .filter(|p| p.editing.as_deref() == Some(target.as_str()))
+                .map(|p| p.member.clone())
+                .collect();
+            if sig.with_untracked(|old| *old != now) {
+                changed.push((*sig, now));
+            }
+        }
+        drop(boards);
+        for (sig, now) in changed {
+            sig.set(now);
         }
     }
 
@@ -115,5 +156,6 @@ impl Workspace {
         }
         drop(boards);
         self.signals.presence.update(|v| *v += 1);
+        self.refresh_editors();
     }
 }
