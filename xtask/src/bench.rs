@@ -72,6 +72,7 @@ fn step(name: &str, program: &'static str, args: &str, needs: &'static [Need]) -
 fn steps() -> Vec<Step> {
     use Need::*;
     let release_server = sh::target_dir().join("release").join("giamsat-server");
+    let debug_server = sh::target_dir().join("debug").join("giamsat-server");
     let server_env = vec![(
         "GIAMSAT_SERVER_BIN",
         release_server.to_string_lossy().into_owned(),
@@ -133,18 +134,7 @@ fn steps() -> Vec<Step> {
         },
         Step {
             dir: "tests",
-            // The browser harness looks for the server under the repo's own target/ unless told.
-            env: vec![
-                (
-                    "GIAMSAT_SERVER_BIN",
-                    sh::target_dir()
-                        .join("debug")
-                        .join("giamsat-server")
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
-                ("GIAMSAT_APP_DIR", app_dir.clone()),
-            ],
+            env: browser_env(&debug_server, &app_dir),
             ..step(
                 "app_open",
                 "node",
@@ -154,17 +144,7 @@ fn steps() -> Vec<Step> {
         },
         Step {
             dir: "tests",
-            env: vec![
-                (
-                    "GIAMSAT_SERVER_BIN",
-                    release_server.to_string_lossy().into_owned(),
-                ),
-                (
-                    "CARGO_TARGET_DIR",
-                    sh::target_dir().to_string_lossy().into_owned(),
-                ),
-                ("GIAMSAT_APP_DIR", app_dir.clone()),
-            ],
+            env: browser_env(&release_server, &app_dir),
             ..step(
                 "followup_open",
                 "node",
@@ -177,21 +157,7 @@ fn steps() -> Vec<Step> {
         // a second build in DATA_PATH_APPS (see the script).
         Step {
             dir: "tests",
-            env: vec![
-                (
-                    "GIAMSAT_SERVER_BIN",
-                    sh::target_dir()
-                        .join("debug")
-                        .join("giamsat-server")
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
-                (
-                    "CARGO_TARGET_DIR",
-                    sh::target_dir().to_string_lossy().into_owned(),
-                ),
-                ("GIAMSAT_APP_DIR", app_dir.clone()),
-            ],
+            env: browser_env(&debug_server, &app_dir),
             ..step(
                 "data_path",
                 "node",
@@ -210,6 +176,19 @@ fn steps() -> Vec<Step> {
         },
     ]);
     steps
+}
+
+/// What a browser bench (node, from tests/) needs told: the server binary, the app, and where
+/// cargo builds (the harness looks under the repo's own target/ unless told).
+fn browser_env(server: &std::path::Path, app_dir: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GIAMSAT_SERVER_BIN", server.to_string_lossy().into_owned()),
+        (
+            "CARGO_TARGET_DIR",
+            sh::target_dir().to_string_lossy().into_owned(),
+        ),
+        ("GIAMSAT_APP_DIR", app_dir.to_owned()),
+    ]
 }
 
 pub fn all() -> Result<(), String> {

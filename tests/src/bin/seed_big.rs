@@ -19,7 +19,8 @@ use giamsat_tests::server::sign_in;
 use giamsat_tests::{now_ms, random};
 use shared::conclusion::{self, Section};
 use shared::finding::{self, FindingKind, NewFinding};
-use shared::supervision::{self, Setup, Stamp, SupervisionKind};
+use shared::fixtures::{self, fill};
+use shared::supervision::{self, Setup, Stamp};
 use shared::{DocumentId, RecordId, unit};
 
 const BOUND: Duration = Duration::from_secs(180);
@@ -48,13 +49,6 @@ const SENTENCES: [&str; 10] = [
     "Đội ngũ cán bộ làm công tác kiểm tra, giám sát có tinh thần trách nhiệm, nắm vững nghiệp vụ; {m} đồng chí được bồi dưỡng nghiệp vụ trong năm {y}.",
 ];
 
-fn fill(template: &str, i: usize) -> String {
-    template
-        .replace("{n}", &format!("{:02}", 3 + (i * 7) % 23))
-        .replace("{m}", &format!("{:02}", 1 + (i * 5) % 11))
-        .replace("{y}", &(2020 + i % 3).to_string())
-}
-
 /// At least `chars` characters: whole sentences from the pool, from `i` on.
 fn text(i: usize, chars: usize) -> String {
     let mut out = String::new();
@@ -72,14 +66,7 @@ fn text(i: usize, chars: usize) -> String {
 fn setup(title: &str) -> Setup {
     Setup {
         title: title.into(),
-        kind: SupervisionKind::Supervision,
-        basis_number: "1175-QĐ/QU".into(),
-        basis_date: "2022-07-13".into(),
-        basis_issuer: "Quận ủy Thanh Khê".into(),
-        period_from: "6/2020".into(),
-        period_to: "6/2022".into(),
-        schedule_from: "2022-08-02".into(),
-        schedule_to: "2022-08-11".into(),
+        ..fixtures::big_setup()
     }
 }
 
