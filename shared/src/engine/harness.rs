@@ -68,6 +68,8 @@ pub struct Tablet {
     pub unavailable: usize,
     /// Messages the engine produced that its queue could not take.
     pub overflows: usize,
+    /// The patches its client reported (a client made `with_patches`), not yet taken.
+    pub patches: Vec<crate::sync::Patched>,
 }
 
 pub struct Network {
@@ -163,6 +165,7 @@ impl Network {
                 deepest: 0,
                 unavailable: 0,
                 overflows: 0,
+                patches: Vec::new(),
             },
         );
         conn
@@ -334,6 +337,7 @@ impl Network {
             Ok(WireMessage::DocUnavailable { .. }) => t.unavailable += 1,
             _ => {}
         }
+        t.patches.extend(out.patches);
         t.outbox.extend(out.frames);
     }
 

@@ -40,6 +40,8 @@ pub mod peer;
 pub mod recent;
 
 #[cfg(test)]
+mod data_path_tests;
+#[cfg(test)]
 mod harness;
 #[cfg(test)]
 mod schedules;
