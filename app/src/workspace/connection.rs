@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::DocumentId;
 use shared::sync::{Event, Link, Output};
 
 use super::{FrameSender, LinkState, Workspace};
@@ -54,6 +55,7 @@ impl Workspace {
         self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
         let changed = out.changed.clone();
+        let moved: Vec<DocumentId> = changed.iter().chain(&out.confirmed).copied().collect();
         let ready = matches!(self.client.borrow().link(), Link::Ready { .. });
         self.send(out);
         if ready && self.signals.link.get_untracked() == LinkState::Connecting {
@@ -68,7 +70,7 @@ impl Workspace {
         if !changed.is_empty() {
             self.signals.revision.update(|r| *r += 1);
         }
-        self.refresh_pending();
+        self.refresh_pending_of(moved);
         measure("giamsat:receive", "giamsat:frame");
         server_error
     }
@@ -81,10 +83,24 @@ impl Workspace {
         }
     }
 
+    /// Count again, for every document, the local changes the server has not confirmed.
     pub(super) fn refresh_pending(&self) {
+        let ids: Vec<DocumentId> = self.client.borrow().ids().copied().collect();
+        self.refresh_pending_of(ids);
+    }
+
+    /// Count again those of `ids` only (the documents a frame or an edit touched): a leader's
+    /// tablet holds a thousand supervisions, and counting them all on every frame would cost
+    /// more than the frame.
+    pub(super) fn refresh_pending_of(&self, ids: impl IntoIterator<Item = DocumentId>) {
         let client = self.client.borrow();
-        let pending: usize = client.ids().map(|id| client.pending(id)).sum();
+        let mut counts = self.pending_by_doc.borrow_mut();
+        for id in ids {
+            counts.insert(id, client.pending(&id));
+        }
+        let pending: usize = counts.values().sum();
         let ready = matches!(client.link(), Link::Ready { .. });
+        drop(counts);
         drop(client);
         // Set only what moved: a set wakes every reader even when the value is the same.
         if self.signals.pending.get_untracked() != pending {

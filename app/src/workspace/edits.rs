@@ -112,7 +112,7 @@ impl Workspace {
             Some(Ok(false)) => Ok(()),
             Some(Ok(true)) => {
                 self.typed(doc, &before, field);
-                self.refresh_pending();
+                self.refresh_pending_of([doc]);
                 self.persist(doc);
                 self.schedule_refresh();
                 Ok(())
@@ -186,7 +186,7 @@ impl Workspace {
     /// Show the change, write it to IndexedDB, and then send it.
     fn after_local_change(&self, doc: DocumentId) {
         self.signals.revision.update(|r| *r += 1);
-        self.refresh_pending();
+        self.refresh_pending_of([doc]);
         self.persist(doc);
     }
 }

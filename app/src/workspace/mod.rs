@@ -127,6 +127,8 @@ pub struct Workspace {
     focus: RefCell<Option<(DocumentId, shared::field::Focus)>>,
     /// What IndexedDB holds of each document (see [`persist`]).
     journals: RefCell<BTreeMap<DocumentId, persist::Written>>,
+    /// Local changes the server has not confirmed, per document (see `refresh_pending_of`).
+    pending_by_doc: RefCell<BTreeMap<DocumentId, usize>>,
     /// Who edits each text field shown (see `presence::editors`).
     editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
     /// Owns the signals the workspace hands out, for as long as the page lives.
@@ -253,6 +255,7 @@ impl Workspace {
             journals: RefCell::new(journals),
             readings: RefCell::new(BTreeMap::new()),
             editors: RefCell::new(Default::default()),
+            pending_by_doc: RefCell::new(BTreeMap::new()),
             owner: Owner::new(),
             signals,
         });
