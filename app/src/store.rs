@@ -361,7 +361,8 @@ impl std::fmt::Display for ChunkKey {
     }
 }
 
-/// Every (string key, bytes) entry of an object store, in key order.
+/// Every (string key, bytes) entry of an object store, in key order: two requests (all keys,
+/// all values, both in key order), not one per entry — a start-up reads hundreds of chunks.
 async fn all_entries(
     store: &indexed_db_futures::object_store::ObjectStore<'_>,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
@@ -370,15 +371,19 @@ async fn all_entries(
         .primitive()?
         .await?
         .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        let Some(key) = key.as_string() else { continue };
-        let value: Option<JsValue> = store.get(key.clone()).primitive()?.await?;
-        if let Some(bytes) = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
-            out.push((key, bytes.to_vec()));
-        }
-    }
-    Ok(out)
+    let values: Vec<JsValue> = store
+        .get_all::<JsValue>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    Ok(keys
+        .into_iter()
+        .zip(values)
+        .filter_map(|(key, value)| {
+            let bytes = value.dyn_into::<Uint8Array>().ok()?;
+            Some((key.as_string()?, bytes.to_vec()))
+        })
+        .collect())
 }
 
 /// The server heads known to cover document `id` (written with every write of it).

@@ -116,6 +116,16 @@ pub struct Delta {
     pub paragraphs: BTreeSet<String>,
 }
 
+impl Delta {
+    /// Everything read again (or to be copied whole).
+    pub fn everything() -> Delta {
+        Delta {
+            everything: true,
+            ..Delta::default()
+        }
+    }
+}
+
 /// How many updates a reading remembers for [`Reading::update_copy`]; a copy further behind
 /// is copied whole.
 const REMEMBERED: usize = 32;
@@ -143,13 +153,7 @@ impl Reading {
     }
 
     fn read_all_again(&mut self, doc: &Automerge) -> Result<(), ModelError> {
-        self.read_again(
-            doc,
-            Delta {
-                everything: true,
-                ..Delta::default()
-            },
-        )
+        self.read_again(doc, Delta::everything())
     }
 
     /// What changed since version `seen`, merged, if this reading still remembers.
@@ -179,10 +183,7 @@ impl Reading {
     pub fn update_copy(&self, copy: &mut Supervision, seen: u64) -> Delta {
         let Some(delta) = self.since(seen).filter(|d| !d.everything) else {
             *copy = self.supervision.clone();
-            return Delta {
-                everything: true,
-                ..Delta::default()
-            };
+            return Delta::everything();
         };
         let s = &self.supervision;
         for part in &delta.parts {

@@ -37,8 +37,7 @@ use shared::field::TextField;
 use shared::finding;
 use shared::journal::Journal;
 use shared::presence::Board;
-use shared::reading::Supervision;
-use shared::reading::{Delta, Reading};
+use shared::reading::{Delta, Reading, Supervision};
 use shared::supervision;
 use shared::sync::{ReplicaStatus, SyncClient};
 use shared::{DocumentId, RecordId};
@@ -133,7 +132,7 @@ pub struct Workspace {
     editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
     /// Owns the signals the workspace hands out, for as long as the page lives.
     owner: Owner,
-    /// Each supervision as last read, kept up to date from patches (see [`Workspace::supervision`]).
+    /// Each supervision as last read, kept up to date from patches (see [`Workspace::mirror`]).
     readings: RefCell<BTreeMap<DocumentId, Reading>>,
     pub signals: Signals,
 }
@@ -331,13 +330,9 @@ impl Workspace {
         copy: &mut Option<Supervision>,
         seen: &mut u64,
     ) -> Option<Delta> {
-        let everything = Delta {
-            everything: true,
-            ..Delta::default()
-        };
         let client = self.client.borrow();
         let Some(doc) = client.doc(id) else {
-            return copy.take().map(|_| everything);
+            return copy.take().map(|_| Delta::everything());
         };
         let mut readings = self.readings.borrow_mut();
         // Readings are never dropped, so a view's `seen` always refers to this one.
@@ -358,7 +353,7 @@ impl Workspace {
             None => {
                 *copy = Some(reading.supervision.clone());
                 *seen = reading.version();
-                Some(everything)
+                Some(Delta::everything())
             }
         }
     }

@@ -49,6 +49,7 @@ impl Workspace {
                             .borrow_mut()
                             .entry(doc)
                             .or_default()
+                            .journal
                             .wrote(&write, heads);
                         w.signals.storage_error.set(None);
                     }
@@ -157,10 +158,6 @@ impl Written {
     fn take_seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
-    }
-
-    fn wrote(&mut self, write: &Write, heads: Vec<ChangeHash>) {
-        self.journal.wrote(write, heads);
     }
 }
 
