@@ -243,20 +243,6 @@ impl SyncClient {
             .map(|r| &r.doc)
     }
 
-    /// Change a held document with `edit`, then send what changed. Returns `edit`'s result.
-    pub fn change<T>(
-        &mut self,
-        id: &DocumentId,
-        edit: impl FnOnce(&mut Automerge) -> T,
-    ) -> Option<(T, Output)> {
-        let r = self
-            .replicas
-            .get_mut(id)
-            .filter(|r| r.status == ReplicaStatus::Held)?;
-        let result = edit(&mut r.doc);
-        Some((result, self.generate(*id)))
-    }
-
     /// Change a held document without sending anything yet: the caller first makes the change
     /// durable on the device, then calls [`SyncClient::announce`]. Returns `edit`'s result.
     pub fn edit<T>(

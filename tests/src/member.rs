@@ -241,13 +241,15 @@ impl Member {
     pub fn change<T>(&self, id: &DocumentId, edit: impl FnOnce(&mut Automerge) -> T) -> T {
         let mut inner = self.lock();
         let actor = self.actor.clone();
-        let (result, out) = inner
+        // The app's order: the edit, then (a test member keeps nothing on a disk) announce it.
+        let result = inner
             .client
-            .change(id, |doc| {
+            .edit(id, |doc| {
                 doc.set_actor(actor);
                 edit(doc)
             })
             .expect("the member holds this document");
+        let out = inner.client.announce(id);
         if let Some(tx) = &inner.outbound {
             send(tx, out);
         }

@@ -26,7 +26,7 @@ impl Dice {
 fn type_into(net: &mut Network, conn: u64, who: &str, n: usize) {
     let id = net.id;
     net.on_tablet(conn, |c| {
-        c.change(&id, |doc| {
+        c.edit(&id, |doc| {
             let mut tx = doc.transaction();
             let text = match tx.get(automerge::ROOT, "finding").unwrap() {
                 Some((_, obj)) => obj,
@@ -39,8 +39,8 @@ fn type_into(net: &mut Network, conn: u64, who: &str, n: usize) {
                 .unwrap();
             tx.commit();
         })
-        .expect("the tablet holds the document")
-        .1
+        .expect("the tablet holds the document");
+        c.announce(&id)
     });
 }
 
@@ -62,10 +62,10 @@ fn one_schedule(seed: u64) {
                     typed += 1;
                     type_into(&mut net, b, "b", typed);
                 } else if let Some(client) = b_away.as_mut() {
-                    // Typing offline: the change waits in the tablet.
+                    // Typing offline: the change waits in the tablet, announced when it is back.
                     typed += 1;
                     let id = net.id;
-                    let _ = client.change(&id, |doc| {
+                    let _ = client.edit(&id, |doc| {
                         let mut tx = doc.transaction();
                         tx.put(automerge::ROOT, "offline", typed as i64).unwrap();
                         tx.commit();

@@ -20,13 +20,13 @@ fn new_doc(title: &str) -> Automerge {
 fn edit(net: &mut Network, conn: ConnId, key: &str, value: i64) {
     let id = net.id;
     net.on_tablet(conn, |c| {
-        c.change(&id, |doc| {
+        c.edit(&id, |doc| {
             let mut tx = doc.transaction();
             tx.put(ROOT, key, value).unwrap();
             tx.commit();
         })
-        .expect("the tablet holds the document")
-        .1
+        .expect("the tablet holds the document");
+        c.announce(&id)
     });
 }
 

@@ -962,8 +962,8 @@ async fn member_inner(
                 typist.plan(del);
                 let at = Instant::now();
                 let stamp = Stamp { member: &name, now_ms: giamsat_tests::now_ms() };
-                let (result, out) = client
-                    .change(&id, |doc| {
+                let result = client
+                    .edit(&id, |doc| {
                         doc.set_actor(actor.clone());
                         let before = doc.get_heads();
                         typist.edit(doc, del, stamp)?;
@@ -972,6 +972,7 @@ async fn member_inner(
                         Ok::<_, shared::ModelError>((heads != before).then(|| (heads[0], doc.stats().num_changes)))
                     })
                     .ok_or("the held document vanished")?;
+                let out = client.announce(&id);
                 if traced(cid) {
                     for f in &out.frames {
                         trace(cid, "-> (edit)", f, client.doc(&id));
