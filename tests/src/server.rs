@@ -200,27 +200,10 @@ impl ServerProcess {
     }
 }
 
-/// A plain HTTP/1.1 GET on loopback: (status, body). Enough for the JSON routes.
+/// A GET with no headers: (status, body). Enough for the JSON routes.
 pub async fn http_get(addr: &str, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the server");
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.expect("send request");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.expect("read response");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let r = http(addr, "GET", path, &[], &[]).await;
+    (r.status, r.body)
 }
 
 /// The first administrator's username and password in every test deployment.
@@ -400,8 +383,8 @@ impl Response {
     }
 }
 
-/// A plain HTTP/1.1 request on loopback (`Connection: close`, no chunked bodies: enough for
-/// the API).
+/// A plain HTTP/1.1 request on loopback (`Connection: close`); panics if the exchange fails
+/// (a test's server is expected to answer).
 pub async fn http(
     addr: &str,
     method: &str,
@@ -409,10 +392,22 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr)
+    try_http(addr, method, path, headers, body)
         .await
-        .expect("connect to the server");
+        .unwrap_or_else(|e| panic!("{method} {path} on {addr}: {e}"))
+}
+
+/// The one HTTP client of the tests and the load generator: a plain HTTP/1.1 request on
+/// loopback (`Connection: close`; a chunked body is joined), or the IO error that stopped it.
+pub async fn try_http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -421,10 +416,10 @@ pub async fn http(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.expect("send request");
-    s.write_all(body).await.expect("send body");
+    s.write_all(req.as_bytes()).await?;
+    s.write_all(body).await?;
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.expect("read response");
+    s.read_to_end(&mut raw).await?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -433,15 +428,14 @@ pub async fn http(
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let headers: Vec<(String, String)> = headers;
     let chunked = headers
         .iter()
         .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    Response {
+    Ok(Response {
         status,
         body: if chunked {
             dechunk(body)
@@ -449,7 +443,7 @@ pub async fn http(
             body.to_owned()
         },
         headers,
-    }
+    })
 }
 
 /// The body of a `Transfer-Encoding: chunked` response.

@@ -6,8 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use giamsat_tests::server::{ADMIN, ADMIN_PASSWORD};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use giamsat_tests::server::{ADMIN, ADMIN_PASSWORD, try_http};
 use tokio::sync::oneshot;
 use tokio::sync::watch;
 
@@ -90,19 +89,13 @@ impl Probe {
 
 /// One HTTP/1.1 request; its status, or None if it failed or timed out.
 async fn request(addr: &str, method: &str, path: &str, body: &str) -> Option<u16> {
-    let exchange = async {
-        let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-             X-Requested-With: giamsat\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).await.ok()?;
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).await.ok()?;
-        let text = String::from_utf8_lossy(&raw);
-        text.split_whitespace().nth(1)?.parse().ok()
-    };
-    tokio::time::timeout(TIMEOUT, exchange).await.ok().flatten()
+    let headers = [
+        ("X-Requested-With", "giamsat"),
+        ("Content-Type", "application/json"),
+    ];
+    let exchange = try_http(addr, method, path, &headers, body.as_bytes());
+    match tokio::time::timeout(TIMEOUT, exchange).await {
+        Ok(Ok(r)) => Some(r.status),
+        _ => None,
+    }
 }
