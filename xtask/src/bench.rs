@@ -82,7 +82,7 @@ fn steps() -> Vec<Step> {
         .join("dist")
         .to_string_lossy()
         .into_owned();
-    let loadgen = "run --release --quiet -p giamsat-tests --bin loadgen --";
+    let loadgen = "run --release --quiet -p giamsat-load --bin loadgen --";
     let compare = "--compare --duration-secs 30 --edit-interval-ms 2000 --drain-secs 20";
     let sync_load =
         format!("{loadgen} {compare} --clients 1000 --delegations 20 --setup-timeout-secs 420");
@@ -276,7 +276,7 @@ fn prepare(needs: &[Need]) -> Result<(), String> {
     }
     if need(Need::ReleaseBins) {
         sh::step("building the server and the load generator (release)");
-        let build = "build --release --quiet -p server -p giamsat-tests --bins";
+        let build = "build --release --quiet -p server -p giamsat-tests -p giamsat-load --bins";
         sh::run("cargo", &words(build), None)?;
     }
     if need(Need::DebugServer) {

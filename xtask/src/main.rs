@@ -100,6 +100,8 @@ fn test() -> Result<(), String> {
             "-p",
             "giamsat-tests",
             "-p",
+            "giamsat-load",
+            "-p",
             "xtask",
         ],
         None,

@@ -85,7 +85,7 @@ impl Default for Args {
             drain: Duration::from_secs(20),
             connect_batch: 50,
             server_bin: None,
-            reference_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/reference-server")),
+            reference_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../reference-server")),
             node: "node".into(),
             docs: 10_000,
             live: 1000,

@@ -15,18 +15,15 @@
 //!
 //! Each run prints one JSON line on stdout (and appends it to `--json-out FILE` if given) and
 //! a readable summary on stderr. One tokio runtime with two workers, as the machine has two
-//! cores. The pieces live in `tests/src/load/`.
-
-#[path = "../load/mod.rs"]
-mod load;
+//! cores. The pieces are the library beside this file (`tests/load/src/`).
 
 use std::io::Write;
 use std::time::Duration;
 
-use load::args::{Args, Mode};
-use load::report::{self, RunReport};
-use load::sim::RunConfig;
-use load::{launch, scale, sim};
+use giamsat_load::args::{Args, Mode};
+use giamsat_load::report::{self, RunReport};
+use giamsat_load::sim::RunConfig;
+use giamsat_load::{launch, scale, sim};
 
 fn main() -> std::process::ExitCode {
     let args = match Args::parse(std::env::args()) {

@@ -1,5 +1,8 @@
-//! The pieces of `loadgen` (tests/src/bin/loadgen.rs), kept out of the test harness library
-//! so the end-to-end tests do not compile them.
+//! # giamsat-load: the sync load generator's pieces (the `loadgen` binary is `main.rs`)
+//!
+//! Its own crate beside the test harness (`giamsat-tests`, whose server, member and seeding
+//! helpers it uses), so the end-to-end tests do not compile it and it does not live inside
+//! the harness.
 //!
 //! - [`args`]: the command line.
 //! - [`sim`]: one load run: delegations of simulated members over real WebSockets, edits
