@@ -2,7 +2,8 @@
 //! device (longest side 1600 px, JPEG), hashed (SHA-256), kept in IndexedDB, uploaded to
 //! `/api/blobs/<sha256>?document=<supervision id>` when online (the server files each blob
 //! under the supervisions it was uploaded for, and shows it only to their readers), and
-//! fetched by other members on demand.
+//! fetched by other members on demand. Which blobs to upload, and when, is
+//! `crate::workspace::outbox`.
 
 use js_sys::{Array, Uint8Array};
 use sha2::{Digest, Sha256};
@@ -10,9 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File};
 
-use leptos::prelude::Set;
-
-use crate::workspace::ws;
+use crate::store::{Store, keys};
 
 /// The longest side a photo keeps.
 const MAX_SIDE: f64 = 1600.0;
@@ -80,17 +79,13 @@ async fn downscale(file: &File) -> Result<Vec<u8>, String> {
 
 /// An object URL for a blob of supervision `doc`: from IndexedDB, else fetched from the
 /// server and kept. Typed as a photo only for the raster types `shared::media` allows.
-pub async fn object_url(sha: &str, doc: &str) -> Option<String> {
-    let w = ws();
-    let (bytes, mime) = match w.store().blob(sha).await.ok().flatten() {
+pub async fn object_url(store: &Store, sha: &str, doc: &str) -> Option<String> {
+    let (bytes, mime) = match store.blob(sha).await.ok().flatten() {
         Some(found) => found,
         None => {
             let fetched = fetch(sha, doc).await?;
-            let _ = w.store().put_blob(sha, &fetched.1, &fetched.0, doc).await;
-            let _ = w
-                .store()
-                .set_meta(&crate::store::keys::uploaded(doc, sha), "1")
-                .await;
+            let _ = store.put_blob(sha, &fetched.1, &fetched.0, doc).await;
+            let _ = store.set_meta(&keys::uploaded(doc, sha), "1").await;
             fetched
         }
     };
@@ -139,58 +134,8 @@ async fn fetch(sha: &str, doc: &str) -> Option<(Vec<u8>, String)> {
     (sha256_hex(&bytes) == sha).then_some((bytes, mime))
 }
 
-/// Upload every blob this device has that the server has not acknowledged, for each
-/// supervision it was attached in. A supervision not yet registered with its delegation
-/// waits (the server would not know it).
-pub async fn upload_pending() {
-    let w = ws();
-    let Ok(keys) = w.store().blob_keys().await else {
-        return;
-    };
-    for sha in keys {
-        let docs = crate::workspace::split_list(
-            w.store()
-                .meta(&crate::store::keys::blob_docs(&sha))
-                .await
-                .ok()
-                .flatten(),
-        );
-        for doc in docs {
-            if doc.parse().is_ok_and(|id| w.is_unregistered(&id)) {
-                continue;
-            }
-            let key = crate::store::keys::uploaded(&doc, &sha);
-            if w.store().meta(&key).await.ok().flatten().is_some() {
-                continue;
-            }
-            let Some((bytes, mime)) = w.store().blob(&sha).await.ok().flatten() else {
-                continue;
-            };
-            match upload(&sha, &doc, &mime, &bytes).await {
-                Upload::Done => {
-                    let _ = w.store().set_meta(&key, "1").await;
-                }
-                Upload::Unauthorized => {
-                    crate::net::session_lost();
-                    return;
-                }
-                // The server will never take it (too large, refused): say so once, stop retrying.
-                Upload::Refused(message) => {
-                    let _ = w.store().set_meta(&key, "refused").await;
-                    w.signals.storage_error.set(Some(message));
-                }
-                // The server is full: say so, keep the file, try again on the next connection.
-                Upload::Full(message) => {
-                    w.signals.storage_error.set(Some(message));
-                    return;
-                }
-                Upload::Later => {}
-            }
-        }
-    }
-}
-
-enum Upload {
+/// How one upload ended.
+pub enum Upload {
     Done,
     /// The session is over: sign in again, then it is retried.
     Unauthorized,
@@ -202,7 +147,8 @@ enum Upload {
     Later,
 }
 
-async fn upload(sha: &str, doc: &str, mime: &str, bytes: &[u8]) -> Upload {
+/// `PUT` one blob of supervision `doc`.
+pub async fn upload(sha: &str, doc: &str, mime: &str, bytes: &[u8]) -> Upload {
     let Some(window) = web_sys::window() else {
         return Upload::Later;
     };

@@ -1,6 +1,6 @@
 //! The connection to the server. Before every socket opens: `GET /api/me` (does the session
 //! still work? which delegations and supervisions now?), then this device's actors and the
-//! supervisions created here are registered (`crate::registry`), and only then the WebSocket
+//! supervisions created here are registered (`crate::workspace::outbox`), and only then the WebSocket
 //! opens at `/sync?peer=<peerPrefix><random>`, that same id being the `senderId` of `join`.
 //!
 //! It reconnects with back-off (0.5 s doubling to 10 s), and at once when the browser is back
@@ -23,8 +23,7 @@ use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use crate::account::{Me, SessionState};
 use crate::api;
-use crate::registry;
-use crate::workspace::{now_ms, ws};
+use crate::workspace::{now_ms, outbox, ws};
 
 enum SocketEvent {
     Open,
@@ -53,6 +52,14 @@ pub fn start() {
             ws().presence_tick();
         }
     });
+    // Whoever learns the session is over (a 401 anywhere) says so in the workspace; the
+    // open socket closes here, and nothing reconnects until the member signs in again.
+    let session = ws().signals.session;
+    Effect::new(move |_| {
+        if session.get() == SessionState::Expired {
+            close_socket();
+        }
+    });
     let (tx, rx) = mpsc::unbounded();
     WAKE.with(|w| *w.borrow_mut() = Some(tx));
     spawn_local(run(rx));
@@ -66,13 +73,6 @@ pub fn wake() {
             let _ = tx.unbounded_send(());
         }
     });
-}
-
-/// The server answered 401: the session is over. Say so, and close the socket; nothing
-/// reconnects until the member signs in again.
-pub fn session_lost() {
-    ws().signals.session.set(SessionState::Expired);
-    close_socket();
 }
 
 fn close_socket() {
@@ -137,10 +137,7 @@ async fn attempt() -> Attempt {
     w.signals.session.set(SessionState::Active);
     let prefix = me.peer_prefix.clone();
     w.set_me(me).await;
-    if let Err(e) = registry::register_actors().await {
-        return failed(e);
-    }
-    if let Err(e) = registry::register_supervisions().await {
+    if let Err(e) = outbox::register_all().await {
         return failed(e);
     }
     let peer = w.ensure_peer(&prefix);
@@ -153,7 +150,7 @@ async fn attempt() -> Attempt {
 
 fn failed(e: api::ApiError) -> Attempt {
     if e.is_unauthorized() {
-        ws().signals.session.set(SessionState::Expired);
+        ws().session_lost();
         Attempt::NeedsSignIn
     } else {
         Attempt::Failed
@@ -180,7 +177,7 @@ async fn keep_fresh() {
 pub async fn refresh_me() {
     match api::get::<Me>("/api/me").await {
         Ok(me) => ws().set_me(me).await,
-        Err(e) if e.is_unauthorized() => session_lost(),
+        Err(e) if e.is_unauthorized() => ws().session_lost(),
         Err(_) => {}
     }
 }

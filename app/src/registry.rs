@@ -7,26 +7,22 @@
 //!   its delegation, and answers doc-unavailable for one no delegation has.
 //!
 //! Both are retried before every connection until the server has them; the lists live in
-//! IndexedDB meta (`actors`, `actors-registered`, `pending-supervisions`).
+//! IndexedDB meta (`actors`, `actors-registered`, `pending-supervisions`). These are the
+//! requests alone, given what they need; when to make them and what the workspace does with
+//! the answers is `crate::workspace::outbox`.
 
-use leptos::task::spawn_local;
+use automerge::ActorId;
 use serde_json::json;
 use shared::DocumentId;
 
 use crate::api::{self, ApiError, Method};
-use crate::workspace::{split_list, ws};
+use crate::store::{Store, keys, split_list};
 
-/// Register every actor of this device the server does not have yet.
-pub async fn register_actors() -> Result<(), ApiError> {
-    let w = ws();
-    let mut registered = split_list(
-        w.store()
-            .meta(crate::store::keys::ACTORS_REGISTERED)
-            .await
-            .ok()
-            .flatten(),
-    );
-    for actor in w.actors() {
+/// Register every one of `actors` the server does not have yet (the ones it has are listed
+/// in `store`'s meta, and each one it takes is added there).
+pub async fn register_actors(store: &Store, actors: &[ActorId]) -> Result<(), ApiError> {
+    let mut registered = split_list(store.meta(keys::ACTORS_REGISTERED).await.ok().flatten());
+    for actor in actors {
         let hex = actor.to_hex_string();
         if registered.contains(&hex) {
             continue;
@@ -34,9 +30,8 @@ pub async fn register_actors() -> Result<(), ApiError> {
         match api::send(Method::Post, "/api/actors", &json!({ "actor": hex })).await {
             Ok(()) => {
                 registered.push(hex);
-                if let Err(e) = w
-                    .store()
-                    .set_meta(crate::store::keys::ACTORS_REGISTERED, &registered.join(","))
+                if let Err(e) = store
+                    .set_meta(keys::ACTORS_REGISTERED, &registered.join(","))
                     .await
                 {
                     web_sys::console::warn_1(&format!("actors-registered: {e}").into());
@@ -53,30 +48,16 @@ pub async fn register_actors() -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Register every supervision created here that its delegation does not have yet.
-pub async fn register_supervisions() -> Result<(), ApiError> {
-    for pending in ws().pending_registrations() {
-        let Some(id) = pending.id() else {
-            continue;
-        };
-        register(id, pending.delegation).await?;
-    }
-    Ok(())
+/// What the server said to a supervision's registration.
+pub enum Registration {
+    Registered,
+    /// It never will (a 4xx other than 401 and 429): its message.
+    Refused(String),
 }
 
-/// Try to register a supervision just created; if it cannot be done now it stays queued
-/// for the next connection.
-pub fn register_soon(id: DocumentId, delegation: i64) {
-    spawn_local(async move {
-        if let Err(e) = register(id, delegation).await
-            && e.is_unauthorized()
-        {
-            crate::net::session_lost();
-        }
-    });
-}
-
-async fn register(id: DocumentId, delegation: i64) -> Result<(), ApiError> {
+/// Register supervision `id` with `delegation`. An error is worth retrying later (offline,
+/// the server failed, 429), or says the session is over (401).
+pub async fn register(id: DocumentId, delegation: i64) -> Result<Registration, ApiError> {
     let path = format!("/api/delegations/{delegation}/supervisions");
     match api::send(
         Method::Post,
@@ -85,13 +66,9 @@ async fn register(id: DocumentId, delegation: i64) -> Result<(), ApiError> {
     )
     .await
     {
-        Ok(()) => {
-            ws().registered(&id, delegation);
-            Ok(())
-        }
+        Ok(()) => Ok(Registration::Registered),
         Err(ApiError::Status(status, message)) if refused_status(status) => {
-            ws().registration_refused(&id, &message);
-            Ok(())
+            Ok(Registration::Refused(message))
         }
         Err(e) => Err(e),
     }

@@ -397,3 +397,14 @@ fn put_confirmed(
         .primitive()?;
     Ok(())
 }
+
+/// A comma-separated meta value as its items (none for a missing value).
+pub fn split_list(s: Option<String>) -> Vec<String> {
+    s.map(|s| {
+        s.split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default()
+}

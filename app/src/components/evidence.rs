@@ -88,7 +88,7 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
         move || {
             let (sha, doc) = (sha.clone(), doc.clone());
             spawn_local(async move {
-                if let Some(u) = blobs::object_url(&sha, &doc).await {
+                if let Some(u) = blobs::object_url(ws().store(), &sha, &doc).await {
                     url.set(Some(u));
                 }
             });
@@ -102,7 +102,7 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
                 if url.try_get_untracked().is_none_or(|u| u.is_some()) {
                     return;
                 }
-                if let Some(u) = blobs::object_url(&sha, &doc).await {
+                if let Some(u) = blobs::object_url(ws().store(), &sha, &doc).await {
                     url.set(Some(u));
                     return;
                 }

@@ -90,14 +90,14 @@ pub fn ReplyBlock(
                 input.set_value("");
             }
             if ws().is_ready() {
-                spawn_local(blobs::upload_pending());
+                spawn_local(crate::workspace::outbox::upload_pending());
             }
         });
     };
     let open_scan = move |sha: String| {
         let doc = doc.to_string();
         spawn_local(async move {
-            match blobs::object_url(&sha, &doc).await {
+            match blobs::object_url(ws().store(), &sha, &doc).await {
                 Some(url) => {
                     if let Some(w) = web_sys::window() {
                         let _ = w.open_with_url_and_target(&url, "_blank");

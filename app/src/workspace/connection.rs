@@ -62,7 +62,7 @@ impl Workspace {
             self.signals.link.set(LinkState::Syncing);
             // Just joined: say who we are, and upload evidence taken offline.
             self.announce_presence(None);
-            spawn_local(crate::blobs::upload_pending());
+            spawn_local(super::outbox::upload_pending());
         }
         for id in &changed {
             self.persist_soon(*id);

@@ -35,7 +35,7 @@ impl Workspace {
         self.queue_registration(id, delegation);
         let _ = self.client.borrow_mut().insert(id, doc, Vec::new());
         self.after_local_change(id);
-        crate::registry::register_soon(id, delegation);
+        super::outbox::register_soon(id, delegation);
         Ok(id)
     }
 

@@ -16,7 +16,7 @@ use shared::DocumentId;
 use shared::sync::{Output, SyncClient};
 
 use super::{Workspace, random, ws};
-use crate::account::Me;
+use crate::account::{Me, SessionState};
 
 /// A supervision created on this tablet that its delegation has not registered yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,13 @@ impl Workspace {
             .me
             .with_untracked(|m| m.as_ref().map(|m| m.user.display_name.clone()))
             .unwrap_or_default()
+    }
+
+    /// The server answered 401: the session expired or was revoked. The notice with the
+    /// sign-in form appears, and the connection (which watches this signal, `crate::net`)
+    /// closes; every local change waits in IndexedDB until the member signs in again.
+    pub fn session_lost(&self) {
+        self.signals.session.set(SessionState::Expired);
     }
 
     /// Every actor this device has written with.

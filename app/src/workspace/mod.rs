@@ -15,6 +15,7 @@
 //!   announced to the server before it has).
 //! - [`presence`]: who else is in a supervision and what they edit.
 //! - [`caret`]: keeping the caret of the field being typed in across a merge.
+//! - [`outbox`]: registrations and evidence uploads the server is owed, and their answers.
 
 mod caret;
 mod connection;
@@ -22,6 +23,7 @@ mod edits;
 mod member;
 mod persist;
 mod presence;
+pub mod outbox;
 
 pub use member::PendingSupervision;
 pub use presence::presence_target;
@@ -44,7 +46,7 @@ use shared::{DocumentId, RecordId};
 use web_sys::HtmlTextAreaElement;
 
 use crate::account::{Me, SessionState};
-use crate::store::{Store, keys};
+use crate::store::{Store, keys, split_list};
 
 /// What the status badge shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,7 +301,7 @@ impl Workspace {
         self.apply(doc, |d, s| finding::attach(d, &finding_id, &evidence, s))
             .map_err(AttachError::Edit)?;
         if self.is_ready() {
-            spawn_local(crate::blobs::upload_pending());
+            spawn_local(outbox::upload_pending());
         }
         Ok(())
     }
@@ -410,13 +412,3 @@ impl Workspace {
     }
 }
 
-/// A comma-separated list as stored in IndexedDB meta.
-pub(crate) fn split_list(s: Option<String>) -> Vec<String> {
-    s.map(|s| {
-        s.split(',')
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned)
-            .collect()
-    })
-    .unwrap_or_default()
-}
