@@ -1,13 +1,17 @@
-//! The connection to the server. Before every socket opens: `GET /api/me` (does the session
+//! The sync loop: it owns connecting, registering and presence; the socket, which only
+//! moves frames, is [`socket`]. Before every socket opens: `GET /api/me` (does the session
 //! still work? which delegations and supervisions now?), then this device's actors and the
-//! supervisions created here are registered (`crate::workspace::outbox`), and only then the WebSocket
-//! opens at `/sync?peer=<peerPrefix><random>`, that same id being the `senderId` of `join`.
+//! supervisions created here are registered (`crate::workspace::outbox`), and only then the
+//! WebSocket opens at `/sync?peer=<peerPrefix><random>`, that same id being the `senderId`
+//! of `join`. Frames go to and from the workspace (`Workspace::receive`, `connected`).
 //!
 //! It reconnects with back-off (0.5 s doubling to 10 s), and at once when the browser is back
 //! online or the member signs in. A `401` means the session expired or was revoked: nothing
 //! connects until the member signs in again, and every local change waits in IndexedDB.
 //! While connected, `/api/me` is asked again now and then, so a supervision another member
 //! created appears in the list (and the session, used, stays alive).
+
+mod socket;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,27 +23,18 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+use socket::{Socket, SocketEvent};
 
 use crate::account::{Me, SessionState};
 use crate::api;
 use crate::workspace::{now_ms, outbox, ws};
 
-enum SocketEvent {
-    Open,
-    Frame(Vec<u8>),
-    Closed,
-}
-
 thread_local! {
     /// Wakes the reconnect wait early (back online, signed in).
     static WAKE: RefCell<Option<mpsc::UnboundedSender<()>>> = const { RefCell::new(None) };
-    /// The open socket, so going offline can close it.
-    static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
-    /// Ends the open connection's event loop at once: a socket closed while the network is
-    /// down may not report its close for a long while (the closing handshake cannot finish),
-    /// and the tablet must show it is offline, and stop sending into it, straight away.
-    static END: RefCell<Option<mpsc::UnboundedSender<SocketEvent>>> = const { RefCell::new(None) };
+    /// The open socket, so going offline or losing the session can close it.
+    static OPEN: RefCell<Option<Rc<Socket>>> = const { RefCell::new(None) };
 }
 
 /// Start syncing in the background, for the life of the page.
@@ -76,14 +71,9 @@ pub fn wake() {
 }
 
 fn close_socket() {
-    if let Some(s) = SOCKET.with(|s| s.borrow().clone()) {
-        let _ = s.close();
+    if let Some(socket) = OPEN.with(|s| s.borrow().clone()) {
+        socket.close();
     }
-    END.with(|e| {
-        if let Some(tx) = e.borrow().as_ref() {
-            let _ = tx.unbounded_send(SocketEvent::Closed);
-        }
-    });
 }
 
 /// How one try to connect ended.
@@ -199,58 +189,24 @@ fn sync_url(peer: &str) -> Option<String> {
 /// One connection, until it closes. Returns whether it opened and ended without the
 /// server refusing anything.
 async fn connect_once(peer: &str) -> bool {
-    let Some(url) = sync_url(peer) else {
+    let Some((socket, mut events)) = sync_url(peer).and_then(|url| Socket::open(&url)) else {
         return false;
     };
-    let Ok(socket) = WebSocket::new(&url) else {
-        return false;
-    };
-    socket.set_binary_type(BinaryType::Arraybuffer);
-    let (tx, mut rx) = mpsc::unbounded::<SocketEvent>();
-    let on_open = {
-        let tx = tx.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let _ = tx.unbounded_send(SocketEvent::Open);
-        })
-    };
-    let on_message = {
-        let tx = tx.clone();
-        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                let _ =
-                    tx.unbounded_send(SocketEvent::Frame(js_sys::Uint8Array::new(&buf).to_vec()));
-            }
-        })
-    };
-    let on_close = {
-        let tx = tx.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let _ = tx.unbounded_send(SocketEvent::Closed);
-        })
-    };
-    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    socket.set_onerror(Some(on_close.as_ref().unchecked_ref()));
-    SOCKET.with(|s| *s.borrow_mut() = Some(socket.clone()));
-    END.with(|e| *e.borrow_mut() = Some(tx.clone()));
-
+    let socket = Rc::new(socket);
+    OPEN.with(|s| *s.borrow_mut() = Some(socket.clone()));
     let mut opened = false;
-    while let Some(event) = rx.next().await {
+    while let Some(event) = events.next().await {
         match event {
             SocketEvent::Open => {
                 opened = true;
-                let sender = Rc::new(socket.clone());
-                ws().connected(Box::new(move |bytes: &[u8]| {
-                    let _ = sender.send_with_u8_array(bytes);
-                }));
+                ws().connected(Box::new(socket.sender()));
             }
             SocketEvent::Frame(bytes) => {
                 if let Some(error) = ws().receive(&bytes) {
                     // The server refused something: back off as after a failure, or a refusal
                     // that repeats would reconnect twice a second.
                     web_sys::console::warn_1(&format!("sync closed: {error}").into());
-                    let _ = socket.close();
+                    socket.close();
                     opened = false;
                     break;
                 }
@@ -258,13 +214,7 @@ async fn connect_once(peer: &str) -> bool {
             SocketEvent::Closed => break,
         }
     }
-    socket.set_onopen(None);
-    socket.set_onmessage(None);
-    socket.set_onclose(None);
-    socket.set_onerror(None);
-    SOCKET.with(|s| *s.borrow_mut() = None);
-    END.with(|e| *e.borrow_mut() = None);
-    drop((on_open, on_message, on_close));
+    OPEN.with(|s| *s.borrow_mut() = None);
     opened
 }
 
