@@ -215,29 +215,13 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
             (doc, obj, took)
         }
         Path::RawPerEdit => {
-            let (mut doc, t) = raw_text_doc();
-            let start = Clock::start();
-            for e in edits {
-                let e = black_box(e);
-                let mut tx = doc.transaction();
-                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
-                    .unwrap();
-                tx.commit();
-            }
-            (doc, t, start.took())
+            let (doc, t) = raw_text_doc();
+            raw_per_edit(doc, t, edits)
         }
         Path::RawInSupervision => {
-            let (mut doc, field) = supervision_with_paragraph();
+            let (doc, field) = supervision_with_paragraph();
             let t = field.object(&doc).unwrap();
-            let start = Clock::start();
-            for e in edits {
-                let e = black_box(e);
-                let mut tx = doc.transaction();
-                tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
-                    .unwrap();
-                tx.commit();
-            }
-            (doc, t, start.took())
+            raw_per_edit(doc, t, edits)
         }
         Path::RawOneTx => {
             let (mut doc, t) = raw_text_doc();
@@ -252,6 +236,19 @@ fn replay(path: Path, edits: &[Splice]) -> (Automerge, ObjId, Took) {
             (doc, t, start.took())
         }
     }
+}
+
+/// Raw automerge into `t`: one transaction, spliced and committed, per edit (timed).
+fn raw_per_edit(mut doc: Automerge, t: ObjId, edits: &[Splice]) -> (Automerge, ObjId, Took) {
+    let start = Clock::start();
+    for e in edits {
+        let e = black_box(e);
+        let mut tx = doc.transaction();
+        tx.splice_text(&t, e.pos, e.delete as isize, &e.insert)
+            .unwrap();
+        tx.commit();
+    }
+    (doc, t, start.took())
 }
 
 /// Where `field::splice`'s extra time goes: the same prefix of the trace replayed in the
