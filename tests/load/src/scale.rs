@@ -130,12 +130,7 @@ async fn store_batch(
     let mut done = Vec::new();
     let deadline = Instant::now() + bound;
     loop {
-        for f in frames.drain(..) {
-            sink.feed(Message::Binary(f.into()))
-                .await
-                .map_err(|e| format!("send: {e}"))?;
-        }
-        sink.flush().await.map_err(|e| format!("send: {e}"))?;
+        super::sim::send_frames(&mut sink, frames.drain(..)).await?;
         if waiting.is_empty() {
             break;
         }
@@ -198,12 +193,7 @@ async fn live_client(
     let mut retry: Option<Instant> = None;
     let far = Instant::now() + Duration::from_secs(24 * 3600);
     loop {
-        for f in frames.drain(..) {
-            sink.feed(Message::Binary(f.into()))
-                .await
-                .map_err(|e| format!("send: {e}"))?;
-        }
-        sink.flush().await.map_err(|e| format!("send: {e}"))?;
+        super::sim::send_frames(&mut sink, frames.drain(..)).await?;
         tokio::select! {
             msg = stream.next() => {
                 let bytes = match msg {

@@ -761,16 +761,24 @@ fn holds(doc: &Automerge, h: &ChangeHash) -> bool {
     !doc.get_missing_deps(std::slice::from_ref(h)).contains(h)
 }
 
-type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
+pub(crate) type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 
 async fn send(sink: &mut Sink, out: Output, res: &mut MemberResult) -> Result<(), String> {
     if out.frames.is_empty() {
         return Ok(());
     }
     res.last_was_ours = true;
-    for f in out.frames {
-        res.frames_out += 1;
-        res.bytes_out += f.len() as u64;
+    res.frames_out += out.frames.len() as u64;
+    res.bytes_out += out.frames.iter().map(|f| f.len() as u64).sum::<u64>();
+    send_frames(sink, out.frames).await
+}
+
+/// Send these frames as binary messages, then flush.
+pub(crate) async fn send_frames(
+    sink: &mut Sink,
+    frames: impl IntoIterator<Item = Vec<u8>>,
+) -> Result<(), String> {
+    for f in frames {
         sink.feed(Message::Binary(f.into()))
             .await
             .map_err(|e| format!("send: {e}"))?;
