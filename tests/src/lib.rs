@@ -5,6 +5,8 @@
 //! - [`proxy`]: a loopback TCP proxy that delays, cuts and holds back connections (bad network).
 //! - [`hostile`]: what the attack tests share: a delegation with a hostile member, a raw
 //!   peer that sends any bytes, and the check that honest members still sync.
+//! - [`postgres`]: a throwaway PostgreSQL cluster on loopback (for the PostgreSQL-backed
+//!   server, issue 16).
 //! - [`member`]: a simulated delegation member — shared's sync client over a real WebSocket —
 //!   that can go offline, edit, come back, and wait (with a bound) for what it expects.
 //!
@@ -13,6 +15,7 @@
 
 pub mod hostile;
 pub mod member;
+pub mod postgres;
 pub mod proxy;
 pub mod seeding;
 pub mod server;

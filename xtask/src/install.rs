@@ -123,6 +123,28 @@ pub fn document_readers() -> Result<(), String> {
     )
 }
 
+/// Debian's PostgreSQL server binaries, for the tests of the PostgreSQL-backed server (each
+/// test makes a throwaway cluster of its own on loopback with `initdb`; the cluster the
+/// package may create is not used).
+pub fn postgresql() -> Result<(), String> {
+    let have = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
+        versions
+            .flatten()
+            .any(|v| v.path().join("bin").join("initdb").exists())
+    });
+    if have {
+        return Ok(());
+    }
+    sh::step("installing PostgreSQL (apt-get install postgresql)");
+    sh::run("apt-get", &["update", "-qq"], None)?;
+    sh::run_env(
+        "apt-get",
+        &["install", "-y", "-qq", "postgresql"],
+        None,
+        &[("DEBIAN_FRONTEND", "noninteractive".into())],
+    )
+}
+
 /// The JS test dependencies (automerge-repo client, playwright-core), from package-lock.json.
 pub fn npm_packages() -> Result<(), String> {
     let tests = sh::root().join("tests");

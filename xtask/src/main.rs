@@ -74,6 +74,7 @@ fn test() -> Result<(), String> {
     build::app()?;
     install::chromium()?;
     install::document_readers()?;
+    install::postgresql()?;
     install::npm_packages()?;
     sh::step("building the server for the end-to-end tests");
     sh::run(

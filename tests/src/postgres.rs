@@ -1,0 +1,190 @@
+//! A throwaway PostgreSQL for a test: Debian's server binaries (`postgresql`, installed by
+//! `cargo xtask test`), a cluster made by `initdb` in a temporary directory, listening on
+//! loopback only, on a free port, with its socket in that directory. Dropping it stops the
+//! cluster and removes everything.
+//!
+//! PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user the
+//! Debian package creates (`runuser`), and the directory is handed to that user.
+//!
+//! Where the binaries are missing, [`Postgres::start_or_skip`] says so and the test returns;
+//! on CI (`CI` set) a missing PostgreSQL fails the test instead, so CI never skips silently.
+
+use std::net::TcpListener;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A running cluster.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+/// Debian's server binaries: the newest `/usr/lib/postgresql/<version>/bin` with `initdb`.
+pub fn binaries() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_string_lossy().parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+impl Postgres {
+    /// Start a cluster, or `None` (with the reason on stderr) where PostgreSQL is not
+    /// installed and this is not CI.
+    pub fn start_or_skip(test: &str) -> Option<Postgres> {
+        match binaries() {
+            Some(_) => Some(Postgres::start().unwrap_or_else(|e| panic!("{test}: {e}"))),
+            None if std::env::var_os("CI").is_some() => panic!(
+                "{test}: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); \
+                 `cargo xtask test` installs it (apt-get install postgresql)"
+            ),
+            None => {
+                eprintln!(
+                    "SKIPPED {test}: PostgreSQL is not installed here (no /usr/lib/postgresql/*/bin/initdb); \
+                     `apt-get install postgresql` or `cargo xtask test` installs it"
+                );
+                None
+            }
+        }
+    }
+
+    /// Make and start a cluster (database `giamsat`, user `giamsat`, trusted on loopback).
+    pub fn start() -> Result<Postgres, String> {
+        let bin = binaries().ok_or("PostgreSQL is not installed")?;
+        let dir = tempfile::Builder::new()
+            .prefix("giamsat-pg-")
+            .tempdir()
+            .map_err(|e| format!("temporary directory: {e}"))?;
+        // Who we are: the owner of our own /proc entry.
+        let as_postgres = std::fs::metadata("/proc/self").map_err(|e| format!("/proc/self: {e}"))?.uid() == 0;
+        if as_postgres {
+            hand_to_postgres(dir.path())?;
+        }
+        let port = free_port()?;
+        let pg = Postgres {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
+        let data = pg.data();
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "giamsat",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+        )?;
+        let socket_dir = pg.dir.path().to_string_lossy().into_owned();
+        let log = pg.dir.path().join("server.log").to_string_lossy().into_owned();
+        let options = format!("-h 127.0.0.1 -p {port} -k {socket_dir} -c max_connections=200");
+        pg.run("pg_ctl", &["-D", &data, "-l", &log, "-w", "-o", &options, "start"])
+            .map_err(|e| format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()))?;
+        pg.run(
+            "createdb",
+            &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "giamsat", "giamsat"],
+        )?;
+        Ok(pg)
+    }
+
+    /// `postgres://giamsat@127.0.0.1:<port>/giamsat`.
+    pub fn url(&self) -> String {
+        self.url_of("giamsat")
+    }
+
+    /// The URL of another database in this cluster, made now (one per test server).
+    pub fn database(&self, name: &str) -> Result<String, String> {
+        self.run(
+            "createdb",
+            &["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "giamsat", name],
+        )?;
+        Ok(self.url_of(name))
+    }
+
+    fn url_of(&self, db: &str) -> String {
+        format!("postgres://giamsat@127.0.0.1:{}/{db}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").to_string_lossy().into_owned()
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<Output, String> {
+        let path = self.bin.join(program);
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let out = cmd
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .map_err(|e| format!("{program}: {e}"))?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(format!(
+                "{program} {}: {}\n{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+/// A port free on loopback now.
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("a free port: {e}"))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("a free port: {e}"))
+}
+
+/// Give `dir` to the `postgres` user (PostgreSQL will not run as root).
+fn hand_to_postgres(dir: &Path) -> Result<(), String> {
+    let out = Command::new("chown")
+        .args(["-R", "postgres:postgres"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("chown: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "chown postgres {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("chmod {}: {e}", dir.display()))
+}
