@@ -13,6 +13,8 @@ pub enum ServerError {
     Startup(String),
     #[error("storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
+    #[error("storage failed: {0}")]
+    Store(#[from] crate::sync::store::StoreError),
     /// 400: the request itself is wrong; the message says how (bilingual).
     #[error("bad request: {0}")]
     BadRequest(String),

@@ -1,5 +1,6 @@
-//! Where the sync engine keeps documents: one trait, so SQLite today and PostgreSQL later are
-//! each one implementation ([`crate::storage::SqliteStorage`] is the first).
+//! Where the sync engine keeps documents: one trait, with an implementation over SQLite
+//! ([`crate::storage::SqliteStorage`]) and one over PostgreSQL
+//! ([`crate::storage::PostgresStorage`]); `crate::storage`'s tests run over both.
 //!
 //! Both calls block (the shell runs them on the writer thread or the blocking pool). A
 //! `commit` is all or nothing: when it returns `Ok`, every write in it survives a crash;

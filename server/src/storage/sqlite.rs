@@ -1,6 +1,6 @@
-//! The SQLite file behind the server: documents (as chunks), the server's settings (`meta`)
-//! and the evidence blobs (`blobs`: photos and scans by SHA-256, see [`crate::blobs`]). One
-//! file, WAL, `synchronous=FULL`, so a write is on disk when its commit returns.
+//! The SQLite file behind the server (the default [`ServerStore`]): documents (as chunks),
+//! the server's settings (`meta`) and the evidence blobs (`blobs`). One file, WAL,
+//! `synchronous=FULL`, so a write is on disk when its commit returns.
 //!
 //! Documents implement [`DocStore`] for the sync engine ([`crate::sync`]). A document's
 //! chunks live under keys `<document id>/snapshot/<name>` (a whole document) and
@@ -16,11 +16,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::Digest;
 use shared::DocumentId;
 use shared::engine::{Stored, Write};
 use shared::official::issue::Shown;
 
+use super::{ServerStore, StoredBlob, chunk_name};
 use crate::error::ServerError;
 use crate::sync::store::{DocStore, StoreError};
 
@@ -69,113 +69,125 @@ impl SqliteStorage {
         })
     }
 
-    /// The id this storage gives itself in the `peer` answer (`storageId`), made on first
-    /// use and kept (under the key samod used, so it survives the change of engine).
-    pub async fn storage_id(&self) -> Result<String, ServerError> {
-        let fresh = format!("giamsat-{}", crate::random_hex(16));
-        self.with_conn(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO chunks (key, data) VALUES ('storage-adapter-id', ?1)",
-                [fresh.as_bytes()],
-            )?;
-            let bytes: Vec<u8> = c.query_row(
-                "SELECT data FROM chunks WHERE key = 'storage-adapter-id'",
-                [],
-                |r| r.get(0),
-            )?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
-        })
-        .await
-    }
-
-    /// Run `f` on the connection on the blocking pool.
-    async fn with_conn<T: Send + 'static>(
+    /// Run `f` on this storage on the blocking pool (SQLite never runs on the async
+    /// workers).
+    async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        f: impl FnOnce(&SqliteStorage) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A poisoned lock means a panic mid-statement; SQLite rolled the statement back,
-            // so the connection itself is still sound.
-            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&guard).map_err(ServerError::from)
-        })
-        .await
-        .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
+            .map_err(ServerError::from)
     }
 
-    /// A server setting.
+    /// [`ServerStore::storage_id`], off the async workers.
+    pub async fn storage_id(&self) -> Result<String, ServerError> {
+        self.blocking(|s| ServerStore::storage_id(s)).await
+    }
+
+    /// [`ServerStore::meta`], off the async workers.
     pub async fn meta(&self, key: &'static str) -> Result<Option<String>, ServerError> {
-        self.with_conn(move |c| {
-            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-        })
-        .await
+        self.blocking(move |s| ServerStore::meta(s, key)).await
     }
 
-    /// Record a server setting.
+    /// [`ServerStore::set_meta`], off the async workers.
     pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
-        self.with_conn(move |c| {
-            c.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![key, value],
-            )
-            .map(|_| ())
-        })
-        .await
+        self.blocking(move |s| ServerStore::set_meta(s, key, &value))
+            .await
     }
 
-    /// Store a blob under its SHA-256 (lowercase hex, checked by the caller). Returns `true`
-    /// when it is new, `false` when that hash was already stored: the bytes are the same by
-    /// construction, and the first upload's mime type is kept.
+    /// [`ServerStore::put_blob`], off the async workers.
     pub async fn put_blob(
         &self,
         sha: String,
         mime: String,
         data: impl AsRef<[u8]> + Send + 'static,
     ) -> Result<bool, ServerError> {
-        self.with_conn(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO blobs (sha, mime, data) VALUES (?1, ?2, ?3)",
-                params![sha, mime, data.as_ref()],
-            )
-            .map(|inserted| inserted == 1)
-        })
-        .await
+        self.blocking(move |s| ServerStore::put_blob(s, &sha, &mime, data.as_ref()))
+            .await
     }
 
-    /// The blob stored under `sha`, if any.
+    /// [`ServerStore::get_blob`], off the async workers.
     pub async fn get_blob(&self, sha: String) -> Result<Option<StoredBlob>, ServerError> {
-        self.with_conn(move |c| {
-            c.query_row("SELECT mime, data FROM blobs WHERE sha = ?1", [sha], |r| {
+        self.blocking(move |s| ServerStore::get_blob(s, &sha)).await
+    }
+
+    /// The reads' connection. A poisoned lock means a panic mid-statement; SQLite rolled the
+    /// statement back, so the connection itself is still sound.
+    fn reads(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ServerStore for SqliteStorage {
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .reads()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.reads().execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn put_blob(&self, sha: &str, mime: &str, data: &[u8]) -> Result<bool, StoreError> {
+        let inserted = self.reads().execute(
+            "INSERT OR IGNORE INTO blobs (sha, mime, data) VALUES (?1, ?2, ?3)",
+            params![sha, mime, data],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn get_blob(&self, sha: &str) -> Result<Option<StoredBlob>, StoreError> {
+        Ok(self
+            .reads()
+            .query_row("SELECT mime, data FROM blobs WHERE sha = ?1", [sha], |r| {
                 Ok(StoredBlob {
                     mime: r.get(0)?,
                     data: r.get(1)?,
                 })
             })
-            .optional()
-        })
-        .await
+            .optional()?)
     }
 
-    /// How many chunks are stored (for `/health`).
-    pub async fn chunk_count(&self) -> Result<u64, ServerError> {
-        self.with_conn(|c| c.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0)))
-            .await
+    fn chunk_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .reads()
+            .query_row(
+                "SELECT COUNT(*) FROM chunks WHERE instr(key, '/') > 0",
+                [],
+                |r| r.get(0),
+            )?)
     }
-}
 
-/// A blob as stored: its mime type and its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBlob {
-    pub mime: String,
-    pub data: Vec<u8>,
+    /// Kept under the key samod used, so it survives the change of engine.
+    fn storage_id(&self) -> Result<String, StoreError> {
+        let fresh = format!("giamsat-{}", crate::random_hex(16));
+        let c = self.reads();
+        c.execute(
+            "INSERT OR IGNORE INTO chunks (key, data) VALUES ('storage-adapter-id', ?1)",
+            [fresh.as_bytes()],
+        )?;
+        let bytes: Vec<u8> = c.query_row(
+            "SELECT data FROM chunks WHERE key = 'storage-adapter-id'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
 }
 
 impl DocStore for SqliteStorage {
     fn load(&self, doc: &DocumentId) -> Result<Stored, StoreError> {
         let (from, to) = doc_range(doc);
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.reads();
         let mut stmt =
             conn.prepare_cached("SELECT data FROM chunks WHERE key >= ?1 AND key < ?2")?;
         let chunks = stmt
@@ -220,7 +232,7 @@ impl DocStore for SqliteStorage {
     }
 
     fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.reads();
         let mut stmt = conn.prepare(
             "SELECT DISTINCT substr(key, 1, instr(key, '/') - 1) FROM chunks WHERE instr(key, '/') > 0",
         )?;
@@ -242,7 +254,7 @@ impl DocStore for SqliteStorage {
     }
 
     fn find_issued(&self, code: &str) -> Result<Option<Shown>, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.reads();
         let json: Option<String> = conn
             .query_row("SELECT shown FROM issued WHERE code = ?1", [code], |r| {
                 r.get(0)
@@ -268,98 +280,4 @@ fn file_issued(
         put.execute(params![s.code, doc.to_string(), json])?;
     }
     Ok(())
-}
-
-/// A chunk's name: the first 16 bytes of its SHA-256, in hex (unique per content).
-fn chunk_name(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn id(n: u8) -> DocumentId {
-        DocumentId::from_bytes([n; 16])
-    }
-
-    fn write(changes: &[u8], snapshot: Option<&[u8]>) -> Write {
-        Write {
-            heads: Vec::new(),
-            changes: changes.to_vec(),
-            snapshot: snapshot.map(<[u8]>::to_vec),
-        }
-    }
-
-    #[test]
-    fn a_document_loads_only_its_own_chunks_and_a_snapshot_replaces_them_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
-        // Step 1: two chunks of one document, one of another, in one commit.
-        s.commit(
-            &[
-                (id(1), write(b"a", None)),
-                (id(1), write(b"b", None)),
-                (id(2), write(b"c", None)),
-            ],
-            &[],
-        )
-        .unwrap();
-        let mut got = s.load(&id(1)).unwrap().chunks;
-        got.sort();
-        assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
-        // Step 2: a snapshot of document 1 replaces both its chunks, not document 2's.
-        s.commit(&[(id(1), write(b"", Some(b"ab")))], &[]).unwrap();
-        assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"ab".to_vec()]);
-        assert_eq!(s.load(&id(2)).unwrap().chunks, vec![b"c".to_vec()]);
-        assert!(s.load(&id(3)).unwrap().chunks.is_empty());
-    }
-
-    #[tokio::test]
-    async fn data_and_the_storage_id_survive_reopening_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.sqlite3");
-        let first = {
-            let s = SqliteStorage::open(&path).unwrap();
-            s.commit(&[(id(1), write(b"giam sat", None))], &[]).unwrap();
-            s.set_meta("catalogue_id", "abc".into()).await.unwrap();
-            s.storage_id().await.unwrap()
-        };
-        let s = SqliteStorage::open(&path).unwrap();
-        assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"giam sat".to_vec()]);
-        assert_eq!(
-            s.meta("catalogue_id").await.unwrap().as_deref(),
-            Some("abc")
-        );
-        assert_eq!(s.storage_id().await.unwrap(), first);
-    }
-
-    #[tokio::test]
-    async fn a_blob_is_stored_once_and_keeps_its_first_mime_type() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStorage::open(&dir.path().join("t.sqlite3")).unwrap();
-        let sha = "a".repeat(64);
-        assert_eq!(s.get_blob(sha.clone()).await.unwrap(), None);
-        assert!(
-            s.put_blob(sha.clone(), "image/jpeg".into(), vec![1, 2, 3])
-                .await
-                .unwrap()
-        );
-        assert!(
-            !s.put_blob(sha.clone(), "image/png".into(), vec![1, 2, 3])
-                .await
-                .unwrap()
-        );
-        let got = s.get_blob(sha).await.unwrap().unwrap();
-        assert_eq!(
-            got,
-            StoredBlob {
-                mime: "image/jpeg".into(),
-                data: vec![1, 2, 3]
-            }
-        );
-    }
 }
