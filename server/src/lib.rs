@@ -10,7 +10,9 @@
 //! - [`api`]: the account, delegation and admin routes.
 //! - [`sync`]: the tokio shell around `shared::engine` (one task per loaded document, group
 //!   commit, storage behind one trait).
-//! - [`storage`]: the SQLite file: documents, settings, blobs (WAL, synchronous writes).
+//! - [`storage`]: documents, settings, blobs: one trait over SQLite (one file, WAL,
+//!   synchronous writes) or PostgreSQL.
+//! - [`db`]: one way to speak SQL to either database (the membership database uses it).
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
 //! - [`demo_organisation`]: with `--demo`, a made-up organisation with a year of history.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket; [`sync_gate`]: what each
@@ -31,6 +33,7 @@ pub mod auth;
 pub mod blobs;
 pub mod change_quota;
 pub mod config;
+pub mod db;
 pub mod demo;
 pub mod demo_organisation;
 pub mod error;
