@@ -15,6 +15,8 @@ pub enum ServerError {
     Storage(#[from] rusqlite::Error),
     #[error("storage failed: {0}")]
     Store(#[from] crate::sync::store::StoreError),
+    #[error("database failed: {0}")]
+    Db(#[from] crate::db::DbError),
     /// 400: the request itself is wrong; the message says how (bilingual).
     #[error("bad request: {0}")]
     BadRequest(String),

@@ -6,7 +6,7 @@
 //! administrators list a delegation's open links and withdraw them ([`open`], [`revoke`]);
 //! a link is named there by its stored hash, never by its token.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 
 use super::{Role, new_token, token_sha};
 use crate::error::ServerError;

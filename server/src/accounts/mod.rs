@@ -23,7 +23,7 @@ pub mod store;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use crate::db::Connection;
 use tokio::sync::watch;
 
 use crate::error::ServerError;
@@ -47,20 +47,24 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    /// Open (or create) the tables in the database at `path`.
+    /// Open (or create) the tables in the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self, ServerError> {
         crate::private_file(path)?;
-        let conn = Connection::open(path)?;
+        let conn = rusqlite::Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
-        Ok(Self {
+        Ok(Self::over(Connection::Sqlite(conn)))
+    }
+
+    fn over(conn: Connection) -> Self {
+        Self {
             conn: Arc::new(Mutex::new(conn)),
             changes: Arc::new(watch::channel(0).0),
-        })
+        }
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -190,7 +194,7 @@ const MIGRATIONS: [&str; 3] = [
      CREATE INDEX organisation_leaders_user ON organisation_leaders(user_id)",
 ];
 
-fn migrate(conn: &Connection) -> Result<(), ServerError> {
+fn migrate(conn: &rusqlite::Connection) -> Result<(), ServerError> {
     let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, step) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
         conn.execute_batch(&format!(

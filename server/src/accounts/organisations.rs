@@ -5,7 +5,7 @@
 //! data (a name the administrator gives, and a parent), never a list in code: the district
 //! level went in 2025, and the next reform is another data change.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 
 use crate::error::ServerError;
 
@@ -39,11 +39,12 @@ pub fn create(
     {
         return Err(not_found());
     }
-    c.execute(
-        "INSERT INTO organisations (name, level, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+    Ok(c.query_row(
+        "INSERT INTO organisations (name, level, parent_id, created_at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id",
         params![name, level, parent, now],
-    )?;
-    Ok(c.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 pub fn exists(c: &Connection, id: i64) -> Result<bool, ServerError> {
@@ -108,7 +109,7 @@ pub fn add_leader(c: &Connection, org: i64, user: i64) -> Result<(), ServerError
         return Err(not_found());
     }
     c.execute(
-        "INSERT OR IGNORE INTO organisation_leaders (organisation_id, user_id) VALUES (?1, ?2)",
+        "INSERT INTO organisation_leaders (organisation_id, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![org, user],
     )?;
     Ok(())

@@ -8,7 +8,7 @@
 //! `max_age` after it was made however often it is used ([`Lifetime`]). When the expiry
 //! moves, [`Session::renewed`] says so and the cookie's `Max-Age` is renewed with it.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{new_token, token_sha};
@@ -66,15 +66,16 @@ pub fn create(
     let (token, sha) = new_token()?;
     let device: String = device.chars().take(200).collect();
     let expires_at = life.expiry(now, now);
-    c.execute(
+    let id: i64 = c.query_row(
         "INSERT INTO device_sessions (token_sha, user_id, device, created_at, last_seen_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5) RETURNING id",
         params![sha, user_id, device, now, expires_at],
+        |r| r.get(0),
     )?;
     Ok((
         token,
         Session {
-            id: c.last_insert_rowid(),
+            id,
             user_id,
             expires_at,
             renewed: false,

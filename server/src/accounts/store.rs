@@ -2,7 +2,7 @@
 //! ownership. Each is a plain function on a connection, so the HTTP handlers, the share
 //! policy and the command-line tools use the same ones.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Access, Role};
@@ -59,7 +59,7 @@ pub fn create_user(
     now: i64,
 ) -> Result<i64, ServerError> {
     let taken: bool = c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)",
+        "SELECT EXISTS(SELECT 1 FROM users WHERE lower(username) = lower(?1))",
         [username],
         |r| r.get(0),
     )?;
@@ -69,12 +69,12 @@ pub fn create_user(
                 .into(),
         ));
     }
-    c.execute(
+    Ok(c.query_row(
         "INSERT INTO users (username, display_name, password_hash, is_admin, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         params![username, display_name, password_hash, is_admin, now],
-    )?;
-    Ok(c.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 /// An account and its password hash, by username.
@@ -83,7 +83,7 @@ pub fn user_for_login(
     username: &str,
 ) -> Result<Option<(User, String)>, ServerError> {
     Ok(c.query_row(
-        "SELECT id, username, display_name, is_admin, disabled_at IS NOT NULL, password_hash FROM users WHERE username = ?1",
+        "SELECT id, username, display_name, is_admin, disabled_at IS NOT NULL, password_hash FROM users WHERE lower(username) = lower(?1)",
         [username],
         |r| Ok((user_row(r)?, r.get(5)?)),
     )
@@ -110,7 +110,7 @@ pub fn users(c: &Connection) -> Result<Vec<User>, ServerError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn user_row(r: &crate::db::Row) -> crate::db::Result<User> {
     Ok(User {
         id: r.get(0)?,
         username: r.get(1)?,
@@ -147,11 +147,11 @@ pub fn set_disabled(c: &Connection, id: i64, at: Option<i64>) -> Result<bool, Se
 }
 
 pub fn create_delegation(c: &Connection, name: &str, now: i64) -> Result<i64, ServerError> {
-    c.execute(
-        "INSERT INTO delegations (name, created_at) VALUES (?1, ?2)",
+    Ok(c.query_row(
+        "INSERT INTO delegations (name, created_at) VALUES (?1, ?2) RETURNING id",
         params![name, now],
-    )?;
-    Ok(c.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 pub fn delegation_name(c: &Connection, id: i64) -> Result<Option<String>, ServerError> {
@@ -389,7 +389,7 @@ pub fn actors_of(c: &Connection, user: i64) -> Result<Vec<String>, ServerError> 
 /// Record that a blob was uploaded for a supervision.
 pub fn link_blob(c: &Connection, sha: &str, document: &str) -> Result<(), ServerError> {
     c.execute(
-        "INSERT OR IGNORE INTO blob_documents (sha, document_id) VALUES (?1, ?2)",
+        "INSERT INTO blob_documents (sha, document_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![sha, document],
     )?;
     Ok(())
