@@ -45,7 +45,7 @@ pub fn run(config: &Config, command: &AdminCommand) -> Result<String, ServerErro
             std::fs::create_dir_all(&config.data_dir).map_err(|e| {
                 ServerError::Startup(format!("cannot create {}: {e}", config.data_dir.display()))
             })?;
-            let accounts = Accounts::open(&crate::database_path(config))?;
+            let accounts = Accounts::for_config(config)?;
             let id = accounts.with_now(|c| {
                 let id = store::create_user(c, username, &display, &hash, true, crate::now_ms())?;
                 audit::record(

@@ -18,6 +18,12 @@ pub struct Config {
     #[arg(long, env = "GIAMSAT_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// Keep everything in this PostgreSQL database instead of the SQLite file
+    /// (`postgres://user:password@host:port/database`), so several replicas of the server
+    /// can serve one organisation. The schema is made at start.
+    #[arg(long, env = "GIAMSAT_DATABASE_URL")]
+    pub database_url: Option<DatabaseUrl>,
+
     /// Directory of the built app (index.html, wasm, js, css). Built by `cargo xtask build`.
     #[arg(long, env = "GIAMSAT_APP_DIR", default_value = "./app/dist")]
     pub app_dir: PathBuf,
@@ -118,6 +124,7 @@ impl Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
+            database_url: None,
             app_dir: PathBuf::from("./app/dist"),
             max_frame_bytes: 1024 * 1024,
             max_blob_bytes: 10 * 1024 * 1024,
@@ -131,5 +138,32 @@ impl Config {
             secure_cookies: false,
             command: None,
         }
+    }
+}
+
+/// A database URL. Shown (in `Debug`, in messages) without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(DatabaseUrl(s.to_owned()))
+        } else {
+            Err("a PostgreSQL URL starts with postgres:// (postgres://user:password@host:port/database)".into())
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::accounts::redact(&self.0))
     }
 }

@@ -24,7 +24,7 @@ use shared::supervision::{self, Setup, Stamp, SupervisionKind};
 use shared::{DocumentId, RecordId, session, unit};
 
 use crate::error::ServerError;
-use crate::storage::SqliteStorage;
+use crate::storage::Storage;
 
 /// The name stamped on every change the demo makes.
 pub const DEMO_MEMBER: &str = "Dữ liệu mẫu";
@@ -319,7 +319,7 @@ pub const DEMO_DELEGATION: &str = "Đoàn mẫu (demo)";
 /// missing).
 pub async fn load(
     documents: &crate::sync::Documents,
-    storage: &SqliteStorage,
+    storage: &Storage,
     accounts: &crate::accounts::Accounts,
 ) -> Result<(), ServerError> {
     let delegation = accounts

@@ -22,7 +22,7 @@ use shared::{DocumentId, ModelError, RecordId, unit};
 use crate::accounts::{organisations, store};
 use crate::demo::{DEMO_DELEGATION, DEMO_MEMBER};
 use crate::error::ServerError;
-use crate::storage::SqliteStorage;
+use crate::storage::Storage;
 
 const LOADED: &str = "demo:organisation";
 const CITY: &str = "Ủy ban MTTQ thành phố Mẫu (demo)";
@@ -161,7 +161,7 @@ fn supervision(w: usize, month: u32) -> Result<Automerge, ModelError> {
 /// Load the organisation and its year, once.
 pub async fn load(
     documents: &crate::sync::Documents,
-    storage: &SqliteStorage,
+    storage: &Storage,
     accounts: &crate::accounts::Accounts,
 ) -> Result<(), ServerError> {
     if storage.meta(LOADED).await?.is_some() {

@@ -61,10 +61,10 @@ pub struct AppState {
     /// Every loaded document, each run by its own task ([`sync`]).
     pub documents: Arc<sync::Documents>,
     pub config: Arc<Config>,
-    /// The SQLite database (documents go through `documents`; blobs and settings are read
-    /// from it directly).
-    pub storage: storage::SqliteStorage,
-    /// Accounts, delegations, sessions (same file, own connection).
+    /// The database, SQLite or PostgreSQL (documents go through `documents`; blobs and
+    /// settings are read from it directly).
+    pub storage: storage::Storage,
+    /// Accounts, delegations, sessions (same database, own connection).
     pub accounts: accounts::Accounts,
     pub limiter: Arc<rate_limit::LoginLimiter>,
     /// Check codes that matched nothing, per address ([`verify`]).
@@ -143,16 +143,23 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
             config.data_dir.display()
         ))
     })?;
-    let path = database_path(&config);
-    let storage = storage::SqliteStorage::open(&path)?;
-    let accounts = accounts::Accounts::open(&path)?;
+    // Connecting (and, for PostgreSQL, migrating) blocks: off the async workers.
+    let opening = config.clone();
+    let (storage, accounts) = tokio::task::spawn_blocking(move || {
+        Ok::<_, ServerError>((
+            storage::Storage::open(&opening)?,
+            accounts::Accounts::for_config(&opening)?,
+        ))
+    })
+    .await
+    .map_err(|e| ServerError::Startup(format!("opening the database failed: {e}")))??;
     let quota = Arc::new(change_quota::ChangeQuota::new(
         config.max_changes_per_minute,
     ));
     // Each document is shared by membership (see `sync_gate`), never announced: a tablet
     // receives only the documents it asks for and may see.
     let documents = sync::Documents::start(
-        Arc::new(storage.clone()),
+        storage.documents(),
         storage.storage_id().await?,
         accounts.clone(),
         quota.clone(),
@@ -177,7 +184,7 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
 /// A database made before `/verify` existed has no index of check codes: read every stored
 /// document once, in the background, to file its issued versions (each document files its
 /// own again whenever it loads or changes).
-fn index_issued_once(storage: &storage::SqliteStorage, documents: &Arc<sync::Documents>) {
+fn index_issued_once(storage: &storage::Storage, documents: &Arc<sync::Documents>) {
     const KEY: &str = "issued_index";
     let storage = storage.clone();
     let store = documents.store();

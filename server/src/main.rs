@@ -12,8 +12,14 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
-    if let Some(server::config::Command::Admin(command)) = &config.command {
-        return match server::admin_cli::run(&config, command) {
+    if let Some(server::config::Command::Admin(command)) = config.command.clone() {
+        // Off the async workers: the database clients block (PostgreSQL's would refuse to
+        // run inside them).
+        let config = config.clone();
+        let ran = tokio::task::spawn_blocking(move || server::admin_cli::run(&config, &command))
+            .await
+            .unwrap_or_else(|e| Err(server::ServerError::Internal(format!("{e}"))));
+        return match ran {
             Ok(done) => {
                 println!("{done}");
                 std::process::ExitCode::SUCCESS

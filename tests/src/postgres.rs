@@ -1,7 +1,12 @@
-//! A throwaway PostgreSQL for a test: Debian's server binaries (`postgresql`, installed by
-//! `cargo xtask test`), a cluster made by `initdb` in a temporary directory, listening on
-//! loopback only, on a free port, with its socket in that directory. Dropping it stops the
-//! cluster and removes everything.
+//! A PostgreSQL for a test: Debian's server binaries (`postgresql`, installed by
+//! `cargo xtask test`), a cluster made by `initdb`, listening on loopback only, on a free
+//! port, with its socket in its own directory. [`Postgres::start`] makes a throwaway one in
+//! a temporary directory (dropping it stops it and removes everything);
+//! [`Postgres::in_dir`] keeps one in a test server's data directory, so a server restarted
+//! over that directory finds its data again (dropping it stops the cluster, keeping it).
+//!
+//! `GIAMSAT_TEST_DATABASE=postgres` runs the end-to-end tests' servers on PostgreSQL
+//! ([`wanted`]; `crate::server` reads it).
 //!
 //! PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user the
 //! Debian package creates (`runuser`), and the directory is handed to that user.
@@ -16,10 +21,31 @@ use std::process::{Command, Output};
 
 /// A running cluster.
 pub struct Postgres {
-    dir: tempfile::TempDir,
+    dir: Home,
     bin: PathBuf,
     port: u16,
     as_postgres: bool,
+}
+
+/// Where a cluster lives.
+enum Home {
+    Temporary(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl Home {
+    fn path(&self) -> &Path {
+        match self {
+            Home::Temporary(t) => t.path(),
+            Home::Kept(p) => p,
+        }
+    }
+}
+
+/// Whether the end-to-end tests' servers should run on PostgreSQL
+/// (`GIAMSAT_TEST_DATABASE=postgres`).
+pub fn wanted() -> bool {
+    std::env::var("GIAMSAT_TEST_DATABASE").is_ok_and(|v| v == "postgres")
 }
 
 /// Debian's server binaries: the newest `/usr/lib/postgresql/<version>/bin` with `initdb`.
@@ -57,50 +83,82 @@ impl Postgres {
         }
     }
 
-    /// Make and start a cluster (database `giamsat`, user `giamsat`, trusted on loopback).
+    /// Make and start a throwaway cluster (database `giamsat`, user `giamsat`, trusted on
+    /// loopback).
     pub fn start() -> Result<Postgres, String> {
-        let bin = binaries().ok_or("PostgreSQL is not installed")?;
         let dir = tempfile::Builder::new()
             .prefix("giamsat-pg-")
             .tempdir()
             .map_err(|e| format!("temporary directory: {e}"))?;
-        // Who we are: the owner of our own /proc entry.
-        let as_postgres = std::fs::metadata("/proc/self").map_err(|e| format!("/proc/self: {e}"))?.uid() == 0;
-        if as_postgres {
-            hand_to_postgres(dir.path())?;
+        let (pg, _) = Postgres::make(Home::Temporary(dir))?;
+        Ok(pg)
+    }
+
+    /// Start the cluster kept in `dir` (made there first if there is none). Returns it, and
+    /// whether it was just made. `dir`'s parent is opened for traversal to the `postgres`
+    /// user when running as root.
+    pub fn in_dir(dir: &Path) -> Result<(Postgres, bool), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if let Some(parent) = dir.parent() {
+            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o711))
+                .map_err(|e| format!("chmod {}: {e}", parent.display()))?;
         }
-        let port = free_port()?;
+        Postgres::make(Home::Kept(dir.to_owned()))
+    }
+
+    fn make(home: Home) -> Result<(Postgres, bool), String> {
+        let bin = binaries().ok_or("PostgreSQL is not installed")?;
+        // Who we are: the owner of our own /proc entry.
+        let as_postgres = std::fs::metadata("/proc/self")
+            .map_err(|e| format!("/proc/self: {e}"))?
+            .uid()
+            == 0;
+        if as_postgres {
+            hand_to_postgres(home.path())?;
+        }
+        let port_file = home.path().join("port");
+        let fresh = !home.path().join("data").exists();
+        let port = match std::fs::read_to_string(&port_file) {
+            Ok(p) if !fresh => p.trim().parse().map_err(|e| format!("{}: {e}", port_file.display()))?,
+            _ => free_port()?,
+        };
         let pg = Postgres {
-            dir,
+            dir: home,
             bin,
             port,
             as_postgres,
         };
         let data = pg.data();
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                &data,
-                "-U",
-                "giamsat",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ],
-        )?;
+        if fresh {
+            pg.run(
+                "initdb",
+                &[
+                    "-D",
+                    &data,
+                    "-U",
+                    "giamsat",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+            )?;
+            std::fs::write(&port_file, port.to_string())
+                .map_err(|e| format!("{}: {e}", port_file.display()))?;
+        }
         let socket_dir = pg.dir.path().to_string_lossy().into_owned();
         let log = pg.dir.path().join("server.log").to_string_lossy().into_owned();
         let options = format!("-h 127.0.0.1 -p {port} -k {socket_dir} -c max_connections=200");
         pg.run("pg_ctl", &["-D", &data, "-l", &log, "-w", "-o", &options, "start"])
             .map_err(|e| format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()))?;
-        pg.run(
-            "createdb",
-            &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "giamsat", "giamsat"],
-        )?;
-        Ok(pg)
+        if fresh {
+            pg.run(
+                "createdb",
+                &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "giamsat", "giamsat"],
+            )?;
+        }
+        Ok((pg, fresh))
     }
 
     /// `postgres://giamsat@127.0.0.1:<port>/giamsat`.
@@ -159,7 +217,12 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         let data = self.data();
-        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        // A kept cluster shuts down cleanly (its data is read again); a throwaway one at once.
+        let mode = match self.dir {
+            Home::Temporary(_) => "immediate",
+            Home::Kept(_) => "fast",
+        };
+        let _ = self.run("pg_ctl", &["-D", &data, "-m", mode, "-w", "stop"]);
     }
 }
 

@@ -3,6 +3,11 @@
 //! gets its first administrator ([`ADMIN`]) from `giamsat-server admin create`, as a real
 //! deployment does; accounts and delegations for a test are then made over the HTTP API
 //! ([`ServerProcess::delegation`]).
+//!
+//! With `GIAMSAT_TEST_DATABASE=postgres` the server keeps everything in PostgreSQL instead
+//! of SQLite: a cluster kept in `<data dir>/postgres` (see [`crate::postgres`]), started
+//! with the server and stopped with it, so a server restarted over the same data directory
+//! finds its data again.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -11,11 +16,15 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::postgres::Postgres;
+
 /// A running server process.
 pub struct ServerProcess {
     child: Child,
     pub addr: String,
     data_dir: PathBuf,
+    /// Its PostgreSQL, with `GIAMSAT_TEST_DATABASE=postgres` (stopped after the server).
+    postgres: Option<Postgres>,
 }
 
 /// Where cargo put the server binary: next to this test's `deps` directory.
@@ -54,8 +63,19 @@ impl ServerProcess {
     }
 
     async fn start_full(data_dir: &Path, extra: &[&str], log: Option<&Path>) -> ServerProcess {
-        if !data_dir.join("giamsat.sqlite3").exists() {
-            create_admin(data_dir).await;
+        let (postgres, fresh) = if crate::postgres::wanted() {
+            let home = data_dir.join("postgres");
+            let (pg, fresh) = tokio::task::spawn_blocking(move || Postgres::in_dir(&home))
+                .await
+                .expect("starting PostgreSQL")
+                .unwrap_or_else(|e| panic!("PostgreSQL for the test server: {e}"));
+            (Some(pg), fresh)
+        } else {
+            (None, !data_dir.join("giamsat.sqlite3").exists())
+        };
+        let database_url = postgres.as_ref().map(Postgres::url);
+        if fresh {
+            create_admin_at(&server_binary(), data_dir, database_url.as_deref()).await;
         }
         let (level, stderr) = match log {
             Some(path) => (
@@ -64,7 +84,11 @@ impl ServerProcess {
             ),
             None => ("warn", Stdio::inherit()),
         };
-        let mut child = Command::new(server_binary())
+        let mut command = Command::new(server_binary());
+        if let Some(url) = &database_url {
+            command.env("GIAMSAT_DATABASE_URL", url);
+        }
+        let mut child = command
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(["--app-dir", "/nonexistent-app-dir"])
@@ -93,7 +117,13 @@ impl ServerProcess {
             child,
             addr,
             data_dir: data_dir.to_owned(),
+            postgres,
         }
+    }
+
+    /// The PostgreSQL database it keeps everything in, if it runs on one.
+    pub fn database_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(Postgres::url)
     }
 
     /// The server's process id (for reading its memory use from /proc).
@@ -217,8 +247,17 @@ pub async fn create_admin(data_dir: &Path) {
 
 /// The same with the server binary at `bin`.
 pub async fn create_admin_with(bin: &Path, data_dir: &Path) {
+    create_admin_at(bin, data_dir, None).await
+}
+
+/// The same, in the PostgreSQL database at `database_url` if given.
+pub async fn create_admin_at(bin: &Path, data_dir: &Path, database_url: Option<&str>) {
     use tokio::io::AsyncWriteExt;
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    if let Some(url) = database_url {
+        command.env("GIAMSAT_DATABASE_URL", url);
+    }
+    let mut child = command
         .arg("--data-dir")
         .arg(data_dir)
         .args([

@@ -107,6 +107,25 @@ fn test() -> Result<(), String> {
         ],
         None,
     )?;
+    sh::step(
+        "running the member, access-control and crash tests again on PostgreSQL (GIAMSAT_TEST_DATABASE=postgres)",
+    );
+    sh::run_env(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "giamsat-tests",
+            "--test",
+            "members_sync",
+            "--test",
+            "access_control",
+            "--test",
+            "crash",
+        ],
+        None,
+        &[("GIAMSAT_TEST_DATABASE", "postgres".into())],
+    )?;
     sh::step("running the browser tests (Playwright + Chromium, node --test)");
     let root = sh::root();
     let server_bin = sh::target_dir().join("debug").join("giamsat-server");

@@ -1,6 +1,7 @@
 //! The membership database: accounts, delegations and roles, which delegation each
 //! supervision belongs to, device sessions, registered Automerge actors, invitations and the
-//! audit log. It lives in the same SQLite file as the documents, on its own connection.
+//! audit log. It lives in the same database as the documents (the SQLite file, or the
+//! PostgreSQL database), on its own connection; the queries are written once (`crate::db`).
 //!
 //! Every answer comes from the database (nothing about sessions or memberships is kept only
 //! in memory, so a second replica could share it). A change to memberships or to which
@@ -58,6 +59,26 @@ impl Accounts {
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
         Ok(Self::over(Connection::Sqlite(conn)))
+    }
+
+    /// The membership database `config` names: PostgreSQL with `--database-url`, else the
+    /// SQLite file in the data directory. Blocks (connecting, migrating).
+    pub fn for_config(config: &crate::Config) -> Result<Self, ServerError> {
+        match &config.database_url {
+            Some(url) => Self::connect(url.as_str()),
+            None => Self::open(&crate::database_path(config)),
+        }
+    }
+
+    /// Connect to the PostgreSQL database at `url` and bring its schema up to date. Blocks:
+    /// call it before the server serves, or off the async workers.
+    pub fn connect(url: &str) -> Result<Self, ServerError> {
+        let mut client = crate::db::postgres::Client::connect(url)
+            .map_err(|e| ServerError::Startup(format!("PostgreSQL at {}: {e}", redact(url))))?;
+        crate::db::schema_postgres::migrate(&mut client)?;
+        Ok(Self::over(Connection::Postgres(std::cell::RefCell::new(
+            client,
+        ))))
     }
 
     fn over(conn: Connection) -> Self {
@@ -203,6 +224,18 @@ fn migrate(conn: &rusqlite::Connection) -> Result<(), ServerError> {
         ))?;
     }
     Ok(())
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// A random token (32 bytes, URL-safe base64) and the SHA-256 hex under which it is stored.

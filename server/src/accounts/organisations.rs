@@ -11,7 +11,7 @@ use crate::error::ServerError;
 
 /// The organisations `org` and every one under it, at any depth (SQL, for `IN (…)`).
 const SUBTREE: &str = "WITH RECURSIVE tree(id) AS (
-        SELECT ?1 UNION SELECT o.id FROM organisations o JOIN tree t ON o.parent_id = t.id)
+        SELECT CAST(?1 AS BIGINT) UNION SELECT o.id FROM organisations o JOIN tree t ON o.parent_id = t.id)
     SELECT id FROM tree";
 
 /// One organisation, as the administrator's screen lists it.
@@ -176,7 +176,7 @@ pub fn leads_document(c: &Connection, user: i64, document: &str) -> Result<bool,
     Ok(c
         .query_row(
             "WITH RECURSIVE up(id) AS (
-                 SELECT ?1 UNION SELECT o.parent_id FROM organisations o JOIN up u ON o.id = u.id
+                 SELECT CAST(?1 AS BIGINT) UNION SELECT o.parent_id FROM organisations o JOIN up u ON o.id = u.id
                  WHERE o.parent_id IS NOT NULL)
              SELECT 1 FROM organisation_leaders WHERE user_id = ?2 AND organisation_id IN (SELECT id FROM up)",
             params![org, user],

@@ -145,7 +145,7 @@ pub fn revoke_all(
 ) -> Result<usize, ServerError> {
     Ok(c.execute(
         "UPDATE device_sessions SET revoked_at = ?2
-         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?3",
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?3",
         params![user, now, keep],
     )?)
 }

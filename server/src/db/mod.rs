@@ -11,8 +11,10 @@
 //!
 //! - [`sqlite`]: over a rusqlite connection.
 //! - [`postgres`]: over a blocking `postgres` client; `?N` becomes `$N`.
+//! - [`schema_postgres`]: every table on PostgreSQL, made by numbered migrations.
 
 pub mod postgres;
+pub mod schema_postgres;
 pub mod sqlite;
 
 use std::cell::RefCell;
@@ -36,8 +38,18 @@ pub enum DbError {
     Type(usize, String),
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL's own message (its `Display` alone says only "db error").
     #[error("postgres: {0}")]
-    Postgres(#[from] ::postgres::Error),
+    Postgres(String),
+}
+
+impl From<::postgres::Error> for DbError {
+    fn from(e: ::postgres::Error) -> Self {
+        DbError::Postgres(match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        })
+    }
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
@@ -250,7 +262,7 @@ pub enum Connection {
     Sqlite(rusqlite::Connection),
     /// The client needs `&mut` for every call; a connection is only ever used by one thread
     /// at a time (behind the caller's lock), so a `RefCell` gives it that.
-    Postgres(RefCell<::postgres::Client>),
+    Postgres(RefCell<postgres::Client>),
 }
 
 impl Connection {

@@ -6,7 +6,7 @@
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use super::{Result, Row, Value};
+use super::{DbError, Result, Row, Value};
 
 /// `?1` → `$1`, outside quoted strings and identifiers.
 pub fn numbered(sql: &str) -> String {
@@ -26,6 +26,40 @@ pub fn numbered(sql: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A blocking PostgreSQL client that may be dropped anywhere: closing the connection runs
+/// its own small runtime, which cannot start on an async worker (the server's state is
+/// dropped on one at shutdown), so there it is closed on a thread of its own.
+pub struct Client(Option<postgres::Client>);
+
+impl Client {
+    pub fn connect(url: &str) -> Result<Client> {
+        Ok(Client(Some(postgres::Client::connect(url, postgres::NoTls)?)))
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        self.0.as_ref().expect("the client is only taken when dropped")
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        self.0.as_mut().expect("the client is only taken when dropped")
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
@@ -59,21 +93,38 @@ fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 pub(super) fn execute(c: &mut postgres::Client, sql: &str, values: &[Value]) -> Result<usize> {
-    let stmt = c.prepare(&numbered(sql))?;
-    Ok(c.execute(&stmt, &params(values))? as usize)
+    let run = |c: &mut postgres::Client| -> Result<usize> {
+        let stmt = c.prepare(&numbered(sql))?;
+        Ok(c.execute(&stmt, &params(values))? as usize)
+    };
+    run(c).map_err(|e| in_query(e, sql))
+}
+
+/// The error, naming the query it came from (its text, never its values).
+fn in_query(e: DbError, sql: &str) -> DbError {
+    match e {
+        DbError::Postgres(m) => {
+            let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            DbError::Postgres(format!("{m}, in: {sql}"))
+        }
+        other => other,
+    }
 }
 
 pub(super) fn query(c: &mut postgres::Client, sql: &str, values: &[Value]) -> Result<Vec<Row>> {
-    let stmt = c.prepare(&numbered(sql))?;
-    let rows = c.query(&stmt, &params(values))?;
-    rows.iter()
-        .map(|r| {
-            (0..r.len())
-                .map(|i| read(r, i))
-                .collect::<Result<Vec<_>>>()
-                .map(Row)
-        })
-        .collect()
+    let run = |c: &mut postgres::Client| -> Result<Vec<Row>> {
+        let stmt = c.prepare(&numbered(sql))?;
+        let rows = c.query(&stmt, &params(values))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| read(r, i))
+                    .collect::<Result<Vec<_>>>()
+                    .map(Row)
+            })
+            .collect()
+    };
+    run(c).map_err(|e| in_query(e, sql))
 }
 
 /// Column `i` of `r`, by its type.

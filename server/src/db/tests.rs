@@ -14,7 +14,7 @@ fn over_both(name: &str, check: impl Fn(&mut Connection)) {
         .unwrap();
     check(&mut sqlite);
     if let Some(pg) = Postgres::start_or_skip(name) {
-        let client = ::postgres::Client::connect(&pg.url(), ::postgres::NoTls).unwrap();
+        let client = postgres::Client::connect(&pg.url()).unwrap();
         let mut c = Connection::Postgres(RefCell::new(client));
         c.execute_batch(TABLE).unwrap();
         check(&mut c);

@@ -6,16 +6,20 @@
 //! - [`postgres`]: a PostgreSQL database, for several replicas of the server (issue 16).
 //!
 //! Every method blocks: the sync engine's writer thread calls them directly, the async
-//! handlers through [`SqliteStorage`]'s async helpers on the blocking pool. The tests at the
-//! end of this file run over both implementations.
+//! handlers through [`Storage`], the handle the server keeps, on the blocking pool. The
+//! tests at the end of this file run over both implementations.
 
 pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use sha2::Digest;
 
 pub use self::postgres::PostgresStorage;
 pub use self::sqlite::SqliteStorage;
+use crate::config::Config;
+use crate::error::ServerError;
 use crate::sync::store::{DocStore, StoreError};
 
 /// A blob as stored: its mime type and its bytes.
@@ -47,6 +51,71 @@ pub trait ServerStore: DocStore {
     /// The id this storage gives itself in the `peer` answer (`storageId`), made on first
     /// use and kept.
     fn storage_id(&self) -> Result<String, StoreError>;
+}
+
+/// The server's storage, whichever database it is on, with async helpers that run each call
+/// on the blocking pool (neither database client may block an async worker).
+#[derive(Clone)]
+pub struct Storage(Arc<dyn ServerStore>);
+
+impl Storage {
+    /// The database `config` names: PostgreSQL with `--database-url`, else the SQLite file
+    /// in the data directory. Blocks (connecting, migrating).
+    pub fn open(config: &Config) -> Result<Storage, ServerError> {
+        Ok(match &config.database_url {
+            Some(url) => Storage(Arc::new(PostgresStorage::connect(url.as_str()).map_err(
+                |e| ServerError::Startup(format!("PostgreSQL at {url:?}: {e}")),
+            )?)),
+            None => Storage(Arc::new(SqliteStorage::open(&crate::database_path(config))?)),
+        })
+    }
+
+    /// The same storage, as the sync engine's document store.
+    pub fn documents(&self) -> Arc<dyn DocStore> {
+        self.0.clone()
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn ServerStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let store = self.0.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
+            .map_err(ServerError::from)
+    }
+
+    /// [`ServerStore::storage_id`].
+    pub async fn storage_id(&self) -> Result<String, ServerError> {
+        self.blocking(|s| s.storage_id()).await
+    }
+
+    /// [`ServerStore::meta`].
+    pub async fn meta(&self, key: &'static str) -> Result<Option<String>, ServerError> {
+        self.blocking(move |s| s.meta(key)).await
+    }
+
+    /// [`ServerStore::set_meta`].
+    pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
+        self.blocking(move |s| s.set_meta(key, &value)).await
+    }
+
+    /// [`ServerStore::put_blob`].
+    pub async fn put_blob(
+        &self,
+        sha: String,
+        mime: String,
+        data: impl AsRef<[u8]> + Send + 'static,
+    ) -> Result<bool, ServerError> {
+        self.blocking(move |s| s.put_blob(&sha, &mime, data.as_ref()))
+            .await
+    }
+
+    /// [`ServerStore::get_blob`].
+    pub async fn get_blob(&self, sha: String) -> Result<Option<StoredBlob>, ServerError> {
+        self.blocking(move |s| s.get_blob(&sha)).await
+    }
 }
 
 /// A chunk's name: the first 16 bytes of its SHA-256, in hex (unique per content).

@@ -3,8 +3,7 @@
 //! confirmed once PostgreSQL has committed it (`synchronous_commit` as the operator set it;
 //! on by default: on disk).
 //!
-//! The schema is made by numbered migrations at start, in one transaction under an advisory
-//! lock, so replicas starting together apply each one once. A document's chunks are rows
+//! The schema is `crate::db::schema_postgres` (made at start). A document's chunks are rows
 //! keyed by (document, kind, name), the name being the chunk's content hash: storing the
 //! same chunk twice is one row.
 //!
@@ -18,7 +17,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use postgres::{Client, NoTls};
+use crate::db::postgres::Client;
 use shared::DocumentId;
 use shared::engine::{Stored, Write};
 use shared::official::issue::Shown;
@@ -28,28 +27,9 @@ use crate::sync::store::{DocStore, StoreError};
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError(crate::db::DbError::from(e).to_string())
     }
 }
-
-/// The migrations, in order; each runs once per database.
-const MIGRATIONS: &[&str] = &[
-    // 1: documents, settings, blobs, the /verify index.
-    "CREATE TABLE chunks (
-         doc TEXT NOT NULL,
-         kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'incremental')),
-         name TEXT NOT NULL,
-         data BYTEA NOT NULL,
-         PRIMARY KEY (doc, kind, name)
-     );
-     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE blobs (sha TEXT PRIMARY KEY, mime TEXT NOT NULL, data BYTEA NOT NULL);
-     CREATE TABLE issued (code TEXT PRIMARY KEY, doc TEXT NOT NULL, shown TEXT NOT NULL);
-     CREATE INDEX issued_by_doc ON issued (doc);",
-];
-
-/// Any number the other users of the database do not take for their own advisory locks.
-const MIGRATION_LOCK: i64 = 0x6769_616d_7361_74;
 
 /// A PostgreSQL database behind the server.
 #[derive(Clone)]
@@ -64,9 +44,9 @@ impl PostgresStorage {
     /// Connect to `url` (`postgres://user@host:port/database`) and bring the schema up to
     /// date.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut reads = Client::connect(url, NoTls)?;
-        migrate(&mut reads)?;
-        let writes = Client::connect(url, NoTls)?;
+        let mut reads = Client::connect(url).map_err(|e| StoreError(e.to_string()))?;
+        crate::db::schema_postgres::migrate(&mut reads).map_err(|e| StoreError(e.to_string()))?;
+        let writes = Client::connect(url).map_err(|e| StoreError(e.to_string()))?;
         Ok(Self {
             reads: Arc::new(Mutex::new(reads)),
             writes: Arc::new(Mutex::new(writes)),
@@ -82,36 +62,6 @@ impl PostgresStorage {
     fn writes(&self) -> MutexGuard<'_, Client> {
         self.writes.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// Apply the migrations this database has not had, once, whoever else starts now.
-fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS giamsat_migrations (
-             version INTEGER PRIMARY KEY,
-             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-         )",
-    )?;
-    let done: i32 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0) FROM giamsat_migrations",
-            &[],
-        )?
-        .get(0);
-    for (i, sql) in MIGRATIONS.iter().enumerate() {
-        let version = i as i32 + 1;
-        if version > done {
-            tx.batch_execute(sql)?;
-            tx.execute(
-                "INSERT INTO giamsat_migrations (version) VALUES ($1)",
-                &[&version],
-            )?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
 }
 
 impl DocStore for PostgresStorage {

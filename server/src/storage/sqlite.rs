@@ -69,51 +69,6 @@ impl SqliteStorage {
         })
     }
 
-    /// Run `f` on this storage on the blocking pool (SQLite never runs on the async
-    /// workers).
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&SqliteStorage) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, ServerError> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || f(&this))
-            .await
-            .map_err(|e| ServerError::Internal(format!("storage task failed: {e}")))?
-            .map_err(ServerError::from)
-    }
-
-    /// [`ServerStore::storage_id`], off the async workers.
-    pub async fn storage_id(&self) -> Result<String, ServerError> {
-        self.blocking(|s| ServerStore::storage_id(s)).await
-    }
-
-    /// [`ServerStore::meta`], off the async workers.
-    pub async fn meta(&self, key: &'static str) -> Result<Option<String>, ServerError> {
-        self.blocking(move |s| ServerStore::meta(s, key)).await
-    }
-
-    /// [`ServerStore::set_meta`], off the async workers.
-    pub async fn set_meta(&self, key: &'static str, value: String) -> Result<(), ServerError> {
-        self.blocking(move |s| ServerStore::set_meta(s, key, &value))
-            .await
-    }
-
-    /// [`ServerStore::put_blob`], off the async workers.
-    pub async fn put_blob(
-        &self,
-        sha: String,
-        mime: String,
-        data: impl AsRef<[u8]> + Send + 'static,
-    ) -> Result<bool, ServerError> {
-        self.blocking(move |s| ServerStore::put_blob(s, &sha, &mime, data.as_ref()))
-            .await
-    }
-
-    /// [`ServerStore::get_blob`], off the async workers.
-    pub async fn get_blob(&self, sha: String) -> Result<Option<StoredBlob>, ServerError> {
-        self.blocking(move |s| ServerStore::get_blob(s, &sha)).await
-    }
-
     /// The reads' connection. A poisoned lock means a panic mid-statement; SQLite rolled the
     /// statement back, so the connection itself is still sound.
     fn reads(&self) -> std::sync::MutexGuard<'_, Connection> {
