@@ -126,6 +126,7 @@ fn describe(input: &Input) -> String {
     match input {
         Input::Loaded(stored) => format!("loaded {} chunks", stored.chunks.len()),
         Input::LoadFailed(e) => format!("load failed: {e}"),
+        Input::Stored(chunks) => format!("{} chunks another replica stored", chunks.len()),
         Input::Message(m) => format!(
             "sync from conn {}: {} changes, heads {:?}",
             m.conn,

@@ -101,6 +101,8 @@ pub struct DocumentEngine {
     last_input: Millis,
     /// When a peer skipped for a full queue should be looked at again.
     recheck_at: Option<Millis>,
+    /// Chunks another replica stored, waiting for everything in memory to be on disk.
+    stored_elsewhere: Vec<Vec<u8>>,
 }
 
 impl DocumentEngine {
@@ -127,6 +129,7 @@ impl DocumentEngine {
             fanout_at: None,
             last_input: now,
             recheck_at: None,
+            stored_elsewhere: Vec::new(),
         };
         (engine, vec![Action::Load])
     }
@@ -210,6 +213,7 @@ impl DocumentEngine {
                 )));
             }
             Input::Message(m) => self.held.push_back(m),
+            Input::Stored(chunks) => self.stored_elsewhere.extend(chunks),
             Input::Ephemeral { conn, message } => self.relay(conn, message, room, &mut out),
             Input::Access { conn, access } => match access {
                 Some(access) => {
@@ -316,6 +320,9 @@ impl DocumentEngine {
             if self.phase == Phase::Loading || self.in_flight.is_some() {
                 return;
             }
+            if self.unsaved_heads().is_none() && !self.stored_elsewhere.is_empty() {
+                self.merge_stored_elsewhere(out);
+            }
             if let Some(heads) = self.unsaved_heads() {
                 if self.retry_at.is_some_and(|t| now < t) {
                     return;
@@ -350,6 +357,34 @@ impl DocumentEngine {
         }
         if self.peers.is_empty() || now >= self.last_input + COMPACT_WHEN_QUIET_MS {
             self.compact(out);
+        }
+    }
+
+    /// Merge what other replicas stored. Everything in memory is on disk and so are these
+    /// chunks: the heads after them are on disk too. The peers are told at the next fan-out.
+    fn merge_stored_elsewhere(&mut self, out: &mut Vec<Action>) {
+        if self.phase != Phase::Ready {
+            self.stored_elsewhere.clear();
+            return;
+        }
+        let before = self.doc.get_heads();
+        for chunk in std::mem::take(&mut self.stored_elsewhere) {
+            if let Err(e) = self.doc.load_incremental(&chunk) {
+                out.push(Action::Report(format!(
+                    "a chunk another replica stored for {} does not load: {e}",
+                    self.id
+                )));
+                continue;
+            }
+            self.on_disk.chunks += 1;
+            self.on_disk.chunk_bytes += chunk.len();
+        }
+        let heads = self.doc.get_heads();
+        self.on_disk.heads = heads.clone();
+        if heads != before {
+            for p in self.peers.values_mut() {
+                p.dirty = true;
+            }
         }
     }
 

@@ -155,6 +155,11 @@ pub enum Input {
     Loaded(Stored),
     /// The storage could not be read: every waiting peer is told the document is unavailable.
     LoadFailed(String),
+    /// Chunks another replica of the server stored (several replicas on one database): they
+    /// are durable already, so they are merged without being written again, and the peers
+    /// hear of them at the next fan-out. Merged once everything in memory is on disk, so
+    /// what is on disk stays exactly the document's heads.
+    Stored(Vec<Vec<u8>>),
     /// A `request` or `sync` from a peer, checked and decoded by the shell.
     Message(Inbound),
     /// Presence from a peer: relayed to the document's other peers, never stored.

@@ -619,3 +619,65 @@ fn members_who_answer_hear_each_keystroke_at_once_and_one_who_does_not_waits_for
     net.run_until_quiet();
     assert_eq!(value(&net, slow, "findings"), Some(9));
 }
+
+/// Another replica's change, as it stored it: a tablet on that replica edits a copy of the
+/// document, and the chunk is what it wrote.
+fn change_on_another_replica(net: &Network, key: &str, value: i64) -> Vec<u8> {
+    let mut doc = net.engine.doc().fork();
+    doc.set_actor(automerge::ActorId::from([9u8; 16]));
+    let before = doc.get_heads();
+    let mut tx = doc.transaction();
+    tx.put(ROOT, key, value).unwrap();
+    tx.commit();
+    doc.save_after(&before)
+}
+
+#[test]
+fn a_change_another_replica_stored_reaches_the_tablets_here_and_is_not_written_again() {
+    let (mut net, head, members) = delegation(1);
+    let writes = net.store.committed;
+    let chunk = change_on_another_replica(&net, "from_replica_b", 7);
+    net.input(Input::Stored(vec![chunk]));
+    net.run_until_quiet();
+    assert_eq!(value(&net, head, "from_replica_b"), Some(7));
+    assert_eq!(value(&net, members[0], "from_replica_b"), Some(7));
+    assert_eq!(
+        net.store.committed, writes,
+        "a change already stored by another replica is not written again"
+    );
+    // The tablets count it as confirmed: the heads they were told are the engine's, on disk.
+    for conn in [head, members[0]] {
+        let t = &net.tablets[&conn];
+        assert_eq!(t.client.pending(&net.id), 0, "tablet {conn} has nothing pending");
+    }
+}
+
+#[test]
+fn a_change_stored_elsewhere_waits_for_the_write_in_flight_and_both_are_kept() {
+    let (mut net, head, members) = delegation(1);
+    // A local edit is being written when the other replica's change arrives.
+    net.store.hold = true;
+    edit(&mut net, head, "local", 1);
+    net.run_until_quiet();
+    assert!(net.held_write.is_some(), "the local edit's write is in flight");
+    let chunk = change_on_another_replica(&net, "remote", 2);
+    net.input(Input::Stored(vec![chunk]));
+    assert!(
+        net.engine.doc().get(ROOT, "remote").unwrap().is_none(),
+        "merged only once what is in memory is on disk"
+    );
+    net.store.hold = false;
+    net.release_write();
+    net.run_until_quiet();
+    for conn in [head, members[0]] {
+        assert_eq!(value(&net, conn, "local"), Some(1));
+        assert_eq!(value(&net, conn, "remote"), Some(2));
+    }
+    // Everything the tablets were told is on disk here or in the other replica's chunk.
+    let heads = net.engine.doc().get_heads();
+    assert_eq!(net.heads_of(head), {
+        let mut h = heads.clone();
+        h.sort();
+        h
+    });
+}
