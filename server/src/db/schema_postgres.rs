@@ -107,7 +107,20 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (organisation_id, user_id)
      );
      CREATE INDEX organisation_leaders_user ON organisation_leaders(user_id);",
+    // 3: each chunk numbered as it is stored, so another replica fetches exactly the
+    // chunks a notification names.
+    "ALTER TABLE chunks ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+     CREATE UNIQUE INDEX chunks_seq ON chunks (doc, seq);",
 ];
+
+/// The channel on which a replica announces the chunks it committed:
+/// `<replica>:<document>:<seq>[,<seq>…]`, sent in the committing transaction (so it is
+/// delivered once the chunks are visible, in commit order).
+pub const CHUNKS_CHANNEL: &str = "giamsat_chunks";
+
+/// The channel on which a replica announces a change to memberships (`<replica>:accounts`)
+/// or a revoked session (`<replica>:sessions`).
+pub const ACCOUNTS_CHANNEL: &str = "giamsat_accounts";
 
 /// Any number the other users of the database do not take for their own advisory locks.
 const MIGRATION_LOCK: i64 = 0x6769_616d_7361_74;

@@ -162,27 +162,42 @@ mod tests {
         }
     }
 
+    /// A change to `doc` (one key set), as the chunk a write would hold.
+    fn change(doc: &mut automerge::Automerge, key: &str) -> Vec<u8> {
+        use automerge::transaction::Transactable;
+        let before = doc.get_heads();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, key, 1).unwrap();
+        tx.commit();
+        doc.save_after(&before)
+    }
+
     #[test]
     fn a_document_loads_only_its_own_chunks_and_a_snapshot_replaces_them_all() {
         over_both("storage: chunks and snapshots", |open| {
             let s = open();
+            let (mut one, mut two) = (automerge::Automerge::new(), automerge::Automerge::new());
+            let (a, b, c) = (change(&mut one, "a"), change(&mut one, "b"), change(&mut two, "c"));
             // Step 1: two chunks of one document, one of another, in one commit.
             s.commit(
                 &[
-                    (id(1), write(b"a", None)),
-                    (id(1), write(b"b", None)),
-                    (id(2), write(b"c", None)),
+                    (id(1), write(&a, None)),
+                    (id(1), write(&b, None)),
+                    (id(2), write(&c, None)),
                 ],
                 &[],
             )
             .unwrap();
             let mut got = s.load(&id(1)).unwrap().chunks;
             got.sort();
-            assert_eq!(got, vec![b"a".to_vec(), b"b".to_vec()]);
+            let mut want = vec![a, b];
+            want.sort();
+            assert_eq!(got, want);
             // Step 2: a snapshot of document 1 replaces both its chunks, not document 2's.
-            s.commit(&[(id(1), write(b"", Some(b"ab")))], &[]).unwrap();
-            assert_eq!(s.load(&id(1)).unwrap().chunks, vec![b"ab".to_vec()]);
-            assert_eq!(s.load(&id(2)).unwrap().chunks, vec![b"c".to_vec()]);
+            let snapshot = one.save();
+            s.commit(&[(id(1), write(b"", Some(&snapshot)))], &[]).unwrap();
+            assert_eq!(s.load(&id(1)).unwrap().chunks, vec![snapshot]);
+            assert_eq!(s.load(&id(2)).unwrap().chunks, vec![c]);
             assert!(s.load(&id(3)).unwrap().chunks.is_empty());
             let mut ids = s.document_ids().unwrap();
             ids.sort();
@@ -197,6 +212,7 @@ mod tests {
             let first = {
                 let s = open();
                 s.commit(&[(id(1), write(b"giam sat", None))], &[]).unwrap();
+                // (Chunks are stored as given; only a snapshot is read, to compact.)
                 s.set_meta("catalogue_id", "abc").unwrap();
                 s.set_meta("catalogue_id", "abd").unwrap();
                 s.storage_id().unwrap()

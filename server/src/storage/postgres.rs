@@ -10,10 +10,9 @@
 //! The client blocks (the `postgres` crate runs its own small runtime): call it from the
 //! sync engine's writer thread or the blocking pool, never from an async task.
 //!
-//! Still to come with several replicas: a snapshot deletes every other chunk of its
-//! document, which is only right while one process writes that document. Two replicas
-//! writing one document need either one owner per document or a compaction that deletes
-//! only the chunks its snapshot holds; issue 16's note says which was chosen.
+//! Several replicas may write one document. Each commit announces its new chunks on
+//! [`CHUNKS_CHANNEL`] (`crate::replicas` listens), and a compaction deletes only the chunks
+//! whose every change its snapshot holds: a chunk another replica stored meanwhile stays.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,6 +22,7 @@ use shared::engine::{Stored, Write};
 use shared::official::issue::Shown;
 
 use super::{ServerStore, StoredBlob, chunk_name};
+use crate::db::schema_postgres::CHUNKS_CHANNEL;
 use crate::sync::store::{DocStore, StoreError};
 
 impl From<postgres::Error> for StoreError {
@@ -34,6 +34,8 @@ impl From<postgres::Error> for StoreError {
 /// A PostgreSQL database behind the server.
 #[derive(Clone)]
 pub struct PostgresStorage {
+    /// This replica's name in the notifications it sends (made at start).
+    replica: String,
     /// Reads, blobs and settings.
     reads: Arc<Mutex<Client>>,
     /// Document writes (the writer thread only), so reads never wait behind a commit.
@@ -48,6 +50,7 @@ impl PostgresStorage {
         crate::db::schema_postgres::migrate(&mut reads).map_err(|e| StoreError(e.to_string()))?;
         let writes = Client::connect(url).map_err(|e| StoreError(e.to_string()))?;
         Ok(Self {
+            replica: format!("r{}", crate::random_hex(6)),
             reads: Arc::new(Mutex::new(reads)),
             writes: Arc::new(Mutex::new(writes)),
         })
@@ -62,6 +65,65 @@ impl PostgresStorage {
     fn writes(&self) -> MutexGuard<'_, Client> {
         self.writes.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// This replica's name in its notifications.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+}
+
+/// The chunks of `doc` numbered `seqs` (all of its chunks if `seqs` is empty), for another
+/// replica's notification, on the listener's own connection.
+pub fn chunks_numbered(
+    client: &mut postgres::Client,
+    doc: &DocumentId,
+    seqs: &[i64],
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let doc = doc.to_string();
+    let rows = if seqs.is_empty() {
+        client.query("SELECT data FROM chunks WHERE doc = $1 ORDER BY seq", &[&doc])?
+    } else {
+        client.query(
+            "SELECT data FROM chunks WHERE doc = $1 AND seq = ANY($2) ORDER BY seq",
+            &[&doc, &seqs],
+        )?
+    };
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Delete the chunks of `doc` whose every change `snapshot` holds (in `tx`, rows locked):
+/// the ones another replica stored after this one read the document stay.
+fn clear_covered(
+    tx: &mut postgres::Transaction<'_>,
+    doc: &str,
+    snapshot: &[u8],
+) -> Result<(), StoreError> {
+    use automerge::ReadDoc;
+    let Ok(snap) = automerge::Automerge::load(snapshot) else {
+        return Err(StoreError("a snapshot that does not load is not stored".into()));
+    };
+    let rows = tx.query(
+        "SELECT seq, data FROM chunks WHERE doc = $1 FOR UPDATE",
+        &[&doc],
+    )?;
+    let mut covered: Vec<i64> = Vec::new();
+    for r in &rows {
+        let data: &[u8] = r.get(1);
+        // Each change of the chunk read on its own (no dependency needed); a chunk that does
+        // not read is kept: the snapshot cannot be shown to hold it.
+        if shared::authors::changes_in(data).is_ok_and(|changes| {
+            changes
+                .iter()
+                .all(|(_, hash)| snap.get_change_by_hash(hash).is_some())
+        }) {
+            covered.push(r.get(0));
+        }
+    }
+    tx.execute(
+        "DELETE FROM chunks WHERE doc = $1 AND seq = ANY($2)",
+        &[&doc, &covered],
+    )?;
+    Ok(())
 }
 
 impl DocStore for PostgresStorage {
@@ -83,23 +145,30 @@ impl DocStore for PostgresStorage {
         let mut tx = client.transaction()?;
         let put = tx.prepare(
             "INSERT INTO chunks (doc, kind, name, data) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING seq",
         )?;
-        let clear = tx.prepare("DELETE FROM chunks WHERE doc = $1")?;
         for (doc, w) in writes {
             let doc = doc.to_string();
+            let mut stored: Vec<i64> = Vec::new();
             if let Some(snapshot) = &w.snapshot {
-                tx.execute(&clear, &[&doc])?;
+                clear_covered(&mut tx, &doc, snapshot)?;
                 tx.execute(
                     &put,
                     &[&doc, &"snapshot", &chunk_name(snapshot), snapshot],
                 )?;
             }
             if !w.changes.is_empty() {
-                tx.execute(
-                    &put,
-                    &[&doc, &"incremental", &chunk_name(&w.changes), &w.changes],
-                )?;
+                let name = chunk_name(&w.changes);
+                for r in tx.query(&put, &[&doc, &"incremental", &name, &w.changes])? {
+                    stored.push(r.get(0));
+                }
+            }
+            // Delivered at commit: the other replicas fetch these chunks by number. (A
+            // snapshot holds nothing they have not been told of.)
+            if !stored.is_empty() {
+                let seqs: Vec<String> = stored.iter().map(i64::to_string).collect();
+                let payload = format!("{}:{doc}:{}", self.replica, seqs.join(","));
+                tx.execute("SELECT pg_notify($1, $2)", &[&CHUNKS_CHANNEL, &payload])?;
             }
         }
         for (doc, shown) in filed {
@@ -211,5 +280,101 @@ impl ServerStore for PostgresStorage {
             &[],
         )?;
         Ok(row.get(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Two replicas on one database (PostgreSQL only; skipped with a message where it is
+    //! not installed, a failure on CI).
+
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT, ReadDoc};
+    use giamsat_tests::postgres::Postgres;
+    use postgres::fallible_iterator::FallibleIterator;
+
+    use super::*;
+
+    fn change(doc: &mut Automerge, key: &str) -> Vec<u8> {
+        let before = doc.get_heads();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, 1).unwrap();
+        tx.commit();
+        doc.save_after(&before)
+    }
+
+    fn write(changes: Vec<u8>, snapshot: Option<Vec<u8>>, doc: &Automerge) -> Write {
+        Write {
+            heads: doc.get_heads(),
+            changes,
+            snapshot,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_keeps_the_chunks_another_replica_stored_meanwhile() {
+        let Some(pg) = Postgres::start_or_skip("postgres: compaction beside another replica") else {
+            return;
+        };
+        let a = PostgresStorage::connect(&pg.url()).unwrap();
+        let b = PostgresStorage::connect(&pg.url()).unwrap();
+        let id = DocumentId::from_bytes([4; 16]);
+        let mut on_a = Automerge::new();
+        let first = change(&mut on_a, "first");
+        a.commit(&[(id, write(first, None, &on_a))], &[]).unwrap();
+        // Replica B loads the document and stores a change A has not seen.
+        let mut on_b = Automerge::new();
+        for c in b.load(&id).unwrap().chunks {
+            on_b.load_incremental(&c).unwrap();
+        }
+        let second = change(&mut on_b, "second");
+        b.commit(&[(id, write(second, None, &on_b))], &[]).unwrap();
+        // A compacts what it knows.
+        a.commit(&[(id, write(Vec::new(), Some(on_a.save()), &on_a))], &[])
+            .unwrap();
+        let mut reloaded = Automerge::new();
+        let chunks = a.load(&id).unwrap().chunks;
+        assert_eq!(chunks.len(), 2, "A's snapshot and B's chunk");
+        for c in chunks {
+            reloaded.load_incremental(&c).unwrap();
+        }
+        assert!(reloaded.get(ROOT, "first").unwrap().is_some());
+        assert!(
+            reloaded.get(ROOT, "second").unwrap().is_some(),
+            "B's confirmed change survives A's compaction"
+        );
+    }
+
+    #[test]
+    fn a_commit_is_announced_with_its_chunks_once_committed() {
+        let Some(pg) = Postgres::start_or_skip("postgres: notifications") else {
+            return;
+        };
+        let a = PostgresStorage::connect(&pg.url()).unwrap();
+        let mut listener = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+        listener
+            .batch_execute(&format!("LISTEN {CHUNKS_CHANNEL}"))
+            .unwrap();
+        let id = DocumentId::from_bytes([5; 16]);
+        let mut doc = Automerge::new();
+        let bytes = change(&mut doc, "k");
+        a.commit(&[(id, write(bytes.clone(), None, &doc))], &[]).unwrap();
+        let note = listener
+            .notifications()
+            .timeout_iter(std::time::Duration::from_secs(10))
+            .next()
+            .unwrap()
+            .expect("a notification within 10 s");
+        // (`next` is the fallible iterator's: an error, or nothing within the bound.)
+        let mut parts = note.payload().split(':');
+        assert_eq!(parts.next(), Some(a.replica()));
+        assert_eq!(parts.next(), Some(id.to_string().as_str()));
+        let seqs: Vec<i64> = parts
+            .next()
+            .unwrap()
+            .split(',')
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert_eq!(chunks_numbered(&mut listener, &id, &seqs).unwrap(), vec![bytes]);
     }
 }
