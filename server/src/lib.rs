@@ -13,6 +13,8 @@
 //! - [`storage`]: documents, settings, blobs: one trait over SQLite (one file, WAL,
 //!   synchronous writes) or PostgreSQL.
 //! - [`db`]: one way to speak SQL to either database (the membership database uses it).
+//! - [`replicas`]: several replicas on one PostgreSQL database learn each other's writes,
+//!   membership changes and revoked sessions (`LISTEN/NOTIFY`).
 //! - [`demo`]: with `--demo`, two example supervisions written from real reports.
 //! - [`demo_organisation`]: with `--demo`, a made-up organisation with a year of history.
 //! - [`sync_socket`]: `/sync`, the automerge-repo WebSocket; [`sync_gate`]: what each
@@ -38,6 +40,7 @@ pub mod demo;
 pub mod demo_organisation;
 pub mod error;
 pub mod rate_limit;
+pub mod replicas;
 pub mod routes;
 pub mod storage;
 pub mod sync;
@@ -76,9 +79,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A session was revoked: every sync connection checks whether it was its own.
+    /// A session was revoked: every sync connection checks whether it was its own, here
+    /// and on every other replica.
     pub fn sessions_changed(&self) {
         self.sessions.send_modify(|n| *n += 1);
+        self.accounts.announce("sessions");
     }
 }
 
@@ -169,6 +174,21 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
         demo_organisation::load(&documents, &storage, &accounts).await?;
     }
     index_issued_once(&storage, &documents);
+    let sessions = Arc::new(watch::channel(0).0);
+    if let Some(url) = &config.database_url {
+        replicas::Listener {
+            url: url.as_str().to_owned(),
+            own: [storage.replica(), Some(accounts.replica().to_owned())]
+                .into_iter()
+                .flatten()
+                .collect(),
+            documents: documents.clone(),
+            accounts: accounts.clone(),
+            sessions: sessions.clone(),
+        }
+        .start()
+        .map_err(|e| ServerError::Startup(format!("cannot listen to the other replicas: {e}")))?;
+    }
     Ok(AppState {
         documents,
         config: Arc::new(config),
@@ -177,7 +197,7 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
         limiter: Arc::default(),
         verify_limiter: Arc::default(),
         changes: quota,
-        sessions: Arc::new(watch::channel(0).0),
+        sessions,
     })
 }
 

@@ -57,6 +57,15 @@ impl ServerProcess {
         Self::start_full(data_dir, extra, None).await
     }
 
+    /// A replica on the PostgreSQL database at `database_url` that others may share (the
+    /// first one to start there makes the administrator). Its data directory holds nothing.
+    pub async fn start_on(data_dir: &Path, database_url: &str, first: bool) -> ServerProcess {
+        if first {
+            create_admin_at(&server_binary(), data_dir, Some(database_url)).await;
+        }
+        Self::spawn(data_dir, &[], None, Some(database_url.to_owned()), None).await
+    }
+
     /// Same, logging everything (`RUST_LOG=debug`) into the file `log`.
     pub async fn start_logging(data_dir: &Path, log: &Path) -> ServerProcess {
         Self::start_full(data_dir, &[], Some(log)).await
@@ -77,6 +86,16 @@ impl ServerProcess {
         if fresh {
             create_admin_at(&server_binary(), data_dir, database_url.as_deref()).await;
         }
+        Self::spawn(data_dir, extra, log, database_url, postgres).await
+    }
+
+    async fn spawn(
+        data_dir: &Path,
+        extra: &[&str],
+        log: Option<&Path>,
+        database_url: Option<String>,
+        postgres: Option<Postgres>,
+    ) -> ServerProcess {
         let (level, stderr) = match log {
             Some(path) => (
                 "debug",

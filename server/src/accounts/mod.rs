@@ -45,6 +45,8 @@ pub enum Access {
 pub struct Accounts {
     conn: Arc<Mutex<Connection>>,
     changes: Arc<watch::Sender<u64>>,
+    /// This replica's name in its announcements (`crate::replicas`).
+    replica: Arc<str>,
 }
 
 impl Accounts {
@@ -85,7 +87,13 @@ impl Accounts {
         Self {
             conn: Arc::new(Mutex::new(conn)),
             changes: Arc::new(watch::channel(0).0),
+            replica: format!("a{}", crate::random_hex(6)).into(),
         }
+    }
+
+    /// This replica's name in its announcements.
+    pub fn replica(&self) -> &str {
+        &self.replica
     }
 
     /// Run `f` on the connection on the blocking pool.
@@ -117,9 +125,37 @@ impl Accounts {
         self.changes.subscribe()
     }
 
-    /// Tell the share policy to re-read its decisions.
+    /// Tell the share policy to re-read its decisions, here and (on PostgreSQL) on every
+    /// other replica.
     pub fn changed(&self) {
+        self.changed_here();
+        self.announce("accounts");
+    }
+
+    /// The same on this replica only (another one announced the change).
+    pub fn changed_here(&self) {
         self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// On PostgreSQL, tell the other replicas that `what` (`accounts`, `sessions`) changed,
+    /// in the background (the change is committed already; they re-read it).
+    pub fn announce(&self, what: &'static str) {
+        let conn = self.conn.clone();
+        let payload = format!("{}:{what}", self.replica);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn_blocking(move || {
+            let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            if conn.is_postgres()
+                && let Err(e) = conn.execute(
+                    "SELECT pg_notify(?1, ?2)",
+                    crate::db::params![crate::db::schema_postgres::ACCOUNTS_CHANNEL, payload],
+                )
+            {
+                tracing::error!("telling the other replicas that {what} changed: {e}");
+            }
+        });
     }
 }
 

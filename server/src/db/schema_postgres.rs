@@ -123,7 +123,7 @@ pub const CHUNKS_CHANNEL: &str = "giamsat_chunks";
 pub const ACCOUNTS_CHANNEL: &str = "giamsat_accounts";
 
 /// Any number the other users of the database do not take for their own advisory locks.
-const MIGRATION_LOCK: i64 = 0x6769_616d_7361_74;
+const MIGRATION_LOCK: i64 = 0x0067_6961_6d73_6174;
 
 /// Apply the migrations this database has not had, once, whoever else starts now.
 pub fn migrate(client: &mut Client) -> Result<(), DbError> {

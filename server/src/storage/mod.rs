@@ -51,6 +51,11 @@ pub trait ServerStore: DocStore {
     /// The id this storage gives itself in the `peer` answer (`storageId`), made on first
     /// use and kept.
     fn storage_id(&self) -> Result<String, StoreError>;
+
+    /// The name this replica's announcements carry, where replicas announce their writes.
+    fn replica(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The server's storage, whichever database it is on, with async helpers that run each call
@@ -68,6 +73,11 @@ impl Storage {
             )?)),
             None => Storage(Arc::new(SqliteStorage::open(&crate::database_path(config))?)),
         })
+    }
+
+    /// On PostgreSQL, this replica's name in its announcements of stored chunks.
+    pub fn replica(&self) -> Option<String> {
+        self.0.replica().map(str::to_owned)
     }
 
     /// The same storage, as the sync engine's document store.

@@ -225,6 +225,10 @@ fn file_issued(
 }
 
 impl ServerStore for PostgresStorage {
+    fn replica(&self) -> Option<&str> {
+        Some(&self.replica)
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let row = self
             .reads()

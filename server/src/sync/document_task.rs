@@ -199,6 +199,7 @@ fn admit(
             conns.remove(&conn);
             Some(Input::Gone(conn))
         }
+        ToDoc::Stored(chunks) => Some(Input::Stored(chunks)),
         ToDoc::Stop => None,
     }
 }

@@ -20,9 +20,9 @@
 //! its connection with "busy, retry" (the tablet reconnects and sends again; nothing it sent
 //! was confirmed).
 //!
-//! What a second replica would need (issue: PostgreSQL) that lives only in memory here: which
-//! peers have which document open (each replica knows its own), and a document's unsaved
-//! changes (never confirmed, so never owed to anyone).
+//! With several replicas on one PostgreSQL database, each replica knows only its own peers
+//! and its own unsaved changes (never confirmed, so never owed to anyone); what another
+//! replica stores reaches the loaded documents here as [`ToDoc::Stored`] (`crate::replicas`).
 
 pub mod document_task;
 pub mod issued;
@@ -106,6 +106,8 @@ pub enum ToDoc {
     },
     /// The connection closed.
     Gone(ConnId),
+    /// Chunks another replica stored ([`crate::replicas`]).
+    Stored(Vec<Vec<u8>>),
     /// The server is stopping: finish the write in flight and end.
     Stop,
 }
@@ -242,6 +244,44 @@ impl Documents {
             docs.ended.notify_waiters();
         });
         Ok(())
+    }
+
+    /// Whether `doc` is loaded here (its task runs).
+    pub fn is_loaded(&self, doc: &DocumentId) -> bool {
+        self.slot(doc)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(doc)
+    }
+
+    /// Hand chunks another replica stored to `doc`'s task, if it is loaded, waiting for
+    /// room in its queue (never dropped: it would miss those changes until it reloads).
+    /// Blocks: for the replication thread, not an async task.
+    pub fn deliver_stored(&self, doc: DocumentId, chunks: Vec<Vec<u8>>) {
+        let tx = self
+            .slot(&doc)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&doc)
+            .cloned();
+        if let Some(tx) = tx {
+            // A task that ended meanwhile reads everything again when it next loads.
+            let _ = tx.blocking_send(ToDoc::Stored(chunks));
+        }
+    }
+
+    /// Every document loaded here.
+    pub fn loaded(&self) -> Vec<DocumentId> {
+        self.slots
+            .iter()
+            .flat_map(|s| {
+                s.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .keys()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// Called by a task that may unload: removes it from the registry if no message is

@@ -1,0 +1,249 @@
+//! Two replicas of the server on one PostgreSQL database (issue 16), as an operator runs
+//! them behind a load balancer: members on each converge to identical heads, a tablet
+//! revoked on one replica is cut off on the other within a second, and when one replica is
+//! killed under load its members move to the other and nothing it confirmed is lost.
+//!
+//! Each test starts a throwaway PostgreSQL cluster on loopback (skipped with a message
+//! where PostgreSQL is not installed; a failure on CI, where the test command installs it).
+
+use std::time::{Duration, Instant};
+
+use automerge::ChangeHash;
+use giamsat_tests::member::Member;
+use giamsat_tests::postgres::Postgres;
+use giamsat_tests::server::{ServerProcess, Team};
+use giamsat_tests::{random, sample_setup, stamp};
+use shared::finding::{self, FindingKind};
+use shared::reading;
+use shared::{DocumentId, RecordId, supervision, unit};
+
+const BOUND: Duration = Duration::from_secs(30);
+
+/// Replicas A and B on one fresh database, and a delegation made through A.
+async fn two_replicas(
+    pg: &Postgres,
+) -> (
+    ServerProcess,
+    ServerProcess,
+    Team,
+    [tempfile::TempDir; 2],
+) {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = ServerProcess::start_on(dirs[0].path(), &pg.url(), true).await;
+    let b = ServerProcess::start_on(dirs[1].path(), &pg.url(), false).await;
+    let team = a
+        .delegation(
+            "Đoàn giám sát Thanh Khê Tây",
+            &[("Lan", "head"), ("Minh", "member"), ("Hoa", "member"), ("Kiểm chứng", "member")],
+        )
+        .await;
+    (a, b, team, dirs)
+}
+
+/// Lan makes the supervision on her tablet (connected to `lan`'s replica) and it is
+/// confirmed; returns its id and its unit.
+async fn lan_creates(lan: &Member, team: &Team) -> (DocumentId, RecordId) {
+    let id = DocumentId::from_bytes(random());
+    let unit_id = RecordId::from_bytes(random());
+    let mut doc = supervision::create_as(
+        automerge::Automerge::new().with_actor(lan.actor.clone()),
+        &sample_setup(),
+        stamp("Lan"),
+    )
+    .unwrap();
+    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
+    team.register(id).await;
+    lan.insert(id, doc).await;
+    lan.wait_for("the new supervision to be confirmed", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
+    (id, unit_id)
+}
+
+fn add_finding(m: &Member, id: &DocumentId, unit_id: &RecordId, n: usize) {
+    let fid = RecordId::from_bytes(random());
+    let text = format!("{} ghi nhận số {n}", m.name);
+    m.change(id, |d| {
+        finding::add(d, &fid, unit_id, FindingKind::Shortcoming, &text, stamp(&m.name))
+    })
+    .unwrap();
+}
+
+async fn opens(m: &mut Member, ws_url: &str, id: DocumentId) {
+    m.connect(ws_url).await;
+    m.want(id);
+    m.wait_for("the supervision to arrive", BOUND, |m| {
+        m.read(&id, |_| ()).is_some()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_on_two_replicas_converge_to_identical_heads() {
+    let Some(pg) = Postgres::start_or_skip("replicas: convergence") else {
+        return;
+    };
+    let (a, b, team, _dirs) = two_replicas(&pg).await;
+    let mut lan = Member::new(team.get("Lan"));
+    let mut minh = Member::new(team.get("Minh"));
+    let mut hoa = Member::new(team.get("Hoa"));
+    lan.connect(&a.ws_url()).await;
+    let (id, unit_id) = lan_creates(&lan, &team).await;
+    // Minh opens it on B: B loads what A stored.
+    opens(&mut minh, &b.ws_url(), id).await;
+    opens(&mut hoa, &a.ws_url(), id).await;
+
+    // All three write at once, on both replicas.
+    for n in 0..5 {
+        for m in [&lan, &minh, &hoa] {
+            add_finding(m, &id, &unit_id, n);
+        }
+    }
+    let everyone = [&lan, &minh, &hoa];
+    for m in everyone {
+        m.wait_for("every finding on every tablet, all confirmed", BOUND, |m| {
+            m.pending(&id) == 0
+                && m.read(&id, |d| reading::read(d).unwrap().findings.len() == 15)
+                    .unwrap_or(false)
+        })
+        .await;
+    }
+    for m in everyone {
+        m.wait_for("identical heads everywhere", BOUND, |m| {
+            m.heads(&id) == lan.heads(&id) && m.heads(&id) == minh.heads(&id)
+        })
+        .await;
+    }
+    // And what each replica serves a newcomer is the same.
+    for server in [&a, &b] {
+        let mut check = Member::new(team.get("Kiểm chứng"));
+        opens(&mut check, &server.ws_url(), id).await;
+        check
+            .wait_for("the replica's copy to match", BOUND, |c| {
+                c.heads(&id) == lan.heads(&id)
+            })
+            .await;
+        check.disconnect();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_revoked_on_one_replica_is_cut_off_on_the_other_within_a_second() {
+    let Some(pg) = Postgres::start_or_skip("replicas: revocation") else {
+        return;
+    };
+    let (a, b, team, _dirs) = two_replicas(&pg).await;
+    let mut lan = Member::new(team.get("Lan"));
+    lan.connect(&a.ws_url()).await;
+    let (id, _) = lan_creates(&lan, &team).await;
+    let mut minh = Member::new(team.get("Minh"));
+    opens(&mut minh, &b.ws_url(), id).await;
+
+    // The administrator, signed in on A, revokes Minh's session.
+    let admin = a.admin().await;
+    let sessions = admin.call("GET", "/api/admin/sessions", None).await.json();
+    let minh_session = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["username"] == team.get("Minh").username.as_str() && s["revoked"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let revoked_at = Instant::now();
+    let r = admin
+        .call("DELETE", &format!("/api/admin/sessions/{minh_session}"), None)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    minh.wait_for(
+        "replica B to close the revoked tablet's connection",
+        Duration::from_secs(1),
+        |m| !m.is_connected(),
+    )
+    .await;
+    eprintln!("cut off on the other replica after {:?}", revoked_at.elapsed());
+    let said = minh.server_error().unwrap_or_default();
+    assert!(said.contains("revoked"), "{said}");
+    // Nor may it come back on either replica.
+    for server in [&a, &b] {
+        let me = team.get("Minh").at(&server.addr);
+        assert_eq!(me.call("GET", "/api/me", None).await.status, 401);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_under_load_loses_nothing_it_confirmed_and_its_members_move() {
+    let Some(pg) = Postgres::start_or_skip("replicas: a replica dies") else {
+        return;
+    };
+    let (a, b, team, _dirs) = two_replicas(&pg).await;
+    let mut lan = Member::new(team.get("Lan"));
+    let mut hoa = Member::new(team.get("Hoa"));
+    let mut minh = Member::new(team.get("Minh"));
+    lan.connect(&a.ws_url()).await;
+    let (id, unit_id) = lan_creates(&lan, &team).await;
+    opens(&mut hoa, &a.ws_url(), id).await;
+    opens(&mut minh, &b.ws_url(), id).await;
+
+    // Load: Lan and Hoa on A and Minh on B keep writing; A is killed while they do.
+    let mut confirmed_by_a: Vec<ChangeHash> = Vec::new();
+    for n in 0..40 {
+        for m in [&lan, &hoa, &minh] {
+            add_finding(m, &id, &unit_id, n);
+        }
+        if n % 8 == 7 {
+            tokio::task::yield_now().await;
+        }
+    }
+    lan.wait_for("some of Lan's work confirmed by A", BOUND, |m| {
+        !m.confirmed(&id).is_empty()
+    })
+    .await;
+    let _ = a.kill().await;
+    // What A told its members is on disk, whatever it was doing when it died.
+    for m in [&lan, &hoa] {
+        confirmed_by_a.extend(m.confirmed(&id));
+    }
+    assert!(!confirmed_by_a.is_empty());
+
+    // Before anyone resends anything, everything A confirmed is in the database: a third
+    // replica started now, which has nothing in memory, serves all of it to a newcomer.
+    let dir_c = tempfile::tempdir().unwrap();
+    let c = ServerProcess::start_on(dir_c.path(), &pg.url(), false).await;
+    let mut check = Member::new(team.get("Kiểm chứng"));
+    opens(&mut check, &c.ws_url(), id).await;
+    check
+        .wait_for("a fresh replica to serve everything A confirmed", BOUND, |c| {
+            c.read(&id, |d| {
+                confirmed_by_a
+                    .iter()
+                    .all(|h| automerge::ReadDoc::get_change_by_hash(d, h).is_some())
+            })
+            .unwrap_or(false)
+        })
+        .await;
+
+    check.disconnect();
+    c.stop().await;
+
+    // A's members move to B (the app reconnects; a load balancer sends it to a survivor),
+    // and the work they had not had confirmed reaches everyone.
+    for m in [&mut lan, &mut hoa] {
+        m.disconnect();
+        m.connect(&b.ws_url()).await;
+        m.want(id);
+    }
+    for m in [&lan, &hoa, &minh] {
+        m.wait_for("all 120 findings, nothing pending, on every tablet", BOUND, |m| {
+            m.pending(&id) == 0
+                && m.read(&id, |d| reading::read(d).unwrap().findings.len() == 120)
+                    .unwrap_or(false)
+        })
+        .await;
+    }
+    for m in [&hoa, &minh] {
+        m.wait_for("identical heads", BOUND, |m| m.heads(&id) == lan.heads(&id))
+            .await;
+    }
+}
