@@ -106,7 +106,9 @@ impl Listener {
     fn listen(&self, first: bool) -> Result<(), String> {
         let mut client = Client::connect(&self.url).map_err(|e| e.to_string())?;
         client
-            .batch_execute(&format!("LISTEN {CHUNKS_CHANNEL}; LISTEN {ACCOUNTS_CHANNEL};"))
+            .batch_execute(&format!(
+                "LISTEN {CHUNKS_CHANNEL}; LISTEN {ACCOUNTS_CHANNEL};"
+            ))
             .map_err(|e| e.to_string())?;
         if !first {
             // Announcements may have been missed while not listening.
@@ -132,9 +134,7 @@ impl Listener {
                         self.fetch(&mut client, doc, &seqs);
                     }
                 }
-                Some(Notice::Accounts { from }) if !self.mine(from) => {
-                    self.accounts.changed_here()
-                }
+                Some(Notice::Accounts { from }) if !self.mine(from) => self.accounts.changed_here(),
                 Some(Notice::Sessions { from }) if !self.mine(from) => {
                     self.sessions.send_modify(|n| *n += 1)
                 }
@@ -185,7 +185,13 @@ mod tests {
             read(ACCOUNTS_CHANNEL, "rb:accounts"),
             Some(Notice::Accounts { from: "rb" })
         );
-        for bad in ["", "ra", "ra:not-a-doc:1", &format!("ra:{doc}:x"), &format!("ra:{doc}")] {
+        for bad in [
+            "",
+            "ra",
+            "ra:not-a-doc:1",
+            &format!("ra:{doc}:x"),
+            &format!("ra:{doc}"),
+        ] {
             assert_eq!(read(CHUNKS_CHANNEL, bad), None, "{bad:?}");
         }
         assert_eq!(read(ACCOUNTS_CHANNEL, "rb:drop-tables"), None);

@@ -119,7 +119,10 @@ impl Postgres {
         let port_file = home.path().join("port");
         let fresh = !home.path().join("data").exists();
         let port = match std::fs::read_to_string(&port_file) {
-            Ok(p) if !fresh => p.trim().parse().map_err(|e| format!("{}: {e}", port_file.display()))?,
+            Ok(p) if !fresh => p
+                .trim()
+                .parse()
+                .map_err(|e| format!("{}: {e}", port_file.display()))?,
             _ => free_port()?,
         };
         let pg = Postgres {
@@ -148,14 +151,30 @@ impl Postgres {
                 .map_err(|e| format!("{}: {e}", port_file.display()))?;
         }
         let socket_dir = pg.dir.path().to_string_lossy().into_owned();
-        let log = pg.dir.path().join("server.log").to_string_lossy().into_owned();
+        let log = pg
+            .dir
+            .path()
+            .join("server.log")
+            .to_string_lossy()
+            .into_owned();
         let options = format!("-h 127.0.0.1 -p {port} -k {socket_dir} -c max_connections=200");
-        pg.run("pg_ctl", &["-D", &data, "-l", &log, "-w", "-o", &options, "start"])
-            .map_err(|e| format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()))?;
+        pg.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-w", "-o", &options, "start"],
+        )
+        .map_err(|e| format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()))?;
         if fresh {
             pg.run(
                 "createdb",
-                &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "giamsat", "giamsat"],
+                &[
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-U",
+                    "giamsat",
+                    "giamsat",
+                ],
             )?;
         }
         Ok((pg, fresh))
@@ -170,7 +189,15 @@ impl Postgres {
     pub fn database(&self, name: &str) -> Result<String, String> {
         self.run(
             "createdb",
-            &["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "giamsat", name],
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "giamsat",
+                name,
+            ],
         )?;
         Ok(self.url_of(name))
     }
@@ -181,6 +208,17 @@ impl Postgres {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The postmaster's process id (the first line of `postmaster.pid`).
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.path().join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     fn data(&self) -> String {

@@ -22,19 +22,19 @@ const BOUND: Duration = Duration::from_secs(30);
 /// Replicas A and B on one fresh database, and a delegation made through A.
 async fn two_replicas(
     pg: &Postgres,
-) -> (
-    ServerProcess,
-    ServerProcess,
-    Team,
-    [tempfile::TempDir; 2],
-) {
+) -> (ServerProcess, ServerProcess, Team, [tempfile::TempDir; 2]) {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let a = ServerProcess::start_on(dirs[0].path(), &pg.url(), true).await;
     let b = ServerProcess::start_on(dirs[1].path(), &pg.url(), false).await;
     let team = a
         .delegation(
             "Đoàn giám sát Thanh Khê Tây",
-            &[("Lan", "head"), ("Minh", "member"), ("Hoa", "member"), ("Kiểm chứng", "member")],
+            &[
+                ("Lan", "head"),
+                ("Minh", "member"),
+                ("Hoa", "member"),
+                ("Kiểm chứng", "member"),
+            ],
         )
         .await;
     (a, b, team, dirs)
@@ -51,7 +51,13 @@ async fn lan_creates(lan: &Member, team: &Team) -> (DocumentId, RecordId) {
         stamp("Lan"),
     )
     .unwrap();
-    unit::add(&mut doc, &unit_id, "Đảng ủy phường Thanh Khê Tây", stamp("Lan")).unwrap();
+    unit::add(
+        &mut doc,
+        &unit_id,
+        "Đảng ủy phường Thanh Khê Tây",
+        stamp("Lan"),
+    )
+    .unwrap();
     team.register(id).await;
     lan.insert(id, doc).await;
     lan.wait_for("the new supervision to be confirmed", BOUND, |m| {
@@ -65,7 +71,14 @@ fn add_finding(m: &Member, id: &DocumentId, unit_id: &RecordId, n: usize) {
     let fid = RecordId::from_bytes(random());
     let text = format!("{} ghi nhận số {n}", m.name);
     m.change(id, |d| {
-        finding::add(d, &fid, unit_id, FindingKind::Shortcoming, &text, stamp(&m.name))
+        finding::add(
+            d,
+            &fid,
+            unit_id,
+            FindingKind::Shortcoming,
+            &text,
+            stamp(&m.name),
+        )
     })
     .unwrap();
 }
@@ -153,7 +166,11 @@ async fn a_tablet_revoked_on_one_replica_is_cut_off_on_the_other_within_a_second
         .unwrap();
     let revoked_at = Instant::now();
     let r = admin
-        .call("DELETE", &format!("/api/admin/sessions/{minh_session}"), None)
+        .call(
+            "DELETE",
+            &format!("/api/admin/sessions/{minh_session}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     minh.wait_for(
@@ -162,7 +179,10 @@ async fn a_tablet_revoked_on_one_replica_is_cut_off_on_the_other_within_a_second
         |m| !m.is_connected(),
     )
     .await;
-    eprintln!("cut off on the other replica after {:?}", revoked_at.elapsed());
+    eprintln!(
+        "cut off on the other replica after {:?}",
+        revoked_at.elapsed()
+    );
     let said = minh.server_error().unwrap_or_default();
     assert!(said.contains("revoked"), "{said}");
     // Nor may it come back on either replica.
@@ -214,14 +234,18 @@ async fn a_replica_killed_under_load_loses_nothing_it_confirmed_and_its_members_
     let mut check = Member::new(team.get("Kiểm chứng"));
     opens(&mut check, &c.ws_url(), id).await;
     check
-        .wait_for("a fresh replica to serve everything A confirmed", BOUND, |c| {
-            c.read(&id, |d| {
-                confirmed_by_a
-                    .iter()
-                    .all(|h| automerge::ReadDoc::get_change_by_hash(d, h).is_some())
-            })
-            .unwrap_or(false)
-        })
+        .wait_for(
+            "a fresh replica to serve everything A confirmed",
+            BOUND,
+            |c| {
+                c.read(&id, |d| {
+                    confirmed_by_a
+                        .iter()
+                        .all(|h| automerge::ReadDoc::get_change_by_hash(d, h).is_some())
+                })
+                .unwrap_or(false)
+            },
+        )
         .await;
 
     check.disconnect();
@@ -235,11 +259,15 @@ async fn a_replica_killed_under_load_loses_nothing_it_confirmed_and_its_members_
         m.want(id);
     }
     for m in [&lan, &hoa, &minh] {
-        m.wait_for("all 120 findings, nothing pending, on every tablet", BOUND, |m| {
-            m.pending(&id) == 0
-                && m.read(&id, |d| reading::read(d).unwrap().findings.len() == 120)
-                    .unwrap_or(false)
-        })
+        m.wait_for(
+            "all 120 findings, nothing pending, on every tablet",
+            BOUND,
+            |m| {
+                m.pending(&id) == 0
+                    && m.read(&id, |d| reading::read(d).unwrap().findings.len() == 120)
+                        .unwrap_or(false)
+            },
+        )
         .await;
     }
     for m in [&hoa, &minh] {

@@ -6,7 +6,8 @@
 //! - `GIAMSAT_BENCH_ONLY=name1,name2`: run only these steps, and build or install only what
 //!   they need. Names: `big_supervision`, `editing_trace`, `offline_merge`, `followup`, `sync_load`
 //!   (stress: 1,000 members in 20 delegations), `sync_load_province` (1,000 members in 150
-//!   delegations), `server_scale`, `sync_load_100`, `app_open`, `followup_open`, `data_path`, `crash_100`, `fuzz` (every
+//!   delegations), `server_scale`, `replicas` (issue 16: SQLite, one and two PostgreSQL
+//!   replicas), `sync_load_100`, `app_open`, `followup_open`, `data_path`, `crash_100`, `fuzz` (every
 //!   fuzz target) or
 //!   `fuzz_<target>` (one, e.g. `fuzz_wire_decode`).
 //! - `GIAMSAT_FUZZ_RUNS=N`: executions per fuzz target (default 10,000,000, issue 5's goal).
@@ -33,6 +34,8 @@ pub enum Need {
     ReleaseBins,
     /// The debug server (`target/debug/giamsat-server`).
     DebugServer,
+    /// Debian's PostgreSQL server binaries.
+    Postgresql,
 }
 
 /// One step: a name, a program and its arguments, extra environment, the working directory
@@ -93,6 +96,11 @@ fn steps() -> Vec<Step> {
         "{loadgen} {compare} --clients 1000 --delegations 150 --setup-timeout-secs 420 \
          --no-sign-in-probe"
     );
+    // Issue 16: the province's day on SQLite, on one PostgreSQL replica and on two.
+    let replicas = format!(
+        "{loadgen} --replicas --duration-secs 30 --edit-interval-ms 2000 --drain-secs 20 \
+         --clients 1000 --delegations 150 --setup-timeout-secs 420 --no-sign-in-probe"
+    );
     let scale = format!(
         "{loadgen} --scale --docs 10000 --live 1000 --create-limit-secs 600 \
          --setup-timeout-secs 420 --rss-cap-mb 6144"
@@ -122,6 +130,10 @@ fn steps() -> Vec<Step> {
         Step {
             env: server_env.clone(),
             ..step("server_scale", "cargo", &scale, &[ReleaseBins])
+        },
+        Step {
+            env: server_env.clone(),
+            ..step("replicas", "cargo", &replicas, &[ReleaseBins, Postgresql])
         },
         Step {
             env: server_env,
@@ -278,6 +290,9 @@ fn prepare(needs: &[Need]) -> Result<(), String> {
         sh::step("building the server and the load generator (release)");
         let build = "build --release --quiet -p server -p giamsat-tests -p giamsat-load --bins";
         sh::run("cargo", &words(build), None)?;
+    }
+    if need(Need::Postgresql) {
+        install::postgresql()?;
     }
     if need(Need::DebugServer) {
         sh::step("building the server (debug)");

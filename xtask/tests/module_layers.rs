@@ -132,6 +132,9 @@ fn a_circle_is_named() {
     graph.entry("b".into()).or_default().insert("c".into());
     graph.entry("c".into()).or_default().insert("a".into());
     graph.entry("d".into()).or_default().insert("a".into());
-    assert_eq!(circles(&graph).first().map(String::as_str), Some("a → b → c → a"));
+    assert_eq!(
+        circles(&graph).first().map(String::as_str),
+        Some("a → b → c → a")
+    );
     assert_eq!(circle(&graph, "d"), None);
 }

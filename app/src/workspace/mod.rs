@@ -21,9 +21,9 @@ mod caret;
 mod connection;
 mod edits;
 mod member;
+pub mod outbox;
 mod persist;
 mod presence;
-pub mod outbox;
 
 pub use member::PendingSupervision;
 pub use presence::presence_target;
@@ -411,4 +411,3 @@ impl Workspace {
         )
     }
 }
-

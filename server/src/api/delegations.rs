@@ -2,10 +2,10 @@
 //! belong to it. A non-member (not an administrator) gets 404: they do not learn that the
 //! delegation exists.
 
+use crate::db::Connection;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use crate::db::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::Body;

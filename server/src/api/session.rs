@@ -2,12 +2,12 @@
 
 use std::time::Instant;
 
+use crate::db::Connection;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use crate::db::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::Body;

@@ -35,20 +35,27 @@ pub struct Client(Option<postgres::Client>);
 
 impl Client {
     pub fn connect(url: &str) -> Result<Client> {
-        Ok(Client(Some(postgres::Client::connect(url, postgres::NoTls)?)))
+        Ok(Client(Some(postgres::Client::connect(
+            url,
+            postgres::NoTls,
+        )?)))
     }
 }
 
 impl std::ops::Deref for Client {
     type Target = postgres::Client;
     fn deref(&self) -> &postgres::Client {
-        self.0.as_ref().expect("the client is only taken when dropped")
+        self.0
+            .as_ref()
+            .expect("the client is only taken when dropped")
     }
 }
 
 impl std::ops::DerefMut for Client {
     fn deref_mut(&mut self) -> &mut postgres::Client {
-        self.0.as_mut().expect("the client is only taken when dropped")
+        self.0
+            .as_mut()
+            .expect("the client is only taken when dropped")
     }
 }
 
@@ -132,8 +139,12 @@ fn read(r: &postgres::Row, i: usize) -> Result<Value> {
     let ty = r.columns()[i].type_().clone();
     let v = match ty {
         Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
-        Type::INT4 => r.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
-        Type::INT2 => r.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
+        Type::INT4 => r
+            .try_get::<_, Option<i32>>(i)?
+            .map(|v| Value::Int(v.into())),
+        Type::INT2 => r
+            .try_get::<_, Option<i16>>(i)?
+            .map(|v| Value::Int(v.into())),
         Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
         Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes),
         _ => r.try_get::<_, Option<String>>(i)?.map(Value::Text),

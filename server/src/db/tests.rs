@@ -5,7 +5,8 @@ use giamsat_tests::postgres::Postgres;
 
 use super::*;
 
-const TABLE: &str = "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, flag BOOLEAN NOT NULL, data BYTEA)";
+const TABLE: &str =
+    "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, flag BOOLEAN NOT NULL, data BYTEA)";
 
 fn over_both(name: &str, check: impl Fn(&mut Connection)) {
     let mut sqlite = Connection::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
@@ -36,11 +37,16 @@ fn values_go_in_and_come_back_the_same_on_both() {
         )
         .unwrap();
         let (name, flag, data): (String, bool, Vec<u8>) = c
-            .query_row("SELECT name, flag, data FROM t WHERE id = ?1", [1i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT name, flag, data FROM t WHERE id = ?1",
+                [1i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .unwrap();
-        assert_eq!((name.as_str(), flag, data), ("Nguyễn Thị Lan", true, vec![0, 255]));
+        assert_eq!(
+            (name.as_str(), flag, data),
+            ("Nguyễn Thị Lan", true, vec![0, 255])
+        );
         let (name, flag): (Option<String>, bool) = c
             .query_row("SELECT name, flag FROM t WHERE id = ?1", [2i64], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -70,11 +76,15 @@ fn values_go_in_and_come_back_the_same_on_both() {
             .unwrap();
         assert_eq!(ids, vec![1, 2]);
         let missing = c
-            .query_row("SELECT id FROM t WHERE id = ?1", [3i64], |r| r.get::<_, i64>(0))
+            .query_row("SELECT id FROM t WHERE id = ?1", [3i64], |r| {
+                r.get::<_, i64>(0)
+            })
             .optional()
             .unwrap();
         assert_eq!(missing, None);
-        let wrong = c.query_row("SELECT name FROM t WHERE id = 1", [], |r| r.get::<_, i64>(0));
+        let wrong = c.query_row("SELECT name FROM t WHERE id = 1", [], |r| {
+            r.get::<_, i64>(0)
+        });
         assert!(matches!(wrong, Err(DbError::Type(0, _))), "{wrong:?}");
         let new_id: i64 = c
             .query_row(
@@ -85,7 +95,10 @@ fn values_go_in_and_come_back_the_same_on_both() {
             .unwrap();
         assert_eq!(new_id, 7);
         let ignored = c
-            .execute("INSERT INTO t (id, flag) VALUES (1, ?1) ON CONFLICT DO NOTHING", [true])
+            .execute(
+                "INSERT INTO t (id, flag) VALUES (1, ?1) ON CONFLICT DO NOTHING",
+                [true],
+            )
             .unwrap();
         assert_eq!(ignored, 0);
     });
@@ -96,16 +109,23 @@ fn a_transaction_commits_all_or_rolls_back_all() {
     over_both("db: transactions", |c| {
         {
             let tx = c.transaction().unwrap();
-            tx.execute("INSERT INTO t (id, flag) VALUES (1, ?1)", [true]).unwrap();
-            tx.execute("INSERT INTO t (id, flag) VALUES (2, ?1)", [true]).unwrap();
+            tx.execute("INSERT INTO t (id, flag) VALUES (1, ?1)", [true])
+                .unwrap();
+            tx.execute("INSERT INTO t (id, flag) VALUES (2, ?1)", [true])
+                .unwrap();
             // Dropped without commit.
         }
-        let n: i64 = c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0);
         let tx = c.transaction().unwrap();
-        tx.execute("INSERT INTO t (id, flag) VALUES (3, ?1)", [false]).unwrap();
+        tx.execute("INSERT INTO t (id, flag) VALUES (3, ?1)", [false])
+            .unwrap();
         tx.commit().unwrap();
-        let n: i64 = c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1);
     });
 }

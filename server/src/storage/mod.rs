@@ -68,10 +68,13 @@ impl Storage {
     /// in the data directory. Blocks (connecting, migrating).
     pub fn open(config: &Config) -> Result<Storage, ServerError> {
         Ok(match &config.database_url {
-            Some(url) => Storage(Arc::new(PostgresStorage::connect(url.as_str()).map_err(
-                |e| ServerError::Startup(format!("PostgreSQL at {url:?}: {e}")),
-            )?)),
-            None => Storage(Arc::new(SqliteStorage::open(&crate::database_path(config))?)),
+            Some(url) => Storage(Arc::new(
+                PostgresStorage::connect(url.as_str())
+                    .map_err(|e| ServerError::Startup(format!("PostgreSQL at {url:?}: {e}")))?,
+            )),
+            None => Storage(Arc::new(SqliteStorage::open(&crate::database_path(
+                config,
+            ))?)),
         })
     }
 
@@ -187,7 +190,11 @@ mod tests {
         over_both("storage: chunks and snapshots", |open| {
             let s = open();
             let (mut one, mut two) = (automerge::Automerge::new(), automerge::Automerge::new());
-            let (a, b, c) = (change(&mut one, "a"), change(&mut one, "b"), change(&mut two, "c"));
+            let (a, b, c) = (
+                change(&mut one, "a"),
+                change(&mut one, "b"),
+                change(&mut two, "c"),
+            );
             // Step 1: two chunks of one document, one of another, in one commit.
             s.commit(
                 &[
@@ -205,7 +212,8 @@ mod tests {
             assert_eq!(got, want);
             // Step 2: a snapshot of document 1 replaces both its chunks, not document 2's.
             let snapshot = one.save();
-            s.commit(&[(id(1), write(b"", Some(&snapshot)))], &[]).unwrap();
+            s.commit(&[(id(1), write(b"", Some(&snapshot)))], &[])
+                .unwrap();
             assert_eq!(s.load(&id(1)).unwrap().chunks, vec![snapshot]);
             assert_eq!(s.load(&id(2)).unwrap().chunks, vec![c]);
             assert!(s.load(&id(3)).unwrap().chunks.is_empty());
@@ -277,7 +285,8 @@ mod tests {
                 .unwrap();
             assert_eq!(s.find_issued("AAAAA-BBBBB").unwrap(), Some(a.clone()));
             // Another document meeting the same code does not take it.
-            s.index_issued(&id(2), &[shown("AAAAA-BBBBB", "b")]).unwrap();
+            s.index_issued(&id(2), &[shown("AAAAA-BBBBB", "b")])
+                .unwrap();
             assert_eq!(s.find_issued("AAAAA-BBBBB").unwrap(), Some(a));
             // Re-filing document 1 without it removes it.
             s.index_issued(&id(1), &[]).unwrap();

@@ -81,7 +81,10 @@ pub fn chunks_numbered(
 ) -> Result<Vec<Vec<u8>>, StoreError> {
     let doc = doc.to_string();
     let rows = if seqs.is_empty() {
-        client.query("SELECT data FROM chunks WHERE doc = $1 ORDER BY seq", &[&doc])?
+        client.query(
+            "SELECT data FROM chunks WHERE doc = $1 ORDER BY seq",
+            &[&doc],
+        )?
     } else {
         client.query(
             "SELECT data FROM chunks WHERE doc = $1 AND seq = ANY($2) ORDER BY seq",
@@ -100,7 +103,9 @@ fn clear_covered(
 ) -> Result<(), StoreError> {
     use automerge::ReadDoc;
     let Ok(snap) = automerge::Automerge::load(snapshot) else {
-        return Err(StoreError("a snapshot that does not load is not stored".into()));
+        return Err(StoreError(
+            "a snapshot that does not load is not stored".into(),
+        ));
     };
     let rows = tx.query(
         "SELECT seq, data FROM chunks WHERE doc = $1 FOR UPDATE",
@@ -128,9 +133,10 @@ fn clear_covered(
 
 impl DocStore for PostgresStorage {
     fn load(&self, doc: &DocumentId) -> Result<Stored, StoreError> {
-        let rows = self
-            .reads()
-            .query("SELECT data FROM chunks WHERE doc = $1", &[&doc.to_string()])?;
+        let rows = self.reads().query(
+            "SELECT data FROM chunks WHERE doc = $1",
+            &[&doc.to_string()],
+        )?;
         Ok(Stored {
             chunks: rows.iter().map(|r| r.get(0)).collect(),
         })
@@ -152,10 +158,7 @@ impl DocStore for PostgresStorage {
             let mut stored: Vec<i64> = Vec::new();
             if let Some(snapshot) = &w.snapshot {
                 clear_covered(&mut tx, &doc, snapshot)?;
-                tx.execute(
-                    &put,
-                    &[&doc, &"snapshot", &chunk_name(snapshot), snapshot],
-                )?;
+                tx.execute(&put, &[&doc, &"snapshot", &chunk_name(snapshot), snapshot])?;
             }
             if !w.changes.is_empty() {
                 let name = chunk_name(&w.changes);
@@ -317,7 +320,8 @@ mod tests {
 
     #[test]
     fn a_snapshot_keeps_the_chunks_another_replica_stored_meanwhile() {
-        let Some(pg) = Postgres::start_or_skip("postgres: compaction beside another replica") else {
+        let Some(pg) = Postgres::start_or_skip("postgres: compaction beside another replica")
+        else {
             return;
         };
         let a = PostgresStorage::connect(&pg.url()).unwrap();
@@ -362,7 +366,8 @@ mod tests {
         let id = DocumentId::from_bytes([5; 16]);
         let mut doc = Automerge::new();
         let bytes = change(&mut doc, "k");
-        a.commit(&[(id, write(bytes.clone(), None, &doc))], &[]).unwrap();
+        a.commit(&[(id, write(bytes.clone(), None, &doc))], &[])
+            .unwrap();
         let note = listener
             .notifications()
             .timeout_iter(std::time::Duration::from_secs(10))
@@ -379,6 +384,9 @@ mod tests {
             .split(',')
             .map(|s| s.parse().unwrap())
             .collect();
-        assert_eq!(chunks_numbered(&mut listener, &id, &seqs).unwrap(), vec![bytes]);
+        assert_eq!(
+            chunks_numbered(&mut listener, &id, &seqs).unwrap(),
+            vec![bytes]
+        );
     }
 }

@@ -113,13 +113,11 @@ impl ServerStore for SqliteStorage {
     }
 
     fn chunk_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .reads()
-            .query_row(
-                "SELECT COUNT(*) FROM chunks WHERE instr(key, '/') > 0",
-                [],
-                |r| r.get(0),
-            )?)
+        Ok(self.reads().query_row(
+            "SELECT COUNT(*) FROM chunks WHERE instr(key, '/') > 0",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Kept under the key samod used, so it survives the change of engine.

@@ -648,7 +648,11 @@ fn a_change_another_replica_stored_reaches_the_tablets_here_and_is_not_written_a
     // The tablets count it as confirmed: the heads they were told are the engine's, on disk.
     for conn in [head, members[0]] {
         let t = &net.tablets[&conn];
-        assert_eq!(t.client.pending(&net.id), 0, "tablet {conn} has nothing pending");
+        assert_eq!(
+            t.client.pending(&net.id),
+            0,
+            "tablet {conn} has nothing pending"
+        );
     }
 }
 
@@ -659,7 +663,10 @@ fn a_change_stored_elsewhere_waits_for_the_write_in_flight_and_both_are_kept() {
     net.store.hold = true;
     edit(&mut net, head, "local", 1);
     net.run_until_quiet();
-    assert!(net.held_write.is_some(), "the local edit's write is in flight");
+    assert!(
+        net.held_write.is_some(),
+        "the local edit's write is in flight"
+    );
     let chunk = change_on_another_replica(&net, "remote", 2);
     net.input(Input::Stored(vec![chunk]));
     assert!(

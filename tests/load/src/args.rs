@@ -1,8 +1,11 @@
 //! The command line of `loadgen`, parsed by hand (the harness has no clap): `--name value`
 //! pairs and a few switches. `loadgen --help` prints [`USAGE`].
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::sim::RunConfig;
 
 pub const USAGE: &str = "\
 loadgen: simulated delegation members against an automerge-repo sync server (127.0.0.1 only)
@@ -10,6 +13,11 @@ loadgen: simulated delegation members against an automerge-repo sync server (127
 One run against a server that is already listening:
   loadgen --url ws://127.0.0.1:PORT/sync [--server-pid PID] [--label ours|reference]
           [--clients 1000] [--delegations 20] [--duration-secs 30] [--edit-interval-ms 2000]
+
+Ours three ways, same load (one SQLite server, one replica on PostgreSQL, two replicas on
+one PostgreSQL with the members spread over both; PostgreSQL from Debian's package, a
+throwaway cluster on loopback):
+  loadgen --replicas [--clients 1000] [--delegations 150] [--server-bin PATH]
 
 Side by side (starts $GIAMSAT_SERVER_BIN or target/release/giamsat-server, then the reference
 JS server, same load; install it first with `npm ci --prefix tests/reference-server`):
@@ -43,6 +51,8 @@ pub enum Mode {
     Compare,
     /// The server-scale measurement.
     Scale,
+    /// Ours on SQLite, on PostgreSQL, and as two replicas on PostgreSQL: the same load.
+    Replicas,
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +95,10 @@ impl Default for Args {
             drain: Duration::from_secs(20),
             connect_batch: 50,
             server_bin: None,
-            reference_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../reference-server")),
+            reference_dir: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../reference-server"
+            )),
             node: "node".into(),
             docs: 10_000,
             live: 1000,
@@ -111,6 +124,7 @@ impl Args {
                 "--help" | "-h" => return Err(USAGE.to_owned()),
                 "--compare" => a.mode = Mode::Compare,
                 "--scale" => a.mode = Mode::Scale,
+                "--replicas" => a.mode = Mode::Replicas,
                 "--no-sign-in-probe" => a.sign_in_probe = false,
                 "--url" => a.url = Some(value("--url")?),
                 "--server-pid" => a.server_pid = Some(number(&flag, &value(&flag)?)?),
@@ -164,4 +178,52 @@ impl Args {
 fn number<T: std::str::FromStr>(flag: &str, s: &str) -> Result<T, String> {
     s.parse()
         .map_err(|_| format!("{flag}: {s:?} is not a number"))
+}
+
+impl Args {
+    /// The run of `args` against `url` (`label` "ours" makes accounts first).
+    pub fn run_config(&self, url: String, label: &str, pid: Option<u32>) -> RunConfig {
+        RunConfig {
+            url: url.clone(),
+            label: label.to_owned(),
+            clients: self.clients,
+            delegations: self.delegations,
+            duration: self.duration,
+            edit_interval_ms: self.edit_interval_ms,
+            setup_timeout: self.setup_timeout,
+            drain: self.drain,
+            connect_batch: self.connect_batch,
+            server_pid: pid,
+            // Ours needs accounts (made per run); the reference server has none.
+            accounts_at: (label == "ours").then(|| {
+                url.trim_start_matches("ws://")
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            }),
+            sign_in_probe: self.sign_in_probe,
+            replicas: Vec::new(),
+            also_pids: Vec::new(),
+            cpu_groups: Vec::new(),
+        }
+    }
+
+    /// Print the JSON line on stdout and append it to --json-out.
+    pub fn emit(&self, line: &serde_json::Value) -> Result<(), String> {
+        let text = line.to_string();
+        println!("{text}");
+        if let Some(path) = &self.json_out {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            writeln!(f, "{text}").map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
 }

@@ -45,6 +45,17 @@ pub fn default_server_bin() -> PathBuf {
 
 /// Start our server over `data_dir` and wait (at most 60 s) until it listens.
 pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
+    start_ours_on(bin, data_dir, None, true).await
+}
+
+/// The same on the PostgreSQL database at `database_url` (a replica: `first` makes the
+/// administrator there), or on SQLite in `data_dir` without it.
+pub async fn start_ours_on(
+    bin: &Path,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    first: bool,
+) -> Result<Server, String> {
     if !bin.exists() {
         return Err(format!(
             "{} is missing: build it with `cargo build --release -p server`",
@@ -52,14 +63,22 @@ pub async fn start_ours(bin: &Path, data_dir: &Path) -> Result<Server, String> {
         ));
     }
     std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-    if !data_dir.join("giamsat.sqlite3").exists() {
+    let fresh = match database_url {
+        Some(_) => first,
+        None => !data_dir.join("giamsat.sqlite3").exists(),
+    };
+    if fresh {
         // The first administrator, as a deployment makes it (see `super::seats`).
-        giamsat_tests::server::create_admin_with(bin, data_dir).await;
+        giamsat_tests::server::create_admin_at(bin, data_dir, database_url).await;
     }
     let log = data_dir.with_extension("server.log");
     let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let started = Instant::now();
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    if let Some(url) = database_url {
+        command.env("GIAMSAT_DATABASE_URL", url);
+    }
+    let mut child = command
         .args(["--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(["--app-dir", "/nonexistent-app-dir"])

@@ -11,6 +11,7 @@
 //! - [`procstat`]: a server's CPU time and resident memory, read from `/proc`.
 //! - [`launch`]: our server binary and the reference JavaScript server as child processes.
 //! - [`scale`]: 10,000 stored supervisions, a restart, then 1,000 live clients.
+//! - [`replicas`]: the same load on SQLite, on PostgreSQL, and on two PostgreSQL replicas.
 //! - [`seats`]: accounts, delegations and registrations for runs against our server.
 //! - [`report`]: percentiles, the JSON line, the human summary, the side-by-side table.
 
@@ -18,6 +19,7 @@ pub mod args;
 pub mod launch;
 pub mod probe;
 pub mod procstat;
+pub mod replicas;
 pub mod report;
 pub mod scale;
 pub mod seats;

@@ -17,13 +17,11 @@
 //! a readable summary on stderr. One tokio runtime with two workers, as the machine has two
 //! cores. The pieces are the library beside this file (`tests/load/src/`).
 
-use std::io::Write;
 use std::time::Duration;
 
 use giamsat_load::args::{Args, Mode};
 use giamsat_load::report::{self, RunReport};
-use giamsat_load::sim::RunConfig;
-use giamsat_load::{launch, scale, sim};
+use giamsat_load::{launch, replicas, scale, sim};
 
 fn main() -> std::process::ExitCode {
     let args = match Args::parse(std::env::args()) {
@@ -48,6 +46,7 @@ fn main() -> std::process::ExitCode {
             Mode::Run => single(&args).await,
             Mode::Compare => compare(&args).await,
             Mode::Scale => scale_mode(&args).await,
+            Mode::Replicas => replicas::run(&args).await,
         }
     });
     // Member tasks still blocked on a socket must not hold the process open.
@@ -61,52 +60,10 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run_config(args: &Args, url: String, label: &str, pid: Option<u32>) -> RunConfig {
-    RunConfig {
-        url: url.clone(),
-        label: label.to_owned(),
-        clients: args.clients,
-        delegations: args.delegations,
-        duration: args.duration,
-        edit_interval_ms: args.edit_interval_ms,
-        setup_timeout: args.setup_timeout,
-        drain: args.drain,
-        connect_batch: args.connect_batch,
-        server_pid: pid,
-        // Ours needs accounts (made per run); the reference server has none.
-        accounts_at: (label == "ours").then(|| {
-            url.trim_start_matches("ws://")
-                .split('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        }),
-        sign_in_probe: args.sign_in_probe,
-    }
-}
-
-/// Print the JSON line on stdout and append it to --json-out.
-fn emit(args: &Args, line: &serde_json::Value) -> Result<(), String> {
-    let text = line.to_string();
-    println!("{text}");
-    if let Some(path) = &args.json_out {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        writeln!(f, "{text}").map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
-}
-
 async fn single(args: &Args) -> Result<(), String> {
     let url = args.url.clone().expect("checked by Args::parse");
-    let report = sim::run(&run_config(args, url, &args.label, args.server_pid)).await?;
-    emit(args, &report.json())?;
+    let report = sim::run(&args.run_config(url, &args.label, args.server_pid)).await?;
+    args.emit(&report.json())?;
     eprint!("{}", report.summary());
     check(&report)
 }
@@ -146,11 +103,11 @@ async fn compare(args: &Args) -> Result<(), String> {
         ours.url,
         ours.startup.as_secs_f64()
     );
-    let ours_report = sim::run(&run_config(args, ours.url.clone(), "ours", Some(ours.pid))).await;
+    let ours_report = sim::run(&args.run_config(ours.url.clone(), "ours", Some(ours.pid))).await;
     let ours_report =
         ours_report.inspect_err(|_| eprintln!("[ours] server log tail:\n{}", ours.log_tail()));
     if let Ok(r) = &ours_report {
-        emit(args, &r.json())?;
+        args.emit(&r.json())?;
         eprint!("{}", r.summary());
     }
     let stop_started = std::time::Instant::now();
@@ -177,17 +134,12 @@ async fn compare(args: &Args) -> Result<(), String> {
         reference.url,
         reference.startup.as_secs_f64()
     );
-    let ref_report = sim::run(&run_config(
-        args,
-        reference.url.clone(),
-        "reference",
-        Some(reference.pid),
-    ))
-    .await;
+    let ref_report =
+        sim::run(&args.run_config(reference.url.clone(), "reference", Some(reference.pid))).await;
     let ref_report = ref_report
         .inspect_err(|_| eprintln!("[reference] server log tail:\n{}", reference.log_tail()));
     if let Ok(r) = &ref_report {
-        emit(args, &r.json())?;
+        args.emit(&r.json())?;
         eprint!("{}", r.summary());
     }
     let stop_started = std::time::Instant::now();
@@ -207,8 +159,7 @@ async fn compare(args: &Args) -> Result<(), String> {
 
     let table = report::compare_table(&ours_report, &ref_report);
     eprintln!("\n{table}");
-    emit(
-        args,
+    args.emit(
         &serde_json::json!({
             "kind": "sync-load-comparison",
             // null when either side delivered nothing (its latency is unbounded, not zero).
@@ -240,7 +191,7 @@ async fn scale_mode(args: &Args) -> Result<(), String> {
         rss_cap_mb: args.rss_cap_mb,
     };
     let report = scale::run(&cfg).await?;
-    emit(args, &report)?;
+    args.emit(&report)?;
     eprintln!(
         "{}",
         serde_json::to_string_pretty(&report).unwrap_or_default()

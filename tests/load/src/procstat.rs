@@ -72,6 +72,51 @@ pub fn read(pid: u32) -> Option<Reading> {
     })
 }
 
+/// `pids` read together: CPU and memory summed (`None` if any is gone).
+pub fn read_all(pids: &[u32]) -> Option<Reading> {
+    let mut sum: Option<Reading> = None;
+    for pid in pids {
+        let r = read(*pid)?;
+        sum = Some(match sum {
+            None => r,
+            Some(s) => Reading {
+                at: r.at,
+                cpu_s: s.cpu_s + r.cpu_s,
+                rss_kb: s.rss_kb + r.rss_kb,
+                hwm_kb: s.hwm_kb + r.hwm_kb,
+                threads: s.threads + r.threads,
+            },
+        });
+    }
+    sum
+}
+
+/// The processes of the PostgreSQL cluster whose postmaster is `postmaster`: it and its
+/// children now (the servers' connections are long-lived, so the backends that do the
+/// work are all here during a run).
+pub fn postgres_processes(postmaster: u32) -> Vec<u32> {
+    let mut pids = vec![postmaster];
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let parent = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 2..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if parent == Some(postmaster) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
 /// Reads a process every 500 ms in the background and keeps the highest RSS seen.
 pub struct Sampler {
     pub pid: u32,

@@ -130,6 +130,9 @@ pub struct RunReport {
     pub load_avg_before: String,
     /// `/health` and sign-in latency during the load window (our server only).
     pub probe: Option<super::probe::ProbeReport>,
+    /// CPU seconds in the load window of each named group of processes (replicas, the
+    /// database), when asked for.
+    pub cpu_groups: Vec<(String, f64)>,
 }
 
 impl RunReport {
@@ -167,6 +170,7 @@ impl RunReport {
             "busy_reconnects": self.busy_reconnects,
             "failures": self.failures,
             "load_avg_before": self.load_avg_before,
+            "cpu_groups_s": self.cpu_groups.iter().map(|(n, c)| json!({ "name": n, "cpu_s": round(*c) })).collect::<Vec<_>>(),
             "probe": self.probe.as_ref().map(|p| json!({
                 "health_ms": p.health.json(),
                 "sign_in_ms": p.sign_in.json(),

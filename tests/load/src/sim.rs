@@ -61,6 +61,34 @@ pub struct RunConfig {
     pub accounts_at: Option<String>,
     /// Whether the probe also signs in (see `--no-sign-in-probe`).
     pub sign_in_probe: bool,
+    /// Further replicas of the same server (several replicas on one database): member `n`
+    /// connects to `[url, replicas…][n % count]`, as a load balancer spreads them.
+    pub replicas: Vec<String>,
+    /// Processes whose CPU is counted with the server's over the load window (the other
+    /// replicas, the database), and named groups reported apart.
+    pub also_pids: Vec<u32>,
+    pub cpu_groups: Vec<(String, Vec<u32>)>,
+}
+
+impl RunConfig {
+    /// The replica member `cid` connects to.
+    fn member_url(&self, cid: u32) -> String {
+        let n = 1 + self.replicas.len();
+        match cid as usize % n {
+            0 => self.url.clone(),
+            i => self.replicas[i - 1].clone(),
+        }
+    }
+
+    /// Every process counted as the server's.
+    fn server_pids(&self) -> Option<Vec<u32>> {
+        let main = self.server_pid?;
+        Some(
+            std::iter::once(main)
+                .chain(self.also_pids.iter().copied())
+                .collect(),
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,7 +248,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
             d,
             cid,
             Some(doc),
-            cfg.url.clone(),
+            cfg.member_url(cid),
             rng.next_u64(),
             seat(d, 0),
         )));
@@ -246,7 +274,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
                     d,
                     cid,
                     None,
-                    cfg.url.clone(),
+                    cfg.member_url(cid),
                     rng.next_u64(),
                     seat(d, m),
                 )));
@@ -283,7 +311,16 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
     );
 
     // The load window.
-    let srv0 = sampler.as_ref().and_then(Sampler::read);
+    let all = cfg.server_pids();
+    let read_servers = || all.as_deref().and_then(procstat::read_all);
+    let read_groups = || -> Vec<Option<procstat::Reading>> {
+        cfg.cpu_groups
+            .iter()
+            .map(|(_, p)| procstat::read_all(p))
+            .collect()
+    };
+    let srv0 = read_servers();
+    let groups0 = read_groups();
     let setup_peak = sampler.as_ref().map(Sampler::take_peak);
     let me0 = procstat::read(0);
     let _ = g.phase.send(Phase::Load);
@@ -312,7 +349,8 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         Some(p) => Some(p.finish().await),
         None => None,
     };
-    let srv1 = sampler.as_ref().and_then(Sampler::read);
+    let srv1 = read_servers();
+    let groups1 = read_groups();
     let load_peak = sampler.as_ref().map(Sampler::take_peak);
     let me1 = procstat::read(0);
     let delivered_in_window = g.delivered.load(Ordering::Relaxed);
@@ -349,7 +387,7 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
             Err(_) => g.fail("a member did not stop within 30 s".into()),
         }
     }
-    let srv_end = sampler.as_ref().and_then(Sampler::read);
+    let srv_end = read_servers();
 
     // Does the server hold every edit? A fresh client per delegation fetches its document.
     let mut missing_on_server = None;
@@ -481,6 +519,18 @@ pub async fn run(cfg: &RunConfig) -> Result<RunReport, String> {
         failures,
         load_avg_before: load_avg,
         probe,
+        cpu_groups: cfg
+            .cpu_groups
+            .iter()
+            .zip(groups0.iter().zip(&groups1))
+            .map(|((name, _), (a, b))| {
+                let cpu = match (a, b) {
+                    (Some(a), Some(b)) => procstat::cpu_between(a, b).0,
+                    _ => f64::NAN,
+                };
+                (name.clone(), cpu)
+            })
+            .collect(),
     })
 }
 
