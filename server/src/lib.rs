@@ -6,7 +6,8 @@
 //! - [`config`]: command-line flags and environment (`--help` explains each).
 //! - [`accounts`]: the membership database (accounts, delegations, roles, sessions, actors,
 //!   invitations, audit log); [`admin_cli`]: `giamsat-server admin create`.
-//! - [`auth`]: who is calling, CSRF, security headers; [`rate_limit`]: sign-in throttling.
+//! - [`auth`]: who is calling, CSRF, security headers; [`rate_limit`]: sign-in throttling's
+//!   rules, [`throttle`]: counted in memory or, for replicas, in PostgreSQL.
 //! - [`api`]: the account, delegation and admin routes.
 //! - [`sync`]: the tokio shell around `shared::engine` (one task per loaded document, group
 //!   commit, storage behind one trait).
@@ -46,6 +47,7 @@ pub mod storage;
 pub mod sync;
 pub mod sync_gate;
 pub mod sync_socket;
+pub mod throttle;
 pub mod verify;
 
 use std::net::SocketAddr;
@@ -69,9 +71,9 @@ pub struct AppState {
     pub storage: storage::Storage,
     /// Accounts, delegations, sessions (same database, own connection).
     pub accounts: accounts::Accounts,
-    pub limiter: Arc<rate_limit::LoginLimiter>,
+    pub limiter: Arc<throttle::Throttle>,
     /// Check codes that matched nothing, per address ([`verify`]).
-    pub verify_limiter: Arc<rate_limit::LoginLimiter>,
+    pub verify_limiter: Arc<throttle::Throttle>,
     /// New changes per account per minute (`--max-changes-per-minute`).
     pub changes: Arc<change_quota::ChangeQuota>,
     /// Bumped when a session is revoked: open sync connections re-check theirs.
@@ -189,13 +191,15 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
         .start()
         .map_err(|e| ServerError::Startup(format!("cannot listen to the other replicas: {e}")))?;
     }
+    let limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "sign-in").await?);
+    let verify_limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "verify").await?);
     Ok(AppState {
         documents,
         config: Arc::new(config),
         storage,
         accounts,
-        limiter: Arc::default(),
-        verify_limiter: Arc::default(),
+        limiter,
+        verify_limiter,
         changes: quota,
         sessions,
     })

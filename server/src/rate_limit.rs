@@ -11,8 +11,9 @@
 //! user (the owner re-entering their password is not the attacker guessing it), and a
 //! locked-out username never touches sessions: every signed-in device keeps working.
 //!
-//! Kept in memory: a restart forgets the failures, which costs an attacker nothing they could
-//! not get by waiting, and keeps the database free of attacker-driven writes. The audit log
+//! Kept in memory on SQLite: a restart forgets the failures, which costs an attacker nothing
+//! they could not get by waiting, and keeps the database free of attacker-driven writes.
+//! Several replicas count in their shared PostgreSQL database instead ([`crate::throttle`]). The audit log
 //! notes a throttled key once per window ([`Refused::first`]), not once per attempt.
 
 use std::collections::{HashMap, VecDeque};
@@ -136,7 +137,9 @@ impl LoginLimiter {
     }
 }
 
-fn keys(username: &str, addr: Option<IpAddr>) -> Vec<(String, usize)> {
+/// The keys an attempt counts under, with their limits: `u:<username>` (lowercase) and, if
+/// known, `a:<address>`.
+pub fn keys(username: &str, addr: Option<IpAddr>) -> Vec<(String, usize)> {
     let mut keys = vec![(format!("u:{}", username.to_lowercase()), PER_USERNAME)];
     if let Some(a) = addr {
         keys.push((format!("a:{a}"), PER_ADDRESS));

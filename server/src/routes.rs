@@ -6,7 +6,7 @@
 //! headers, every state-changing request passes the CSRF check ([`crate::auth`]).
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
@@ -62,8 +62,25 @@ struct Health {
     status: &'static str,
 }
 
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
+/// `{"status":"ok"}`, or 503 with `{"status":"database unreachable"}` when the database does
+/// not answer (a load balancer in front of several replicas takes that one out).
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let answers = state
+        .accounts
+        .with(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await;
+    match answers {
+        Ok(_) => (StatusCode::OK, Json(Health { status: "ok" })),
+        Err(e) => {
+            tracing::error!("/health: the database does not answer: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "database unreachable",
+                }),
+            )
+        }
+    }
 }
 
 async fn not_built(State(state): State<AppState>) -> Html<String> {

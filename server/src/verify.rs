@@ -61,8 +61,7 @@ async fn check(
             &format!("<p>{NOT_A_CODE}</p>{FORM}"),
         );
     };
-    let now = std::time::Instant::now();
-    let attempt = match state.verify_limiter.attempt("", addr, true, now) {
+    let attempt = match state.verify_limiter.attempt("", addr, true).await {
         Ok(a) => a,
         Err(refused) => {
             return page(
@@ -84,7 +83,7 @@ async fn check(
     .await;
     match found {
         Ok(Ok(Some(shown))) => {
-            state.verify_limiter.succeeded(attempt);
+            state.verify_limiter.succeeded(attempt).await;
             page(
                 StatusCode::OK,
                 "Văn bản đã ban hành / An issued document",
@@ -104,12 +103,12 @@ async fn check(
             ),
         ),
         Ok(Err(e)) => {
-            state.verify_limiter.succeeded(attempt);
+            state.verify_limiter.succeeded(attempt).await;
             tracing::error!("/verify: the index could not be read: {e}");
             unavailable()
         }
         Err(e) => {
-            state.verify_limiter.succeeded(attempt);
+            state.verify_limiter.succeeded(attempt).await;
             tracing::error!("/verify: {e}");
             unavailable()
         }

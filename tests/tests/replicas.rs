@@ -275,3 +275,46 @@ async fn a_replica_killed_under_load_loses_nothing_it_confirmed_and_its_members_
             .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_spread_over_the_replicas_are_throttled_as_one() {
+    let Some(pg) = Postgres::start_or_skip("replicas: sign-in throttling") else {
+        return;
+    };
+    let (a, b, team, _dirs) = two_replicas(&pg).await;
+    let lan = team.get("Lan");
+    let guess = |addr: String, n: usize| {
+        let username = lan.username.clone();
+        async move {
+            let body =
+                serde_json::json!({ "username": username, "password": format!("doan-sai-{n}") })
+                    .to_string();
+            giamsat_tests::server::http(
+                &addr,
+                "POST",
+                "/api/session",
+                &[
+                    ("X-Requested-With", "giamsat"),
+                    ("Content-Type", "application/json"),
+                ],
+                body.as_bytes(),
+            )
+            .await
+            .status
+        }
+    };
+    // Five wrong passwords, alternating between the replicas: each one is checked.
+    for n in 0..shared_limit() {
+        let addr = if n % 2 == 0 { &a.addr } else { &b.addr };
+        assert_eq!(guess(addr.clone(), n).await, 401, "guess {n}");
+    }
+    // The sixth is refused before any password is checked, on either replica.
+    for server in [&a, &b] {
+        assert_eq!(guess(server.addr.clone(), 99).await, 429);
+    }
+}
+
+/// The failures one username may have (`server::rate_limit::PER_USERNAME`).
+fn shared_limit() -> usize {
+    5
+}

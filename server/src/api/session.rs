@@ -1,7 +1,5 @@
 //! Sign in, sign out, who am I, and registering this device's Automerge actor.
 
-use std::time::Instant;
-
 use crate::db::Connection;
 use axum::Json;
 use axum::extract::State;
@@ -149,10 +147,7 @@ pub async fn sign_in(
     let owner_device = signed_in
         .as_ref()
         .is_some_and(|c| c.user.username.eq_ignore_ascii_case(&username));
-    let attempt = match state
-        .limiter
-        .attempt(&username, addr, owner_device, Instant::now())
-    {
+    let attempt = match state.limiter.attempt(&username, addr, owner_device).await {
         Ok(a) => a,
         Err(refused) => {
             if refused.first {
@@ -201,7 +196,7 @@ pub async fn sign_in(
             .await?;
         return Err(wrong_credentials());
     };
-    state.limiter.succeeded(attempt);
+    state.limiter.succeeded(attempt).await;
     if user.disabled {
         return Err(ServerError::Forbidden(
             "Tài khoản này đã bị khóa; hãy liên hệ quản trị viên. \
@@ -253,7 +248,8 @@ pub async fn change_password(
         .limiter
         // Asked on the owner's own signed-in device: a lock-out of the username by someone
         // guessing elsewhere does not stop it (the address still counts).
-        .attempt(&caller.user.username, addr, true, Instant::now())
+        .attempt(&caller.user.username, addr, true)
+        .await
         .map_err(|r| ServerError::TooManyAttempts(r.wait_secs))?;
     let id = caller.user.id;
     let hash = state
@@ -263,7 +259,7 @@ pub async fn change_password(
     if !password::verify(body.current, hash).await? {
         return Err(wrong_password());
     }
-    state.limiter.succeeded(attempt);
+    state.limiter.succeeded(attempt).await;
     let new_hash = password::hash(body.new).await?;
     let keep = caller.session.id;
     state
