@@ -206,6 +206,34 @@ impl Member {
         let _ = inner.client.handle(Event::Disconnected);
     }
 
+    /// Make a supervision of the walking skeleton's example with one unit named `unit_name`
+    /// on this tablet, register it to `team`'s delegation, send it, and wait (at most
+    /// `bound`) until the server confirms it. Returns its id and the unit's.
+    pub async fn creates_supervision(
+        &self,
+        team: &crate::server::Team,
+        unit_name: &str,
+        bound: Duration,
+    ) -> (DocumentId, shared::RecordId) {
+        let id = DocumentId::from_bytes(crate::random());
+        let unit_id = shared::RecordId::from_bytes(crate::random());
+        let mut doc = shared::supervision::create_as(
+            Automerge::new().with_actor(self.actor.clone()),
+            &crate::sample_setup(),
+            crate::stamp(&self.name),
+        )
+        .expect("a new supervision");
+        shared::unit::add(&mut doc, &unit_id, unit_name, crate::stamp(&self.name))
+            .expect("a unit in it");
+        team.register(id).await;
+        self.insert(id, doc).await;
+        self.wait_for("the server to confirm the new supervision", bound, |m| {
+            m.pending(&id) == 0
+        })
+        .await;
+        (id, unit_id)
+    }
+
     /// Hold a document created on this device: its actors are this device's, registered
     /// with the server before any of it is sent.
     pub async fn insert(&self, id: DocumentId, doc: Automerge) {

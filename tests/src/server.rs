@@ -195,6 +195,23 @@ impl ServerProcess {
         sign_in(&self.addr, ADMIN, ADMIN_PASSWORD, "Quản trị").await
     }
 
+    /// The administrator revokes the live session of `username` (the first one listed).
+    pub async fn revoke_session_of(&self, username: &str) {
+        let admin = self.admin().await;
+        let sessions = admin.call("GET", "/api/admin/sessions", None).await.json();
+        let id = sessions
+            .as_array()
+            .expect("a list of sessions")
+            .iter()
+            .find(|s| s["username"] == username && s["revoked"] == false)
+            .and_then(|s| s["id"].as_i64())
+            .unwrap_or_else(|| panic!("no live session of {username}"));
+        let r = admin
+            .call("DELETE", &format!("/api/admin/sessions/{id}"), None)
+            .await;
+        assert_eq!(r.status, 204, "revoke {username}'s session: {}", r.body);
+    }
+
     /// A delegation named `name` with one account per `(display name, role)`, each signed in.
     pub async fn delegation(&self, name: &str, people: &[(&str, &str)]) -> Team {
         let admin = self.admin().await;

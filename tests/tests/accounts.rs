@@ -360,24 +360,8 @@ async fn a_revoked_tablet_is_cut_off_at_once_and_a_removed_member_loses_the_supe
         .await;
 
     // Minh's tablet is lost: the administrator revokes its session.
+    server.revoke_session_of(&team.get("Minh").username).await;
     let admin = server.admin().await;
-    let sessions = admin.call("GET", "/api/admin/sessions", None).await.json();
-    let minh_session = sessions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["username"] == team.get("Minh").username.as_str() && s["revoked"] == false)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let r = admin
-        .call(
-            "DELETE",
-            &format!("/api/admin/sessions/{minh_session}"),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
     minh.wait_for(
         "the server to close the revoked tablet's connection",
         BOUND,

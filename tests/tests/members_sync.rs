@@ -7,11 +7,10 @@ use std::time::Duration;
 use giamsat_tests::member::Member;
 use giamsat_tests::random;
 use giamsat_tests::server::{ServerProcess, Team, http};
-use giamsat_tests::{sample_setup, stamp};
+use giamsat_tests::stamp;
 use shared::finding::{self, FindingKind};
 use shared::reading;
-use shared::supervision::{self};
-use shared::{DocumentId, RecordId, unit};
+use shared::{DocumentId, RecordId};
 
 const BOUND: Duration = Duration::from_secs(20);
 
@@ -33,28 +32,8 @@ async fn team(server: &ServerProcess) -> Team {
 /// Lan creates a supervision with one unit, registers it to the delegation, syncs it, and
 /// returns its id and the unit's id.
 async fn lan_creates(lan: &Member, team: &Team) -> (DocumentId, RecordId) {
-    let id = DocumentId::from_bytes(random());
-    let unit_id = RecordId::from_bytes(random());
-    let mut doc = supervision::create_as(
-        automerge::Automerge::new().with_actor(lan.actor.clone()),
-        &sample_setup(),
-        stamp("Lan"),
-    )
-    .unwrap();
-    unit::add(
-        &mut doc,
-        &unit_id,
-        "Đảng ủy phường Thanh Khê Tây",
-        stamp("Lan"),
-    )
-    .unwrap();
-    team.register(id).await;
-    lan.insert(id, doc).await;
-    lan.wait_for("the server to confirm the new supervision", BOUND, |m| {
-        m.pending(&id) == 0
-    })
-    .await;
-    (id, unit_id)
+    lan.creates_supervision(team, "Đảng ủy phường Thanh Khê Tây", BOUND)
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

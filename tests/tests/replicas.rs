@@ -12,10 +12,10 @@ use automerge::ChangeHash;
 use giamsat_tests::member::Member;
 use giamsat_tests::postgres::Postgres;
 use giamsat_tests::server::{ServerProcess, Team};
-use giamsat_tests::{random, sample_setup, stamp};
+use giamsat_tests::{random, stamp};
 use shared::finding::{self, FindingKind};
 use shared::reading;
-use shared::{DocumentId, RecordId, supervision, unit};
+use shared::{DocumentId, RecordId};
 
 const BOUND: Duration = Duration::from_secs(30);
 
@@ -40,31 +40,10 @@ async fn two_replicas(
     (a, b, team, dirs)
 }
 
-/// Lan makes the supervision on her tablet (connected to `lan`'s replica) and it is
-/// confirmed; returns its id and its unit.
+/// Lan makes the supervision on her tablet (connected to one replica) and it is confirmed.
 async fn lan_creates(lan: &Member, team: &Team) -> (DocumentId, RecordId) {
-    let id = DocumentId::from_bytes(random());
-    let unit_id = RecordId::from_bytes(random());
-    let mut doc = supervision::create_as(
-        automerge::Automerge::new().with_actor(lan.actor.clone()),
-        &sample_setup(),
-        stamp("Lan"),
-    )
-    .unwrap();
-    unit::add(
-        &mut doc,
-        &unit_id,
-        "Đảng ủy phường Thanh Khê Tây",
-        stamp("Lan"),
-    )
-    .unwrap();
-    team.register(id).await;
-    lan.insert(id, doc).await;
-    lan.wait_for("the new supervision to be confirmed", BOUND, |m| {
-        m.pending(&id) == 0
-    })
-    .await;
-    (id, unit_id)
+    lan.creates_supervision(team, "Đảng ủy phường Thanh Khê Tây", BOUND)
+        .await
 }
 
 fn add_finding(m: &Member, id: &DocumentId, unit_id: &RecordId, n: usize) {
@@ -154,25 +133,8 @@ async fn a_tablet_revoked_on_one_replica_is_cut_off_on_the_other_within_a_second
     opens(&mut minh, &b.ws_url(), id).await;
 
     // The administrator, signed in on A, revokes Minh's session.
-    let admin = a.admin().await;
-    let sessions = admin.call("GET", "/api/admin/sessions", None).await.json();
-    let minh_session = sessions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["username"] == team.get("Minh").username.as_str() && s["revoked"] == false)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
     let revoked_at = Instant::now();
-    let r = admin
-        .call(
-            "DELETE",
-            &format!("/api/admin/sessions/{minh_session}"),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
+    a.revoke_session_of(&team.get("Minh").username).await;
     minh.wait_for(
         "replica B to close the revoked tablet's connection",
         Duration::from_secs(1),
