@@ -125,7 +125,7 @@ impl Postgres {
                 .map_err(|e| format!("{}: {e}", port_file.display()))?,
             _ => free_port()?,
         };
-        let pg = Postgres {
+        let mut pg = Postgres {
             dir: home,
             bin,
             port,
@@ -147,8 +147,6 @@ impl Postgres {
                     "--no-sync",
                 ],
             )?;
-            std::fs::write(&port_file, port.to_string())
-                .map_err(|e| format!("{}: {e}", port_file.display()))?;
         }
         let socket_dir = pg.dir.path().to_string_lossy().into_owned();
         let log = pg
@@ -157,12 +155,30 @@ impl Postgres {
             .join("server.log")
             .to_string_lossy()
             .into_owned();
-        let options = format!("-h 127.0.0.1 -p {port} -k {socket_dir} -c max_connections=200");
-        pg.run(
-            "pg_ctl",
-            &["-D", &data, "-l", &log, "-w", "-o", &options, "start"],
-        )
-        .map_err(|e| format!("{e}\n{}", std::fs::read_to_string(&log).unwrap_or_default()))?;
+        // The port was free when picked; another test's cluster may take it first. Then a
+        // new one, a few times.
+        for attempt in 1.. {
+            std::fs::write(&port_file, pg.port.to_string())
+                .map_err(|e| format!("{}: {e}", port_file.display()))?;
+            let options = format!(
+                "-h 127.0.0.1 -p {} -k {socket_dir} -c max_connections=200",
+                pg.port
+            );
+            match pg.run(
+                "pg_ctl",
+                &["-D", &data, "-l", &log, "-w", "-o", &options, "start"],
+            ) {
+                Ok(_) => break,
+                Err(e) => {
+                    let said = std::fs::read_to_string(&log).unwrap_or_default();
+                    if attempt < 4 && said.contains("could not bind") {
+                        pg.port = free_port()?;
+                        continue;
+                    }
+                    return Err(format!("{e}\n{said}"));
+                }
+            }
+        }
         if fresh {
             pg.run(
                 "createdb",
