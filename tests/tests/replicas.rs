@@ -280,3 +280,36 @@ async fn guesses_spread_over_the_replicas_are_throttled_as_one() {
 fn shared_limit() -> usize {
     5
 }
+
+/// An operator's mistakes with the database URL get a clear message, never echo the
+/// password, and start nothing (no PostgreSQL needed).
+#[test]
+fn a_wrong_database_url_is_refused_clearly_without_showing_its_password() {
+    let bin = giamsat_tests::server::server_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |url: &str| {
+        std::process::Command::new(&bin)
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("GIAMSAT_DATABASE_URL", url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run giamsat-server")
+    };
+    // Nothing listens on port 1: the server says it cannot reach PostgreSQL, and stops.
+    let out = run("postgres://giamsat:mat-khau-bi-mat@127.0.0.1:1/giamsat");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(said.contains("PostgreSQL at"), "{said}");
+    assert!(said.contains("giamsat@127.0.0.1:1"), "{said}");
+    assert!(
+        !said.contains("mat-khau-bi-mat"),
+        "the password is shown: {said}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    // Not a PostgreSQL URL at all.
+    let out = run("mysql://root@127.0.0.1/giamsat");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(said.contains("postgres://"), "{said}");
+}
