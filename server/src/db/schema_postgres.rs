@@ -149,7 +149,7 @@ pub fn migrate(client: &mut Client) -> Result<(), DbError> {
             "SELECT COALESCE(MAX(version), 0) FROM giamsat_migrations",
             &[],
         )?
-        .get(0);
+        .try_get(0)?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i32 + 1;
         if version > done {

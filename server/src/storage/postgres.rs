@@ -91,7 +91,10 @@ pub fn chunks_numbered(
             &[&doc, &seqs],
         )?
     };
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Delete the chunks of `doc` whose every change `snapshot` holds (in `tx`, rows locked):
@@ -113,7 +116,7 @@ fn clear_covered(
     )?;
     let mut covered: Vec<i64> = Vec::new();
     for r in &rows {
-        let data: &[u8] = r.get(1);
+        let data: &[u8] = r.try_get(1)?;
         // Each change of the chunk read on its own (no dependency needed); a chunk that does
         // not read is kept: the snapshot cannot be shown to hold it.
         if shared::authors::changes_in(data).is_ok_and(|changes| {
@@ -121,7 +124,7 @@ fn clear_covered(
                 .iter()
                 .all(|(_, hash)| snap.get_change_by_hash(hash).is_some())
         }) {
-            covered.push(r.get(0));
+            covered.push(r.try_get(0)?);
         }
     }
     tx.execute(
@@ -138,7 +141,10 @@ impl DocStore for PostgresStorage {
             &[&doc.to_string()],
         )?;
         Ok(Stored {
-            chunks: rows.iter().map(|r| r.get(0)).collect(),
+            chunks: rows
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -163,7 +169,7 @@ impl DocStore for PostgresStorage {
             if !w.changes.is_empty() {
                 let name = chunk_name(&w.changes);
                 for r in tx.query(&put, &[&doc, &"incremental", &name, &w.changes])? {
-                    stored.push(r.get(0));
+                    stored.push(r.try_get(0)?);
                 }
             }
             // Delivered at commit: the other replicas fetch these chunks by number. (A
@@ -185,7 +191,7 @@ impl DocStore for PostgresStorage {
         let rows = self.reads().query("SELECT DISTINCT doc FROM chunks", &[])?;
         Ok(rows
             .iter()
-            .filter_map(|r| r.get::<_, String>(0).parse().ok())
+            .filter_map(|r| r.try_get::<_, String>(0).ok()?.parse().ok())
             .collect())
     }
 
@@ -202,7 +208,8 @@ impl DocStore for PostgresStorage {
             .reads()
             .query_opt("SELECT shown FROM issued WHERE code = $1", &[&code])?;
         row.map(|r| {
-            serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| StoreError(e.to_string()))
+            let json: &str = r.try_get(0)?;
+            serde_json::from_str(json).map_err(|e| StoreError(e.to_string()))
         })
         .transpose()
     }
@@ -236,7 +243,7 @@ impl ServerStore for PostgresStorage {
         let row = self
             .reads()
             .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -260,17 +267,20 @@ impl ServerStore for PostgresStorage {
         let row = self
             .reads()
             .query_opt("SELECT mime, data FROM blobs WHERE sha = $1", &[&sha])?;
-        Ok(row.map(|r| StoredBlob {
-            mime: r.get(0),
-            data: r.get(1),
-        }))
+        row.map(|r| {
+            Ok(StoredBlob {
+                mime: r.try_get(0)?,
+                data: r.try_get(1)?,
+            })
+        })
+        .transpose()
     }
 
     fn chunk_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .reads()
             .query_one("SELECT COUNT(*) FROM chunks", &[])?
-            .get(0);
+            .try_get(0)?;
         Ok(n as u64)
     }
 
@@ -286,7 +296,7 @@ impl ServerStore for PostgresStorage {
             "SELECT value FROM meta WHERE key = 'storage-adapter-id'",
             &[],
         )?;
-        Ok(row.get(0))
+        Ok(row.try_get(0)?)
     }
 }
 
