@@ -226,6 +226,24 @@ impl Postgres {
         self.port
     }
 
+    /// Restart the cluster (a fast shutdown: every connection to it is cut), same port.
+    pub fn restart(&self) -> Result<(), String> {
+        let data = self.data();
+        // Its output to the log, as at start: a postmaster holding our pipes would keep
+        // this call waiting for their end.
+        let log = self
+            .dir
+            .path()
+            .join("server.log")
+            .to_string_lossy()
+            .into_owned();
+        self.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-m", "fast", "-w", "restart"],
+        )
+        .map(|_| ())
+    }
+
     /// The postmaster's process id (the first line of `postmaster.pid`).
     pub fn postmaster_pid(&self) -> Option<u32> {
         std::fs::read_to_string(self.dir.path().join("data").join("postmaster.pid"))

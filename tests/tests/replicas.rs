@@ -313,3 +313,60 @@ fn a_wrong_database_url_is_refused_clearly_without_showing_its_password() {
     assert!(!out.status.success());
     assert!(said.contains("postgres://"), "{said}");
 }
+
+/// PostgreSQL restarts under a running replica (an operator's maintenance, a crash of the
+/// database): the replica connects again by itself, what members write afterwards is
+/// confirmed, and `/health` says ok again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_carries_on_after_the_database_restarts() {
+    let Some(pg) = Postgres::start_or_skip("replicas: the database restarts") else {
+        return;
+    };
+    let (a, b, team, _dirs) = two_replicas(&pg).await;
+    let mut lan = Member::new(team.get("Lan"));
+    lan.connect(&a.ws_url()).await;
+    let (id, unit_id) = lan_creates(&lan, &team).await;
+    add_finding(&lan, &id, &unit_id, 0);
+    lan.wait_for("the first finding confirmed", BOUND, |m| {
+        m.pending(&id) == 0
+    })
+    .await;
+
+    let pg = std::sync::Arc::new(pg);
+    let restarting = pg.clone();
+    tokio::task::spawn_blocking(move || restarting.restart())
+        .await
+        .unwrap()
+        .expect("PostgreSQL restarts");
+
+    // The member's tablet may have been dropped with the replica's connections; as the app
+    // does, it connects again if so.
+    add_finding(&lan, &id, &unit_id, 1);
+    if !lan.is_connected() {
+        lan.connect(&a.ws_url()).await;
+    }
+    lan.wait_for(
+        "the finding written after the restart confirmed",
+        BOUND,
+        |m| m.pending(&id) == 0,
+    )
+    .await;
+    // /health may fail once (the closed connection is noticed), then answers ok.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let (status, _) = giamsat_tests::server::http_get(&a.addr, "/health").await;
+        answers.push(status);
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(answers.last(), Some(&200), "/health answered {answers:?}");
+    // And another member still gets everything from the other replica.
+    let mut minh = Member::new(team.get("Minh"));
+    opens(&mut minh, &b.ws_url(), id).await;
+    minh.wait_for("both findings on replica B", BOUND, |m| {
+        m.read(&id, |d| reading::read(d).unwrap().findings.len() == 2)
+            .unwrap_or(false)
+    })
+    .await;
+}

@@ -78,8 +78,8 @@ impl Accounts {
         let mut client = crate::db::postgres::Client::connect(url)
             .map_err(|e| ServerError::Startup(format!("PostgreSQL at {}: {e}", redact(url))))?;
         crate::db::schema_postgres::migrate(&mut client)?;
-        Ok(Self::over(Connection::Postgres(std::cell::RefCell::new(
-            client,
+        Ok(Self::over(Connection::Postgres(Box::new(
+            std::cell::RefCell::new(client),
         ))))
     }
 

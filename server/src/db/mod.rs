@@ -261,8 +261,9 @@ impl<T> OptionalExtension<T> for Result<T> {
 pub enum Connection {
     Sqlite(rusqlite::Connection),
     /// The client needs `&mut` for every call; a connection is only ever used by one thread
-    /// at a time (behind the caller's lock), so a `RefCell` gives it that.
-    Postgres(RefCell<postgres::Client>),
+    /// at a time (behind the caller's lock), so a `RefCell` gives it that. Boxed: it is
+    /// far larger than SQLite's handle.
+    Postgres(Box<RefCell<postgres::Client>>),
 }
 
 impl Connection {
@@ -279,7 +280,15 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Connection::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Connection::Postgres(c) => Ok(c.borrow_mut().batch_execute(sql)?),
+            Connection::Postgres(c) => {
+                let mut c = c.borrow_mut();
+                let done = match c.ready() {
+                    Ok(()) => c.batch_execute(sql).map_err(DbError::from),
+                    Err(e) => Err(e),
+                };
+                c.note_transaction(sql, done.is_ok());
+                done
+            }
         }
     }
 

@@ -16,7 +16,7 @@ fn over_both(name: &str, check: impl Fn(&mut Connection)) {
     check(&mut sqlite);
     if let Some(pg) = Postgres::start_or_skip(name) {
         let client = postgres::Client::connect(&pg.url()).unwrap();
-        let mut c = Connection::Postgres(RefCell::new(client));
+        let mut c = Connection::Postgres(Box::new(RefCell::new(client)));
         c.execute_batch(TABLE).unwrap();
         check(&mut c);
     }

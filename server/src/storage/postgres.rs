@@ -58,18 +58,35 @@ impl PostgresStorage {
 
     /// The reads' client. A poisoned lock means a panic mid-call; PostgreSQL rolled back
     /// whatever transaction was open when the connection's next statement came.
-    fn reads(&self) -> MutexGuard<'_, Client> {
-        self.reads.lock().unwrap_or_else(|p| p.into_inner())
+    fn reads(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
+        ready(self.reads.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn writes(&self) -> MutexGuard<'_, Client> {
-        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    fn writes(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
+        ready(self.writes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Run one statement (or a few that may run twice) on the reads' client, once more on
+    /// a new connection if the database had closed the old one (`Client::retrying`).
+    fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        self.reads()?
+            .retrying(|c| f(c))
+            .map_err(|e| StoreError(e.to_string()))
     }
 
     /// This replica's name in its notifications.
     pub fn replica(&self) -> &str {
         &self.replica
     }
+}
+
+/// The client, connected again if the database closed the connection (after a restart).
+fn ready(mut client: MutexGuard<'_, Client>) -> Result<MutexGuard<'_, Client>, StoreError> {
+    client.ready().map_err(|e| StoreError(e.to_string()))?;
+    Ok(client)
 }
 
 /// The chunks of `doc` numbered `seqs` (all of its chunks if `seqs` is empty), for another
@@ -136,10 +153,8 @@ fn clear_covered(
 
 impl DocStore for PostgresStorage {
     fn load(&self, doc: &DocumentId) -> Result<Stored, StoreError> {
-        let rows = self.reads().query(
-            "SELECT data FROM chunks WHERE doc = $1",
-            &[&doc.to_string()],
-        )?;
+        let doc = doc.to_string();
+        let rows = self.read(|c| c.query("SELECT data FROM chunks WHERE doc = $1", &[&doc]))?;
         Ok(Stored {
             chunks: rows
                 .iter()
@@ -153,7 +168,7 @@ impl DocStore for PostgresStorage {
         writes: &[(DocumentId, Write)],
         filed: &[(DocumentId, Vec<Shown>)],
     ) -> Result<(), StoreError> {
-        let mut client = self.writes();
+        let mut client = self.writes()?;
         let mut tx = client.transaction()?;
         let put = tx.prepare(
             "INSERT INTO chunks (doc, kind, name, data) VALUES ($1, $2, $3, $4)
@@ -188,7 +203,7 @@ impl DocStore for PostgresStorage {
     }
 
     fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
-        let rows = self.reads().query("SELECT DISTINCT doc FROM chunks", &[])?;
+        let rows = self.read(|c| c.query("SELECT DISTINCT doc FROM chunks", &[]))?;
         Ok(rows
             .iter()
             .filter_map(|r| r.try_get::<_, String>(0).ok()?.parse().ok())
@@ -196,7 +211,7 @@ impl DocStore for PostgresStorage {
     }
 
     fn index_issued(&self, doc: &DocumentId, shown: &[Shown]) -> Result<(), StoreError> {
-        let mut client = self.writes();
+        let mut client = self.writes()?;
         let mut tx = client.transaction()?;
         file_issued(&mut tx, doc, shown)?;
         tx.commit()?;
@@ -204,9 +219,8 @@ impl DocStore for PostgresStorage {
     }
 
     fn find_issued(&self, code: &str) -> Result<Option<Shown>, StoreError> {
-        let row = self
-            .reads()
-            .query_opt("SELECT shown FROM issued WHERE code = $1", &[&code])?;
+        let row =
+            self.read(|c| c.query_opt("SELECT shown FROM issued WHERE code = $1", &[&code]))?;
         row.map(|r| {
             let json: &str = r.try_get(0)?;
             serde_json::from_str(json).map_err(|e| StoreError(e.to_string()))
@@ -240,33 +254,34 @@ impl ServerStore for PostgresStorage {
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let row = self
-            .reads()
-            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?;
+        let row = self.read(|c| c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key]))?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.reads().execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&key, &value],
-        )?;
+        self.read(|c| {
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )
+        })?;
         Ok(())
     }
 
     fn put_blob(&self, sha: &str, mime: &str, data: &[u8]) -> Result<bool, StoreError> {
-        let inserted = self.reads().execute(
-            "INSERT INTO blobs (sha, mime, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&sha, &mime, &data],
-        )?;
+        let inserted = self.read(|c| {
+            c.execute(
+                "INSERT INTO blobs (sha, mime, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&sha, &mime, &data],
+            )
+        })?;
         Ok(inserted == 1)
     }
 
     fn get_blob(&self, sha: &str) -> Result<Option<StoredBlob>, StoreError> {
-        let row = self
-            .reads()
-            .query_opt("SELECT mime, data FROM blobs WHERE sha = $1", &[&sha])?;
+        let row =
+            self.read(|c| c.query_opt("SELECT mime, data FROM blobs WHERE sha = $1", &[&sha]))?;
         row.map(|r| {
             Ok(StoredBlob {
                 mime: r.try_get(0)?,
@@ -278,15 +293,14 @@ impl ServerStore for PostgresStorage {
 
     fn chunk_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
-            .reads()
-            .query_one("SELECT COUNT(*) FROM chunks", &[])?
+            .read(|c| c.query_one("SELECT COUNT(*) FROM chunks", &[]))?
             .try_get(0)?;
         Ok(n as u64)
     }
 
     fn storage_id(&self) -> Result<String, StoreError> {
         let fresh = format!("giamsat-{}", crate::random_hex(16));
-        let mut client = self.reads();
+        let mut client = self.reads()?;
         client.execute(
             "INSERT INTO meta (key, value) VALUES ('storage-adapter-id', $1)
              ON CONFLICT DO NOTHING",
