@@ -191,8 +191,8 @@ pub async fn open(config: Config) -> Result<AppState, ServerError> {
         .start()
         .map_err(|e| ServerError::Startup(format!("cannot listen to the other replicas: {e}")))?;
     }
-    let limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "sign-in").await?);
-    let verify_limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "verify").await?);
+    let limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "sign-in"));
+    let verify_limiter = Arc::new(throttle::Throttle::for_accounts(&accounts, "verify"));
     Ok(AppState {
         documents,
         config: Arc::new(config),

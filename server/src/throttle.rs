@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use crate::accounts::Accounts;
 use crate::db::{Connection, params};
-use crate::error::ServerError;
 use crate::rate_limit::{self, LoginLimiter, Refused};
 
 /// Where failures are counted.
@@ -34,19 +33,15 @@ pub enum Attempt {
 
 impl Throttle {
     /// In memory, or in `accounts`' database if it is PostgreSQL, under the name `what`.
-    pub async fn for_accounts(
-        accounts: &Accounts,
-        what: &'static str,
-    ) -> Result<Throttle, ServerError> {
-        let shared = accounts.with(|c| Ok(c.is_postgres())).await?;
-        Ok(if shared {
+    pub fn for_accounts(accounts: &Accounts, what: &'static str) -> Throttle {
+        if accounts.is_shared() {
             Throttle::Shared {
                 accounts: accounts.clone(),
                 what,
             }
         } else {
             Throttle::Local(LoginLimiter::default())
-        })
+        }
     }
 
     /// Count an attempt by `username` from `addr` as a failure now, unless a key is over its

@@ -47,6 +47,8 @@ pub struct Accounts {
     changes: Arc<watch::Sender<u64>>,
     /// This replica's name in its announcements (`crate::replicas`).
     replica: Arc<str>,
+    /// On PostgreSQL, shared with other replicas (announcements are sent).
+    shared: bool,
 }
 
 impl Accounts {
@@ -85,10 +87,16 @@ impl Accounts {
 
     fn over(conn: Connection) -> Self {
         Self {
+            shared: conn.is_postgres(),
             conn: Arc::new(Mutex::new(conn)),
             changes: Arc::new(watch::channel(0).0),
             replica: format!("a{}", crate::random_hex(6)).into(),
         }
+    }
+
+    /// Whether the database is PostgreSQL, which other replicas may share.
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// This replica's name in its announcements.
@@ -140,19 +148,22 @@ impl Accounts {
     /// On PostgreSQL, tell the other replicas that `what` (`accounts`, `sessions`) changed,
     /// in the background (the change is committed already; they re-read it).
     pub fn announce(&self, what: &'static str) {
-        let conn = self.conn.clone();
-        let payload = format!("{}:{what}", self.replica);
+        if !self.shared {
+            return;
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        let conn = self.conn.clone();
+        let payload = format!("{}:{what}", self.replica);
         runtime.spawn_blocking(move || {
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            if conn.is_postgres()
-                && let Err(e) = conn.execute(
-                    "SELECT pg_notify(?1, ?2)",
-                    crate::db::params![crate::db::schema_postgres::ACCOUNTS_CHANNEL, payload],
-                )
-            {
+            let channel = crate::db::schema_postgres::ACCOUNTS_CHANNEL;
+            let sent = conn.execute(
+                "SELECT pg_notify(?1, ?2)",
+                crate::db::params![channel, payload],
+            );
+            if let Err(e) = sent {
                 tracing::error!("telling the other replicas that {what} changed: {e}");
             }
         });

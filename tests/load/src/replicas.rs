@@ -120,6 +120,11 @@ fn group(r: &RunReport, name: &str) -> f64 {
         .map_or(0.0, |(_, c)| *c)
 }
 
+/// CPU seconds of the servers alone (not the database) in the load window.
+fn replicas(r: &RunReport) -> f64 {
+    group(r, "server") + group(r, "replica A") + group(r, "replica B")
+}
+
 /// The comparison, as BENCHMARKS.md shows it.
 fn table(rows: &[Row]) -> String {
     let mut s = String::from("\n| | ");
@@ -144,8 +149,7 @@ fn table(rows: &[Row]) -> String {
         format!("{:.1} s", cpu(r))
     });
     s += &line("… replicas / PostgreSQL", &|r| {
-        let replicas = group(r, "server") + group(r, "replica A") + group(r, "replica B");
-        format!("{replicas:.1} s / {:.1} s", group(r, "PostgreSQL"))
+        format!("{:.1} s / {:.1} s", replicas(r), group(r, "PostgreSQL"))
     });
     s += &line("CPU per 1,000 merged changes", &|r| {
         format!(
@@ -162,8 +166,6 @@ fn table(rows: &[Row]) -> String {
         // Every edit made on one replica is a change the other receives from the database
         // and merges: with members spread evenly, each replica gets about half the edits
         // that way. The replicas' CPU per edit beyond one replica's is what those cost.
-        let replicas =
-            |r: &RunReport| group(r, "server") + group(r, "replica A") + group(r, "replica B");
         let per_edit_one = replicas(one) / one.edits.max(1) as f64;
         let per_edit_two = replicas(two) / two.edits.max(1) as f64;
         s += &format!(
