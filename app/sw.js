@@ -5,8 +5,12 @@
 // never goes through here: documents live in IndexedDB and sync over /sync; /api is never
 // cached. A new version takes over on the next load; unsynced changes are in IndexedDB,
 // untouched by an update.
-const CACHE = "giamsat-shell-v3";
+const CACHE = "giamsat-shell-v4";
 const SHELL = ["/", "/boot.js", "/app.js", "/app_bg.wasm", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png", "/icons/icon-512.png"];
+// The screens the app fetches when first opened (a supervision, a delegation, administration,
+// follow-up) and their loader: `cargo xtask build` fills the list with the names the split
+// gave them. Part of the shell: a tablet must open a supervision offline.
+const LAZY_MODULES = [];
 // Fetched by the app only when a member exports or prints, but kept from the start so a
 // tablet does both offline: the DOCX export module (app/export) and the printed paper's font
 // (style/fonts/). Kept apart from the shell: the app starts without them.
@@ -16,7 +20,7 @@ const FOR_PAPERS = ["/export.js", "/export_bg.wasm"]
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((c) => c.addAll(SHELL).then(() => c.addAll(FOR_PAPERS).catch((e) => console.warn("export module, print font:", e))))
+      .then((c) => c.addAll(SHELL.concat(LAZY_MODULES)).then(() => c.addAll(FOR_PAPERS).catch((e) => console.warn("export module, print font:", e))))
       .then(() => self.skipWaiting()),
   );
 });

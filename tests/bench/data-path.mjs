@@ -3,8 +3,9 @@
 // fresh server seeded by `seed_big` (the 500-finding supervision of shared::fixtures' kind,
 // and an empty one), with two tablets (Lan and Minh, persistent Chromium profiles):
 //
-// 1. Bundle: the gzip size of what the first load fetches (app_bg.wasm, app.js, app.css,
-//    boot.js, index.html).
+// 1. Bundle: the gzip and brotli size of what the first load fetches (app_bg.wasm, app.js,
+//    app.css, boot.js, index.html, and the split screens' loader __wasm_split.js, which
+//    app.js imports); the lazily loaded screens (split_*.wasm, chunk_*.wasm) apart.
 // 2. Open: the big supervision (all 500 finding texts shown) against the empty one (its
 //    title shown), loaded afresh from IndexedDB, REPS times side by side; the ratio within
 //    each repetition.
@@ -24,7 +25,7 @@
 //   DATA_PATH_APPS=before=/var/tmp/dist-before,after=../app/dist node bench/data-path.mjs
 // Prints Markdown tables; the figures are in BENCHMARKS.md, "The tablet's data path".
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { markOpen } from "./open-marks.mjs";
@@ -38,7 +39,7 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const SEED_BIN = process.env.GIAMSAT_SEED_BIN ?? ["debug", "release"].map((p) => join(targetDir, p, "seed_big")).find((p) => existsSync(p));
 const FINDINGS = 500;
 const BOUND = Number(process.env.DATA_PATH_BOUND ?? 120_000);
-const FIRST_LOAD = ["app_bg.wasm", "app.js", "app.css", "boot.js", "index.html"];
+const FIRST_LOAD = ["app_bg.wasm", "app.js", "app.css", "boot.js", "index.html", "__wasm_split.js"];
 const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
 const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
 const apps = (process.env.DATA_PATH_APPS ?? `now=${APP_DIR}`).split(",").map((pair) => {
@@ -58,7 +59,11 @@ const median = (xs) => {
   return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 };
 const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
-const gz = (dir) => FIRST_LOAD.reduce((t, f) => t + (existsSync(join(dir, f + ".gz")) ? statSync(join(dir, f + ".gz")).size : 0), 0);
+const size = (dir, files, ext) => files.reduce((t, f) => t + (existsSync(join(dir, f + ext)) ? statSync(join(dir, f + ext)).size : 0), 0);
+const lazyModules = (dir) => readdirSync(dir).filter((f) => /^(split_|chunk_).*\.wasm$/.test(f));
+const gz = (dir) => size(dir, FIRST_LOAD, ".gz");
+const br = (dir) => size(dir, FIRST_LOAD, ".br");
+const lazyGz = (dir) => size(dir, lazyModules(dir), ".gz");
 
 /** Before the app on every page: count IndexedDB put bytes, time WebSocket handlers, and
  *  collect the app's own User Timing measures. */
@@ -248,7 +253,7 @@ async function measure(app) {
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
-    return { app, gzip: gz(app.dir), times, ratios, bytes, work, merge, receive, wall };
+    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), times, ratios, bytes, work, merge, receive, wall };
   } finally {
     for (const t of tablets) await t.close().catch(() => {});
     await server.stop();
@@ -266,6 +271,8 @@ console.log(`| | ${results.map((r) => r.app.label).join(" | ")} | goal |`);
 console.log(`| --- | ${results.map(() => "---:").join(" | ")} | --- |`);
 const row = (label, f, goal) => console.log(`| ${label} | ${results.map(f).join(" | ")} | ${goal} |`);
 row("first load, gzip", (r) => `${(r.gzip / 1000).toFixed(0)} KB`, "≤ 600 KB");
+row("first load, brotli (what Chromium is sent)", (r) => `${(r.brotli / 1000).toFixed(0)} KB`, "");
+row("screens loaded when first opened, gzip", (r) => `${(r.lazy / 1000).toFixed(0)} KB`, "");
 row("IndexedDB bytes per keystroke, median (min–max)", (r) => `${median(r.bytes).toFixed(0)} B (${range(r.bytes)})`, "< 1 KB");
 if (results.some((r) => r.work.length)) row("remote keystroke: script work on the receiving tablet, median (min–max)", (r) => `${median(r.work).toFixed(1)} ms (${range(r.work)})`, "≤ 5 ms");
 if (results.some((r) => r.receive.some((x) => x > 0))) {

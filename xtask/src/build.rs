@@ -1,10 +1,14 @@
-//! Building the app: wasm32 release build → wasm-bindgen (web target) → wasm-opt -Oz →
-//! `app/dist` with index.html and the stylesheet, each file also precompressed (br, gz). The
-//! DOCX export module (`app/export`) is built the same way beside it, as `export.js` and
-//! `export_bg.wasm`; the print font is copied into `fonts/`.
+//! Building the app: wasm32 release build → split at its `#[lazy]` screens (wasm-split) →
+//! wasm-bindgen (web target) → wasm-opt -Oz on every module → `app/dist` with index.html and
+//! the stylesheet, each file also precompressed (br, gz). The first load is `app_bg.wasm`;
+//! each lazily loaded screen is a `split_*.wasm`, with the code several of them share in
+//! `chunk_*.wasm`, fetched through `__wasm_split.js`, and the service worker is told their
+//! names so a tablet keeps them for offline use. The DOCX export module (`app/export`) is
+//! built beside it, unsplit, as `export.js` and `export_bg.wasm`; the print font is copied
+//! into `fonts/`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{install, sh};
 
@@ -17,12 +21,14 @@ pub fn app() -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
     // The app, and the DOCX export module it fetches the first time a member exports:
-    // (package, which target of it, the wasm cargo writes, the name it is served under).
-    let modules: [(&str, &[&str], &str, &str); 2] = [
-        ("app", &["--bin", "app"], "app", "app"),
-        ("app-export", &["--lib"], "app_export", "export"),
+    // (package, which target of it, the wasm cargo writes, the name it is served under,
+    // whether it has lazily loaded parts to split off).
+    let modules: [(&str, &[&str], &str, &str, bool); 2] = [
+        ("app", &["--bin", "app"], "app", "app", true),
+        ("app-export", &["--lib"], "app_export", "export", false),
     ];
-    for (package, target, wasm, name) in modules {
+    let mut lazy = Vec::new();
+    for (package, target, wasm, name, split) in modules {
         sh::step(&format!("building {package} for wasm32 (release)"));
         let mut args = vec!["build", "--quiet", "-p", package];
         args.extend(target);
@@ -37,13 +43,24 @@ pub fn app() -> Result<(), String> {
             .join("wasm32-unknown-unknown")
             .join("wasm-release")
             .join(format!("{wasm}.wasm"));
-        bindgen_and_shrink(&bindgen, &wasm_opt, &built, &dist, name)?;
+        let main = if split {
+            let (main, parts) = split_lazy(&built, &dist, name)?;
+            for part in &parts {
+                shrink(&wasm_opt, part)?;
+            }
+            lazy.extend(parts);
+            main
+        } else {
+            without_relocations(&built)?
+        };
+        bindgen_js(&bindgen, &main, &dist, name, split)?;
+        shrink(&wasm_opt, &dist.join(format!("{name}_bg.wasm")))?;
     }
     copy(
         &root.join("app").join("index.html"),
         &dist.join("index.html"),
     )?;
-    copy(&root.join("app").join("sw.js"), &dist.join("sw.js"))?;
+    service_worker(&root.join("app").join("sw.js"), &dist, &lazy)?;
     // The page's start-up script: a file, since the CSP forbids inline scripts.
     copy(&root.join("app").join("boot.js"), &dist.join("boot.js"))?;
     copy(
@@ -71,15 +88,20 @@ pub fn app() -> Result<(), String> {
             .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz))
     };
     let module = |name: &str| name.starts_with("export");
-    let first = sum(&files, &|n| !module(n));
+    let on_demand = |name: &str| name.starts_with("split_") || name.starts_with("chunk_");
+    let first = sum(&files, &|n| !module(n) && !on_demand(n));
+    let screens = sum(&files, &on_demand);
     let export = sum(&files, &module);
     let fonts = sum(&fonts, &|_| true);
     eprintln!(
-        "app built in {}: first load {} KB raw, {} KB gzip; the export module (fetched on the \
-         first export) {} KB raw, {} KB gzip; the print font {} KB raw, {} KB gzip",
+        "app built in {}: first load {} KB raw, {} KB gzip; the screens loaded when opened \
+         {} KB raw, {} KB gzip; the export module (fetched on the first export) {} KB raw, \
+         {} KB gzip; the print font {} KB raw, {} KB gzip",
         dist.display(),
         first.0 / 1024,
         first.1 / 1024,
+        screens.0 / 1024,
+        screens.1 / 1024,
         export.0 / 1024,
         export.1 / 1024,
         fonts.0 / 1024,
@@ -110,38 +132,86 @@ fn precompress(dir: &Path) -> Result<Vec<(String, usize, usize)>, String> {
     Ok(sizes)
 }
 
-/// wasm-bindgen (web target) of `wasm` into `dist` as `<name>.js` and `<name>_bg.wasm`, then
-/// wasm-opt -Oz on the wasm.
-fn bindgen_and_shrink(
-    bindgen: &str,
-    wasm_opt: &Path,
-    wasm: &Path,
-    dist: &Path,
-    name: &str,
-) -> Result<(), String> {
-    sh::step(&format!(
-        "generating the JS bindings of {name} (wasm-bindgen)"
-    ));
+/// Split `wasm` at its `#[lazy]` functions: the lazily loaded modules and the loader
+/// `__wasm_split.js` are written into `dist`; returns the main module (still to go through
+/// wasm-bindgen, which `__wasm_split.js` imports as `./<name>.js`) and the split modules.
+fn split_lazy(wasm: &Path, dist: &Path, name: &str) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    sh::step(&format!("splitting off the screens {name} loads when opened (wasm-split)"));
+    let input = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let main = wasm.with_file_name(format!("{name}_main.wasm"));
+    let main_module = format!("./{name}.js");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = dist;
+    options.main_out_path = &main;
+    options.main_module = &main_module;
+    options.link_name = SPLIT_LOADER;
+    let split = wasm_split_cli_support::transform(options).map_err(|e| format!("wasm-split: {e:#}"))?;
+    if split.split_modules.is_empty() {
+        return Err(format!("wasm-split found no lazily loaded screen in {}", wasm.display()));
+    }
+    Ok((main, split.split_modules))
+}
+
+/// A copy of `wasm` without the linker's `linking` and `reloc.*` sections, which every wasm32
+/// build carries for the split (`.cargo/config.toml`) and wasm-opt cannot optimise around.
+fn without_relocations(wasm: &Path) -> Result<PathBuf, String> {
+    let bytes = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let bad = || format!("{} is not a wasm module", wasm.display());
+    let (header, mut rest) = bytes.split_at_checked(8).ok_or_else(bad)?;
+    let mut out = header.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        let (size, after_size) = leb128_u32(after_id).ok_or_else(bad)?;
+        let payload = after_size.get(..size as usize).ok_or_else(bad)?;
+        let section = &rest[..rest.len() - after_size.len() + size as usize];
+        rest = &after_size[size as usize..];
+        if id == 0 {
+            let (len, name) = leb128_u32(payload).ok_or_else(bad)?;
+            let name = name.get(..len as usize).ok_or_else(bad)?;
+            if name == b"linking" || name.starts_with(b"reloc.") {
+                continue;
+            }
+        }
+        out.extend_from_slice(section);
+    }
+    let stripped = wasm.with_extension("stripped.wasm");
+    std::fs::write(&stripped, out).map_err(|e| e.to_string())?;
+    Ok(stripped)
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and what follows it.
+fn leb128_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let mut value = 0u32;
+    for (i, &b) in bytes.iter().enumerate().take(5) {
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+/// The module the main wasm imports the split modules' loaders from.
+const SPLIT_LOADER: &str = "./__wasm_split.js";
+
+/// wasm-bindgen (web target) of `wasm` into `dist` as `<name>.js` and `<name>_bg.wasm`.
+fn bindgen_js(bindgen: &str, wasm: &Path, dist: &Path, name: &str, split: bool) -> Result<(), String> {
+    sh::step(&format!("generating the JS bindings of {name} (wasm-bindgen)"));
     let d = dist.to_string_lossy().into_owned();
-    sh::run(
-        bindgen,
-        &[
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-dir",
-            &d,
-            "--out-name",
-            name,
-            &wasm.to_string_lossy(),
-        ],
-        None,
-    )?;
-    sh::step(&format!("shrinking {name} (wasm-opt -Oz)"));
-    let bg = dist
-        .join(format!("{name}_bg.wasm"))
-        .to_string_lossy()
-        .into_owned();
+    let w = wasm.to_string_lossy().into_owned();
+    let mut args = vec!["--target", "web", "--no-typescript", "--out-dir", &d, "--out-name", name];
+    if split {
+        // The split modules reach the main one's table and memory through these exports.
+        args.push("--keep-lld-exports");
+    }
+    args.push(&w);
+    sh::run(bindgen, &args, None)
+}
+
+/// wasm-opt -Oz on `wasm`, in place.
+fn shrink(wasm_opt: &Path, wasm: &Path) -> Result<(), String> {
+    let file = wasm.to_string_lossy().into_owned();
+    let short = wasm.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    sh::step(&format!("shrinking {short} (wasm-opt -Oz)"));
     sh::run(
         &wasm_opt.to_string_lossy(),
         &[
@@ -151,12 +221,30 @@ fn bindgen_and_shrink(
             "--enable-reference-types",
             "--enable-sign-ext",
             "--enable-mutable-globals",
-            &bg,
+            &file,
             "-o",
-            &bg,
+            &file,
         ],
         None,
     )
+}
+
+/// Copy the service worker into `dist`, naming the lazily loaded modules it keeps for offline
+/// use where `sw.js` says `LAZY_MODULES = []`.
+fn service_worker(from: &Path, dist: &Path, lazy: &[PathBuf]) -> Result<(), String> {
+    let text = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let mut names: Vec<String> = lazy
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| format!("\"/{}\"", n.to_string_lossy())))
+        .collect();
+    names.push(format!("\"/{}\"", SPLIT_LOADER.trim_start_matches("./")));
+    names.sort();
+    let placeholder = "LAZY_MODULES = []";
+    if !text.contains(placeholder) {
+        return Err(format!("{} has no `{placeholder}` to fill", from.display()));
+    }
+    let filled = text.replace(placeholder, &format!("LAZY_MODULES = [{}]", names.join(", ")));
+    std::fs::write(dist.join("sw.js"), filled).map_err(|e| e.to_string())
 }
 
 /// Copy the files (not the folders) of `from` into `to`.

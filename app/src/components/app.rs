@@ -6,16 +6,13 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::account_bar::AccountBar;
-use crate::components::admin_page::AdminPage;
-use crate::components::delegation_page::DelegationPage;
-use crate::components::followup_page::FollowUpPage;
 use crate::components::invitation_page::InvitationPage;
 use crate::components::route::{self, Route, Router};
 use crate::components::session_notice::SessionNotice;
 use crate::components::sign_in::SignInForm;
 use crate::components::status::SyncBadge;
 use crate::components::supervision_list::SupervisionList;
-use crate::components::supervision_page::SupervisionPage;
+use crate::components::screens::{self, Screen};
 use crate::i18n::{Lang, Language, Msg, t};
 use crate::workspace::ws;
 
@@ -42,10 +39,10 @@ pub fn App() -> impl IntoView {
         (Route::Invite(token), _) => view! { <InvitationPage token=token/> }.into_any(),
         (_, false) => view! { <SignInForm/> }.into_any(),
         (Route::List, true) => view! { <SupervisionList/> }.into_any(),
-        (Route::Supervision(id), true) => view! { <SupervisionPage id=id/> }.into_any(),
-        (Route::Delegation(id), true) => view! { <DelegationPage id=id/> }.into_any(),
-        (Route::Admin, true) => view! { <AdminPage/> }.into_any(),
-        (Route::FollowUp, true) => view! { <FollowUpPage/> }.into_any(),
+        (Route::Supervision(id), true) => screens::show(Screen::Supervision(id)),
+        (Route::Delegation(id), true) => screens::show(Screen::Delegation(id)),
+        (Route::Admin, true) => screens::show(Screen::Admin),
+        (Route::FollowUp, true) => screens::show(Screen::FollowUp),
     };
     view! {
         <header class="topbar">

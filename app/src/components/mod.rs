@@ -26,6 +26,7 @@ pub mod record_signals;
 pub mod remote;
 pub mod reply_block;
 pub mod route;
+pub mod screens;
 pub mod search_box;
 pub mod session_block;
 pub mod session_notice;
