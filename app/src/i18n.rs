@@ -176,6 +176,8 @@ pub enum Msg {
     NoDelegation,
     OnlyOnThisDevice,
     LoadingTitle,
+    ScreenNotLoaded,
+    TryAgain,
     NoSupervisionInDelegation,
     NotYetSent,
     NoWritableDelegation,
@@ -554,6 +556,11 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         ),
         Msg::OnlyOnThisDevice => ("Chỉ có trên thiết bị này", "Only on this device"),
         Msg::LoadingTitle => ("Đang tải…", "Loading…"),
+        Msg::ScreenNotLoaded => (
+            "Chưa tải được màn hình này: thiết bị chưa có bản lưu của nó và đang không có mạng. Dữ liệu không bị ảnh hưởng; hãy thử lại khi có mạng.",
+            "This screen could not be loaded: the device has no copy of it yet and no network. No data is affected; try again when online.",
+        ),
+        Msg::TryAgain => ("Thử lại", "Try again"),
         Msg::NoSupervisionInDelegation => (
             "Đoàn chưa có đợt giám sát nào.",
             "No supervision in this delegation yet.",

@@ -1,37 +1,22 @@
 //! The screens fetched only when first opened (issue 15's first load): a supervision, a
 //! delegation, administration and the follow-up each live in their own wasm module, which
-//! `cargo xtask build` splits off (wasm-split) and the service worker keeps for offline use.
-//! The sign-in form, the list and the invitation stay in the first load.
+//! `cargo xtask build` splits off the app after linking (wasm-split) and the service worker
+//! keeps for offline use. The sign-in form, the list and the invitation stay in the first
+//! load. A module that cannot be fetched (offline on a tablet whose service worker never
+//! finished keeping it) is said so, with a button to try again; nothing is lost by it.
 
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use shared::DocumentId;
 
 use crate::components::admin_page::AdminPage;
 use crate::components::delegation_page::DelegationPage;
 use crate::components::followup_page::FollowUpPage;
 use crate::components::supervision_page::SupervisionPage;
-
-#[lazy]
-fn supervision_screen(id: DocumentId) -> AnyView {
-    view! { <SupervisionPage id=id/> }.into_any()
-}
-
-#[lazy]
-fn delegation_screen(id: i64) -> AnyView {
-    view! { <DelegationPage id=id/> }.into_any()
-}
-
-#[lazy]
-fn admin_screen() -> AnyView {
-    view! { <AdminPage/> }.into_any()
-}
-
-#[lazy]
-fn followup_screen() -> AnyView {
-    view! { <FollowUpPage/> }.into_any()
-}
+use crate::i18n::{Msg, t};
 
 /// Which lazily loaded screen to show.
+#[derive(Clone, PartialEq)]
 pub enum Screen {
     Supervision(DocumentId),
     Delegation(i64),
@@ -39,15 +24,68 @@ pub enum Screen {
     FollowUp,
 }
 
-/// The screen, once its module is loaded (at once after the first time).
+/// The screen's module could not be fetched.
+pub struct NotLoaded;
+
+impl From<SplitLoaderError> for NotLoaded {
+    fn from(_: SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+// Each function below is a split point: its body, and whatever only it reaches, goes to a
+// module of its own; calling it fetches that module the first time.
+
+#[wasm_split(giamsat_supervision, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn supervision_screen(id: DocumentId) -> Result<AnyView, NotLoaded> {
+    Ok(view! { <SupervisionPage id=id/> }.into_any())
+}
+
+#[wasm_split(giamsat_delegation, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn delegation_screen(id: i64) -> Result<AnyView, NotLoaded> {
+    Ok(view! { <DelegationPage id=id/> }.into_any())
+}
+
+#[wasm_split(giamsat_admin, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn admin_screen() -> Result<AnyView, NotLoaded> {
+    Ok(view! { <AdminPage/> }.into_any())
+}
+
+#[wasm_split(giamsat_followup, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn followup_screen() -> Result<AnyView, NotLoaded> {
+    Ok(view! { <FollowUpPage/> }.into_any())
+}
+
+async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
+    match screen {
+        Screen::Supervision(id) => supervision_screen(id).await,
+        Screen::Delegation(id) => delegation_screen(id).await,
+        Screen::Admin => admin_screen().await,
+        Screen::FollowUp => followup_screen().await,
+    }
+}
+
+/// The screen once its module is loaded (at once after the first time); "loading" until
+/// then; if it cannot be fetched, why, and a button to try again.
 pub fn show(screen: Screen) -> AnyView {
-    Suspend::new(async move {
-        match screen {
-            Screen::Supervision(id) => supervision_screen(id).await,
-            Screen::Delegation(id) => delegation_screen(id).await,
-            Screen::Admin => admin_screen().await,
-            Screen::FollowUp => followup_screen().await,
-        }
-    })
+    let attempt = RwSignal::new(0u32);
+    let body = move || {
+        attempt.track();
+        let screen = screen.clone();
+        Suspend::new(async move {
+            load(screen).await.unwrap_or_else(|NotLoaded| {
+                view! {
+                    <p class="error" role="alert" data-testid="screen-not-loaded">
+                        {t(Msg::ScreenNotLoaded)} " "
+                        <button type="button" on:click=move |_| attempt.update(|n| *n += 1)>{t(Msg::TryAgain)}</button>
+                    </p>
+                }
+                .into_any()
+            })
+        })
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="empty">{t(Msg::LoadingTitle)}</p> }>{body}</Suspense>
+    }
     .into_any()
 }
