@@ -136,7 +136,9 @@ fn precompress(dir: &Path) -> Result<Vec<(String, usize, usize)>, String> {
 /// `__wasm_split.js` are written into `dist`; returns the main module (still to go through
 /// wasm-bindgen, which `__wasm_split.js` imports as `./<name>.js`) and the split modules.
 fn split_lazy(wasm: &Path, dist: &Path, name: &str) -> Result<(PathBuf, Vec<PathBuf>), String> {
-    sh::step(&format!("splitting off the screens {name} loads when opened (wasm-split)"));
+    sh::step(&format!(
+        "splitting off the screens {name} loads when opened (wasm-split)"
+    ));
     let input = std::fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
     let main = wasm.with_file_name(format!("{name}_main.wasm"));
     let main_module = format!("./{name}.js");
@@ -145,9 +147,13 @@ fn split_lazy(wasm: &Path, dist: &Path, name: &str) -> Result<(PathBuf, Vec<Path
     options.main_out_path = &main;
     options.main_module = &main_module;
     options.link_name = SPLIT_LOADER;
-    let split = wasm_split_cli_support::transform(options).map_err(|e| format!("wasm-split: {e:#}"))?;
+    let split =
+        wasm_split_cli_support::transform(options).map_err(|e| format!("wasm-split: {e:#}"))?;
     if split.split_modules.is_empty() {
-        return Err(format!("wasm-split found no lazily loaded screen in {}", wasm.display()));
+        return Err(format!(
+            "wasm-split found no lazily loaded screen in {}",
+            wasm.display()
+        ));
     }
     Ok((main, split.split_modules))
 }
@@ -194,11 +200,27 @@ fn leb128_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
 const SPLIT_LOADER: &str = "./__wasm_split.js";
 
 /// wasm-bindgen (web target) of `wasm` into `dist` as `<name>.js` and `<name>_bg.wasm`.
-fn bindgen_js(bindgen: &str, wasm: &Path, dist: &Path, name: &str, split: bool) -> Result<(), String> {
-    sh::step(&format!("generating the JS bindings of {name} (wasm-bindgen)"));
+fn bindgen_js(
+    bindgen: &str,
+    wasm: &Path,
+    dist: &Path,
+    name: &str,
+    split: bool,
+) -> Result<(), String> {
+    sh::step(&format!(
+        "generating the JS bindings of {name} (wasm-bindgen)"
+    ));
     let d = dist.to_string_lossy().into_owned();
     let w = wasm.to_string_lossy().into_owned();
-    let mut args = vec!["--target", "web", "--no-typescript", "--out-dir", &d, "--out-name", name];
+    let mut args = vec![
+        "--target",
+        "web",
+        "--no-typescript",
+        "--out-dir",
+        &d,
+        "--out-name",
+        name,
+    ];
     if split {
         // The split modules reach the main one's table and memory through these exports.
         args.push("--keep-lld-exports");
@@ -210,7 +232,10 @@ fn bindgen_js(bindgen: &str, wasm: &Path, dist: &Path, name: &str, split: bool) 
 /// wasm-opt -Oz on `wasm`, in place.
 fn shrink(wasm_opt: &Path, wasm: &Path) -> Result<(), String> {
     let file = wasm.to_string_lossy().into_owned();
-    let short = wasm.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let short = wasm
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     sh::step(&format!("shrinking {short} (wasm-opt -Oz)"));
     sh::run(
         &wasm_opt.to_string_lossy(),
@@ -235,7 +260,10 @@ fn service_worker(from: &Path, dist: &Path, lazy: &[PathBuf]) -> Result<(), Stri
     let text = std::fs::read_to_string(from).map_err(|e| format!("{}: {e}", from.display()))?;
     let mut names: Vec<String> = lazy
         .iter()
-        .filter_map(|p| p.file_name().map(|n| format!("\"/{}\"", n.to_string_lossy())))
+        .filter_map(|p| {
+            p.file_name()
+                .map(|n| format!("\"/{}\"", n.to_string_lossy()))
+        })
         .collect();
     names.push(format!("\"/{}\"", SPLIT_LOADER.trim_start_matches("./")));
     names.sort();
@@ -243,7 +271,10 @@ fn service_worker(from: &Path, dist: &Path, lazy: &[PathBuf]) -> Result<(), Stri
     if !text.contains(placeholder) {
         return Err(format!("{} has no `{placeholder}` to fill", from.display()));
     }
-    let filled = text.replace(placeholder, &format!("LAZY_MODULES = [{}]", names.join(", ")));
+    let filled = text.replace(
+        placeholder,
+        &format!("LAZY_MODULES = [{}]", names.join(", ")),
+    );
     std::fs::write(dist.join("sw.js"), filled).map_err(|e| e.to_string())
 }
 

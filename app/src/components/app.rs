@@ -8,11 +8,11 @@ use wasm_bindgen::JsCast;
 use crate::components::account_bar::AccountBar;
 use crate::components::invitation_page::InvitationPage;
 use crate::components::route::{self, Route, Router};
+use crate::components::screens::{self, Screen};
 use crate::components::session_notice::SessionNotice;
 use crate::components::sign_in::SignInForm;
 use crate::components::status::SyncBadge;
 use crate::components::supervision_list::SupervisionList;
-use crate::components::screens::{self, Screen};
 use crate::i18n::{Lang, Language, Msg, t};
 use crate::workspace::ws;
 

@@ -6,6 +6,7 @@ pub mod admin_organisations;
 pub mod admin_page;
 pub mod admin_sessions;
 pub mod app;
+pub mod card_budget;
 pub mod conclusion_panel;
 pub mod conflict;
 pub mod delegation_page;

@@ -11,6 +11,7 @@ use shared::finding::Finding;
 use shared::reading::{Part, Supervision};
 use shared::supervision::SupervisionKind;
 
+use crate::components::card_budget::CardBudget;
 use crate::components::conclusion_panel::ConclusionPanel;
 use crate::components::issue_panel::IssuePanel;
 use crate::components::presence_bar::PresenceBar;
@@ -21,12 +22,15 @@ use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
 use crate::components::unit_section::{AddUnit, UnitSection};
 use crate::i18n::{Msg, t};
-use crate::workspace::ws;
+use crate::workspace::{mark, measure, ws};
 
 /// Props: `id`, the supervision's document.
 #[component]
 pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let router = expect_context::<Router>();
+    // User Timing: reading the supervision (`giamsat:open-read`) and building the page
+    // around its first cards (`giamsat:open-build`), for DevTools and the data-path bench.
+    mark("giamsat:open");
     let revision = ws().signals.revision;
     ws().set_viewing(Some(id));
     on_cleanup(move || ws().set_viewing(None));
@@ -35,6 +39,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let mut first = None;
     let mut at = 0;
     ws().mirror(&id, &mut first, &mut at);
+    measure("giamsat:open-read", "giamsat:open");
     let seen = StoredValue::new(at);
     let view = RwSignal::new(first);
     let doc: Signal<Option<Supervision>> = view.into();
@@ -45,6 +50,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         |d| (!d.parts.contains(&Part::Findings)).then_some(&d.findings),
     );
     provide_context(findings.clone());
+    provide_context(CardBudget::start(doc));
     Effect::new(move |_| {
         revision.track();
         let mut applied = None;
@@ -84,6 +90,12 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                 aria-selected=move || (tab.get() == which).to_string() on:click=move |_| tab.set(which)>{t(label)}</button>
         }
     };
+    // Effects run once the page is built and in the document.
+    Effect::new(move |done: Option<()>| {
+        if done.is_none() {
+            measure("giamsat:open-build", "giamsat:open");
+        }
+    });
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
         <Show when=move || held.get() fallback=move || view! { <p class="empty" data-testid="waiting">{waiting}</p> }>

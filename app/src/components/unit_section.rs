@@ -9,6 +9,7 @@ use shared::reading::Supervision;
 use shared::session;
 use shared::unit::Unit;
 
+use crate::components::card_budget::CardBudget;
 use crate::components::finding::{FindingCard, kind_label};
 use crate::components::session_block::SessionBlock;
 use crate::i18n::{Msg, now, t};
@@ -30,6 +31,10 @@ pub fn UnitSection(
                 .unwrap_or_default()
         })
     });
+    // A screenful of cards first, the rest over the next frames (card_budget.rs).
+    let budget = expect_context::<CardBudget>();
+    let uk = unit_key.clone();
+    let drawn = Memo::new(move |_| findings.with(|ids| budget.drawn(&uk, ids)));
     let uk = unit_key.clone();
     let deleted = Memo::new(move |_| {
         supervision.with(|s| {
@@ -168,7 +173,7 @@ pub fn UnitSection(
             <h4>{t(Msg::Findings)}</h4>
             <Show when=move || !findings.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoFindings)}</p> }>
                 <ul class="findings">
-                    <For each=move || findings.get() key=|id| id.clone() let(id)>
+                    <For each=move || drawn.get() key=|id| id.clone() let(id)>
                         <FindingCard doc=doc finding=id shortcomings=shortcomings/>
                     </For>
                 </ul>

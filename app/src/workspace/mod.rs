@@ -25,6 +25,7 @@ pub mod outbox;
 mod persist;
 mod presence;
 
+pub use connection::{mark, measure};
 pub use member::PendingSupervision;
 pub use presence::presence_target;
 
