@@ -16,9 +16,11 @@
 //! - [`i18n`]: the one message catalogue, Vietnamese first, English second
 //!   ([`i18n_events`]: its part for the audit log's events).
 //! - [`download`]: handing a file the app made (an exported DOCX) to the browser.
-//! - [`components`]: the screens.
+//! - [`components`]: the screens. They get the workspace's small handles through context
+//!   ([`workspace::handles`]), never the workspace itself.
 //!
-//! Where a finding is created: `components::unit_section` → [`workspace::Workspace::apply`]
+//! Where a finding is created: `components::unit_section` → [`workspace::handles::Docs::apply`]
+//! → [`workspace::Workspace::apply`]
 //! → `shared::finding::add_full`; stored by `Workspace::persist` (`shared::journal` decides
 //! chunk or snapshot) → [`store::Store::append_chunk`]; merged by `shared::sync`, whose
 //! patches `shared::reading` follows; shown by [`components::finding::FindingCard`].

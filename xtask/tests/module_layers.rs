@@ -3,8 +3,9 @@
 //! (`components`) → the connection (`net`) → the workspace → the adapters that make requests
 //! (`registry`, `blobs`) → `api`, `store`. A module that reaches back up the stack (say
 //! `finding` using `supervision`, or `registry` calling into the workspace that calls it)
-//! makes the code read in circles; this test names the circle. It lives in xtask, whose tests
-//! run natively, because the app's crate builds for the browser only.
+//! makes the code read in circles; this test names the circle. And the app's views get small
+//! handles through context, never the whole workspace. It lives in xtask, whose tests run
+//! natively, because the app's crate builds for the browser only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -137,4 +138,37 @@ fn a_circle_is_named() {
         Some("a → b → c → a")
     );
     assert_eq!(circle(&graph, "d"), None);
+}
+
+/// The lines of the app's views (`app/src/components`) that reach the whole workspace with
+/// `ws()`, as "file:line".
+fn views_reaching_the_workspace(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if code.contains("ws()") {
+                found.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    found
+}
+
+/// Views get small handles through context (`app/src/workspace/handles.rs`), never the whole
+/// workspace: what a view may do is what its handles offer.
+#[test]
+fn no_view_reaches_the_whole_workspace() {
+    let views = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/components");
+    let found = views_reaching_the_workspace(&views);
+    assert!(found.is_empty(), "views calling ws():\n{}", found.join("\n"));
+    // The scan sees a call where there is one.
+    let planted = std::env::temp_dir().join(format!("giamsat-views-{}", std::process::id()));
+    std::fs::create_dir_all(&planted).unwrap();
+    std::fs::write(planted.join("v.rs"), "fn f() {\n    ws().change(doc, op);\n}\n").unwrap();
+    let seen = views_reaching_the_workspace(&planted);
+    std::fs::remove_dir_all(&planted).unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
 }

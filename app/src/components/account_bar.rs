@@ -7,13 +7,16 @@ use leptos::task::spawn_local;
 
 use crate::components::route::{Route, Router};
 use crate::i18n::{Language, Msg, t, text};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Device;
 
 #[component]
 pub fn AccountBar() -> impl IntoView {
+    let signals = expect_context::<Signals>();
+    let device = expect_context::<Device>();
     let lang = expect_context::<Language>().0;
     let router = expect_context::<Router>();
-    let me = ws().signals.me;
+    let me = signals.me;
     let name = move || me.with(|m| m.as_ref().map(|m| m.user.display_name.clone()));
     let is_admin = move || me.with(|m| m.as_ref().is_some_and(|m| m.user.is_admin));
     view! {
@@ -26,7 +29,7 @@ pub fn AccountBar() -> impl IntoView {
                 <a class="admin-link" href="#/admin" data-testid="admin-link"
                     on:click=move |ev| { ev.prevent_default(); router.go(Route::Admin); }>{t(Msg::Admin)}</a>
             </Show>
-            <button type="button" class="sign-out" data-testid="sign-out" on:click=move |_| sign_out(lang.get_untracked())>
+            <button type="button" class="sign-out" data-testid="sign-out" on:click=move |_| sign_out(signals, device, lang.get_untracked())>
                 {t(Msg::SignOut)}
             </button>
         </Show>
@@ -34,8 +37,8 @@ pub fn AccountBar() -> impl IntoView {
 }
 
 /// Ask first if changes would be lost; then sign out everywhere this tablet knows of.
-fn sign_out(lang: crate::i18n::Lang) {
-    let pending = ws().signals.pending.get_untracked();
+fn sign_out(signals: Signals, device: Device, lang: crate::i18n::Lang) {
+    let pending = signals.pending.get_untracked();
     if pending > 0 {
         let question = format!("{pending} {}", text(lang, Msg::SignOutLoses));
         let confirmed = web_sys::window()
@@ -45,7 +48,7 @@ fn sign_out(lang: crate::i18n::Lang) {
             return;
         }
     }
-    spawn_local(async {
+    spawn_local(async move {
         // Offline, the server is told later (before anything else this tablet does); the
         // tablet forgets everything now all the same.
         crate::sign_out::mark_pending();
@@ -54,7 +57,7 @@ fn sign_out(lang: crate::i18n::Lang) {
                 &format!("sign out: the server will be told later: {e:?}").into(),
             );
         }
-        if let Err(e) = ws().forget_everything().await {
+        if let Err(e) = device.forget_everything().await {
             web_sys::console::error_1(&format!("sign out: storage not cleared: {e}").into());
         }
         if let Some(w) = web_sys::window() {

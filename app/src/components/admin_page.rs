@@ -17,7 +17,7 @@ use crate::components::delegation_page::RoleSelect;
 use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::i18n::{Msg, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
 
 /// `GET /api/admin/delegations`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -59,8 +59,9 @@ fn outcome(status: RwSignal<Option<Result<(), String>>>) -> impl IntoView {
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let router = expect_context::<Router>();
+    let signals = expect_context::<Signals>();
     let is_admin = move || {
-        ws().signals
+        signals
             .me
             .with(|m| m.as_ref().is_some_and(|m| m.user.is_admin))
     };

@@ -14,10 +14,13 @@ use crate::components::sign_in::SignInForm;
 use crate::components::status::SyncBadge;
 use crate::components::supervision_list::SupervisionList;
 use crate::i18n::{Lang, Language, Msg, t};
-use crate::workspace::ws;
+use crate::workspace::{Signals, handles};
 
 #[component]
 pub fn App() -> impl IntoView {
+    // What the views get of the workspace: small handles, through context.
+    handles::provide();
+    let signals = expect_context::<Signals>();
     let lang = RwSignal::new(Lang::Vi);
     provide_context(Language(lang));
     let router = Router(RwSignal::new(route::current()));
@@ -30,11 +33,11 @@ pub fn App() -> impl IntoView {
     }
     on_hash.forget();
 
-    let me = ws().signals.me;
+    let me = signals.me;
     // Only a sign-in or a sign-out changes the screen, not a refreshed `me`.
     let signed_in = Memo::new(move |_| me.with(Option::is_some));
-    let storage_error = ws().signals.storage_error;
-    let edit_error = ws().signals.edit_error;
+    let storage_error = signals.storage_error;
+    let edit_error = signals.edit_error;
     let screen = move || match (router.0.get(), signed_in.get()) {
         (Route::Invite(token), _) => view! { <InvitationPage token=token/> }.into_any(),
         (_, false) => view! { <SignInForm/> }.into_any(),

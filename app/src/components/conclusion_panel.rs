@@ -10,7 +10,8 @@ use shared::reading::Supervision;
 use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 fn section_msg(s: Section) -> Msg {
     match s {
@@ -24,10 +25,11 @@ fn section_msg(s: Section) -> Msg {
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
 pub fn ConclusionPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let added = RwSignal::new(None::<usize>);
     let generate = move |_| {
         let mut count = 0;
-        ws().change(doc, |d, s| {
+        docs.change(doc, |d, s| {
             count = conclusion::generate(d, Workspace::new_id, s)?;
             Ok(())
         });
@@ -54,6 +56,7 @@ fn ConclusionSection(
     section: Section,
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let paragraphs = Memo::new(move |_| {
         supervision
             .get()
@@ -68,7 +71,7 @@ fn ConclusionSection(
     });
     let add = move |_| {
         let id = Workspace::new_id();
-        ws().change(doc, move |d, s| {
+        docs.change(doc, move |d, s| {
             conclusion::add_paragraph(d, &id, section, None, "", s)
         });
     };
@@ -84,7 +87,7 @@ fn ConclusionSection(
                         value=value rows=4 testid="paragraph" label=now(section_msg(section))/>
                     <button type="button" class="delete" aria-label=now(Msg::Delete) on:click={ let id = id.clone(); move |_| {
                         let id = id.clone();
-                        ws().change(doc, move |d, s| conclusion::delete_paragraph(d, &id, s));
+                        docs.change(doc, move |d, s| conclusion::delete_paragraph(d, &id, s));
                     }}>"×"</button>
                     <HistoryPanel doc=doc field=TextField::new(RecordKind::Paragraph, &id, "text") value=value/>
                 </div>

@@ -15,7 +15,7 @@ use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, date_time, now, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
 
 /// `GET /api/delegations/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -67,14 +67,15 @@ pub fn RoleSelect(
 /// Props: `id`, the delegation.
 #[component]
 pub fn DelegationPage(id: i64) -> impl IntoView {
+    let signals = expect_context::<Signals>();
     let router = expect_context::<Router>();
     let detail = Fetched::<DelegationDetail>::new(format!("/api/delegations/{id}"));
     let manages = move || {
-        ws().signals
+        signals
             .me
             .with(|m| m.as_ref().is_some_and(|m| m.manages(id)))
     };
-    let my_id = move || ws().signals.me.with(|m| m.as_ref().map(|m| m.user.id));
+    let my_id = move || signals.me.with(|m| m.as_ref().map(|m| m.user.id));
     let error = RwSignal::new(None::<String>);
     let change = move |user: i64, role: Option<Role>| {
         spawn_local(async move {

@@ -10,7 +10,8 @@ use shared::{DocumentId, RecordId};
 
 use crate::blobs;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::{AttachError, ws};
+use crate::workspace::AttachError;
+use crate::workspace::handles::Device;
 
 /// Props: `doc`, `finding`, and `items`, the evidence as read (reactive).
 #[component]
@@ -19,6 +20,7 @@ pub fn EvidenceList(
     finding: RecordId,
     #[prop(into)] items: Signal<Vec<Evidence>>,
 ) -> impl IntoView {
+    let device = expect_context::<Device>();
     let input = NodeRef::<Input>::new();
     let error = RwSignal::new(None::<String>);
     let on_change = move |_| {
@@ -33,7 +35,7 @@ pub fn EvidenceList(
             for file in list {
                 match blobs::prepare(&file).await {
                     Ok((bytes, mime)) => {
-                        match ws()
+                        match device
                             .attach_evidence(doc, finding.clone(), file.name(), bytes, mime)
                             .await
                         {
@@ -77,6 +79,7 @@ const PHOTO_RETRIES_MS: [u32; 6] = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
 /// can arrive before the photo itself is on the server).
 #[component]
 fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
+    let device = expect_context::<Device>();
     let url = RwSignal::new(None::<String>);
     let sha = evidence.sha256.clone();
     let doc = doc.to_string();
@@ -88,7 +91,7 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
         move || {
             let (sha, doc) = (sha.clone(), doc.clone());
             spawn_local(async move {
-                if let Some(u) = blobs::object_url(ws().store(), &sha, &doc).await {
+                if let Some(u) = device.file_url(&sha, &doc).await {
                     url.set(Some(u));
                 }
             });
@@ -102,7 +105,7 @@ fn EvidenceItem(doc: DocumentId, evidence: Evidence) -> impl IntoView {
                 if url.try_get_untracked().is_none_or(|u| u.is_some()) {
                     return;
                 }
-                if let Some(u) = blobs::object_url(ws().store(), &sha, &doc).await {
+                if let Some(u) = device.file_url(&sha, &doc).await {
                     url.set(Some(u));
                     return;
                 }

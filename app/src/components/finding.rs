@@ -15,7 +15,8 @@ use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
 use crate::components::record_signals::RecordSignals;
 use crate::i18n::{Language, Msg, date_time, now, t, text};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Docs;
 
 /// The label of a finding kind in the current language.
 pub fn kind_label(kind: FindingKind) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
@@ -45,6 +46,8 @@ pub fn FindingCard(
     finding: RecordId,
     shortcomings: Memo<Vec<(RecordId, String)>>,
 ) -> impl IntoView {
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
     let lang = expect_context::<Language>().0;
     // This finding's own signal: a change to another finding does not wake this card.
     let current = expect_context::<RecordSignals<Finding>>().of(&finding);
@@ -68,23 +71,23 @@ pub fn FindingCard(
     let id_kind = finding.clone();
     let set_kind = move |k: FindingKind| {
         let id = id_kind.clone();
-        ws().change(doc, move |d, s| finding::set_kind(d, &id, k, s));
+        docs.change(doc, move |d, s| finding::set_kind(d, &id, k, s));
     };
     let id_status = finding.clone();
     let set_status = move |st: FindingStatus| {
         let id = id_status.clone();
-        ws().change(doc, move |d, s| finding::set_status(d, &id, st, s));
+        docs.change(doc, move |d, s| finding::set_status(d, &id, st, s));
     };
     let id_topic = finding.clone();
     let on_topic = move |ev| {
         let id = id_topic.clone();
         let v = event_target_value(&ev);
-        ws().change(doc, move |d, s| finding::set_topic(d, &id, &v, s));
+        docs.change(doc, move |d, s| finding::set_topic(d, &id, &v, s));
     };
     let id_del = finding.clone();
     let on_delete = move |_| {
         let id = id_del.clone();
-        ws().change(doc, move |d, s| finding::set_deleted(d, &id, true, s));
+        docs.change(doc, move |d, s| finding::set_deleted(d, &id, true, s));
     };
     let set_kind_pick = set_kind.clone();
     let set_status_pick = set_status.clone();
@@ -94,7 +97,7 @@ pub fn FindingCard(
     // Whose it is: the account behind the actor that created it, not the name it carries.
     let author = Memo::new(move |_| {
         let f = current.get()?;
-        Some(ws().signals.me.with(|me| {
+        Some(signals.me.with(|me| {
             let empty = Default::default();
             let registry = me.as_ref().map(|m| &m.authors).unwrap_or(&empty);
             authorship::shown(&f.author, f.author_actor.as_deref(), registry)
@@ -155,7 +158,7 @@ pub fn FindingCard(
                                     move |ev| {
                                         let on = event_target_checked(&ev);
                                         let (c, s2) = (cause.clone(), sid.clone());
-                                        ws().change(doc, move |d, s| finding::link_cause(d, &c, &s2, on, s));
+                                        docs.change(doc, move |d, s| finding::link_cause(d, &c, &s2, on, s));
                                     }
                                 }/>
                             {label}

@@ -16,7 +16,8 @@ use shared::review;
 
 use crate::export::save;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Docs;
 
 fn state_msg(s: State) -> Msg {
     match s {
@@ -36,7 +37,8 @@ fn today() -> Day {
 
 #[component]
 pub fn FollowUpPage() -> impl IntoView {
-    let signals = ws().signals;
+    let docs = expect_context::<Docs>();
+    let signals = expect_context::<Signals>();
     // What the figures need of every supervision held here, read again from a document only
     // when its heads have moved (a leader may hold a thousand; BENCHMARKS.md, "Follow-up").
     let delegation = RwSignal::new(None::<i64>);
@@ -70,7 +72,7 @@ pub fn FollowUpPage() -> impl IntoView {
                 })
             })
             .filter_map(|id| {
-                ws().with_doc(id, |d| {
+                docs.with_doc(id, |d| {
                     let heads = d.get_heads();
                     let known = cache.with_value(|c| {
                         c.get(id)

@@ -8,12 +8,13 @@ use shared::field::TextField;
 use shared::history::{self, Part, Version};
 
 use crate::i18n::{Msg, date_time, now, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Docs;
 
 /// The name the registry gives an actor, or "unconfirmed device (abcd1234)".
-fn writer(actor: Option<&str>) -> (String, bool) {
+fn writer(signals: Signals, actor: Option<&str>) -> (String, bool) {
     let known = actor.and_then(|a| {
-        ws().signals
+        signals
             .me
             .with(|me| me.as_ref().and_then(|m| m.authors.get(a).cloned()))
     });
@@ -42,6 +43,8 @@ fn hue(actor: Option<&str>, order: &mut Vec<Option<String>>) -> usize {
 /// it changes).
 #[component]
 pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) -> impl IntoView {
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let read_field = field.clone();
@@ -51,8 +54,8 @@ pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) ->
             return None;
         }
         value.track();
-        ws().signals.me.track();
-        ws().with_doc(&doc, |d| {
+        signals.me.track();
+        docs.with_doc(&doc, |d| {
             let obj = read_field.object(d).ok()?;
             Some((history::parts(d, &obj), history::versions(d, &obj)))
         })
@@ -60,7 +63,7 @@ pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) ->
     });
     let restore = Callback::new(move |text: String| {
         let field = field.clone();
-        let res = ws().apply(doc, move |d, s| {
+        let res = docs.apply(doc, move |d, s| {
             history::restore(d, &field, &text, s).map(|_| ())
         });
         error.set(res.err());
@@ -76,7 +79,7 @@ pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) ->
                         {move || {
                             let mut order = Vec::new();
                             history.get().map(|(parts, _)| parts).unwrap_or_default().into_iter().map(|Part { text, actor }| {
-                                let (name, confirmed) = writer(actor.as_deref());
+                                let (name, confirmed) = writer(signals, actor.as_deref());
                                 let class = format!("part writer-{}{}", hue(actor.as_deref(), &mut order), if confirmed { "" } else { " unconfirmed" });
                                 let title = name.clone();
                                 view! { <span class=class data-testid="history-part" data-writer=name title=title>{text}</span> }
@@ -91,7 +94,7 @@ pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) ->
                                 hue(part.actor.as_deref(), &mut order);
                             }
                             order.into_iter().enumerate().map(|(i, actor)| {
-                                let (name, _) = writer(actor.as_deref());
+                                let (name, _) = writer(signals, actor.as_deref());
                                 view! { <li><span class=format!("swatch writer-{}", i % 6)></span>{name}</li> }
                             }).collect_view()
                         }}
@@ -106,7 +109,7 @@ pub fn HistoryPanel(doc: DocumentId, field: TextField, value: Signal<String>) ->
                         view! {
                             <ol class="history-versions" reversed>
                                 {versions.into_iter().enumerate().rev().map(|(i, Version { text, actor, at_s })| {
-                                    let (name, _) = writer(Some(&actor));
+                                    let (name, _) = writer(signals, Some(&actor));
                                     let shown_name = name.clone();
                                     let again = text.clone();
                                     view! {

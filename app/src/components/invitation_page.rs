@@ -15,7 +15,7 @@ use crate::components::remote::{self, Fetched};
 use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, date_time, now, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
 
 /// The shortest password the server takes.
 const MIN_PASSWORD: usize = 8;
@@ -61,8 +61,9 @@ pub fn InvitationPage(token: String) -> impl IntoView {
 /// Props: `path`, the invitation's accept route.
 #[component]
 fn AcceptForm(path: String) -> impl IntoView {
+    let signals = expect_context::<Signals>();
     let router = expect_context::<Router>();
-    let me = ws().signals.me;
+    let me = signals.me;
     let signed_in_as =
         Memo::new(move |_| me.with(|m| m.as_ref().map(|m| m.user.display_name.clone())));
     let display_name = RwSignal::new(String::new());

@@ -18,24 +18,28 @@ use shared::reading::Supervision;
 use crate::components::print_view::PrintView;
 use crate::export::save;
 use crate::i18n::{Msg, date_time, t};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Signals;
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 /// Props: `doc` the supervision, `supervision` the document as read.
 #[component]
 pub fn IssuePanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
-    let revision = ws().signals.revision;
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
+    let revision = signals.revision;
     let versions = Memo::new(move |_| {
         revision.track();
-        ws().with_doc(&doc, |d| issue::versions(d).unwrap_or_default())
+        docs.with_doc(&doc, |d| issue::versions(d).unwrap_or_default())
             .unwrap_or_default()
     });
-    let may_issue = Memo::new(move |_| ws().may_issue(&doc));
+    let may_issue = Memo::new(move |_| docs.may_issue(&doc));
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
     // The paper shown for printing, if any.
     let printing = RwSignal::new(None::<Paper>);
     let draft_paper = move || {
-        ws().with_doc(&doc, |d| {
+        docs.with_doc(&doc, |d| {
             standing_letterhead(&issue::versions(d)?, supervision.get_untracked().as_ref())
                 .paper(d, true)
         })
@@ -84,10 +88,12 @@ fn VersionRow(
     error: RwSignal<Option<String>>,
     printing: RwSignal<Option<Paper>>,
 ) -> impl IntoView {
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
     let v = version.clone();
     let print = {
         let version = version.clone();
-        move |_| show(exported(doc, &version), printing, error)
+        move |_| show(exported(docs, doc, &version), printing, error)
     };
     let id = v.id.clone();
     let number = v.number;
@@ -95,7 +101,7 @@ fn VersionRow(
         let version = version.clone();
         move |_| {
             save(
-                exported(doc, &version),
+                exported(docs, doc, &version),
                 &format!("ban-hanh-{number}"),
                 error,
             )
@@ -105,7 +111,7 @@ fn VersionRow(
         let others = v.concurrent.clone();
         move |_| {
             let others = others.clone();
-            if let Err(e) = ws().apply(doc, move |d, s| {
+            if let Err(e) = docs.apply(doc, move |d, s| {
                 others.iter().try_for_each(|o| issue::supersede(d, o, s))
             }) {
                 error.set(Some(e));
@@ -121,11 +127,11 @@ fn VersionRow(
     // Issued offline, a version is on this tablet alone until the server confirms it.
     let on_server = {
         let id = id.clone();
-        let (pending, revision) = (ws().signals.pending, ws().signals.revision);
+        let (pending, revision) = (signals.pending, signals.revision);
         Memo::new(move |_| {
             pending.track();
             revision.track();
-            ws().issued_on_server(&doc, &id)
+            docs.issued_on_server(&doc, &id)
         })
     };
     let is_current = move || current.get().as_ref() == Some(&id);
@@ -165,6 +171,7 @@ fn IssueForm(
     versions: Memo<Vec<IssuedVersion>>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let start = standing_letterhead(
         &versions.get_untracked(),
         supervision.get_untracked().as_ref(),
@@ -227,7 +234,7 @@ fn IssueForm(
                 .collect(),
         };
         let id = Workspace::new_id();
-        match ws().apply(doc, move |d, s| {
+        match docs.apply(doc, move |d, s| {
             issue::issue(d, &doc, &letterhead, &id, s).map(|_| ())
         }) {
             Ok(()) => {
@@ -306,11 +313,15 @@ fn IssueForm(
 
 /// An issued version's paper as exported from this server: with its check code and the
 /// address that checks it.
-fn exported(doc: DocumentId, version: &IssuedVersion) -> Option<Result<Paper, shared::ModelError>> {
+fn exported(
+    docs: Docs,
+    doc: DocumentId,
+    version: &IssuedVersion,
+) -> Option<Result<Paper, shared::ModelError>> {
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
-    ws().with_doc(&doc, |d| issue::issued_export(d, version, &origin))
+    docs.with_doc(&doc, |d| issue::issued_export(d, version, &origin))
 }
 
 /// The letterhead a new paper starts from: the standing version's, else one from the

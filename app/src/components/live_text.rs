@@ -11,7 +11,8 @@ use shared::DocumentId;
 use shared::field::TextField;
 
 use crate::i18n::{Msg, t};
-use crate::workspace::{ActiveField, presence_target, ws};
+use crate::workspace::handles::{Docs, Here};
+use crate::workspace::{ActiveField, presence_target};
 
 fn has_focus(el: &web_sys::HtmlTextAreaElement) -> bool {
     web_sys::window()
@@ -32,6 +33,8 @@ pub fn LiveText(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] label: Option<&'static str>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
+    let here = expect_context::<Here>();
     let node = NodeRef::<Textarea>::new();
     Effect::new(move |_| {
         let v = value.get();
@@ -40,11 +43,11 @@ pub fn LiveText(
             el.set_value(&v);
         }
     });
-    let editors = ws().editors(doc, presence_target(&field));
+    let editors = here.editors(doc, presence_target(&field));
     let f_input = field.clone();
     let on_input = move |_| {
         if let Some(el) = node.get_untracked()
-            && let Err(e) = ws().set_text(doc, &f_input, &el.value())
+            && let Err(e) = docs.set_text(doc, &f_input, &el.value())
         {
             web_sys::console::error_1(&e.into());
         }
@@ -52,14 +55,14 @@ pub fn LiveText(
     let f_focus = field.clone();
     let on_focus = move |_| {
         if let Some(el) = node.get_untracked() {
-            ws().set_active(Some(ActiveField {
+            here.set_active(Some(ActiveField {
                 doc,
                 field: f_focus.clone(),
                 element: el.clone(),
             }));
         }
     };
-    let on_blur = move |_| ws().set_active(None);
+    let on_blur = move |_| here.set_active(None);
     let initial = value.get_untracked();
     let is_editing = t(Msg::IsEditing);
     view! {

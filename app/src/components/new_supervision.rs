@@ -7,12 +7,15 @@ use shared::DocumentId;
 use shared::supervision::{Setup, SupervisionKind};
 
 use crate::i18n::{Msg, now, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Docs;
 
 /// Props: `on_done` gets the new supervision's id, or `None` if cancelled.
 #[component]
 pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
-    let writable: Vec<(i64, String)> = ws().signals.me.with_untracked(|m| {
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
+    let writable: Vec<(i64, String)> = signals.me.with_untracked(|m| {
         m.as_ref()
             .map(|m| {
                 m.writable_delegations()
@@ -69,7 +72,7 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             error.set(Some(now(Msg::NoWritableDelegation).to_owned()));
             return;
         };
-        match ws().create_supervision(&setup, delegation) {
+        match docs.create_supervision(&setup, delegation) {
             Ok(id) => on_done.run(Some(id)),
             Err(e) => error.set(Some(e)),
         }

@@ -4,15 +4,18 @@ use leptos::prelude::*;
 use shared::DocumentId;
 
 use crate::i18n::{Msg, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::Here;
 
 /// Props: `doc` the supervision on screen.
 #[component]
 pub fn PresenceBar(doc: DocumentId) -> impl IntoView {
-    let presence = ws().signals.presence;
+    let signals = expect_context::<Signals>();
+    let here = expect_context::<Here>();
+    let presence = signals.presence;
     let people = Memo::new(move |_| {
         presence.track();
-        ws().present(&doc)
+        here.present(&doc)
     });
     let editing = t(Msg::IsEditing);
     let what = |target: &str| -> &'static str {

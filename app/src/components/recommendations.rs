@@ -15,7 +15,8 @@ use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
 use crate::components::reply_block::ReplyBlock;
 use crate::i18n::{Language, Msg, now, t, text};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 fn kind_msg(k: RecommendationKind) -> Msg {
     match k {
@@ -50,6 +51,7 @@ pub fn RecommendationsPanel(
     doc: DocumentId,
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let recs = Memo::new(move |_| {
         supervision
             .get()
@@ -101,7 +103,7 @@ pub fn RecommendationsPanel(
             answers.get_untracked(),
             kind.get_untracked(),
         );
-        let result = ws().apply(doc, move |d, s| {
+        let result = docs.apply(doc, move |d, s| {
             recommendation::add(
                 d,
                 &id,
@@ -183,6 +185,7 @@ fn RecommendationCard(
     id: RecordId,
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let lang = expect_context::<Language>().0;
     let rid = id.clone();
     let current = Memo::new(move |_| {
@@ -204,17 +207,17 @@ fn RecommendationCard(
     let id_status = id.clone();
     let set_status = move |f: FollowUp| {
         let id = id_status.clone();
-        ws().change(doc, move |d, s| recommendation::set_status(d, &id, f, s));
+        docs.change(doc, move |d, s| recommendation::set_status(d, &id, f, s));
     };
     let id_due = id.clone();
     let set_due = move |iso: String| {
         let id = id_due.clone();
-        ws().change(doc, move |d, s| recommendation::set_due(d, &id, &iso, s));
+        docs.change(doc, move |d, s| recommendation::set_due(d, &id, &iso, s));
     };
     let id_to = id.clone();
     let on_addressee = move |ev| {
         let (id, v) = (id_to.clone(), event_target_value(&ev));
-        ws().change(doc, move |d, s| {
+        docs.change(doc, move |d, s| {
             recommendation::set_addressee(d, &id, &v, s)
         });
     };

@@ -15,7 +15,7 @@ fn noticed<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     if let Err(e) = &result
         && e.is_unauthorized()
     {
-        crate::workspace::ws().session_lost();
+        crate::workspace::session_lost();
     }
     result
 }

@@ -11,7 +11,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::blobs;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::ws;
+use crate::workspace::handles::{Device, Docs};
 
 fn shown(r: &Reply) -> String {
     let date = dates::format_vn(&r.date);
@@ -23,17 +23,13 @@ fn shown(r: &Reply) -> String {
 }
 
 /// Keep a chosen scan on the tablet (photos downscaled, as evidence); its SHA-256.
-async fn keep_scan(doc: &DocumentId, file: &web_sys::File) -> Result<String, String> {
+async fn keep_scan(
+    device: Device,
+    doc: &DocumentId,
+    file: &web_sys::File,
+) -> Result<String, String> {
     let (bytes, mime) = blobs::prepare(file).await?;
-    let sha = blobs::sha256_hex(&bytes);
-    ws().store()
-        .put_blob(&sha, &mime, &bytes, &doc.to_string())
-        .await
-        .map_err(|e| {
-            ws().signals.storage_error.set(Some(e.0.clone()));
-            e.0
-        })?;
-    Ok(sha)
+    device.keep_file(doc, &bytes, &mime).await
 }
 
 /// Props: `doc`, the recommendation `id`, and the recommendation as read (`current`).
@@ -43,12 +39,14 @@ pub fn ReplyBlock(
     id: RecordId,
     current: Memo<Option<Recommendation>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
+    let device = expect_context::<Device>();
     let date = RwSignal::new(String::new());
     let number = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let record = Callback::new(move |reply: Reply| {
         let id = id.clone();
-        let res = ws().apply(doc, move |d, s| {
+        let res = docs.apply(doc, move |d, s| {
             recommendation::record_reply(d, &id, &reply, s)
         });
         match res {
@@ -77,7 +75,7 @@ pub fn ReplyBlock(
             // never names a scan that is nowhere.
             let scan = match chosen {
                 None => None,
-                Some(f) => match keep_scan(&doc, &f).await {
+                Some(f) => match keep_scan(device, &doc, &f).await {
                     Ok(sha) => Some(sha),
                     Err(e) => {
                         error.set(Some(e));
@@ -89,15 +87,13 @@ pub fn ReplyBlock(
             if let Some(input) = file.get_untracked() {
                 input.set_value("");
             }
-            if ws().is_ready() {
-                spawn_local(crate::workspace::outbox::upload_pending());
-            }
+            device.upload_now();
         });
     };
     let open_scan = move |sha: String| {
         let doc = doc.to_string();
         spawn_local(async move {
-            match blobs::object_url(ws().store(), &sha, &doc).await {
+            match device.file_url(&sha, &doc).await {
                 Some(url) => {
                     if let Some(w) = web_sys::window() {
                         let _ = w.open_with_url_and_target(&url, "_blank");

@@ -14,7 +14,8 @@ use crate::components::issue_panel::standing_letterhead;
 use crate::components::live_text::LiveText;
 use crate::export::save;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 /// Props: `doc`, `session` as read, `supervision` the document as read.
 #[component]
@@ -23,6 +24,7 @@ pub fn SessionBlock(
     session: WorkingSession,
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let sid = session.id.clone();
     let sid2 = sid.clone();
     let remarks = Memo::new(move |_| {
@@ -70,7 +72,7 @@ pub fn SessionBlock(
         let a = answers.get_untracked();
         let answer = (!a.is_empty()).then(|| RecordId::from_key(&a));
         let k = kind.get_untracked();
-        if ws()
+        if docs
             .apply(doc, move |d, s| {
                 session::add_remark(d, &id, &session_id, k, text.trim(), answer.as_ref(), s)
             })
@@ -94,7 +96,7 @@ pub fn SessionBlock(
     let export_minutes = {
         let sid = sid.clone();
         move |_| {
-            let made = ws().with_doc(&doc, |d| {
+            let made = docs.with_doc(&doc, |d| {
                 let s = shared::reading::read(d)?;
                 let letterhead = standing_letterhead(&issue::versions(d)?, Some(&s));
                 minutes::minutes(&s, &sid, &letterhead)

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use crate::account::SessionState;
 use crate::components::sign_in::SignInForm;
 use crate::i18n::{Msg, t};
-use crate::workspace::ws;
+use crate::workspace::Signals;
 
 #[component]
 pub fn SessionNotice() -> impl IntoView {
-    let signals = ws().signals;
+    let signals = expect_context::<Signals>();
     let username = Memo::new(move |_| {
         signals
             .me

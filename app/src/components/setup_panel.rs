@@ -11,7 +11,8 @@ use shared::reading::Supervision;
 
 use crate::components::conflict::ConflictPicker;
 use crate::i18n::{Language, Msg, now, t, text};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 pub fn role_msg(r: Role) -> Msg {
     match r {
@@ -35,6 +36,7 @@ pub fn SetupPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> 
 
 #[component]
 fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let current = move || supervision.get().map(|s| s.setup).unwrap_or_default();
     let initial = current();
     let title = RwSignal::new(initial.title.clone());
@@ -80,7 +82,7 @@ fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl 
             schedule_from: sf,
             schedule_to: st,
         };
-        match ws().update_setup(doc, &setup) {
+        match docs.update_setup(doc, &setup) {
             Ok(()) => {
                 error.set(None);
                 saved.set(true);
@@ -128,12 +130,13 @@ fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl 
 
 #[component]
 fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
     let draft = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v = draft.get_untracked();
-        if ws()
+        if docs
             .apply(doc, move |d, s| supervision::add_topic(d, &v, s))
             .is_ok()
         {
@@ -148,7 +151,7 @@ fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl
                     <li class="chip" data-testid="topic">{x.clone()}
                         <button type="button" aria-label=now(Msg::Remove) on:click={ let x = x.clone(); move |_| {
                             let x = x.clone();
-                            ws().change(doc, move |d, s| supervision::remove_topic(d, &x, s));
+                            docs.change(doc, move |d, s| supervision::remove_topic(d, &x, s));
                         }}>"×"</button>
                     </li>
                 </For>
@@ -164,6 +167,7 @@ fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl
 
 #[component]
 fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let lang = expect_context::<Language>().0;
     let members = Memo::new(move |_| supervision.get().map(|s| s.members).unwrap_or_default());
     let name = RwSignal::new(String::new());
@@ -180,7 +184,7 @@ fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> imp
             return;
         }
         let id = Workspace::new_id();
-        if ws()
+        if docs
             .apply(doc, move |d, s| member::add(d, &id, &n, r, &ti, s))
             .is_ok()
         {
@@ -200,7 +204,7 @@ fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> imp
                                 <select aria-label=now(Msg::Role) prop:value=m.role.as_str() on:change={ let id = m.id.clone(); move |ev| {
                                     if let Some(r) = Role::parse(&event_target_value(&ev)) {
                                         let id = id.clone();
-                                        ws().change(doc, move |d, s| member::set_role(d, &id, r, s));
+                                        docs.change(doc, move |d, s| member::set_role(d, &id, r, s));
                                     }
                                 }}>
                                     {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{t(role_msg(r))}</option> }).collect_view()}
@@ -209,12 +213,12 @@ fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> imp
                                     label=Callback::new(move |v: String| Role::parse(&v).map(|r| text(lang.get(), role_msg(r)).to_owned()).unwrap_or(v))
                                     on_pick=Callback::new({ let id = m.id.clone(); move |v: String| if let Some(r) = Role::parse(&v) {
                                         let id = id.clone();
-                                        ws().change(doc, move |d, s| member::set_role(d, &id, r, s));
+                                        docs.change(doc, move |d, s| member::set_role(d, &id, r, s));
                                     }})/>
                             </td>
                             <td><button type="button" on:click={ let id = m.id.clone(); move |_| {
                                 let id = id.clone();
-                                ws().change(doc, move |d, s| member::remove(d, &id, s));
+                                docs.change(doc, move |d, s| member::remove(d, &id, s));
                             }}>{t(Msg::Remove)}</button></td>
                         </tr>
                     </For>

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 
 use crate::account::SessionState;
 use crate::i18n::{Language, Msg, t, text};
-use crate::workspace::{LinkState, ws};
+use crate::workspace::LinkState;
+use crate::workspace::Signals;
 
 #[component]
 pub fn SyncBadge() -> impl IntoView {
-    let signals = ws().signals;
+    let signals = expect_context::<Signals>();
     let lang = expect_context::<Language>().0;
     let expired = move || signals.session.get() == SessionState::Expired;
     let label = move || {

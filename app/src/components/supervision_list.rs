@@ -11,28 +11,30 @@ use crate::components::route::{Route, Router};
 use crate::components::setup_panel::role_msg;
 use crate::i18n::{Msg, t};
 use crate::listing::{self, Group, Listed};
-use crate::workspace::ws;
+use crate::workspace::Signals;
+use crate::workspace::handles::{Device, Docs};
 
 #[component]
 pub fn SupervisionList() -> impl IntoView {
+    let device = expect_context::<Device>();
     let router = expect_context::<Router>();
-    let signals = ws().signals;
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
     // Fresh delegations and supervisions each time the list is opened (when online).
-    leptos::task::spawn_local(async {
-        if ws().is_ready() {
+    leptos::task::spawn_local(async move {
+        if device.is_ready() {
             crate::net::refresh_me().await;
         }
     });
     let groups = Memo::new(move |_| {
         signals.revision.track();
-        let w = ws();
-        let pending = w.pending_registrations();
-        let local = w.local_ids();
+        let pending = docs.pending_registrations();
+        let local = docs.local_ids();
         signals
             .me
             .with(|m| {
                 m.as_ref()
-                    .map(|me| listing::groups(me, &pending, &local, |id| w.title(id)))
+                    .map(|me| listing::groups(me, &pending, &local, |id| docs.title(id)))
             })
             .unwrap_or_default()
     });
@@ -77,8 +79,9 @@ pub fn SupervisionList() -> impl IntoView {
 #[component]
 fn DelegationGroup(group: Group) -> impl IntoView {
     let router = expect_context::<Router>();
+    let signals = expect_context::<Signals>();
     let manages = group.delegation.as_ref().is_some_and(|d| {
-        ws().signals
+        signals
             .me
             .with_untracked(|m| m.as_ref().is_some_and(|m| m.manages(d.id)))
     });

@@ -22,23 +22,28 @@ use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
 use crate::components::unit_section::{AddUnit, UnitSection};
 use crate::i18n::{Msg, t};
-use crate::workspace::{mark, measure, ws};
+use crate::workspace::Signals;
+use crate::workspace::handles::{Docs, Here};
+use crate::workspace::{mark, measure};
 
 /// Props: `id`, the supervision's document.
 #[component]
 pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
+    let signals = expect_context::<Signals>();
+    let docs = expect_context::<Docs>();
+    let here = expect_context::<Here>();
     let router = expect_context::<Router>();
     // User Timing: reading the supervision (`giamsat:open-read`) and building the page
     // around its first cards (`giamsat:open-build`), for DevTools and the data-path bench.
     mark("giamsat:open");
-    let revision = ws().signals.revision;
-    ws().set_viewing(Some(id));
-    on_cleanup(move || ws().set_viewing(None));
+    let revision = signals.revision;
+    here.set_viewing(Some(id));
+    on_cleanup(move || here.set_viewing(None));
     // The page's copy of the supervision: after each change only the records it touched are
     // cloned into it (Workspace::mirror), and only those records' cards are told.
     let mut first = None;
     let mut at = 0;
-    ws().mirror(&id, &mut first, &mut at);
+    docs.mirror(&id, &mut first, &mut at);
     measure("giamsat:open-read", "giamsat:open");
     let seen = StoredValue::new(at);
     let view = RwSignal::new(first);
@@ -56,7 +61,7 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         let mut applied = None;
         view.maybe_update(|copy| {
             let mut at = seen.get_value();
-            applied = ws().mirror(&id, copy, &mut at);
+            applied = docs.mirror(&id, copy, &mut at);
             seen.set_value(at);
             applied.is_some()
         });
@@ -75,10 +80,10 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.units.clone()).unwrap_or_default()));
 
     let tab = RwSignal::new(Tab::Work);
-    let read_only = Memo::new(move |_| ws().read_only(&id));
+    let read_only = Memo::new(move |_| docs.read_only(&id));
     let waiting = move || {
         revision.track();
-        if ws().is_wanted(&id) {
+        if docs.is_wanted(&id) {
             t(Msg::Loading)()
         } else {
             t(Msg::NotOnThisDevice)()

@@ -13,7 +13,8 @@ use crate::components::card_budget::CardBudget;
 use crate::components::finding::{FindingCard, kind_label};
 use crate::components::session_block::SessionBlock;
 use crate::i18n::{Msg, now, t};
-use crate::workspace::{Workspace, ws};
+use crate::workspace::Workspace;
+use crate::workspace::handles::Docs;
 
 /// Props: `doc` the supervision, `unit` this unit, `supervision` the document as read.
 #[component]
@@ -22,6 +23,7 @@ pub fn UnitSection(
     unit: Unit,
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let unit_key = unit.id.as_str().to_owned();
     let uk = unit_key.clone();
     let findings = Memo::new(move |_| {
@@ -97,7 +99,7 @@ pub fn UnitSection(
         let unit_id = add_unit_id.clone();
         let (tp, fg) = (topic.get_untracked(), figures.get_untracked());
         let k = kind.get_untracked();
-        let result = ws().apply(doc, move |d, s| {
+        let result = docs.apply(doc, move |d, s| {
             finding::add_full(
                 d,
                 &id,
@@ -136,7 +138,7 @@ pub fn UnitSection(
         let id = Workspace::new_id();
         let unit_id = session_unit.clone();
         let (place, people) = (s_place.get_untracked(), s_people.get_untracked());
-        match ws().apply(doc, move |d, s| {
+        match docs.apply(doc, move |d, s| {
             session::add(d, &id, &unit_id, &date, &place, &people, s)
         }) {
             Ok(()) => {
@@ -206,7 +208,7 @@ pub fn UnitSection(
                             <span>{excerpt}</span>
                             <button type="button" data-testid="restore-finding" on:click=move |_| {
                                 let id = id.clone();
-                                ws().change(doc, move |d, s| finding::set_deleted(d, &id, false, s));
+                                docs.change(doc, move |d, s| finding::set_deleted(d, &id, false, s));
                             }>{t(Msg::Restore)}</button>
                         </p>
                     </For>
@@ -219,6 +221,7 @@ pub fn UnitSection(
 /// Props: `doc` the supervision to add a unit to.
 #[component]
 pub fn AddUnit(doc: DocumentId) -> impl IntoView {
+    let docs = expect_context::<Docs>();
     let name = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -226,7 +229,7 @@ pub fn AddUnit(doc: DocumentId) -> impl IntoView {
         if n.trim().is_empty() {
             return;
         }
-        if ws().add_unit(doc, &n).is_ok() {
+        if docs.add_unit(doc, &n).is_ok() {
             name.set(String::new());
         }
     };

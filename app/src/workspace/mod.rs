@@ -15,11 +15,13 @@
 //!   announced to the server before it has).
 //! - [`presence`]: who else is in a supervision and what they edit.
 //! - [`caret`]: keeping the caret of the field being typed in across a merge.
+//! - [`handles`]: what the views get of it, through context: small `Copy` handles.
 //! - [`outbox`]: registrations and evidence uploads the server is owed, and their answers.
 
 mod caret;
 mod connection;
 mod edits;
+pub mod handles;
 mod member;
 pub mod outbox;
 mod persist;
@@ -154,6 +156,11 @@ pub fn ws() -> Rc<Workspace> {
         .expect("the workspace is loaded before any view mounts")
 }
 
+/// The server answered 401 to a request of some screen: see [`Workspace::session_lost`].
+pub fn session_lost() {
+    ws().session_lost();
+}
+
 /// Random bytes from the browser's crypto source.
 pub fn random<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -274,6 +281,25 @@ impl Workspace {
         &self.store
     }
 
+    /// Keep a file on the device for supervision `doc`; its SHA-256. A storage failure is
+    /// also shown where the app shows them.
+    pub async fn keep_file(
+        &self,
+        doc: &DocumentId,
+        bytes: &[u8],
+        mime: &str,
+    ) -> Result<String, String> {
+        let sha = crate::blobs::sha256_hex(bytes);
+        self.store
+            .put_blob(&sha, mime, bytes, &doc.to_string())
+            .await
+            .map_err(|e| {
+                self.signals.storage_error.set(Some(e.0.clone()));
+                e.0
+            })?;
+        Ok(sha)
+    }
+
     /// Keep an evidence file on the device, attach it to a finding, and upload it if online.
     /// Nothing is attached unless the file is safely on the device first.
     pub async fn attach_evidence(
@@ -284,14 +310,10 @@ impl Workspace {
         bytes: Vec<u8>,
         mime: String,
     ) -> Result<(), AttachError> {
-        let sha = crate::blobs::sha256_hex(&bytes);
-        self.store
-            .put_blob(&sha, &mime, &bytes, &doc.to_string())
+        let sha = self
+            .keep_file(&doc, &bytes, &mime)
             .await
-            .map_err(|e| {
-                self.signals.storage_error.set(Some(e.0.clone()));
-                AttachError::Storage(e.0)
-            })?;
+            .map_err(AttachError::Storage)?;
         let evidence = finding::Evidence {
             sha256: sha,
             name,
