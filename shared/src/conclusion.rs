@@ -146,13 +146,9 @@ pub fn delete_paragraph(
 /// Every live paragraph, section by section, each section in document order.
 pub fn read(doc: &impl ReadDoc) -> Result<Vec<Paragraph>, ModelError> {
     let (map, order) = paragraphs_obj(doc)?;
-    let mut ids = schema::id_list(doc, &order);
-    let mut rest: Vec<String> = doc.keys(&map).filter(|k| !ids.contains(k)).collect();
-    rest.sort();
-    ids.extend(rest);
-    let mut out: Vec<Paragraph> = ids
+    let mut out: Vec<Paragraph> = schema::records_in(doc, &map, &order)
         .into_iter()
-        .filter_map(|id| read_paragraph(doc, &map, id))
+        .filter_map(|(id, p)| paragraph_from(doc, id, &schema::Fields::of(doc, &p)))
         .collect();
     out.sort_by_key(|p| p.section); // stable: document order within a section
     Ok(out)
@@ -161,15 +157,21 @@ pub fn read(doc: &impl ReadDoc) -> Result<Vec<Paragraph>, ModelError> {
 /// One live paragraph of the `paragraphs` map (`None` if deleted).
 pub(crate) fn read_paragraph(doc: &impl ReadDoc, map: &ObjId, id: String) -> Option<Paragraph> {
     let p = schema::object(doc, map, &id)?;
-    if schema::flag(doc, &p, "deleted") {
+    paragraph_from(doc, id, &schema::Fields::of(doc, &p))
+}
+
+/// A live paragraph from its fields, read in one pass (`None` if deleted).
+fn paragraph_from(doc: &impl ReadDoc, id: String, p: &schema::Fields) -> Option<Paragraph> {
+    if p.flag("deleted") {
         return None;
     }
     Some(Paragraph {
-        section: schema::string(doc, &p, "section")
+        section: p
+            .string(doc, "section")
             .and_then(|s| Section::parse(&s))
             .unwrap_or_default(),
-        text: schema::string(doc, &p, "text").unwrap_or_default(),
-        source: schema::string(doc, &p, "source"),
+        text: p.string(doc, "text").unwrap_or_default(),
+        source: p.string(doc, "source"),
         id: RecordId::from_key(&id),
     })
 }

@@ -18,7 +18,7 @@ use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::field::{self, RecordKind, TextField};
 use crate::ids::RecordId;
-use crate::schema::{self, Choice};
+use crate::schema::{self, Choice, Fields};
 
 /// What a finding says about the unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -292,20 +292,21 @@ pub fn attach(
     })
 }
 
-/// All findings in document order, deleted ones included (flagged).
+/// All findings in document order, deleted ones included (flagged). Each finding's fields
+/// are read in one pass ([`schema::Fields`]).
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Finding>, ModelError> {
-    let map = schema::root_object(doc, "findings")?;
-    let ids = schema::ordered_ids(doc, "findings", "finding_order")?;
-    let deleted: std::collections::BTreeSet<String> = ids
-        .iter()
-        .filter(|id| {
-            schema::object(doc, &map, id).is_some_and(|o| schema::flag(doc, &o, "deleted"))
-        })
-        .cloned()
-        .collect();
-    Ok(ids
+    let records: Vec<(String, Fields)> = schema::ordered_records(doc, "findings", "finding_order")?
         .into_iter()
-        .filter_map(|id| read_record(doc, &map, id, &deleted))
+        .map(|(id, o)| (id, Fields::of(doc, &o)))
+        .collect();
+    let deleted: std::collections::BTreeSet<String> = records
+        .iter()
+        .filter(|(_, f)| f.flag("deleted"))
+        .map(|(id, _)| id.clone())
+        .collect();
+    Ok(records
+        .into_iter()
+        .map(|(id, f)| from_fields(doc, id, &f, &deleted))
         .collect())
 }
 
@@ -318,43 +319,56 @@ pub(crate) fn read_record(
     deleted: &std::collections::BTreeSet<String>,
 ) -> Option<Finding> {
     let o = schema::object(doc, map, &id)?;
-    let kind_choice = schema::choice(doc, &o, "kind");
-    let status_choice = schema::choice(doc, &o, "status");
-    let evidence = schema::object(doc, &o, "evidence")
+    Some(from_fields(doc, id, &Fields::of(doc, &o), deleted))
+}
+
+/// A finding from its fields, read in one pass.
+fn from_fields(
+    doc: &impl ReadDoc,
+    id: String,
+    f: &Fields,
+    deleted: &std::collections::BTreeSet<String>,
+) -> Finding {
+    let kind_choice = f.choice(doc, "kind");
+    let status_choice = f.choice(doc, "status");
+    let evidence = f
+        .object("evidence")
         .map(|ev| {
-            doc.keys(&ev)
-                .filter_map(|sha| {
-                    let e = schema::object(doc, &ev, &sha)?;
-                    Some(Evidence {
-                        name: schema::string(doc, &e, "name").unwrap_or_default(),
-                        mime: schema::string(doc, &e, "mime").unwrap_or_default(),
-                        size: schema::int(doc, &e, "size").unwrap_or_default().max(0) as u64,
-                        added_by: schema::string(doc, &e, "added_by").unwrap_or_default(),
-                        sha256: sha,
-                    })
+            doc.map_range(&ev, ..)
+                .filter(|e| matches!(e.value, automerge::ValueRef::Object(_)))
+                .map(|e| {
+                    let item = Fields::of(doc, &e.id());
+                    Evidence {
+                        name: item.string(doc, "name").unwrap_or_default(),
+                        mime: item.string(doc, "mime").unwrap_or_default(),
+                        size: item.int("size").unwrap_or_default().max(0) as u64,
+                        added_by: item.string(doc, "added_by").unwrap_or_default(),
+                        sha256: e.key.into_owned(),
+                    }
                 })
                 .collect()
         })
         .unwrap_or_default();
-    Some(Finding {
-        unit: RecordId::from_key(&schema::string(doc, &o, "unit").unwrap_or_default()),
+    Finding {
+        unit: RecordId::from_key(&f.string(doc, "unit").unwrap_or_default()),
         kind: FindingKind::parse(&kind_choice.value).unwrap_or_default(),
         kind_choice,
-        topic: schema::string(doc, &o, "topic").unwrap_or_default(),
-        text: field::text_of(doc, &o, "text"),
-        figures: field::text_of(doc, &o, "figures"),
+        topic: f.string(doc, "topic").unwrap_or_default(),
+        text: f.string(doc, "text").unwrap_or_default(),
+        figures: f.string(doc, "figures").unwrap_or_default(),
         status: FindingStatus::parse(&status_choice.value).unwrap_or_default(),
         status_choice,
-        explains: schema::id_set(doc, &o, "explains")
+        explains: f
+            .id_set(doc, "explains")
             .into_iter()
             .filter(|s| !deleted.contains(s))
             .map(|s| RecordId::from_key(&s))
             .collect(),
         evidence,
         deleted: deleted.contains(&id),
-        author: schema::string(doc, &o, "author").unwrap_or_default(),
-        author_actor: crate::authorship::creator(&o),
-        created_at: schema::int(doc, &o, "created_at").unwrap_or_default(),
+        author: f.string(doc, "author").unwrap_or_default(),
+        author_actor: crate::authorship::creator(f.obj()),
+        created_at: f.int("created_at").unwrap_or_default(),
         id: RecordId::from_key(&id),
-    })
+    }
 }

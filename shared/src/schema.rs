@@ -227,6 +227,100 @@ pub(crate) fn choice(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Choice {
     }
 }
 
+/// A map object's entries, read in one pass: one seek into the document for the whole
+/// object, where reading key by key seeks once per key. Reading a 500-finding supervision
+/// spent most of its time in those seeks (BENCHMARKS.md, "The tablet's data path").
+pub(crate) struct Fields {
+    obj: ObjId,
+    entries: Vec<automerge::iter::MapRangeItem<'static>>,
+}
+
+impl Fields {
+    pub(crate) fn of(doc: &impl ReadDoc, obj: &ObjId) -> Fields {
+        Fields {
+            obj: obj.clone(),
+            entries: doc.map_range(obj, ..).map(|e| e.into_owned()).collect(),
+        }
+    }
+
+    /// The object these fields were read from.
+    pub(crate) fn obj(&self) -> &ObjId {
+        &self.obj
+    }
+
+    fn entry(&self, key: &str) -> Option<&automerge::iter::MapRangeItem<'static>> {
+        self.entries.iter().find(|e| e.key.as_ref() == key)
+    }
+
+    fn scalar(&self, key: &str) -> Option<&automerge::ScalarValueRef<'static>> {
+        match &self.entry(key)?.value {
+            automerge::ValueRef::Scalar(s) => Some(s),
+            automerge::ValueRef::Object(_) => None,
+        }
+    }
+
+    /// The object at `key`, if it is one (see [`object`]).
+    pub(crate) fn object(&self, key: &str) -> Option<ObjId> {
+        let e = self.entry(key)?;
+        matches!(e.value, automerge::ValueRef::Object(_)).then(|| e.id())
+    }
+
+    /// A scalar string, or the content of a Text object (see [`string`]).
+    pub(crate) fn string(&self, doc: &impl ReadDoc, key: &str) -> Option<String> {
+        let e = self.entry(key)?;
+        match &e.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.to_string()),
+            automerge::ValueRef::Object(ObjType::Text) => doc.text(e.id()).ok(),
+            _ => None,
+        }
+    }
+
+    /// An integer (see [`int`]).
+    pub(crate) fn int(&self, key: &str) -> Option<i64> {
+        match self.scalar(key)? {
+            automerge::ScalarValueRef::Int(v) | automerge::ScalarValueRef::Timestamp(v) => Some(*v),
+            automerge::ScalarValueRef::Uint(v) => i64::try_from(*v).ok(),
+            _ => None,
+        }
+    }
+
+    /// A boolean flag (see [`flag`]).
+    pub(crate) fn flag(&self, key: &str) -> bool {
+        matches!(
+            self.scalar(key),
+            Some(automerge::ScalarValueRef::Boolean(true))
+        )
+    }
+
+    /// A string scalar with its conflicting values (see [`choice`]); the document is asked
+    /// again only when the key holds a conflict.
+    pub(crate) fn choice(&self, doc: &impl ReadDoc, key: &str) -> Choice {
+        if self.entry(key).is_some_and(|e| e.conflict) {
+            return choice(doc, &self.obj, key);
+        }
+        Choice {
+            value: self.string(doc, key).unwrap_or_default(),
+            alternatives: Vec::new(),
+        }
+    }
+
+    /// The keys of the set at `key` whose value is `true` (see [`id_set`]).
+    pub(crate) fn id_set(&self, doc: &impl ReadDoc, key: &str) -> Vec<String> {
+        let Some(set) = self.object(key) else {
+            return Vec::new();
+        };
+        doc.map_range(&set, ..)
+            .filter(|e| {
+                matches!(
+                    e.value,
+                    automerge::ValueRef::Scalar(automerge::ScalarValueRef::Boolean(true))
+                )
+            })
+            .map(|e| e.key.into_owned())
+            .collect()
+    }
+}
+
 /// The keys of a map whose value is `true` (a set of ids, safe under concurrent adds).
 pub(crate) fn id_set(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<String> {
     let Some(set) = object(doc, obj, key) else {
@@ -255,14 +349,43 @@ pub(crate) fn ordered_ids(
     map: &'static str,
     order: &'static str,
 ) -> Result<Vec<String>, ModelError> {
+    Ok(ordered_records(doc, map, order)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The records of root map `map` with their objects: those `order` lists first, in its
+/// order, then any others (made concurrently with an order that lost them) by id. The map
+/// is read in one pass.
+pub(crate) fn ordered_records(
+    doc: &impl ReadDoc,
+    map: &'static str,
+    order: &'static str,
+) -> Result<Vec<(String, ObjId)>, ModelError> {
     let m = root_object(doc, map)?;
     let o = root_object(doc, order)?;
-    let mut ids = id_list(doc, &o);
-    ids.retain(|id| object(doc, &m, id).is_some());
-    let mut rest: Vec<String> = doc.keys(&m).filter(|k| !ids.contains(k)).collect();
-    rest.sort();
-    ids.extend(rest);
-    Ok(ids)
+    Ok(records_in(doc, &m, &o))
+}
+
+/// The records (objects) of map `map` with their ids: those list `order` names first, in its
+/// order, then any others by id. The map is read in one pass.
+pub(crate) fn records_in(doc: &impl ReadDoc, map: &ObjId, order: &ObjId) -> Vec<(String, ObjId)> {
+    let mut objects: std::collections::HashMap<String, ObjId> = doc
+        .map_range(map, ..)
+        .filter(|e| matches!(e.value, automerge::ValueRef::Object(_)))
+        .map(|e| (e.key.to_string(), e.id()))
+        .collect();
+    let mut out = Vec::with_capacity(objects.len());
+    for id in id_list(doc, order) {
+        if let Some(obj) = objects.remove(&id) {
+            out.push((id, obj));
+        }
+    }
+    let mut rest: Vec<(String, ObjId)> = objects.into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    out.extend(rest);
+    out
 }
 
 /// Create record `id` in root map `map` and append it to `order`; returns the new map.

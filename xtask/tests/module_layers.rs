@@ -163,11 +163,19 @@ fn views_reaching_the_workspace(dir: &Path) -> Vec<String> {
 fn no_view_reaches_the_whole_workspace() {
     let views = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/components");
     let found = views_reaching_the_workspace(&views);
-    assert!(found.is_empty(), "views calling ws():\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "views calling ws():\n{}",
+        found.join("\n")
+    );
     // The scan sees a call where there is one.
     let planted = std::env::temp_dir().join(format!("giamsat-views-{}", std::process::id()));
     std::fs::create_dir_all(&planted).unwrap();
-    std::fs::write(planted.join("v.rs"), "fn f() {\n    ws().change(doc, op);\n}\n").unwrap();
+    std::fs::write(
+        planted.join("v.rs"),
+        "fn f() {\n    ws().change(doc, op);\n}\n",
+    )
+    .unwrap();
     let seen = views_reaching_the_workspace(&planted);
     std::fs::remove_dir_all(&planted).unwrap();
     assert_eq!(seen.len(), 1, "{seen:?}");
