@@ -188,11 +188,6 @@ pub(crate) fn put_scalar(
     })
 }
 
-/// Read a text field of `obj` (helper for record readers).
-pub(crate) fn text_of(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> String {
-    schema::string(doc, obj, key).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use crate::change::{Stamp, change};
 use crate::error::ModelError;
 use crate::field;
 use crate::ids::RecordId;
-use crate::schema::{self, Choice};
+use crate::schema::{self, Choice, Fields};
 
 /// Kiến nghị, đề xuất or yêu cầu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -246,11 +246,10 @@ pub fn set_addressee(
 }
 
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
-    let map = schema::root_object(doc, "recommendations")?;
     Ok(
-        schema::ordered_ids(doc, "recommendations", "recommendation_order")?
+        schema::ordered_records(doc, "recommendations", "recommendation_order")?
             .into_iter()
-            .filter_map(|id| read_record(doc, &map, id))
+            .map(|(id, r)| from_fields(doc, id, &Fields::of(doc, &r)))
             .collect(),
     )
 }
@@ -258,32 +257,39 @@ pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Recommendation>, ModelError> {
 /// One recommendation of the `recommendations` map.
 pub(crate) fn read_record(doc: &impl ReadDoc, map: &ObjId, id: String) -> Option<Recommendation> {
     let r = schema::object(doc, map, &id)?;
-    let status_choice = schema::choice(doc, &r, "status");
-    let reply_choice = schema::choice(doc, &r, "reply");
+    Some(from_fields(doc, id, &Fields::of(doc, &r)))
+}
+
+/// A recommendation from its fields, read in one pass.
+fn from_fields(doc: &impl ReadDoc, id: String, r: &Fields) -> Recommendation {
+    let status_choice = r.choice(doc, "status");
+    let reply_choice = r.choice(doc, "reply");
     let parse = |json: &str| serde_json::from_str::<Reply>(json).ok();
-    Some(Recommendation {
-        kind: schema::string(doc, &r, "kind")
+    Recommendation {
+        kind: r
+            .string(doc, "kind")
             .and_then(|k| RecommendationKind::parse(&k))
             .unwrap_or_default(),
-        text: field::text_of(doc, &r, "text"),
-        addressee: schema::string(doc, &r, "addressee").unwrap_or_default(),
-        due: schema::choice(doc, &r, "due"),
+        text: r.string(doc, "text").unwrap_or_default(),
+        addressee: r.string(doc, "addressee").unwrap_or_default(),
+        due: r.choice(doc, "due"),
         status: FollowUp::parse(&status_choice.value).unwrap_or_default(),
         status_choice,
-        response: field::text_of(doc, &r, "response"),
+        response: r.string(doc, "response").unwrap_or_default(),
         reply: parse(&reply_choice.value),
         reply_alternatives: reply_choice
             .alternatives
             .iter()
             .filter_map(|a| parse(a))
             .collect(),
-        answers: schema::id_set(doc, &r, "answers")
+        answers: r
+            .id_set(doc, "answers")
             .into_iter()
             .map(|s| RecordId::from_key(&s))
             .collect(),
-        deleted: schema::flag(doc, &r, "deleted"),
-        author: schema::string(doc, &r, "author").unwrap_or_default(),
-        created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
+        deleted: r.flag("deleted"),
+        author: r.string(doc, "author").unwrap_or_default(),
+        created_at: r.int("created_at").unwrap_or_default(),
         id: RecordId::from_key(&id),
-    })
+    }
 }

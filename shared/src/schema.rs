@@ -284,7 +284,7 @@ impl Fields {
         }
     }
 
-    /// A boolean flag (see [`flag`]).
+    /// A boolean flag.
     pub(crate) fn flag(&self, key: &str) -> bool {
         matches!(
             self.scalar(key),
@@ -304,7 +304,8 @@ impl Fields {
         }
     }
 
-    /// The keys of the set at `key` whose value is `true` (see [`id_set`]).
+    /// The keys of the set at `key` whose value is `true` (a set of ids, safe under
+    /// concurrent adds).
     pub(crate) fn id_set(&self, doc: &impl ReadDoc, key: &str) -> Vec<String> {
         let Some(set) = self.object(key) else {
             return Vec::new();
@@ -319,21 +320,6 @@ impl Fields {
             .map(|e| e.key.into_owned())
             .collect()
     }
-}
-
-/// The keys of a map whose value is `true` (a set of ids, safe under concurrent adds).
-pub(crate) fn id_set(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Vec<String> {
-    let Some(set) = object(doc, obj, key) else {
-        return Vec::new();
-    };
-    doc.keys(&set)
-        .filter(|k| matches!(doc.get(&set, k.as_str()), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true))))
-        .collect()
-}
-
-/// A boolean flag.
-pub(crate) fn flag(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> bool {
-    matches!(doc.get(obj, key), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
 }
 
 /// The record `id` of root map `map`.
