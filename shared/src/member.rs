@@ -119,19 +119,18 @@ pub fn remove(doc: &mut Automerge, id: &RecordId, stamp: Stamp<'_>) -> Result<()
 
 /// Every member, in order.
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<DelegationMember>, ModelError> {
-    let map = schema::root_object(doc, "members")?;
-    Ok(schema::ordered_ids(doc, "members", "member_order")?
+    Ok(schema::ordered_records(doc, "members", "member_order")?
         .into_iter()
-        .filter_map(|id| {
-            let m = schema::object(doc, &map, &id)?;
-            let role_choice = schema::choice(doc, &m, "role");
-            Some(DelegationMember {
-                name: schema::string(doc, &m, "name").unwrap_or_default(),
+        .map(|(id, obj)| {
+            let m = schema::Fields::of(doc, &obj);
+            let role_choice = m.choice(doc, "role");
+            DelegationMember {
+                name: m.string(doc, "name").unwrap_or_default(),
                 role: Role::parse(&role_choice.value).unwrap_or_default(),
                 role_choice,
-                title: schema::string(doc, &m, "title").unwrap_or_default(),
+                title: m.string(doc, "title").unwrap_or_default(),
                 id: RecordId::from_key(&id),
-            })
+            }
         })
         .collect())
 }

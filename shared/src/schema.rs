@@ -328,19 +328,6 @@ pub(crate) fn record(doc: &impl ReadDoc, map: &'static str, id: &str) -> Result<
     object(doc, &m, id).ok_or_else(|| ModelError::NoSuchRecord(id.to_owned()))
 }
 
-/// The ids of root map `map` in display order: the order list first, then any record
-/// missing from it (never expected, but a reader must not hide data), by id.
-pub(crate) fn ordered_ids(
-    doc: &impl ReadDoc,
-    map: &'static str,
-    order: &'static str,
-) -> Result<Vec<String>, ModelError> {
-    Ok(ordered_records(doc, map, order)?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect())
-}
-
 /// The records of root map `map` with their objects: those `order` lists first, in its
 /// order, then any others (made concurrently with an order that lost them) by id. The map
 /// is read in one pass.

@@ -118,42 +118,39 @@ pub fn add_remark(
 }
 
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<WorkingSession>, ModelError> {
-    let map = schema::root_object(doc, "sessions")?;
-    Ok(schema::ordered_ids(doc, "sessions", "session_order")?
+    Ok(schema::ordered_records(doc, "sessions", "session_order")?
         .into_iter()
-        .filter_map(|id| {
-            let s = schema::object(doc, &map, &id)?;
-            Some(WorkingSession {
-                unit: RecordId::from_key(&schema::string(doc, &s, "unit").unwrap_or_default()),
-                date: schema::string(doc, &s, "date").unwrap_or_default(),
-                place: schema::string(doc, &s, "place").unwrap_or_default(),
-                attendees: schema::string(doc, &s, "attendees").unwrap_or_default(),
-                created_by: schema::string(doc, &s, "created_by").unwrap_or_default(),
+        .map(|(id, obj)| {
+            let s = schema::Fields::of(doc, &obj);
+            WorkingSession {
+                unit: RecordId::from_key(&s.string(doc, "unit").unwrap_or_default()),
+                date: s.string(doc, "date").unwrap_or_default(),
+                place: s.string(doc, "place").unwrap_or_default(),
+                attendees: s.string(doc, "attendees").unwrap_or_default(),
+                created_by: s.string(doc, "created_by").unwrap_or_default(),
                 id: RecordId::from_key(&id),
-            })
+            }
         })
         .collect())
 }
 
 pub fn read_remarks(doc: &impl ReadDoc) -> Result<Vec<Remark>, ModelError> {
-    let map = schema::root_object(doc, "remarks")?;
-    Ok(schema::ordered_ids(doc, "remarks", "remark_order")?
+    Ok(schema::ordered_records(doc, "remarks", "remark_order")?
         .into_iter()
-        .filter_map(|id| {
-            let r = schema::object(doc, &map, &id)?;
-            Some(Remark {
-                session: RecordId::from_key(
-                    &schema::string(doc, &r, "session").unwrap_or_default(),
-                ),
-                kind: schema::string(doc, &r, "kind")
+        .map(|(id, obj)| {
+            let r = schema::Fields::of(doc, &obj);
+            Remark {
+                session: RecordId::from_key(&r.string(doc, "session").unwrap_or_default()),
+                kind: r
+                    .string(doc, "kind")
                     .and_then(|k| RemarkKind::parse(&k))
                     .unwrap_or_default(),
-                text: schema::string(doc, &r, "text").unwrap_or_default(),
-                answers: schema::string(doc, &r, "answers").map(|a| RecordId::from_key(&a)),
-                author: schema::string(doc, &r, "author").unwrap_or_default(),
-                created_at: schema::int(doc, &r, "created_at").unwrap_or_default(),
+                text: r.string(doc, "text").unwrap_or_default(),
+                answers: r.string(doc, "answers").map(|a| RecordId::from_key(&a)),
+                author: r.string(doc, "author").unwrap_or_default(),
+                created_at: r.int("created_at").unwrap_or_default(),
                 id: RecordId::from_key(&id),
-            })
+            }
         })
         .collect())
 }

@@ -39,16 +39,15 @@ pub fn add(
 /// All units, in display order. Units present in the map but missing from the order list
 /// (never expected, but a reader must not hide data) come last, by id.
 pub fn read_all(doc: &impl ReadDoc) -> Result<Vec<Unit>, ModelError> {
-    let units = schema::root_object(doc, "units")?;
-    Ok(schema::ordered_ids(doc, "units", "unit_order")?
+    Ok(schema::ordered_records(doc, "units", "unit_order")?
         .into_iter()
-        .filter_map(|id| {
-            let obj = schema::object(doc, &units, &id)?;
-            Some(Unit {
-                name: schema::string(doc, &obj, "name").unwrap_or_default(),
-                created_by: schema::string(doc, &obj, "created_by").unwrap_or_default(),
+        .map(|(id, obj)| {
+            let f = schema::Fields::of(doc, &obj);
+            Unit {
+                name: f.string(doc, "name").unwrap_or_default(),
+                created_by: f.string(doc, "created_by").unwrap_or_default(),
                 id: RecordId::from_key(&id),
-            })
+            }
         })
         .collect())
 }

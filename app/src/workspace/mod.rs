@@ -14,6 +14,7 @@
 //!   and the supervisions created here that their delegation has not registered yet (never
 //!   announced to the server before it has).
 //! - [`presence`]: who else is in a supervision and what they edit.
+//! - [`timing`]: User Timing marks and measures (DevTools, the data-path bench).
 //! - [`caret`]: keeping the caret of the field being typed in across a merge.
 //! - [`handles`]: what the views get of it, through context: small `Copy` handles.
 //! - [`outbox`]: registrations and evidence uploads the server is owed, and their answers.
@@ -26,10 +27,11 @@ mod member;
 pub mod outbox;
 mod persist;
 mod presence;
+mod timing;
 
-pub use connection::{mark, measure};
 pub use member::PendingSupervision;
 pub use presence::presence_target;
+pub use timing::{mark, measure};
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
