@@ -7,6 +7,7 @@
 //! - [`store`]: IndexedDB (documents and small settings), the tablet's own copy of everything.
 //! - [`account`]: who is signed in (`GET /api/me`, cached for offline weeks) and their roles.
 //! - [`api`]: the server's HTTP API (`server/API.md`): one fetch wrapper.
+//! - [`engine`]: the documents and the sync loop, a module fetched once the first screen is up.
 //! - [`net`]: the session check, then the WebSocket to `/sync`, with reconnect and back-off.
 //! - [`registry`]: what the server must know before syncing — this device's actors, and the
 //!   supervisions created here with their delegation.
@@ -30,6 +31,7 @@ pub mod api;
 pub mod blobs;
 pub mod components;
 pub mod download;
+pub mod engine;
 pub mod export;
 pub mod i18n;
 pub mod i18n_events;
@@ -43,16 +45,17 @@ pub mod workspace;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// Load the workspace from IndexedDB, mount the views, start syncing.
+/// Open the workspace (IndexedDB, the member), mount the views, then fetch the engine: the
+/// documents and the sync loop.
 pub fn start() {
     console_error_panic_hook::set_once();
     // Leptos's spawn_local needs its executor before the first view mounts.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     spawn_local(async {
-        match workspace::Workspace::load().await {
+        match workspace::Workspace::open().await {
             Ok(_) => {
                 mount_to_body(components::app::App);
-                net::start();
+                engine::start();
             }
             Err(e) => {
                 let message = format!(

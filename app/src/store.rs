@@ -10,7 +10,9 @@
 //!   The page's actor in the key keeps two tabs from writing over each other's chunks.
 //! - `meta`: small strings — `me` (the `GET /api/me` body, JSON), `actors` (this device's
 //!   actor ids) and `actors-registered` (those the server has taken), `pending-supervisions`
-//!   (created here, not yet registered with their delegation; JSON), `confirmed:<doc id>`
+//!   (created here, not yet registered with their delegation; JSON), `titles` (each held
+//!   supervision's title, JSON, so the list shows them before the documents are loaded),
+//!   `confirmed:<doc id>`
 //!   (the server heads last known to cover that document), and for evidence `mime:<sha256>`,
 //!   `blob-docs:<sha256>` (the supervisions it was attached in) and
 //!   `uploaded:<doc id>:<sha256>`.
@@ -37,6 +39,7 @@ pub mod keys {
     pub const ACTORS: &str = "actors";
     pub const ACTORS_REGISTERED: &str = "actors-registered";
     pub const PENDING_SUPERVISIONS: &str = "pending-supervisions";
+    pub const TITLES: &str = "titles";
 
     /// The server heads known to cover document `doc`.
     pub fn confirmed(doc: &str) -> String {

@@ -1,7 +1,8 @@
-// The first load carries the sign-in form and the list; a supervision, a delegation,
-// administration and follow-up are fetched when first opened (app/src/components/screens.rs),
-// yet a tablet opens them offline after one visit, and a screen that cannot be fetched says
-// so and can be tried again.
+// The first load carries the sign-in form and the list; the engine (the documents, Automerge,
+// the sync loop: app/src/engine.rs) is fetched once they are up, and a supervision, a
+// delegation, administration and follow-up when first opened (app/src/components/screens.rs).
+// A tablet opens them offline after one visit; a screen that cannot be fetched says so and can
+// be tried again; an engine that cannot be fetched leaves the list usable and is fetched again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -15,6 +16,8 @@ const HOA = { username: "hoa", displayName: "Phạm Thị Hoa", password: "mat-k
 const TITLE = "Giám sát tại phường Hòa Cường";
 const FINDING = "Đã lập danh sách hộ cận nghèo năm 2024.";
 const LAZY = /\/(split_[^/]*|chunk_[^/]*)\.wasm$/;
+const SCREEN = /\/split_giamsat_(supervision|delegation|admin|followup)[^/]*\.wasm$/;
+const ENGINE = /\/split_giamsat_engine[^/]*\.wasm$/;
 
 /** Lan creates a supervision with one finding (her own browser); it is on the server. */
 async function lanWrites(server) {
@@ -82,7 +85,8 @@ test("a supervision never opened online opens offline; the screens are fetched o
       return paths;
     });
     for (const f of lazyFiles) assert.ok(kept.includes("/" + f), `the service worker keeps /${f}`);
-    assert.deepEqual(fetched.filter((p) => LAZY.test(p)), [], "the list needs no split screen");
+    assert.deepEqual(fetched.filter((p) => SCREEN.test(p)), [], "the list needs no split screen");
+    assert.ok(fetched.some((p) => ENGINE.test(p)), `the engine came after the first screen: ${fetched}`);
     await tablet.close();
 
     // The server is gone. She opens the supervision for the first time, offline.
@@ -122,11 +126,11 @@ test("a screen that cannot be fetched says so, changes nothing, and opens when t
   const browser = await launchBrowser();
   try {
     await lanWrites(server);
-    // No service worker to keep the screens, and the network drops every split module.
+    // No service worker to keep the screens, and the network drops every screen's module.
     const context = await browser.newContext({ serviceWorkers: "block" });
     const page = await context.newPage();
     let refused = 0;
-    await context.route(LAZY, (route) => { refused += 1; return route.abort("internetdisconnected"); });
+    await context.route(SCREEN, (route) => { refused += 1; return route.abort("internetdisconnected"); });
     await page.goto(server.url);
     await signIn(page, HOA.username, HOA.password);
     await page.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
@@ -140,11 +144,56 @@ test("a screen that cannot be fetched says so, changes nothing, and opens when t
     assert.match(await notLoaded.innerText(), /could not be loaded/);
 
     // The network is back: trying again opens the supervision with Lan's finding.
-    await context.unroute(LAZY);
+    await context.unroute(SCREEN);
     await notLoaded.getByRole("button", { name: "Try again" }).click();
     await page.getByTestId("supervision-title").filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
     await waitValue(page, '[data-testid="finding-text"]', FINDING);
     assert.equal(await page.getByTestId("screen-not-loaded").count(), 0);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
+
+test("without the engine the member signs in and sees the list, titles kept on the tablet included; the documents follow when it comes", async () => {
+  const dataDir = tempDir("giamsat-first-load-");
+  const { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Hòa Cường", members: [LAN, HOA] });
+  const browser = await launchBrowser();
+  try {
+    await lanWrites(server);
+    // No service worker, and the network drops the engine's module.
+    const context = await browser.newContext({ serviceWorkers: "block" });
+    let page = await context.newPage();
+    let refused = 0;
+    await context.route(ENGINE, (route) => { refused += 1; return route.abort("internetdisconnected"); });
+    await page.goto(server.url);
+    await signIn(page, HOA.username, HOA.password);
+    // The list is there: her delegation, and Lan's supervision, not yet held.
+    await page.getByTestId("delegation-group").filter({ hasText: "Đoàn giám sát Hòa Cường" }).waitFor({ timeout: BOUND });
+    await page.locator('[data-testid="supervision-link"].not-held').waitFor({ timeout: BOUND });
+    assert.ok(refused > 0, "the engine was asked for");
+
+    // The network lets it through: the app fetches it again by itself, and the supervision comes.
+    await context.unroute(ENGINE);
+    const held = page.locator('[data-testid="supervision-link"]:not(.not-held)').filter({ hasText: TITLE });
+    await held.waitFor({ timeout: BOUND });
+    await waitSync(page, "synced");
+
+    // Next visit, the engine refused again: the list shows the title the tablet kept.
+    await page.close();
+    refused = 0;
+    await context.route(ENGINE, (route) => { refused += 1; return route.abort("internetdisconnected"); });
+    page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('[data-testid="supervision-link"]:not(.not-held)').filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
+    assert.ok(refused > 0, "the engine was refused this time too");
+    // A supervision waits for the engine rather than showing an empty page.
+    await page.getByTestId("supervision-link").filter({ hasText: TITLE }).click();
+    await page.getByText(/Đang tải/).first().waitFor({ timeout: BOUND });
+    assert.equal(await page.getByTestId("supervision-title").count(), 0);
+    await context.unroute(ENGINE);
+    await page.getByTestId("supervision-title").filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
+    await waitValue(page, '[data-testid="finding-text"]', FINDING);
   } finally {
     await browser.close();
     await server.stop();

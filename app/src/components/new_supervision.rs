@@ -72,10 +72,12 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             error.set(Some(now(Msg::NoWritableDelegation).to_owned()));
             return;
         };
-        match docs.create_supervision(&setup, delegation) {
-            Ok(id) => on_done.run(Some(id)),
-            Err(e) => error.set(Some(e)),
-        }
+        leptos::task::spawn_local(async move {
+            match docs.create_supervision(setup, delegation).await {
+                Ok(id) => on_done.run(Some(id)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
     };
     let field = |label: Msg,
                  name: &'static str,

@@ -6,13 +6,14 @@
 //! finished keeping it) is said so, with a button to try again; nothing is lost by it.
 
 use leptos::prelude::*;
-use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos::wasm_split::wasm_split;
 use shared::DocumentId;
 
 use crate::components::admin_page::AdminPage;
 use crate::components::delegation_page::DelegationPage;
 use crate::components::followup_page::FollowUpPage;
 use crate::components::supervision_page::SupervisionPage;
+use crate::engine::{self, NotLoaded};
 use crate::i18n::{Msg, t};
 
 /// Which lazily loaded screen to show.
@@ -22,15 +23,6 @@ pub enum Screen {
     Delegation(i64),
     Admin,
     FollowUp,
-}
-
-/// The screen's module could not be fetched.
-pub struct NotLoaded;
-
-impl From<SplitLoaderError> for NotLoaded {
-    fn from(_: SplitLoaderError) -> Self {
-        NotLoaded
-    }
 }
 
 // Each function below is a split point: its body, and whatever only it reaches, goes to a
@@ -57,6 +49,8 @@ fn followup_screen() -> Result<AnyView, NotLoaded> {
 }
 
 async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
+    // Each shows documents: they are loaded first.
+    engine::ready().await;
     match screen {
         Screen::Supervision(id) => supervision_screen(id).await,
         Screen::Delegation(id) => delegation_screen(id).await,

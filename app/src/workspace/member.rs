@@ -77,12 +77,25 @@ impl Workspace {
         self.adopt_me(me);
     }
 
-    /// Use `me` in memory (from the cache or the server).
+    /// Use `me` in memory (from the cache or the server); the engine then asks for every
+    /// supervision of every delegation ([`Workspace::want_all`]).
     pub(super) fn adopt_me(&self, me: Me) {
-        let wanted = me.all_supervisions();
         if self.signals.me.with_untracked(|m| m.as_ref() != Some(&me)) {
             self.signals.me.set(Some(me));
         }
+        self.asked.notify();
+        self.signals.revision.update(|r| *r += 1);
+    }
+
+    /// Ask the server for every supervision of the member's delegations (again, for those it
+    /// could not give before). The engine runs this whenever `me` is taken ([`crate::engine`]).
+    pub fn want_all(&self) {
+        self.asked.track();
+        let wanted = self
+            .signals
+            .me
+            .with_untracked(|m| m.as_ref().map(Me::all_supervisions))
+            .unwrap_or_default();
         for id in wanted {
             let out = {
                 let mut client = self.client.borrow_mut();
@@ -92,7 +105,6 @@ impl Workspace {
             };
             self.send(out);
         }
-        self.signals.revision.update(|r| *r += 1);
     }
 
     /// The sync peer id to connect with, starting with `prefix`. Call while disconnected: the

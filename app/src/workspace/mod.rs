@@ -118,6 +118,10 @@ pub struct Workspace {
     /// The open socket's sender, while connected.
     outbound: RefCell<Option<FrameSender>>,
     active: RefCell<Option<ActiveField>>,
+    /// Notified whenever `me` is taken, so the engine asks for its supervisions.
+    asked: Trigger,
+    /// Each held supervision's title, for the list (see [`Workspace::title`]).
+    titles: RefCell<BTreeMap<DocumentId, String>>,
     /// Documents being written to IndexedDB, and those changed again meanwhile.
     saving: RefCell<BTreeSet<DocumentId>>,
     /// Documents changed from the server, to be written once [`persist::REMOTE_WRITE_MS`] pass.
@@ -151,7 +155,7 @@ thread_local! {
 /// The page's workspace.
 ///
 /// # Panics
-/// Before [`Workspace::load`] has installed it; `start` mounts the views only after.
+/// Before [`Workspace::open`] has installed it; `start` mounts the views only after.
 pub fn ws() -> Rc<Workspace> {
     WORKSPACE
         .with(|w| w.borrow().clone())
@@ -176,8 +180,10 @@ pub fn now_ms() -> i64 {
 }
 
 impl Workspace {
-    /// Open IndexedDB, load every document and install the workspace.
-    pub async fn load() -> Result<Rc<Workspace>, String> {
+    /// Open IndexedDB, read the member and the settings, and install the workspace, holding
+    /// no document yet: the first screen needs none, and Automerge is not in the first
+    /// load. [`Workspace::load_documents`] (run by [`crate::engine`]) brings them in.
+    pub async fn open() -> Result<Rc<Workspace>, String> {
         let store = Store::open().await.map_err(|e| e.0)?;
         // A new actor for every page load: two tabs on one tablet must never write with the
         // same actor (their sequence numbers would collide). The device remembers all of
@@ -200,43 +206,17 @@ impl Workspace {
             .await
             .map_err(|e| e.0)?
             .unwrap_or_default();
+        let titles: BTreeMap<DocumentId, String> = store
+            .meta_json::<BTreeMap<String, String>>(keys::TITLES)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, title)| Some((id.parse().ok()?, title)))
+            .collect();
         let mut client = SyncClient::new(member::peer_id(me.as_ref())).with_patches();
         client.set_own_actors(actors.clone());
-        let mut journals = BTreeMap::new();
-        for stored in store.load_docs().await.map_err(|e| e.0)? {
-            let Ok(doc_id) = stored.id.parse::<DocumentId>() else {
-                continue;
-            };
-            let (mut doc, journal, unreadable) =
-                match Journal::load(stored.snapshot.as_deref(), &stored.chunks) {
-                    Ok(loaded) => loaded,
-                    Err(e) => {
-                        web_sys::console::error_1(
-                            &format!("document {} could not be read: {e}", stored.id).into(),
-                        );
-                        continue;
-                    }
-                };
-            if unreadable > 0 {
-                web_sys::console::error_1(
-                    &format!(
-                        "document {}: {unreadable} stored chunks unreadable",
-                        stored.id
-                    )
-                    .into(),
-                );
-            }
-            doc.set_actor(actor.clone());
-            let confirmed = store
-                .meta(&keys::confirmed(&stored.id))
-                .await
-                .ok()
-                .flatten()
-                .map(|s| persist::parse_heads(&s))
-                .unwrap_or_default();
-            journals.insert(doc_id, persist::Written::loaded(journal, stored.chunk_keys));
-            let _ = client.insert(doc_id, doc, confirmed);
-        }
         let signals = Signals {
             revision: RwSignal::new(0),
             link: RwSignal::new(LinkState::Offline),
@@ -263,7 +243,9 @@ impl Workspace {
             viewing: Cell::new(None),
             refresh_scheduled: Cell::new(false),
             focus: RefCell::new(None),
-            journals: RefCell::new(journals),
+            journals: RefCell::new(BTreeMap::new()),
+            titles: RefCell::new(titles),
+            asked: Trigger::new(),
             readings: RefCell::new(BTreeMap::new()),
             editors: RefCell::new(Default::default()),
             pending_by_doc: RefCell::new(BTreeMap::new()),
@@ -274,8 +256,59 @@ impl Workspace {
         if let Some(me) = me {
             w.adopt_me(me);
         }
-        w.refresh_pending();
         Ok(w)
+    }
+
+    /// Load every document IndexedDB holds into the sync client (the engine's first step,
+    /// see [`crate::engine`]); the views showing them are told through `revision`.
+    pub async fn load_documents(&self) -> Result<(), String> {
+        let mut loaded = Vec::new();
+        let mut journals = BTreeMap::new();
+        for stored in self.store.load_docs().await.map_err(|e| e.0)? {
+            let Ok(doc_id) = stored.id.parse::<DocumentId>() else {
+                continue;
+            };
+            let (mut doc, journal, unreadable) =
+                match Journal::load(stored.snapshot.as_deref(), &stored.chunks) {
+                    Ok(loaded) => loaded,
+                    Err(e) => {
+                        web_sys::console::error_1(
+                            &format!("document {} could not be read: {e}", stored.id).into(),
+                        );
+                        continue;
+                    }
+                };
+            if unreadable > 0 {
+                web_sys::console::error_1(
+                    &format!(
+                        "document {}: {unreadable} stored chunks unreadable",
+                        stored.id
+                    )
+                    .into(),
+                );
+            }
+            doc.set_actor(self.actor.clone());
+            let confirmed = self
+                .store
+                .meta(&keys::confirmed(&stored.id))
+                .await
+                .ok()
+                .flatten()
+                .map(|s| persist::parse_heads(&s))
+                .unwrap_or_default();
+            journals.insert(doc_id, persist::Written::loaded(journal, stored.chunk_keys));
+            loaded.push((doc_id, doc, confirmed));
+        }
+        {
+            let mut client = self.client.borrow_mut();
+            for (id, doc, confirmed) in loaded {
+                let _ = client.insert(id, doc, confirmed);
+            }
+        }
+        self.journals.borrow_mut().extend(journals);
+        self.refresh_pending();
+        self.signals.revision.update(|r| *r += 1);
+        Ok(())
     }
 
     /// The IndexedDB store (for evidence files).
@@ -333,13 +366,41 @@ impl Workspace {
 
     // ----- reading ---------------------------------------------------------------------
 
-    /// A supervision's title, if this device holds it (cheap: reads the set-up only).
+    /// A supervision's title, if this device holds it: as last read from its document, kept
+    /// in IndexedDB so the list shows it before the documents are loaded.
     pub fn title(&self, id: &DocumentId) -> Option<String> {
-        self.client
-            .borrow()
-            .doc(id)
-            .and_then(|d| supervision::read_setup(d).ok())
-            .map(|s| s.title)
+        self.titles.borrow().get(id).cloned()
+    }
+
+    /// Read the titles of `ids` again from their documents; keep them if any changed.
+    fn refresh_titles(&self, ids: &[DocumentId]) {
+        let client = self.client.borrow();
+        let mut titles = self.titles.borrow_mut();
+        let mut moved = false;
+        for id in ids {
+            let title = client
+                .doc(id)
+                .and_then(|d| supervision::read_setup(d).ok())
+                .map(|s| s.title);
+            if let Some(title) = title
+                && titles.get(id) != Some(&title)
+            {
+                titles.insert(*id, title);
+                moved = true;
+            }
+        }
+        if !moved || self.closing.get() {
+            return;
+        }
+        let titles: BTreeMap<String, String> = titles
+            .iter()
+            .map(|(id, title)| (id.to_string(), title.clone()))
+            .collect();
+        let w = ws();
+        spawn_local(async move {
+            // Only a hint for the list before the documents load: a failure costs nothing.
+            let _kept = w.store.set_meta_json(keys::TITLES, &titles).await;
+        });
     }
 
     /// Every supervision this device holds or waits for.

@@ -1,0 +1,101 @@
+//! The engine: every document loaded from IndexedDB into the sync client, and the sync loop
+//! ([`crate::net`]). It is a module of its own, fetched as soon as the first screen is up
+//! (`cargo xtask build` splits it off after linking, as it does the screens of
+//! [`crate::components::screens`]): Automerge is more than a third of the app's code, and the
+//! sign-in form and the list need none of it. The list shows the titles kept in IndexedDB
+//! meanwhile; a screen that shows documents waits for [`ready`].
+//!
+//! Creating a supervision also needs Automerge, so it is reached through here
+//! ([`create_supervision`]).
+
+use std::cell::{Cell, RefCell};
+
+use futures::channel::oneshot;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use shared::DocumentId;
+use shared::supervision::Setup;
+
+use crate::workspace::ws;
+
+/// A lazily loaded module could not be fetched (offline, on a tablet whose service worker
+/// never finished keeping it).
+pub struct NotLoaded;
+
+impl From<SplitLoaderError> for NotLoaded {
+    fn from(_: SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+thread_local! {
+    /// The documents are loaded.
+    static READY: Cell<bool> = const { Cell::new(false) };
+    /// Who waits for them.
+    static WAITING: RefCell<Vec<oneshot::Sender<()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Fetch the engine and start it, in the background; if its module cannot be fetched, try
+/// again after 0.5 s, doubling to every 8 s.
+pub fn start() {
+    spawn_local(async {
+        let mut wait_ms = 500;
+        while run().await.is_err() {
+            web_sys::console::warn_1(
+                &"the engine's module could not be fetched; trying again".into(),
+            );
+            TimeoutFuture::new(wait_ms).await;
+            wait_ms = (wait_ms * 2).min(8_000);
+        }
+    });
+}
+
+/// Resolves once every document held on this tablet is loaded.
+pub async fn ready() {
+    if READY.with(Cell::get) {
+        return;
+    }
+    let (tx, rx) = oneshot::channel();
+    WAITING.with(|w| w.borrow_mut().push(tx));
+    // The sender is only dropped once the documents are loaded.
+    let _loaded = rx.await;
+}
+
+fn loaded() {
+    READY.with(|r| r.set(true));
+    for tx in WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+        let _woken = tx.send(());
+    }
+}
+
+#[wasm_split(giamsat_engine, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn run() -> Result<(), NotLoaded> {
+    spawn_local(async {
+        let w = ws();
+        if let Err(e) = w.load_documents().await {
+            w.signals.storage_error.set(Some(e));
+        }
+        loaded();
+        // Ask for every supervision of the member's delegations, now and whenever the
+        // member is taken again (signed in, `GET /api/me` refreshed).
+        Effect::new(move |_| ws().want_all());
+        crate::net::start();
+    });
+    Ok(())
+}
+
+/// Create a supervision from `setup` in `delegation` (see `Workspace::create_supervision`).
+pub async fn create_supervision(setup: Setup, delegation: i64) -> Result<DocumentId, String> {
+    ready().await;
+    match create(setup, delegation).await {
+        Ok(made) => made,
+        Err(NotLoaded) => Err(crate::i18n::now(crate::i18n::Msg::ScreenNotLoaded).to_owned()),
+    }
+}
+
+#[wasm_split(giamsat_engine, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn create(setup: Setup, delegation: i64) -> Result<Result<DocumentId, String>, NotLoaded> {
+    Ok(ws().create_supervision(&setup, delegation))
+}
