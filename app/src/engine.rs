@@ -37,8 +37,17 @@ thread_local! {
     static WAITING: RefCell<Vec<oneshot::Sender<()>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Fetch the engine and start it, in the background; if its module cannot be fetched, try
-/// again after 0.5 s, doubling to every 8 s.
+/// Start fetching the engine's module (as the page starts: it compiles while the first
+/// screen is drawn).
+pub fn fetch_early() {
+    spawn_local(async {
+        // A failure is met again, and retried, by `start`.
+        let _fetched = fetch().await;
+    });
+}
+
+/// Start the engine, in the background; if its module cannot be fetched, try again after
+/// 0.5 s, doubling to every 8 s.
 pub fn start() {
     spawn_local(async {
         let mut wait_ms = 500;
@@ -70,7 +79,7 @@ fn loaded() {
     }
 }
 
-#[wasm_split(giamsat_engine, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(giamsat_engine, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch))]
 fn run() -> Result<(), NotLoaded> {
     spawn_local(async {
         let w = ws();

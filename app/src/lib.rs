@@ -51,6 +51,7 @@ pub fn start() {
     console_error_panic_hook::set_once();
     // Leptos's spawn_local needs its executor before the first view mounts.
     let _ = any_spawner::Executor::init_wasm_bindgen();
+    engine::fetch_early();
     spawn_local(async {
         match workspace::Workspace::open().await {
             Ok(_) => {

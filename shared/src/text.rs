@@ -44,6 +44,15 @@ pub fn diff(old: &str, new: &str) -> Option<Splice> {
     })
 }
 
+/// The first `chars` characters of `s` (all of it if shorter): a slice, found by one scan of
+/// the bytes, so a list of excerpts costs no allocation per character.
+pub fn excerpt(s: &str, chars: usize) -> &str {
+    match s.char_indices().nth(chars) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
 /// A UTF-16 offset (what a browser's `selectionStart` gives) as a character offset in `s`.
 pub fn utf16_to_chars(s: &str, utf16: usize) -> usize {
     let mut units = 0;
@@ -110,6 +119,15 @@ mod tests {
     use super::*;
     use automerge::transaction::Transactable;
     use automerge::{ObjType, ROOT};
+
+    #[test]
+    fn an_excerpt_is_the_first_characters_whole() {
+        assert_eq!(excerpt("Thiếu sót về hồ sơ", 5), "Thiếu");
+        assert_eq!(excerpt("Tốt", 3), "Tốt");
+        assert_eq!(excerpt("Tốt", 10), "Tốt");
+        assert_eq!(excerpt("🙂🙂🙂", 2), "🙂🙂");
+        assert_eq!(excerpt("", 4), "");
+    }
 
     #[test]
     fn diff_finds_a_single_keystroke() {

@@ -19,7 +19,7 @@ export const BOUND = 20_000;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--disable-component-update", "--disable-sync", ...(process.env.CHROMIUM_EXTRA ? process.env.CHROMIUM_EXTRA.split(" ") : []),
 ];
 
 /** A temporary directory. */

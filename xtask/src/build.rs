@@ -1,7 +1,8 @@
 //! Building the app: wasm32 release build → split at its `#[lazy]` screens (wasm-split) →
 //! wasm-bindgen (web target) → wasm-opt -Oz on every module → `app/dist` with index.html and
 //! the stylesheet, each file also precompressed (br, gz). The first load is `app_bg.wasm`;
-//! each lazily loaded screen is a `split_*.wasm`, with the code several of them share in
+//! the engine (documents, Automerge, sync) is `split_giamsat_engine.wasm`, fetched once the
+//! first screen is up; each lazily loaded screen is a `split_*.wasm`, with the code several of them share in
 //! `chunk_*.wasm`, fetched through `__wasm_split.js`, and the service worker is told their
 //! names so a tablet keeps them for offline use. The DOCX export module (`app/export`) is
 //! built beside it, unsplit, as `export.js` and `export_bg.wasm`; the print font is copied
@@ -88,18 +89,26 @@ pub fn app() -> Result<(), String> {
             .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz))
     };
     let module = |name: &str| name.starts_with("export");
-    let on_demand = |name: &str| name.starts_with("split_") || name.starts_with("chunk_");
-    let first = sum(&files, &|n| !module(n) && !on_demand(n));
+    let engine = engine_parts(&dist)?;
+    let in_engine = |name: &str| engine.iter().any(|part| name == part);
+    let on_demand = |name: &str| {
+        (name.starts_with("split_") || name.starts_with("chunk_")) && !in_engine(name)
+    };
+    let first = sum(&files, &|n| !module(n) && !on_demand(n) && !in_engine(n));
+    let started = sum(&files, &in_engine);
     let screens = sum(&files, &on_demand);
     let export = sum(&files, &module);
     let fonts = sum(&fonts, &|_| true);
     eprintln!(
-        "app built in {}: first load {} KB raw, {} KB gzip; the screens loaded when opened \
-         {} KB raw, {} KB gzip; the export module (fetched on the first export) {} KB raw, \
-         {} KB gzip; the print font {} KB raw, {} KB gzip",
+        "app built in {}: first load {} KB raw, {} KB gzip; the engine (fetched once the first \
+         screen is up) {} KB raw, {} KB gzip; the screens' own parts, loaded when opened {} KB \
+         raw, {} KB gzip; the export module (fetched on the first export) {} KB raw, {} KB \
+         gzip; the print font {} KB raw, {} KB gzip",
         dist.display(),
         first.0 / 1024,
         first.1 / 1024,
+        started.0 / 1024,
+        started.1 / 1024,
         screens.0 / 1024,
         screens.1 / 1024,
         export.0 / 1024,
@@ -108,6 +117,28 @@ pub fn app() -> Result<(), String> {
         fonts.1 / 1024
     );
     Ok(())
+}
+
+/// The files of the engine's module (`crate::engine` in the app): `split_giamsat_engine.wasm`
+/// and the chunks it loads, which `__wasm_split.js` names in a comment above each chunk's
+/// loader (`/* giamsat_admin, giamsat_engine */`).
+fn engine_parts(dist: &Path) -> Result<Vec<String>, String> {
+    let loader = std::fs::read_to_string(dist.join(SPLIT_JS)).map_err(|e| e.to_string())?;
+    let mut parts = vec![format!("split_{ENGINE}.wasm")];
+    let mut users = "";
+    for line in loader.lines() {
+        if let Some(comment) = line.strip_prefix("/* ") {
+            users = comment;
+        } else if let Some(chunk) = line
+            .strip_prefix("const __")
+            .and_then(|rest| rest.split_whitespace().next())
+            && chunk.starts_with("chunk_")
+            && users.split([',', ' ']).any(|user| user == ENGINE)
+        {
+            parts.push(format!("{chunk}.wasm"));
+        }
+    }
+    Ok(parts)
 }
 
 /// Write a `.gz` and a `.br` beside each file of `dir` (not its folders); each file's name
@@ -198,6 +229,10 @@ fn leb128_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
 
 /// The module the main wasm imports the split modules' loaders from.
 const SPLIT_LOADER: &str = "./__wasm_split.js";
+/// The loader's file name in `app/dist`.
+const SPLIT_JS: &str = "__wasm_split.js";
+/// The split module of the app's engine (`#[wasm_split(giamsat_engine)]` in `app/src/engine.rs`).
+const ENGINE: &str = "giamsat_engine";
 
 /// wasm-bindgen (web target) of `wasm` into `dist` as `<name>.js` and `<name>_bg.wasm`.
 fn bindgen_js(
@@ -237,9 +272,12 @@ fn shrink(wasm_opt: &Path, wasm: &Path) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     sh::step(&format!("shrinking {short} (wasm-opt -Oz)"));
+    // GIAMSAT_WASM_NAMES=1 keeps the functions' names, for a profile that names them.
+    let names = std::env::var_os("GIAMSAT_WASM_NAMES").is_some_and(|v| v == "1");
     sh::run(
         &wasm_opt.to_string_lossy(),
         &[
+            if names { "-g" } else { "-Oz" },
             "-Oz",
             "--enable-bulk-memory",
             "--enable-nontrapping-float-to-int",

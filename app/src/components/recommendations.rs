@@ -71,7 +71,7 @@ pub fn RecommendationsPanel(
                 s.findings
                     .into_iter()
                     .filter(|f| !f.deleted)
-                    .map(|f| (f.id, f.text.chars().take(70).collect::<String>()))
+                    .map(|f| (f.id, shared::text::excerpt(&f.text, 70).to_owned()))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()
@@ -200,7 +200,7 @@ fn RecommendationCard(
             r.answers
                 .iter()
                 .filter_map(|a| s.finding(a))
-                .map(|f| f.text.chars().take(70).collect::<String>())
+                .map(|f| shared::text::excerpt(&f.text, 70).to_owned())
                 .collect::<Vec<_>>(),
         )
     });

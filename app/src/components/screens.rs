@@ -28,28 +28,38 @@ pub enum Screen {
 // Each function below is a split point: its body, and whatever only it reaches, goes to a
 // module of its own; calling it fetches that module the first time.
 
-#[wasm_split(giamsat_supervision, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(giamsat_supervision, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_supervision))]
 fn supervision_screen(id: DocumentId) -> Result<AnyView, NotLoaded> {
     Ok(view! { <SupervisionPage id=id/> }.into_any())
 }
 
-#[wasm_split(giamsat_delegation, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(giamsat_delegation, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_delegation))]
 fn delegation_screen(id: i64) -> Result<AnyView, NotLoaded> {
     Ok(view! { <DelegationPage id=id/> }.into_any())
 }
 
-#[wasm_split(giamsat_admin, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(giamsat_admin, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_admin))]
 fn admin_screen() -> Result<AnyView, NotLoaded> {
     Ok(view! { <AdminPage/> }.into_any())
 }
 
-#[wasm_split(giamsat_followup, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(giamsat_followup, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_followup))]
 fn followup_screen() -> Result<AnyView, NotLoaded> {
     Ok(view! { <FollowUpPage/> }.into_any())
 }
 
 async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
-    // Each shows documents: they are loaded first.
+    // Each shows documents: its module is fetched while they are loaded (a failure is met
+    // again, and shown, by the call below).
+    let early = screen.clone();
+    leptos::task::spawn_local(async move {
+        let _fetched = match early {
+            Screen::Supervision(_) => fetch_supervision().await,
+            Screen::Delegation(_) => fetch_delegation().await,
+            Screen::Admin => fetch_admin().await,
+            Screen::FollowUp => fetch_followup().await,
+        };
+    });
     engine::ready().await;
     match screen {
         Screen::Supervision(id) => supervision_screen(id).await,

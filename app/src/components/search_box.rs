@@ -72,7 +72,7 @@ pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -
                         <ul>
                             <For each=move || hits.get() key=|(d, _, _)| d.clone() let((dom_id, to, excerpt))>
                                 <li><button type="button" class="link" data-testid="search-hit" on:click=move |_| go(dom_id.clone(), to)>
-                                    {excerpt.chars().take(120).collect::<String>()}
+                                    {shared::text::excerpt(&excerpt, 120).to_owned()}
                                 </button></li>
                             </For>
                         </ul>

@@ -44,7 +44,7 @@ pub fn SessionBlock(
             .get()
             .map(|s| {
                 s.findings_of(unit.as_str())
-                    .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
+                    .map(|f| (f.id.clone(), shared::text::excerpt(&f.text, 60).to_owned()))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()
@@ -86,7 +86,7 @@ pub fn SessionBlock(
             .get()
             .and_then(|s| {
                 s.finding(id)
-                    .map(|f| f.text.chars().take(60).collect::<String>())
+                    .map(|f| shared::text::excerpt(&f.text, 60).to_owned())
             })
             .unwrap_or_default()
     };

@@ -45,7 +45,7 @@ pub fn UnitSection(
                     s.findings
                         .iter()
                         .filter(|f| f.deleted && f.unit.as_str() == uk)
-                        .map(|f| (f.id.clone(), f.text.chars().take(60).collect::<String>()))
+                        .map(|f| (f.id.clone(), shared::text::excerpt(&f.text, 60).to_owned()))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
@@ -72,7 +72,7 @@ pub fn UnitSection(
                 .map(|s| {
                     s.findings_of(&uk)
                         .filter(|o| o.kind == FindingKind::Shortcoming)
-                        .map(|o| (o.id.clone(), o.text.chars().take(80).collect::<String>()))
+                        .map(|o| (o.id.clone(), shared::text::excerpt(&o.text, 80).to_owned()))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()

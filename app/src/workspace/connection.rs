@@ -93,10 +93,7 @@ impl Workspace {
     /// Count again those of `ids` only (the documents a frame or an edit touched): a leader's
     /// tablet holds a thousand supervisions, and counting them all on every frame would cost
     /// more than the frame.
-    /// The titles of those documents are read again too, for the list.
     pub(super) fn refresh_pending_of(&self, ids: impl IntoIterator<Item = DocumentId>) {
-        let ids: Vec<DocumentId> = ids.into_iter().collect();
-        self.refresh_titles(&ids);
         let client = self.client.borrow();
         let mut counts = self.pending_by_doc.borrow_mut();
         for id in ids {

@@ -306,6 +306,8 @@ impl Workspace {
             }
         }
         self.journals.borrow_mut().extend(journals);
+        let ids: Vec<DocumentId> = self.client.borrow().ids().copied().collect();
+        self.refresh_titles(&ids);
         self.refresh_pending();
         self.signals.revision.update(|r| *r += 1);
         Ok(())
@@ -372,7 +374,8 @@ impl Workspace {
         self.titles.borrow().get(id).cloned()
     }
 
-    /// Read the titles of `ids` again from their documents; keep them if any changed.
+    /// Read the titles of `ids` again from their documents (after they are loaded, after each
+    /// write); keep them in IndexedDB if any changed.
     fn refresh_titles(&self, ids: &[DocumentId]) {
         let client = self.client.borrow();
         let mut titles = self.titles.borrow_mut();
@@ -392,6 +395,7 @@ impl Workspace {
         if !moved || self.closing.get() {
             return;
         }
+        self.signals.revision.update(|r| *r += 1);
         let titles: BTreeMap<String, String> = titles
             .iter()
             .map(|(id, title)| (id.to_string(), title.clone()))

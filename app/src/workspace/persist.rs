@@ -52,6 +52,8 @@ impl Workspace {
                             .journal
                             .wrote(&write, heads);
                         w.signals.storage_error.set(None);
+                        // The list's title follows what is stored.
+                        w.refresh_titles(&[doc]);
                     }
                     Err(e) => {
                         // Keep it in memory; it is retried on the next change.
