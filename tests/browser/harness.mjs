@@ -17,6 +17,8 @@ const APP_DIR = process.env.GIAMSAT_APP_DIR ?? join(here, "..", "..", "app", "di
 
 export const BOUND = 20_000;
 
+/** Chromium's flags; CHROMIUM_EXTRA adds more, space-separated (a bench run with
+ *  `--js-flags=--no-liftoff`, say). */
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", ...(process.env.CHROMIUM_EXTRA ? process.env.CHROMIUM_EXTRA.split(" ") : []),

@@ -91,9 +91,8 @@ pub fn app() -> Result<(), String> {
     let module = |name: &str| name.starts_with("export");
     let engine = engine_parts(&dist)?;
     let in_engine = |name: &str| engine.iter().any(|part| name == part);
-    let on_demand = |name: &str| {
-        (name.starts_with("split_") || name.starts_with("chunk_")) && !in_engine(name)
-    };
+    let on_demand =
+        |name: &str| (name.starts_with("split_") || name.starts_with("chunk_")) && !in_engine(name);
     let first = sum(&files, &|n| !module(n) && !on_demand(n) && !in_engine(n));
     let started = sum(&files, &in_engine);
     let screens = sum(&files, &on_demand);
@@ -272,24 +271,21 @@ fn shrink(wasm_opt: &Path, wasm: &Path) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     sh::step(&format!("shrinking {short} (wasm-opt -Oz)"));
-    // GIAMSAT_WASM_NAMES=1 keeps the functions' names, for a profile that names them.
-    let names = std::env::var_os("GIAMSAT_WASM_NAMES").is_some_and(|v| v == "1");
-    sh::run(
-        &wasm_opt.to_string_lossy(),
-        &[
-            if names { "-g" } else { "-Oz" },
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-reference-types",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            &file,
-            "-o",
-            &file,
-        ],
-        None,
-    )
+    let mut args = vec![
+        "-Oz",
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-reference-types",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+    ];
+    // GIAMSAT_WASM_NAMES=1 keeps the functions' names, for a CPU profile that names them
+    // (BENCHMARKS.md); the modules are then bigger, and not what ships.
+    if std::env::var_os("GIAMSAT_WASM_NAMES").is_some_and(|v| v == "1") {
+        args.push("-g");
+    }
+    args.extend([file.as_str(), "-o", file.as_str()]);
+    sh::run(&wasm_opt.to_string_lossy(), &args, None)
 }
 
 /// Copy the service worker into `dist`, naming the lazily loaded modules it keeps for offline

@@ -1,6 +1,7 @@
 //! The modules of `shared` and of `app` stack without cycles (issue 15). In shared: ids/schema
 //! → change → field/text → records → supervision → reading, and so on. In the app: the views
-//! (`components`) → the connection (`net`) → the workspace → the adapters that make requests
+//! (`components`) → the engine that starts the rest (`engine`) → the connection (`net`) → the
+//! workspace → the adapters that make requests
 //! (`registry`, `blobs`) → `api`, `store`. A module that reaches back up the stack (say
 //! `finding` using `supervision`, or `registry` calling into the workspace that calls it)
 //! makes the code read in circles; this test names the circle. And the app's views get small

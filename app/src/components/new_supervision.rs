@@ -8,13 +8,11 @@ use shared::supervision::{Setup, SupervisionKind};
 
 use crate::i18n::{Msg, now, t};
 use crate::workspace::Signals;
-use crate::workspace::handles::Docs;
 
 /// Props: `on_done` gets the new supervision's id, or `None` if cancelled.
 #[component]
 pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
     let signals = expect_context::<Signals>();
-    let docs = expect_context::<Docs>();
     let writable: Vec<(i64, String)> = signals.me.with_untracked(|m| {
         m.as_ref()
             .map(|m| {
@@ -73,7 +71,7 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match docs.create_supervision(setup, delegation).await {
+            match crate::engine::create_supervision(setup, delegation).await {
                 Ok(id) => on_done.run(Some(id)),
                 Err(e) => error.set(Some(e)),
             }

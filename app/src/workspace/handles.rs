@@ -84,15 +84,6 @@ impl Docs {
         self.0.get().add_unit(doc, name)
     }
 
-    /// Create a supervision; it waits for the engine (Automerge is not in the first load).
-    pub async fn create_supervision(
-        &self,
-        setup: Setup,
-        delegation: i64,
-    ) -> Result<DocumentId, String> {
-        crate::engine::create_supervision(setup, delegation).await
-    }
-
     /// A view's copy of supervision `id`, brought up to date (see [`Workspace::mirror`]).
     pub fn mirror(
         &self,
