@@ -26,6 +26,8 @@
 //    the character is summed. That is main-thread script work, not layout or paint. The
 //    app's User Timing measures split it: `giamsat:receive` (Workspace::receive: merge, read
 //    the touched records again, queue the write, send) and within it `giamsat:merge`.
+// 5. The same in the conclusion's first paragraph, both tablets on the conclusion tab (the
+//    head's draft, written together).
 //
 // Run (from tests/, after `cargo xtask build` and
 // `cargo build -p server --bin giamsat-server -p giamsat-tests --bin seed_big`):
@@ -158,6 +160,57 @@ async function firstVisit(url) {
   return times;
 }
 
+/** Minh types KEYS characters at the end of the first `testid` field; per character, the
+ *  script work on Lan's tablet until hers shows it (see 4. above). */
+async function remoteTyping(lan, minh, testid) {
+  const selector = `[data-testid="${testid}"]`;
+  const minhText = minh.locator(selector).first();
+  // Minh's tablet has Lan's keystrokes before he starts (synced only says his own are sent).
+  const lanValue = await lan.locator(selector).first().inputValue();
+  await minh.waitForFunction(({ selector, v }) => document.querySelector(selector)?.value === v, { selector, v: lanValue }, { timeout: BOUND });
+  await minhText.click();
+  await minh.keyboard.press("Control+End");
+  const work = [];
+  const merge = [];
+  const receive = [];
+  const wall = [];
+  for (let k = 0; k < (process.env.DATA_PATH_REMOTE === "0" ? 0 : KEYS); k++) {
+    const mark = await lan.evaluate(() => performance.now());
+    const ch = String.fromCharCode(65 + (k % 26));
+    const expected = (await minhText.inputValue()) + ch;
+    await minh.keyboard.type(ch);
+    const result = await lan.waitForFunction(
+      ({ expected, mark, selector }) => {
+        const area = document.querySelector(selector);
+        if (!area || area.value !== expected) return false;
+        // The DOM can show the character (a frame is drawn) before the task timing the
+        // handler's work has run: wait for it.
+        const mine = window.__work.filter((w) => w.start >= mark);
+        if (window.__inflight > 0 || mine.length === 0) return false;
+        const measured = (name) => window.__measures.filter((m) => m.name === name && m.start >= mark).reduce((t, m) => t + m.duration, 0);
+        return {
+          merge: measured("giamsat:merge"),
+          receive: measured("giamsat:receive"),
+          work: mine.reduce((t, w) => t + (w.end - w.start), 0),
+          wall: performance.now() - mark,
+          messages: mine.length,
+        };
+      },
+      { expected, mark, selector },
+      { timeout: BOUND, polling: "raf" },
+    ).catch(async (e) => {
+      const seen = await lan.evaluate((selector) => document.querySelector(selector)?.value, selector);
+      throw new Error(`Lan's tablet never showed Minh's "${ch}" in ${testid}: expected …${JSON.stringify(expected.slice(-40))}, shows …${JSON.stringify(seen?.slice(-40))}, Minh has …${JSON.stringify((await minhText.inputValue()).slice(-40))}\n${e.message}`);
+    });
+    const r = await result.jsonValue();
+    work.push(r.work);
+    merge.push(r.merge);
+    receive.push(r.receive);
+    wall.push(r.wall);
+  }
+  return { work, merge, receive, wall };
+}
+
 async function measure(app) {
   const dataDir = tempDir("giamsat-bench-data-");
   const profiles = [tempDir("giamsat-bench-lan-"), tempDir("giamsat-bench-minh-")];
@@ -246,62 +299,22 @@ async function measure(app) {
 
     console.error(`${app.label}: keystroke bytes ${bytes}; remote typing`);
     // 4. Minh types in the same finding; Lan's tablet shows each character.
-    const minhText = minh.getByTestId("finding-text").first();
-    // Minh's tablet has Lan's keystrokes before he starts (synced only says his own are sent).
-    const lanValue = await lanText.inputValue();
-    await minh.waitForFunction((v) => document.querySelector('[data-testid="finding-text"]')?.value === v, lanValue, { timeout: BOUND });
-    await minhText.click();
-    await minh.keyboard.press("Control+End");
     const profiler = process.env.DATA_PATH_PROFILE ? await lan.context().newCDPSession(lan) : null;
     if (profiler) {
       await profiler.send("Profiler.enable");
       await profiler.send("Profiler.setSamplingInterval", { interval: 100 });
       await profiler.send("Profiler.start");
     }
-    const work = [];
-    const merge = [];
-    const receive = [];
-    const wall = [];
-    for (let k = 0; k < (process.env.DATA_PATH_REMOTE === "0" ? 0 : KEYS); k++) {
-      const mark = await lan.evaluate(() => performance.now());
-      const ch = String.fromCharCode(65 + (k % 26));
-      const expected = (await minhText.inputValue()) + ch;
-      await minh.keyboard.type(ch);
-      const result = await lan.waitForFunction(
-        ({ expected, mark }) => {
-          const area = document.querySelector('[data-testid="finding-text"]');
-          if (!area || area.value !== expected) return false;
-          // The DOM can show the character (a frame is drawn) before the task timing the
-          // handler's work has run: wait for it.
-          const mine = window.__work.filter((w) => w.start >= mark);
-          if (window.__inflight > 0 || mine.length === 0) return false;
-          const measured = (name) => window.__measures.filter((m) => m.name === name && m.start >= mark).reduce((t, m) => t + m.duration, 0);
-          return {
-            merge: measured("giamsat:merge"),
-            receive: measured("giamsat:receive"),
-            work: mine.reduce((t, w) => t + (w.end - w.start), 0),
-            wall: performance.now() - mark,
-            messages: mine.length,
-          };
-        },
-        { expected, mark },
-        { timeout: BOUND, polling: "raf" },
-      ).catch(async (e) => {
-        const seen = await lan.evaluate(() => document.querySelector('[data-testid="finding-text"]')?.value);
-        throw new Error(`Lan's tablet never showed Minh's "${ch}": expected …${JSON.stringify(expected.slice(-40))}, shows …${JSON.stringify(seen?.slice(-40))}, Minh has …${JSON.stringify((await minhText.inputValue()).slice(-40))}\n${e.message}`);
-      });
-      const r = await result.jsonValue();
-      work.push(r.work);
-      merge.push(r.merge);
-      receive.push(r.receive);
-      wall.push(r.wall);
-    }
+    const { work, merge, receive, wall } = await remoteTyping(lan, minh, "finding-text");
+    // 5. The same in the conclusion's first paragraph, both on the conclusion tab.
+    for (const page of [lan, minh]) await page.getByTestId("tab-conclusion").click();
+    const inConclusion = await remoteTyping(lan, minh, "paragraph");
     if (profiler) {
       const { profile } = await profiler.send("Profiler.stop");
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
-    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, times, ratios, firstRatios, bytes, work, merge, receive, wall };
+    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, bytes, work, merge, receive, wall };
   } finally {
     for (const t of tablets) await t.close().catch(() => {});
     await server.stop();
@@ -330,6 +343,7 @@ if (results.some((r) => r.receive.some((x) => x > 0))) {
   row("… of which the app's `receive` (merge, read again, start the write), median", (r) => (r.receive.some((x) => x > 0) ? `${median(r.receive).toFixed(1)} ms` : "not marked"), "—");
   row("… … of which the merge and the reading (`giamsat:merge`), median", (r) => (r.merge.some((x) => x > 0) ? `${median(r.merge).toFixed(1)} ms` : "not marked"), "—");
 }
+if (results.some((r) => r.inConclusion.work.length)) row("remote keystroke in the conclusion's first paragraph (conclusion tab): script work, median (min–max)", (r) => `${median(r.inConclusion.work).toFixed(1)} ms (${range(r.inConclusion.work)})`, "—");
 if (results.some((r) => r.wall.length)) row("remote keystroke: typed → shown, median", (r) => `${median(r.wall).toFixed(0)} ms`, "—");
 row("open the big supervision: first screen to read and type in, median (min–max)", (r) => `${median(r.times.first).toFixed(0)} ms (${range(r.times.first)})`, "—");
 row("open the big supervision: all 500 cards drawn, median (min–max)", (r) => `${median(r.times.big).toFixed(0)} ms (${range(r.times.big)})`, "—");

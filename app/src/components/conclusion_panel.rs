@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 use shared::DocumentId;
-use shared::conclusion::{self, Section};
+use shared::conclusion::{self, Paragraph, Section};
 use shared::field::{RecordKind, TextField};
 use shared::reading::Supervision;
 
 use crate::components::history_panel::HistoryPanel;
 use crate::components::live_text::LiveText;
+use crate::components::record_signals::RecordSignals;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::Workspace;
 use crate::workspace::handles::Docs;
@@ -35,7 +36,7 @@ pub fn ConclusionPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>
         });
         added.set(Some(count));
     };
-    let empty = move || supervision.get().is_none_or(|s| s.conclusion.is_empty());
+    let empty = move || supervision.with(|s| s.as_ref().is_none_or(|s| s.conclusion.is_empty()));
     view! {
         <section class="conclusion" data-testid="conclusion">
             <div class="section-head">
@@ -57,17 +58,20 @@ fn ConclusionSection(
     supervision: Signal<Option<Supervision>>,
 ) -> impl IntoView {
     let docs = expect_context::<Docs>();
+    // Each paragraph's own signal: a keystroke in one wakes only its text area.
+    let records = expect_context::<RecordSignals<Paragraph>>();
     let paragraphs = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.conclusion
-                    .into_iter()
-                    .filter(|p| p.section == section)
-                    .map(|p| p.id)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.conclusion
+                        .iter()
+                        .filter(|p| p.section == section)
+                        .map(|p| p.id.clone())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
     let add = move |_| {
         let id = Workspace::new_id();
@@ -80,7 +84,7 @@ fn ConclusionSection(
             <h3>{t(section_msg(section))}</h3>
             <For each=move || paragraphs.get() key=|id| id.clone() let(id)>
                 {
-                let value = { let pid = id.clone(); Signal::derive(move || supervision.get().and_then(|s| s.conclusion.into_iter().find(|p| p.id == pid)).map(|p| p.text).unwrap_or_default()) };
+                let value = { let current = records.of(&id); Signal::derive(move || current.with(|p| p.as_ref().map(|p| p.text.clone())).unwrap_or_default()) };
                 view! {
                 <div class="paragraph" data-testid="paragraph-block">
                     <LiveText doc=doc field=TextField::new(RecordKind::Paragraph, &id, "text")

@@ -44,7 +44,7 @@ fn status_msg(status: FindingStatus) -> Msg {
 pub fn FindingCard(
     doc: DocumentId,
     finding: RecordId,
-    shortcomings: Memo<Vec<(RecordId, String)>>,
+    shortcomings: Signal<Vec<(RecordId, String)>>,
 ) -> impl IntoView {
     let signals = expect_context::<Signals>();
     let docs = expect_context::<Docs>();

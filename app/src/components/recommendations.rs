@@ -13,6 +13,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
+use crate::components::record_signals::{RecordSignals, settled};
 use crate::components::reply_block::ReplyBlock;
 use crate::i18n::{Language, Msg, now, t, text};
 use crate::workspace::Workspace;
@@ -53,28 +54,30 @@ pub fn RecommendationsPanel(
 ) -> impl IntoView {
     let docs = expect_context::<Docs>();
     let recs = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.recommendations
-                    .into_iter()
-                    .filter(|r| !r.deleted)
-                    .map(|r| r.id)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.recommendations
+                        .iter()
+                        .filter(|r| !r.deleted)
+                        .map(|r| r.id.clone())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
-    let findings = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.findings
-                    .into_iter()
-                    .filter(|f| !f.deleted)
-                    .map(|f| (f.id, shared::text::excerpt(&f.text, 70).to_owned()))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+    let findings = settled(move || {
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.findings
+                        .iter()
+                        .filter(|f| !f.deleted)
+                        .map(|f| (f.id.clone(), shared::text::excerpt(&f.text, 70).to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
     let kind = RwSignal::new(RecommendationKind::Recommendation);
     let body = RwSignal::new(String::new());
@@ -187,22 +190,21 @@ fn RecommendationCard(
 ) -> impl IntoView {
     let docs = expect_context::<Docs>();
     let lang = expect_context::<Language>().0;
-    let rid = id.clone();
-    let current = Memo::new(move |_| {
-        supervision
-            .get()
-            .and_then(|s| s.recommendations.into_iter().find(|r| r.id == rid))
-    });
-    let answered = Memo::new(move |_| {
-        let s = supervision.get()?;
-        let r = current.get()?;
-        Some(
-            r.answers
-                .iter()
-                .filter_map(|a| s.finding(a))
-                .map(|f| shared::text::excerpt(&f.text, 70).to_owned())
-                .collect::<Vec<_>>(),
-        )
+    // Its own signal: a keystroke elsewhere does not wake this card.
+    let current = expect_context::<RecordSignals<Recommendation>>().of(&id);
+    // The findings it answers, by their first words.
+    let answered = settled(move || {
+        let answers = current.with(|r| r.as_ref().map(|r| r.answers.clone()))?;
+        supervision.with(|s| {
+            let s = s.as_ref()?;
+            Some(
+                answers
+                    .iter()
+                    .filter_map(|a| s.finding(a))
+                    .map(|f| shared::text::excerpt(&f.text, 70).to_owned())
+                    .collect::<Vec<_>>(),
+            )
+        })
     });
     let id_status = id.clone();
     let set_status = move |f: FollowUp| {

@@ -2,7 +2,9 @@
 //! card showing it. Cards that each read the whole supervision made every change wake all of
 //! them: on a 500-finding supervision a remote keystroke cost ~250 ms of script
 //! (BENCHMARKS.md, "The tablet's data path"). The page hands [`RecordSignals::refresh`] what
-//! changed (`shared::reading::Delta`), and only those records' signals are set.
+//! changed (`shared::reading::Delta`), and only those records' signals are set. What many
+//! cards read of the whole supervision (a unit's shortcomings) is [`settled`] for the same
+//! reason.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -111,4 +113,22 @@ impl<T: Clone + PartialEq + Send + Sync + 'static> RecordSignals<T> {
         });
         sig.into()
     }
+}
+
+/// A value computed from the page's copy of the supervision that wakes its readers only when
+/// it changes. A `Memo` compares its value too, but each change to the copy would still mark
+/// every reader to be checked again (Leptos' graph pushes "check" down before it pulls), and a
+/// unit's shortcomings are read by every cause card of the unit: on each remote keystroke.
+pub fn settled<T>(compute: impl Fn() -> T + 'static) -> Signal<T>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let value = RwSignal::new(untrack(&compute));
+    Effect::new(move |_| {
+        let next = compute();
+        if value.with_untracked(|v| v != &next) {
+            value.set(next);
+        }
+    });
+    value.into()
 }

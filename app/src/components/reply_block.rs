@@ -37,7 +37,7 @@ async fn keep_scan(
 pub fn ReplyBlock(
     doc: DocumentId,
     id: RecordId,
-    current: Memo<Option<Recommendation>>,
+    current: Signal<Option<Recommendation>>,
 ) -> impl IntoView {
     let docs = expect_context::<Docs>();
     let device = expect_context::<Device>();

@@ -26,28 +26,30 @@ pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -
         if q.trim().is_empty() {
             return Vec::new();
         }
-        let Some(s) = supervision.get() else {
-            return Vec::new();
-        };
-        search::search(&s, &q)
-            .into_iter()
-            .map(|h| match &h {
-                Hit::Finding(id) => (
-                    format!("finding-{id}"),
-                    Tab::Work,
-                    s.finding(id).map(|f| f.text.clone()).unwrap_or_default(),
-                ),
-                Hit::Recommendation(id) => (
-                    format!("rec-{id}"),
-                    Tab::Recommendations,
-                    s.recommendations
-                        .iter()
-                        .find(|r| &r.id == id)
-                        .map(|r| r.text.clone())
-                        .unwrap_or_default(),
-                ),
-            })
-            .collect::<Vec<_>>()
+        supervision.with(|s| {
+            let Some(s) = s else {
+                return Vec::new();
+            };
+            search::search(s, &q)
+                .into_iter()
+                .map(|h| match &h {
+                    Hit::Finding(id) => (
+                        format!("finding-{id}"),
+                        Tab::Work,
+                        s.finding(id).map(|f| f.text.clone()).unwrap_or_default(),
+                    ),
+                    Hit::Recommendation(id) => (
+                        format!("rec-{id}"),
+                        Tab::Recommendations,
+                        s.recommendations
+                            .iter()
+                            .find(|r| &r.id == id)
+                            .map(|r| r.text.clone())
+                            .unwrap_or_default(),
+                    ),
+                })
+                .collect::<Vec<_>>()
+        })
     });
     let go = move |dom_id: String, to: Tab| {
         tab.set(to);

@@ -27,35 +27,40 @@ pub fn SessionBlock(
     let docs = expect_context::<Docs>();
     let sid = session.id.clone();
     let sid2 = sid.clone();
+    // Each reads what it needs of the page's copy, cloning nothing else.
     let remarks = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.remarks
-                    .into_iter()
-                    .filter(|r| r.session == sid2)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.remarks
+                        .iter()
+                        .filter(|r| r.session == sid2)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
     let unit = session.unit.clone();
     let findings = Memo::new(move |_| {
-        supervision
-            .get()
-            .map(|s| {
-                s.findings_of(unit.as_str())
-                    .map(|f| (f.id.clone(), shared::text::excerpt(&f.text, 60).to_owned()))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    s.findings_of(unit.as_str())
+                        .map(|f| (f.id.clone(), shared::text::excerpt(&f.text, 60).to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
     });
     let sid3 = sid.clone();
     let attendees = Signal::derive(move || {
-        supervision
-            .get()
-            .and_then(|s| s.sessions.into_iter().find(|x| x.id == sid3))
-            .map(|x| x.attendees)
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.sessions.iter().find(|x| x.id == sid3))
+                .map(|x| x.attendees.clone())
+                .unwrap_or_default()
+        })
     });
     let kind = RwSignal::new(RemarkKind::Remark);
     let answers = RwSignal::new(String::new());
@@ -82,13 +87,12 @@ pub fn SessionBlock(
         }
     };
     let finding_text = move |id: &RecordId| {
-        supervision
-            .get()
-            .and_then(|s| {
-                s.finding(id)
-                    .map(|f| shared::text::excerpt(&f.text, 60).to_owned())
-            })
-            .unwrap_or_default()
+        supervision.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.finding(id))
+                .map(|f| shared::text::excerpt(&f.text, 60).to_owned())
+                .unwrap_or_default()
+        })
     };
     // The minutes, under the letterhead the delegation issues with (the version that
     // stands, else one from the set-up), built and saved on the tablet.

@@ -37,7 +37,8 @@ pub fn SetupPanel(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> 
 #[component]
 fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let docs = expect_context::<Docs>();
-    let current = move || supervision.get().map(|s| s.setup).unwrap_or_default();
+    let current =
+        move || supervision.with(|s| s.as_ref().map(|s| s.setup.clone()).unwrap_or_default());
     let initial = current();
     let title = RwSignal::new(initial.title.clone());
     let kind = RwSignal::new(initial.kind);
@@ -131,7 +132,9 @@ fn SetupForm(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl 
 #[component]
 fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let docs = expect_context::<Docs>();
-    let topics = Memo::new(move |_| supervision.get().map(|s| s.topics).unwrap_or_default());
+    let topics = Memo::new(move |_| {
+        supervision.with(|s| s.as_ref().map(|s| s.topics.clone()).unwrap_or_default())
+    });
     let draft = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -169,7 +172,9 @@ fn TopicsCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl
 fn MembersCard(doc: DocumentId, supervision: Signal<Option<Supervision>>) -> impl IntoView {
     let docs = expect_context::<Docs>();
     let lang = expect_context::<Language>().0;
-    let members = Memo::new(move |_| supervision.get().map(|s| s.members).unwrap_or_default());
+    let members = Memo::new(move |_| {
+        supervision.with(|s| s.as_ref().map(|s| s.members.clone()).unwrap_or_default())
+    });
     let name = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Member);

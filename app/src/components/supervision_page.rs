@@ -6,9 +6,11 @@
 
 use leptos::prelude::*;
 use shared::DocumentId;
+use shared::conclusion::Paragraph;
 use shared::dates;
 use shared::finding::Finding;
 use shared::reading::{Part, Supervision};
+use shared::recommendation::Recommendation;
 use shared::supervision::SupervisionKind;
 
 use crate::components::card_budget::CardBudget;
@@ -55,6 +57,20 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         |d| (!d.parts.contains(&Part::Findings)).then_some(&d.findings),
     );
     provide_context(findings.clone());
+    let paragraphs = RecordSignals::<Paragraph>::new(
+        doc,
+        |s| s.conclusion.iter().map(|p| (&p.id, p)).collect(),
+        |s, id| s.conclusion.iter().find(|p| &p.id == id).cloned(),
+        |d| (!d.parts.contains(&Part::Conclusion)).then_some(&d.paragraphs),
+    );
+    provide_context(paragraphs.clone());
+    let recommendations = RecordSignals::<Recommendation>::new(
+        doc,
+        |s| s.recommendations.iter().map(|r| (&r.id, r)).collect(),
+        |s, id| s.recommendations.iter().find(|r| &r.id == id).cloned(),
+        |d| (!d.parts.contains(&Part::Recommendations)).then_some(&d.recommendations),
+    );
+    provide_context(recommendations.clone());
     provide_context(CardBudget::start(doc));
     Effect::new(move |_| {
         revision.track();
@@ -69,6 +85,8 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
             view.with_untracked(|s| {
                 if let Some(s) = s {
                     findings.refresh(s, &delta);
+                    paragraphs.refresh(s, &delta);
+                    recommendations.refresh(s, &delta);
                 }
             });
         }

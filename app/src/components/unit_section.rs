@@ -11,6 +11,7 @@ use shared::unit::Unit;
 
 use crate::components::card_budget::CardBudget;
 use crate::components::finding::{FindingCard, kind_label};
+use crate::components::record_signals::settled;
 use crate::components::session_block::SessionBlock;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::Workspace;
@@ -66,7 +67,8 @@ pub fn UnitSection(
         })
     });
     let uk = unit_key.clone();
-    let shortcomings = Memo::new(move |_| {
+    // Read by every cause card of the unit: settled, so a keystroke wakes none of them.
+    let shortcomings = settled(move || {
         supervision.with(|s| {
             s.as_ref()
                 .map(|s| {
