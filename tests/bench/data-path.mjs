@@ -15,7 +15,10 @@
 // 2. Open: the big supervision against the empty one (its title shown), loaded afresh from
 //    IndexedDB, REPS times side by side; the ratio within each repetition, for the big one's
 //    first screen (title and first finding's text: what the member can read and type in)
-//    and for all 500 finding texts shown.
+//    and for all 500 finding texts shown; with the app's User Timing of where the page
+//    started (`giamsat:open`), the documents' loading before it (`giamsat:load-documents`:
+//    every document the tablet holds, the big one included whichever is opened), the
+//    reading and the building.
 // 3. Keystroke bytes: Lan types KEYS characters into a finding of the big supervision, one at
 //    a time; every byte the app hands IndexedDB (put() values: Uint8Array bytes, strings as
 //    UTF-16 bytes) is counted, and each keystroke waits for its write before the next.
@@ -251,7 +254,7 @@ async function measure(app) {
       await openProfiler.send("Profiler.setSamplingInterval", { interval: 100 });
       await openProfiler.send("Profiler.start");
     }
-    const times = { big: [], empty: [], first: [], read: { big: [], empty: [] }, build: { big: [], empty: [] } };
+    const times = { big: [], empty: [], first: [], start: { big: [], empty: [] }, load: { big: [], empty: [] }, read: { big: [], empty: [] }, build: { big: [], empty: [] } };
     const measured = (page, name) => page.evaluate((n) => performance.getEntriesByName(n).at(-1)?.duration ?? 0, name);
     for (let r = 0; r < REPS; r++) {
       const order = r % 2 === 0 ? [["big", seed.big, "findings"], ["empty", seed.empty, "title"]] : [["empty", seed.empty, "title"], ["big", seed.big, "findings"]];
@@ -261,6 +264,8 @@ async function measure(app) {
         times[name].push(await (await shown(lan, mark)).jsonValue());
         if (name === "big") times.first.push(await lan.evaluate(() => window.__openBench.first));
         times.read[name].push(await measured(lan, "giamsat:open-read"));
+        times.load[name].push(await measured(lan, "giamsat:load-documents"));
+        times.start[name].push(await lan.evaluate(() => performance.getEntriesByName("giamsat:open").at(-1)?.startTime ?? 0));
         times.build[name].push(await measured(lan, "giamsat:open-build"));
       }
     }
@@ -347,6 +352,8 @@ if (results.some((r) => r.inConclusion.work.length)) row("remote keystroke in th
 if (results.some((r) => r.wall.length)) row("remote keystroke: typed → shown, median", (r) => `${median(r.wall).toFixed(0)} ms`, "—");
 row("open the big supervision: first screen to read and type in, median (min–max)", (r) => `${median(r.times.first).toFixed(0)} ms (${range(r.times.first)})`, "—");
 row("open the big supervision: all 500 cards drawn, median (min–max)", (r) => `${median(r.times.big).toFixed(0)} ms (${range(r.times.big)})`, "—");
+row("… the page starts (`giamsat:open`, ms after navigation), big / empty, median", (r) => `${median(r.times.start.big).toFixed(0)} / ${median(r.times.start.empty).toFixed(0)} ms`, "—");
+row("… … before it, the tablet's documents loaded from IndexedDB (`giamsat:load-documents`), big / empty, median", (r) => (r.times.load.big.some((x) => x > 0) ? `${median(r.times.load.big).toFixed(0)} / ${median(r.times.load.empty).toFixed(0)} ms` : "not marked"), "—");
 row("… of which reading the supervision (`giamsat:open-read`), big / empty, median", (r) => `${median(r.times.read.big).toFixed(0)} / ${median(r.times.read.empty).toFixed(0)} ms`, "—");
 row("… of which reading and building the page's first screen (`giamsat:open-build`), big / empty, median", (r) => `${median(r.times.build.big).toFixed(0)} / ${median(r.times.build.empty).toFixed(0)} ms`, "—");
 row("open the empty one, median (min–max)", (r) => `${median(r.times.empty).toFixed(0)} ms (${range(r.times.empty)})`, "—");

@@ -262,6 +262,7 @@ impl Workspace {
     /// Load every document IndexedDB holds into the sync client (the engine's first step,
     /// see [`crate::engine`]); the views showing them are told through `revision`.
     pub async fn load_documents(&self) -> Result<(), String> {
+        mark("giamsat:load");
         let mut loaded = Vec::new();
         let mut journals = BTreeMap::new();
         for stored in self.store.load_docs().await.map_err(|e| e.0)? {
@@ -310,6 +311,7 @@ impl Workspace {
         self.refresh_titles(&ids);
         self.refresh_pending();
         self.signals.revision.update(|r| *r += 1);
+        measure("giamsat:load-documents", "giamsat:load");
         Ok(())
     }
 

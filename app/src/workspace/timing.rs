@@ -1,6 +1,6 @@
 //! User Timing marks and measures: the app's own spans in DevTools' Performance panel, read
-//! by the data-path bench (`tests/bench/data-path.mjs`): receiving a frame, opening a
-//! supervision.
+//! by the data-path bench (`tests/bench/data-path.mjs`): receiving a frame, loading the
+//! documents, opening a supervision.
 
 /// A User Timing mark (DevTools' Performance panel shows them; the data-path bench observes
 /// them). Only the latest of each name is kept, so a day of frames does not pile them up.
