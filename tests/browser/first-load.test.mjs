@@ -34,6 +34,36 @@ async function lanWrites(server) {
   await browser.close();
 }
 
+/** Lan's supervision on a fresh server, and Hoa's browser with no service worker whose
+ *  network drops every request matching `pattern` (counted in `refused()`), signed in. */
+async function refusing(pattern) {
+  const dataDir = tempDir("giamsat-first-load-");
+  const { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Hòa Cường", members: [LAN, HOA] });
+  const browser = await launchBrowser();
+  let refused = 0;
+  const refuse = (route) => { refused += 1; return route.abort("internetdisconnected"); };
+  let context, page;
+  try {
+    await lanWrites(server);
+    context = await browser.newContext({ serviceWorkers: "block" });
+    page = await context.newPage();
+    await context.route(pattern, refuse);
+    await page.goto(server.url);
+    await signIn(page, HOA.username, HOA.password);
+  } catch (e) {
+    await browser.close();
+    await server.stop();
+    throw e;
+  }
+  return {
+    server, browser, context, page,
+    refused: () => refused,
+    /** Drop them again from now on, counting from zero. */
+    again: async () => { refused = 0; await context.route(pattern, refuse); },
+    stop: async () => { await browser.close(); await server.stop(); },
+  };
+}
+
 test("a supervision never opened online opens offline; the screens are fetched only when opened", async () => {
   const lazyFiles = readdirSync(APP_DIR).filter((f) => LAZY.test("/" + f));
   assert.ok(lazyFiles.some((f) => f.startsWith("split_")), `the build has split screens: ${lazyFiles}`);
@@ -121,22 +151,14 @@ test("a supervision never opened online opens offline; the screens are fetched o
 });
 
 test("a screen that cannot be fetched says so, changes nothing, and opens when tried again", async () => {
-  const dataDir = tempDir("giamsat-first-load-");
-  const { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Hòa Cường", members: [LAN, HOA] });
-  const browser = await launchBrowser();
+  // No service worker to keep the screens, and the network drops every screen's module.
+  const t = await refusing(SCREEN);
+  const { context, page } = t;
   try {
-    await lanWrites(server);
-    // No service worker to keep the screens, and the network drops every screen's module.
-    const context = await browser.newContext({ serviceWorkers: "block" });
-    const page = await context.newPage();
-    let refused = 0;
-    await context.route(SCREEN, (route) => { refused += 1; return route.abort("internetdisconnected"); });
-    await page.goto(server.url);
-    await signIn(page, HOA.username, HOA.password);
     await page.getByTestId("supervision-link").filter({ hasText: TITLE }).click({ timeout: BOUND });
     const notLoaded = page.getByTestId("screen-not-loaded");
     await notLoaded.waitFor({ timeout: BOUND });
-    assert.ok(refused > 0, "the split module was asked for");
+    assert.ok(t.refused() > 0, "the split module was asked for");
     assert.match(await notLoaded.innerText(), /Chưa tải được màn hình này/);
     // The app still runs: the header answers, sync goes on.
     await waitSync(page, "synced");
@@ -150,28 +172,20 @@ test("a screen that cannot be fetched says so, changes nothing, and opens when t
     await waitValue(page, '[data-testid="finding-text"]', FINDING);
     assert.equal(await page.getByTestId("screen-not-loaded").count(), 0);
   } finally {
-    await browser.close();
-    await server.stop();
+    await t.stop();
   }
 });
 
 test("without the engine the member signs in and sees the list, titles kept on the tablet included; the documents follow when it comes", async () => {
-  const dataDir = tempDir("giamsat-first-load-");
-  const { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát Hòa Cường", members: [LAN, HOA] });
-  const browser = await launchBrowser();
+  // No service worker, and the network drops the engine's module.
+  const t = await refusing(ENGINE);
+  const { context } = t;
+  let page = t.page;
   try {
-    await lanWrites(server);
-    // No service worker, and the network drops the engine's module.
-    const context = await browser.newContext({ serviceWorkers: "block" });
-    let page = await context.newPage();
-    let refused = 0;
-    await context.route(ENGINE, (route) => { refused += 1; return route.abort("internetdisconnected"); });
-    await page.goto(server.url);
-    await signIn(page, HOA.username, HOA.password);
     // The list is there: her delegation, and Lan's supervision, not yet held.
     await page.getByTestId("delegation-group").filter({ hasText: "Đoàn giám sát Hòa Cường" }).waitFor({ timeout: BOUND });
     await page.locator('[data-testid="supervision-link"].not-held').waitFor({ timeout: BOUND });
-    assert.ok(refused > 0, "the engine was asked for");
+    assert.ok(t.refused() > 0, "the engine was asked for");
 
     // The network lets it through: the app fetches it again by itself, and the supervision comes.
     await context.unroute(ENGINE);
@@ -181,12 +195,11 @@ test("without the engine the member signs in and sees the list, titles kept on t
 
     // Next visit, the engine refused again: the list shows the title the tablet kept.
     await page.close();
-    refused = 0;
-    await context.route(ENGINE, (route) => { refused += 1; return route.abort("internetdisconnected"); });
+    await t.again();
     page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(t.server.url);
     await page.locator('[data-testid="supervision-link"]:not(.not-held)').filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
-    assert.ok(refused > 0, "the engine was refused this time too");
+    assert.ok(t.refused() > 0, "the engine was refused this time too");
     // A supervision waits for the engine rather than showing an empty page.
     await page.getByTestId("supervision-link").filter({ hasText: TITLE }).click();
     await page.getByText(/Đang tải/).first().waitFor({ timeout: BOUND });
@@ -195,7 +208,6 @@ test("without the engine the member signs in and sees the list, titles kept on t
     await page.getByTestId("supervision-title").filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
     await waitValue(page, '[data-testid="finding-text"]', FINDING);
   } finally {
-    await browser.close();
-    await server.stop();
+    await t.stop();
   }
 });
