@@ -186,11 +186,21 @@ test("without the engine the member signs in and sees the list, titles kept on t
     await page.getByTestId("delegation-group").filter({ hasText: "Đoàn giám sát Hòa Cường" }).waitFor({ timeout: BOUND });
     await page.locator('[data-testid="supervision-link"].not-held').waitFor({ timeout: BOUND });
     assert.ok(t.refused() > 0, "the engine was asked for");
+    // She starts a supervision of her own: the form waits for the engine, and says so.
+    const MINE = "Giám sát việc lấy ý kiến nhân dân";
+    await page.getByTestId("new-supervision").click();
+    await page.locator('textarea[name="title"]').fill(MINE);
+    await page.getByTestId("create-supervision").click();
+    await page.locator('[data-testid="create-supervision"][aria-busy="true"]').filter({ hasText: "Đang tải" }).waitFor({ timeout: BOUND });
 
-    // The network lets it through: the app fetches it again by itself, and the supervision comes.
+    // The network lets it through: the app fetches it again by itself, her supervision is
+    // made and opens, and Lan's comes.
     await context.unroute(ENGINE);
+    await page.getByTestId("supervision-title").filter({ hasText: MINE }).waitFor({ timeout: BOUND });
+    await page.goto(t.server.url);
     const held = page.locator('[data-testid="supervision-link"]:not(.not-held)').filter({ hasText: TITLE });
     await held.waitFor({ timeout: BOUND });
+    await page.locator('[data-testid="supervision-link"]:not(.not-held)').filter({ hasText: MINE }).waitFor({ timeout: BOUND });
     await waitSync(page, "synced");
 
     // Next visit, the engine refused again: the list shows the title the tablet kept.

@@ -34,8 +34,13 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
     let schedule_from = RwSignal::new(String::new());
     let schedule_to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // Creating waits for the engine (the documents) when the page has just started.
+    let creating = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if creating.get_untracked() {
+            return;
+        }
         let iso = |v: String| -> Option<String> {
             if v.trim().is_empty() {
                 Some(String::new())
@@ -70,8 +75,11 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             error.set(Some(now(Msg::NoWritableDelegation).to_owned()));
             return;
         };
+        creating.set(true);
         leptos::task::spawn_local(async move {
-            match crate::engine::create_supervision(setup, delegation).await {
+            let made = crate::engine::create_supervision(setup, delegation).await;
+            creating.set(false);
+            match made {
                 Ok(id) => on_done.run(Some(id)),
                 Err(e) => error.set(Some(e)),
             }
@@ -123,7 +131,9 @@ pub fn NewSupervision(on_done: Callback<Option<DocumentId>>) -> impl IntoView {
             </Show>
             <div class="actions">
                 <button type="button" on:click=move |_| on_done.run(None)>{t(Msg::Cancel)}</button>
-                <button type="submit" class="primary" data-testid="create-supervision">{t(Msg::Create)}</button>
+                <button type="submit" class="primary" data-testid="create-supervision" aria-busy=move || creating.get().to_string()>
+                    {move || if creating.get() { t(Msg::LoadingTitle).into_any() } else { t(Msg::Create).into_any() }}
+                </button>
             </div>
         </form>
     }
