@@ -1,8 +1,8 @@
 //! The engine: every document loaded from IndexedDB into the sync client, and the sync loop
-//! ([`crate::net`]). It is a module of its own, fetched as soon as the first screen is up
-//! (`cargo xtask build` splits it off after linking, as it does the screens of
-//! [`crate::components::screens`]): Automerge is more than a third of the app's code, and the
-//! sign-in form and the list need none of it. The list shows the titles kept in IndexedDB
+//! ([`crate::net`]). It is a module of its own, fetched as the page starts and run once the
+//! first screen is up (`cargo xtask build` splits it off after linking, as it does the
+//! screens of [`crate::components::screens`]): Automerge is more than a third of the app's
+//! code, and the sign-in form and the list need none of it. The list shows the titles kept in IndexedDB
 //! meanwhile; a screen that shows documents waits for [`ready`].
 //!
 //! Creating a supervision also needs Automerge, so it is reached through here
