@@ -106,11 +106,14 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Every stored document: its snapshot, if any, and the chunks written after it.
+    /// Every stored document: its snapshot, if any, the chunks written after it, and the
+    /// server heads known to cover it; one transaction, a request per store, however many
+    /// documents the tablet holds.
     pub async fn load_docs(&self) -> Result<Vec<StoredDoc>, StoreError> {
-        let tx = self.db.transaction([DOCS, CHUNKS]).build()?;
+        let tx = self.db.transaction([DOCS, CHUNKS, META]).build()?;
         let docs = tx.object_store(DOCS)?;
         let chunks = tx.object_store(CHUNKS)?;
+        let meta = tx.object_store(META)?;
         let mut out: std::collections::BTreeMap<String, StoredDoc> = Default::default();
         for (key, bytes) in all_entries(&docs).await? {
             out.entry(key.clone())
@@ -126,6 +129,28 @@ impl Store {
                 .or_insert_with(|| StoredDoc::new(id.to_owned()));
             doc.chunks.push(bytes);
             doc.chunk_keys.push(key);
+        }
+        let prefix = keys::confirmed("");
+        let range = || KeyRange::Bound(prefix.clone(), false, format!("{prefix}\u{ffff}"), false);
+        let names: Vec<JsValue> = meta
+            .get_all_keys::<JsValue>()
+            .with_query::<String, _>(range())
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        let heads: Vec<JsValue> = meta
+            .get_all::<JsValue>()
+            .with_query::<String, _>(range())
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        for (name, value) in names.into_iter().zip(heads) {
+            let (Some(name), Some(value)) = (name.as_string(), value.as_string()) else {
+                continue;
+            };
+            if let Some(doc) = name.strip_prefix(&prefix).and_then(|id| out.get_mut(id)) {
+                doc.confirmed = Some(value);
+            }
         }
         Ok(out.into_values().collect())
     }
@@ -337,6 +362,8 @@ pub struct StoredDoc {
     pub snapshot: Option<Vec<u8>>,
     pub chunks: Vec<Vec<u8>>,
     pub chunk_keys: Vec<String>,
+    /// The server heads last known to cover it (`meta` `confirmed:<id>`), as written.
+    pub confirmed: Option<String>,
 }
 
 impl StoredDoc {
@@ -346,6 +373,7 @@ impl StoredDoc {
             snapshot: None,
             chunks: Vec::new(),
             chunk_keys: Vec::new(),
+            confirmed: None,
         }
     }
 }

@@ -57,6 +57,16 @@ impl Supervision {
     pub fn finding(&self, id: &RecordId) -> Option<&Finding> {
         self.findings.iter().find(|f| &f.id == id)
     }
+
+    /// A conclusion paragraph by id.
+    pub fn paragraph(&self, id: &RecordId) -> Option<&Paragraph> {
+        self.conclusion.iter().find(|p| &p.id == id)
+    }
+
+    /// A recommendation by id.
+    pub fn recommendation(&self, id: &RecordId) -> Option<&Recommendation> {
+        self.recommendations.iter().find(|r| &r.id == id)
+    }
 }
 
 /// Read a whole supervision document.

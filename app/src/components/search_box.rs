@@ -41,9 +41,7 @@ pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -
                     Hit::Recommendation(id) => (
                         format!("rec-{id}"),
                         Tab::Recommendations,
-                        s.recommendations
-                            .iter()
-                            .find(|r| &r.id == id)
+                        s.recommendation(id)
                             .map(|r| r.text.clone())
                             .unwrap_or_default(),
                     ),

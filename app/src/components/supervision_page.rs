@@ -60,14 +60,14 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
     let paragraphs = RecordSignals::<Paragraph>::new(
         doc,
         |s| s.conclusion.iter().map(|p| (&p.id, p)).collect(),
-        |s, id| s.conclusion.iter().find(|p| &p.id == id).cloned(),
+        |s, id| s.paragraph(id).cloned(),
         |d| (!d.parts.contains(&Part::Conclusion)).then_some(&d.paragraphs),
     );
     provide_context(paragraphs.clone());
     let recommendations = RecordSignals::<Recommendation>::new(
         doc,
         |s| s.recommendations.iter().map(|r| (&r.id, r)).collect(),
-        |s, id| s.recommendations.iter().find(|r| &r.id == id).cloned(),
+        |s, id| s.recommendation(id).cloned(),
         |d| (!d.parts.contains(&Part::Recommendations)).then_some(&d.recommendations),
     );
     provide_context(recommendations.clone());

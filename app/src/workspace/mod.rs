@@ -289,13 +289,10 @@ impl Workspace {
                 );
             }
             doc.set_actor(self.actor.clone());
-            let confirmed = self
-                .store
-                .meta(&keys::confirmed(&stored.id))
-                .await
-                .ok()
-                .flatten()
-                .map(|s| persist::parse_heads(&s))
+            let confirmed = stored
+                .confirmed
+                .as_deref()
+                .map(persist::parse_heads)
                 .unwrap_or_default();
             journals.insert(doc_id, persist::Written::loaded(journal, stored.chunk_keys));
             loaded.push((doc_id, doc, confirmed));
