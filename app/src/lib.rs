@@ -52,9 +52,15 @@ pub fn start() {
     // Leptos's spawn_local needs its executor before the first view mounts.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     engine::fetch_early();
-    spawn_local(async {
-        match workspace::Workspace::open().await {
+    let opened_on = match components::route::current() {
+        components::route::Route::Supervision(id) => Some(id),
+        _ => None,
+    };
+    spawn_local(async move {
+        workspace::mark("giamsat:start");
+        match workspace::Workspace::open(opened_on).await {
             Ok(_) => {
+                workspace::measure("giamsat:workspace-open", "giamsat:start");
                 mount_to_body(components::app::App);
                 engine::start();
             }

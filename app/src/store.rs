@@ -13,7 +13,11 @@
 //!   (created here, not yet registered with their delegation; JSON), `titles` (each held
 //!   supervision's title, JSON, so the list shows them before the documents are loaded),
 //!   `confirmed:<doc id>`
-//!   (the server heads last known to cover that document), and for evidence `mime:<sha256>`,
+//!   (the server heads last known to cover that document), `reading:<doc id>` (the
+//!   supervision as read from what is stored, JSON, so it opens to be read before its
+//!   document is loaded: `shared::kept`; every write of the document deletes it in the same
+//!   transaction, so one that is there is never behind what is stored), and for evidence
+//!   `mime:<sha256>`,
 //!   `blob-docs:<sha256>` (the supervisions it was attached in) and
 //!   `uploaded:<doc id>:<sha256>`.
 //! - `blobs` (version 2): sha256 → the bytes of a photo or document attached as evidence.
@@ -44,6 +48,11 @@ pub mod keys {
     /// The server heads known to cover document `doc`.
     pub fn confirmed(doc: &str) -> String {
         format!("confirmed:{doc}")
+    }
+
+    /// Supervision `doc` as read from what is stored (`shared::kept`).
+    pub fn reading(doc: &str) -> String {
+        format!("reading:{doc}")
     }
 
     /// The mime type of the blob `sha`.
@@ -78,7 +87,8 @@ impl From<indexed_db_futures::error::Error> for StoreError {
     }
 }
 
-/// The open database.
+/// The open database (a handle: clones share it).
+#[derive(Clone)]
 pub struct Store {
     db: Database,
 }
@@ -156,7 +166,7 @@ impl Store {
     }
 
     /// Append one chunk of changes to document `id`, and its confirmed heads, in one
-    /// transaction.
+    /// transaction that also drops the reading kept of it.
     pub async fn append_chunk(
         &self,
         key: &ChunkKey,
@@ -173,14 +183,16 @@ impl Store {
             .put(value)
             .with_key(key.to_string())
             .primitive()?;
-        put_confirmed(&tx.object_store(META)?, &key.doc, confirmed)?;
+        let meta = tx.object_store(META)?;
+        put_confirmed(&meta, &key.doc, confirmed)?;
+        meta.delete(keys::reading(&key.doc)).primitive()?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Replace document `id`'s snapshot with `bytes` and drop the chunks it covers (this
     /// page's, and `loaded`, those read at start), with the confirmed heads, in one
-    /// transaction.
+    /// transaction that also drops the reading kept of it.
     pub async fn write_snapshot(
         &self,
         id: &str,
@@ -213,7 +225,9 @@ impl Store {
         for key in loaded {
             chunks.delete(key.clone()).primitive()?;
         }
-        put_confirmed(&tx.object_store(META)?, id, confirmed)?;
+        let meta = tx.object_store(META)?;
+        put_confirmed(&meta, id, confirmed)?;
+        meta.delete(keys::reading(id)).primitive()?;
         tx.commit().await?;
         Ok(())
     }

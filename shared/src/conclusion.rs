@@ -21,7 +21,7 @@ use crate::supervision;
 use crate::unit;
 
 /// The sections of a conclusion, in the order they are read out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub enum Section {
     /// Khái quát: the basis, who worked with whom, when.
     #[default]
@@ -57,7 +57,7 @@ impl Section {
 }
 
 /// One paragraph.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Paragraph {
     pub id: RecordId,
     pub section: Section,

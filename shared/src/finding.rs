@@ -21,7 +21,7 @@ use crate::ids::RecordId;
 use crate::schema::{self, Choice, Fields};
 
 /// What a finding says about the unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum FindingKind {
     /// Ưu điểm, kết quả đạt được.
     #[default]
@@ -53,7 +53,7 @@ impl FindingKind {
 }
 
 /// Draft, or agreed by the delegation (only agreed findings go into the conclusion).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum FindingStatus {
     #[default]
     Draft,
@@ -78,7 +78,7 @@ impl FindingStatus {
 }
 
 /// A photo or document attached to a finding, by content hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// Lowercase hex SHA-256 of the bytes: the blob's address.
     pub sha256: String,
@@ -89,7 +89,7 @@ pub struct Evidence {
 }
 
 /// One finding, read for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub id: RecordId,
     /// The unit it is about.

@@ -86,6 +86,11 @@ impl Journal {
         }
     }
 
+    /// The heads what is stored covers.
+    pub fn written(&self) -> &[ChangeHash] {
+        &self.written
+    }
+
     /// `write`, taken from [`Journal::next`] for a document whose heads were `heads`, is
     /// now durable.
     pub fn wrote(&mut self, write: &Write, heads: Vec<ChangeHash>) {

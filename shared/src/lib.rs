@@ -47,6 +47,7 @@ pub mod followup_sample;
 pub mod history;
 pub mod ids;
 pub mod journal;
+pub mod kept;
 pub mod media;
 pub mod member;
 pub mod official;

@@ -65,7 +65,7 @@ impl Role {
 }
 
 /// One member of the delegation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DelegationMember {
     pub id: RecordId,
     pub name: String,

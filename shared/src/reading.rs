@@ -29,7 +29,7 @@ use crate::supervision::{self, Setup};
 use crate::unit::{self, Unit};
 
 /// A whole supervision document, read into plain values for display.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Supervision {
     pub setup: Setup,
     pub created_at: i64,
@@ -149,6 +149,16 @@ impl Reading {
             version: 0,
             log: VecDeque::new(),
         })
+    }
+
+    /// A reading made earlier at `heads` (one the tablet kept: the `kept` module).
+    pub fn at(heads: Vec<ChangeHash>, supervision: Supervision) -> Reading {
+        Reading {
+            heads,
+            supervision,
+            version: 0,
+            log: VecDeque::new(),
+        }
     }
 
     /// Bumped by every update.

@@ -18,7 +18,7 @@ use crate::ids::RecordId;
 use crate::schema::{self, Choice, Fields};
 
 /// Kiến nghị, đề xuất or yêu cầu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum RecommendationKind {
     #[default]
     Recommendation,
@@ -47,7 +47,7 @@ impl RecommendationKind {
 }
 
 /// Follow-up status as members set it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum FollowUp {
     #[default]
     Open,
@@ -86,7 +86,7 @@ pub struct Reply {
 }
 
 /// One recommendation, read for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Recommendation {
     pub id: RecordId,
     pub kind: RecommendationKind,

@@ -190,7 +190,7 @@ pub(crate) fn id_list(doc: &impl ReadDoc, list: &ObjId) -> Vec<String> {
 
 /// A scalar that members may have set differently while apart: the value Automerge picked,
 /// and the others, kept visible until someone chooses (DESIGN.md decision 1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Choice {
     pub value: String,
     /// The concurrent values that lost; empty when there is no conflict.

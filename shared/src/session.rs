@@ -15,7 +15,7 @@ use crate::ids::RecordId;
 use crate::schema;
 
 /// One working session with a unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkingSession {
     pub id: RecordId,
     pub unit: RecordId,
@@ -28,7 +28,7 @@ pub struct WorkingSession {
 }
 
 /// A remark by a member, or an explanation by the unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum RemarkKind {
     #[default]
     Remark,
@@ -53,7 +53,7 @@ impl RemarkKind {
 }
 
 /// What was said in a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Remark {
     pub id: RecordId,
     pub session: RecordId,

@@ -13,7 +13,7 @@ use crate::error::ModelError;
 use crate::schema::{self, DocKind};
 
 /// Giám sát (supervision) or kiểm tra (inspection).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum SupervisionKind {
     #[default]
     Supervision,
@@ -38,7 +38,7 @@ impl SupervisionKind {
 }
 
 /// The set-up of a supervision: what a decision establishes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Setup {
     /// "Giám sát việc thực hiện Quyết định 217-QĐ/TW tại Đảng ủy phường …"
     pub title: String,

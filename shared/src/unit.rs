@@ -12,7 +12,7 @@ use crate::ids::RecordId;
 use crate::schema;
 
 /// One unit under supervision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub id: RecordId,
     /// "Đảng ủy phường Thanh Khê Tây"

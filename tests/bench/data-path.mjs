@@ -254,7 +254,24 @@ async function measure(app) {
       await openProfiler.send("Profiler.setSamplingInterval", { interval: 100 });
       await openProfiler.send("Profiler.start");
     }
-    const times = { big: [], empty: [], first: [], start: { big: [], empty: [] }, load: { big: [], empty: [] }, read: { big: [], empty: [] }, build: { big: [], empty: [] } };
+    // The supervisions' readings kept on Lan's tablet (builds that keep them), as a tablet
+    // has them after a pause: the opens below are drawn from them.
+    if (readdirSync(app.dir).some((f) => f.endsWith(".wasm") && readFileSync(join(app.dir, f)).includes("reading:"))) {
+      await lan.waitForFunction(
+        (ids) =>
+          new Promise((resolve) => {
+            const open = indexedDB.open("giamsat");
+            open.onsuccess = () => {
+              const get = ids.map((id) => new Promise((r) => { const q = open.result.transaction("meta").objectStore("meta").get(`reading:${id}`); q.onsuccess = () => r(q.result !== undefined); q.onerror = () => r(false); }));
+              Promise.all(get).then((kept) => { open.result.close(); resolve(kept.every(Boolean)); });
+            };
+            open.onerror = () => resolve(false);
+          }),
+        [seed.big, seed.empty],
+        { timeout: BOUND, polling: 250 },
+      );
+    }
+    const times = { big: [], empty: [], first: [], editable: { big: [], empty: [] }, start: { big: [], empty: [] }, load: { big: [], empty: [] }, read: { big: [], empty: [] }, build: { big: [], empty: [] }, keptGet: { big: [], empty: [] }, keptDecode: { big: [], empty: [] }, screen: { big: [], empty: [] }, screenKept: { big: [], empty: [] }, appStart: { big: [], empty: [] }, wsOpen: { big: [], empty: [] } };
     const measured = (page, name) => page.evaluate((n) => performance.getEntriesByName(n).at(-1)?.duration ?? 0, name);
     for (let r = 0; r < REPS; r++) {
       const order = r % 2 === 0 ? [["big", seed.big, "findings"], ["empty", seed.empty, "title"]] : [["empty", seed.empty, "title"], ["big", seed.big, "findings"]];
@@ -263,10 +280,17 @@ async function measure(app) {
         await lan.goto(`${server.url}#/s/${id}`);
         times[name].push(await (await shown(lan, mark)).jsonValue());
         if (name === "big") times.first.push(await lan.evaluate(() => window.__openBench.first));
+        times.editable[name].push(await (await lan.waitForFunction(() => window.__openBench?.editable, null, { timeout: BOUND, polling: "raf" })).jsonValue());
         times.read[name].push(await measured(lan, "giamsat:open-read"));
         times.load[name].push(await measured(lan, "giamsat:load-documents"));
         times.start[name].push(await lan.evaluate(() => performance.getEntriesByName("giamsat:open").at(-1)?.startTime ?? 0));
         times.build[name].push(await measured(lan, "giamsat:open-build"));
+        times.keptGet[name].push(await measured(lan, "giamsat:kept-get"));
+        times.screen[name].push(await lan.evaluate(() => performance.getEntriesByName("giamsat:screen").at(-1)?.startTime ?? 0));
+        times.screenKept[name].push(await measured(lan, "giamsat:screen-kept"));
+        times.appStart[name].push(await lan.evaluate(() => performance.getEntriesByName("giamsat:start").at(-1)?.startTime ?? 0));
+        times.wsOpen[name].push(await measured(lan, "giamsat:workspace-open"));
+        times.keptDecode[name].push(await measured(lan, "giamsat:kept-decode"));
       }
     }
     await lan.goto("about:blank");
@@ -279,6 +303,7 @@ async function measure(app) {
     await waitSync(minh, "synced");
     const ratios = times.big.map((b, i) => b / times.empty[i]);
     const firstRatios = times.first.map((b, i) => b / times.empty[i]);
+    const editableRatios = times.editable.big.map((b, i) => b / times.editable.empty[i]);
     if (openProfiler) {
       const { profile } = await openProfiler.send("Profiler.stop");
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE_OPEN, JSON.stringify(profile));
@@ -319,7 +344,7 @@ async function measure(app) {
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
-    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, bytes, work, merge, receive, wall };
+    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, editableRatios, bytes, work, merge, receive, wall };
   } finally {
     for (const t of tablets) await t.close().catch(() => {});
     await server.stop();
@@ -350,12 +375,17 @@ if (results.some((r) => r.receive.some((x) => x > 0))) {
 }
 if (results.some((r) => r.inConclusion.work.length)) row("remote keystroke in the conclusion's first paragraph (conclusion tab): script work, median (min–max)", (r) => `${median(r.inConclusion.work).toFixed(1)} ms (${range(r.inConclusion.work)})`, "—");
 if (results.some((r) => r.wall.length)) row("remote keystroke: typed → shown, median", (r) => `${median(r.wall).toFixed(0)} ms`, "—");
-row("open the big supervision: first screen to read and type in, median (min–max)", (r) => `${median(r.times.first).toFixed(0)} ms (${range(r.times.first)})`, "—");
+row("open the big supervision: first screen to read (title and first finding's text), median (min–max)", (r) => `${median(r.times.first).toFixed(0)} ms (${range(r.times.first)})`, "—");
 row("open the big supervision: all 500 cards drawn, median (min–max)", (r) => `${median(r.times.big).toFixed(0)} ms (${range(r.times.big)})`, "—");
 row("… the page starts (`giamsat:open`, ms after navigation), big / empty, median", (r) => `${median(r.times.start.big).toFixed(0)} / ${median(r.times.start.empty).toFixed(0)} ms`, "—");
 row("… … before it, the tablet's documents loaded from IndexedDB (`giamsat:load-documents`), big / empty, median", (r) => (r.times.load.big.some((x) => x > 0) ? `${median(r.times.load.big).toFixed(0)} / ${median(r.times.load.empty).toFixed(0)} ms` : "not marked"), "—");
+row("… … before it, the reading kept on the tablet fetched from IndexedDB / decoded (`giamsat:kept-get`, `giamsat:kept-decode`), big, median", (r) => (r.times.keptGet.big.some((x) => x > 0) ? `${median(r.times.keptGet.big).toFixed(0)} / ${median(r.times.keptDecode.big).toFixed(0)} ms` : "none kept"), "—");
+row("… … the app starts (`giamsat:start`, ms after navigation) / opens IndexedDB and reads the member (`giamsat:workspace-open`), big / empty, median", (r) => `${median(r.times.appStart.big).toFixed(0)} / ${median(r.times.wsOpen.big).toFixed(0)} and ${median(r.times.appStart.empty).toFixed(0)} / ${median(r.times.wsOpen.empty).toFixed(0)} ms`, "—");
+row("… … the screen asked for (`giamsat:screen`, ms after navigation) / its kept reading there (`giamsat:screen-kept`, ms after), big / empty, median", (r) => `${median(r.times.screen.big).toFixed(0)} / ${median(r.times.screenKept.big).toFixed(0)} and ${median(r.times.screen.empty).toFixed(0)} / ${median(r.times.screenKept.empty).toFixed(0)} ms`, "—");
 row("… of which reading the supervision (`giamsat:open-read`), big / empty, median", (r) => `${median(r.times.read.big).toFixed(0)} / ${median(r.times.read.empty).toFixed(0)} ms`, "—");
 row("… of which reading and building the page's first screen (`giamsat:open-build`), big / empty, median", (r) => `${median(r.times.build.big).toFixed(0)} / ${median(r.times.build.empty).toFixed(0)} ms`, "—");
 row("open the empty one, median (min–max)", (r) => `${median(r.times.empty).toFixed(0)} ms (${range(r.times.empty)})`, "—");
 row("big (first screen) / empty within a repetition, median (min–max)", (r) => `${median(r.firstRatios).toFixed(2)}× (${range(r.firstRatios)})`, "≤ 1.3×");
+row("open to edit (controls enabled), big / empty, median", (r) => `${median(r.times.editable.big).toFixed(0)} / ${median(r.times.editable.empty).toFixed(0)} ms`, "—");
+row("big / empty, open to edit, within a repetition, median (min–max)", (r) => `${median(r.editableRatios).toFixed(2)}× (${range(r.editableRatios)})`, "");
 row("big (all 500 cards) / empty within a repetition, median (min–max)", (r) => `${median(r.ratios).toFixed(2)}× (${range(r.ratios)})`, "");

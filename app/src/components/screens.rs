@@ -4,6 +4,9 @@
 //! keeps for offline use. The sign-in form, the list and the invitation stay in the first
 //! load. A module that cannot be fetched (offline on a tablet whose service worker never
 //! finished keeping it) is said so, with a button to try again; nothing is lost by it.
+//!
+//! A supervision the tablet kept a reading of (`workspace::kept`) is drawn from it without
+//! waiting for the engine, which waits for it instead ([`engine::hold`]).
 
 use leptos::prelude::*;
 use leptos::wasm_split::wasm_split;
@@ -15,6 +18,8 @@ use crate::components::followup_page::FollowUpPage;
 use crate::components::supervision_page::SupervisionPage;
 use crate::engine::{self, NotLoaded};
 use crate::i18n::{Msg, t};
+use crate::workspace::handles::Docs;
+use crate::workspace::{mark, measure};
 
 /// Which lazily loaded screen to show.
 #[derive(Clone, PartialEq)]
@@ -29,8 +34,18 @@ pub enum Screen {
 // module of its own; calling it fetches that module the first time.
 
 #[wasm_split(giamsat_supervision, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_supervision))]
-fn supervision_screen(id: DocumentId) -> Result<AnyView, NotLoaded> {
-    Ok(view! { <SupervisionPage id=id/> }.into_any())
+fn supervision_screen(
+    id: DocumentId,
+    kept: Option<(String, Option<engine::Hold>)>,
+) -> Result<AnyView, NotLoaded> {
+    // Decoded here, so reading the kept form is code of this module, not of the first load.
+    let hold = kept.and_then(|(kept, hold)| {
+        expect_context::<Docs>()
+            .adopt_kept(&id, &kept)
+            .then_some(hold)
+            .flatten()
+    });
+    Ok(view! { <SupervisionPage id=id hold=hold/> }.into_any())
 }
 
 #[wasm_split(giamsat_delegation, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_delegation))]
@@ -48,7 +63,11 @@ fn followup_screen() -> Result<AnyView, NotLoaded> {
     Ok(view! { <FollowUpPage/> }.into_any())
 }
 
-async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
+async fn load(
+    screen: Screen,
+    docs: Docs,
+    hold: Option<engine::Hold>,
+) -> Result<AnyView, NotLoaded> {
     // Each shows documents: its module is fetched while they are loaded (a failure is met
     // again, and shown, by the call below).
     let early = screen.clone();
@@ -60,9 +79,23 @@ async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
             Screen::FollowUp => fetch_followup().await,
         };
     });
+    mark("giamsat:screen");
+    if let (Screen::Supervision(id), Some(hold)) = (&screen, hold) {
+        // IndexedDB's futures stay on this thread; the screen's own must not.
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let id_ = *id;
+        leptos::task::spawn_local(async move {
+            let _taken = tx.send(docs.kept_reading(id_).await);
+        });
+        let kept = rx.await;
+        measure("giamsat:screen-kept", "giamsat:screen");
+        if let Ok(Some(kept)) = kept {
+            return supervision_screen(*id, Some((kept, Some(hold)))).await;
+        }
+    }
     engine::ready().await;
     match screen {
-        Screen::Supervision(id) => supervision_screen(id).await,
+        Screen::Supervision(id) => supervision_screen(id, None).await,
         Screen::Delegation(id) => delegation_screen(id).await,
         Screen::Admin => admin_screen().await,
         Screen::FollowUp => followup_screen().await,
@@ -73,11 +106,19 @@ async fn load(screen: Screen) -> Result<AnyView, NotLoaded> {
 /// then; if it cannot be fetched, why, and a button to try again.
 pub fn show(screen: Screen) -> AnyView {
     let attempt = RwSignal::new(0u32);
+    let docs = expect_context::<Docs>();
+    // Taken as the screen begins, before the engine starts (see `engine::hold`).
+    let hold = StoredValue::new_local(
+        matches!(screen, Screen::Supervision(_))
+            .then(engine::hold)
+            .flatten(),
+    );
     let body = move || {
         attempt.track();
         let screen = screen.clone();
+        let hold = hold.try_update_value(Option::take).flatten();
         Suspend::new(async move {
-            load(screen).await.unwrap_or_else(|NotLoaded| {
+            load(screen, docs, hold).await.unwrap_or_else(|NotLoaded| {
                 view! {
                     <p class="error" role="alert" data-testid="screen-not-loaded">
                         {t(Msg::ScreenNotLoaded)} " "

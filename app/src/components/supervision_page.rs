@@ -3,6 +3,10 @@
 //! While the document is not on this device yet, says so (it downloads when online).
 //! An observer of the supervision's delegation reads it: every control of the tabs sits in
 //! one fieldset, disabled for them, with a note saying why.
+//!
+//! Opened from the reading the tablet kept (`workspace::kept`) before the engine has loaded
+//! the document, the page is drawn at once and its controls wait, disabled and `aria-busy`,
+//! until the document is loaded; the engine waits for the page to be on screen (`hold`).
 
 use leptos::prelude::*;
 use shared::DocumentId;
@@ -23,14 +27,16 @@ use crate::components::route::{Route, Router};
 use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
 use crate::components::unit_section::{AddUnit, UnitSection};
+use crate::engine::Hold;
 use crate::i18n::{Msg, t};
 use crate::workspace::Signals;
 use crate::workspace::handles::{Docs, Here};
 use crate::workspace::{mark, measure};
 
-/// Props: `id`, the supervision's document.
+/// Props: `id`, the supervision's document; `hold`, the engine held until the page is on
+/// screen (drawn from a kept reading).
 #[component]
-pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
+pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
     let signals = expect_context::<Signals>();
     let docs = expect_context::<Docs>();
     let here = expect_context::<Here>();
@@ -114,11 +120,15 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
         }
     };
     // Effects run once the page is built and in the document.
+    let hold = StoredValue::new_local(hold);
     Effect::new(move |done: Option<()>| {
         if done.is_none() {
             measure("giamsat:open-build", "giamsat:open");
+            // On screen: the engine may load the documents.
+            hold.update_value(|h| drop(h.take()));
         }
     });
+    let loaded = signals.loaded;
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
         <Show when=move || held.get() fallback=move || view! { <p class="empty" data-testid="waiting">{waiting}</p> }>
@@ -154,7 +164,8 @@ pub fn SupervisionPage(id: DocumentId) -> impl IntoView {
                     {tab_button(Tab::Recommendations, Msg::TabRecommendations, "tab-recommendations")}
                     {tab_button(Tab::Conclusion, Msg::TabConclusion, "tab-conclusion")}
                 </nav>
-                <fieldset class="doc-body" disabled=move || read_only.get()>
+                <fieldset class="doc-body" disabled=move || read_only.get() || !loaded.get()
+                    aria-busy=move || (!loaded.get() && !read_only.get()).to_string() data-testid="doc-body">
                 {move || match tab.get() {
                     Tab::Setup => view! { <SetupPanel doc=id supervision=doc/> }.into_any(),
                     Tab::Work => view! {

@@ -94,6 +94,18 @@ impl Docs {
         self.0.get().mirror(id, copy, seen)
     }
 
+    /// The reading IndexedDB kept of supervision `id` (JSON), if the documents are not
+    /// loaded yet (see `workspace::kept`).
+    pub async fn kept_reading(&self, id: DocumentId) -> Option<String> {
+        let w = self.0.get();
+        w.kept_reading(&id).await
+    }
+
+    /// Show supervision `id` from `kept` until its document is loaded; false if it cannot be.
+    pub fn adopt_kept(&self, id: &DocumentId, kept: &str) -> bool {
+        self.0.get().adopt_kept(id, kept)
+    }
+
     /// Supervisions created here that their delegation has not registered yet.
     pub fn pending_registrations(&self) -> Vec<PendingSupervision> {
         self.0.get().pending_registrations()

@@ -17,23 +17,28 @@
 //! - [`timing`]: User Timing marks and measures (DevTools, the data-path bench).
 //! - [`caret`]: keeping the caret of the field being typed in across a merge.
 //! - [`handles`]: what the views get of it, through context: small `Copy` handles.
+//! - [`kept`]: each opened supervision's reading kept in IndexedDB, so it opens to be read
+//!   before its document is loaded.
 //! - [`outbox`]: registrations and evidence uploads the server is owed, and their answers.
 
 mod caret;
 mod connection;
 mod edits;
 pub mod handles;
+mod kept;
 mod member;
 pub mod outbox;
 mod persist;
 mod presence;
 mod timing;
 
+pub use kept::keep_when_hidden;
 pub use member::PendingSupervision;
 pub use presence::presence_target;
 pub use timing::{mark, measure};
 
 use std::cell::{Cell, RefCell};
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -83,6 +88,9 @@ pub struct Signals {
     pub edit_error: RwSignal<Option<String>>,
     /// Bumped whenever who is present (or what they edit) changes.
     pub presence: RwSignal<u64>,
+    /// The documents are loaded (the engine has run): until then a supervision is shown from
+    /// its kept reading, if any, and cannot be edited.
+    pub loaded: RwSignal<bool>,
 }
 
 /// The text field being typed in, so a merge can keep its caret.
@@ -145,6 +153,9 @@ pub struct Workspace {
     owner: Owner,
     /// Each supervision as last read, kept up to date from patches (see [`Workspace::mirror`]).
     readings: RefCell<BTreeMap<DocumentId, Reading>>,
+    /// Readings waiting to be kept in IndexedDB, each with the number of its latest wait
+    /// (see [`kept`]).
+    keep_rounds: RefCell<BTreeMap<DocumentId, u64>>,
     pub signals: Signals,
 }
 
@@ -183,7 +194,10 @@ impl Workspace {
     /// Open IndexedDB, read the member and the settings, and install the workspace, holding
     /// no document yet: the first screen needs none, and Automerge is not in the first
     /// load. [`Workspace::load_documents`] (run by [`crate::engine`]) brings them in.
-    pub async fn open() -> Result<Rc<Workspace>, String> {
+    ///
+    /// `opened_on`: the supervision the page was opened on, whose kept reading (see
+    /// [`kept`]) is then read while the views mount.
+    pub async fn open(opened_on: Option<DocumentId>) -> Result<Rc<Workspace>, String> {
         let store = Store::open().await.map_err(|e| e.0)?;
         // A new actor for every page load: two tabs on one tablet must never write with the
         // same actor (their sequence numbers would collide). The device remembers all of
@@ -226,6 +240,7 @@ impl Workspace {
             storage_error: RwSignal::new(None),
             edit_error: RwSignal::new(None),
             presence: RwSignal::new(0),
+            loaded: RwSignal::new(false),
         };
         let w = Rc::new(Workspace {
             client: RefCell::new(client),
@@ -247,6 +262,7 @@ impl Workspace {
             titles: RefCell::new(titles),
             asked: Trigger::new(),
             readings: RefCell::new(BTreeMap::new()),
+            keep_rounds: RefCell::new(BTreeMap::new()),
             editors: RefCell::new(Default::default()),
             pending_by_doc: RefCell::new(BTreeMap::new()),
             owner: Owner::new(),
@@ -255,6 +271,11 @@ impl Workspace {
         WORKSPACE.with(|slot| *slot.borrow_mut() = Some(w.clone()));
         if let Some(me) = me {
             w.adopt_me(me);
+        }
+        // After the reads above, not beside them: a large value read beside them slows them
+        // all, and the first screen waits for them.
+        if let Some(id) = opened_on {
+            kept::fetch_early(&w.store, id);
         }
         Ok(w)
     }
@@ -307,6 +328,7 @@ impl Workspace {
         let ids: Vec<DocumentId> = self.client.borrow().ids().copied().collect();
         self.refresh_titles(&ids);
         self.refresh_pending();
+        self.signals.loaded.set(true);
         self.signals.revision.update(|r| *r += 1);
         measure("giamsat:load-documents", "giamsat:load");
         Ok(())
@@ -422,19 +444,27 @@ impl Workspace {
         seen: &mut u64,
     ) -> Option<Delta> {
         let client = self.client.borrow();
-        let Some(doc) = client.doc(id) else {
-            return copy.take().map(|_| Delta::everything());
-        };
         let mut readings = self.readings.borrow_mut();
+        let mut made = false;
         // Readings are never dropped, so a view's `seen` always refers to this one.
-        let reading = match readings.entry(*id) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => v.insert(Reading::new(doc).ok()?),
+        let reading = match (client.doc(id), readings.entry(*id)) {
+            (Some(doc), Entry::Occupied(e)) => {
+                let reading = e.into_mut();
+                // A kept reading is checked here, once its document is loaded.
+                if reading.heads() != doc.get_heads().as_slice() {
+                    reading.refresh(doc).ok()?;
+                }
+                reading
+            }
+            (Some(doc), Entry::Vacant(v)) => {
+                made = true;
+                v.insert(Reading::new(doc).ok()?)
+            }
+            // Drawn from its kept reading until the document is loaded.
+            (None, Entry::Occupied(e)) if !self.signals.loaded.get_untracked() => e.into_mut(),
+            (None, _) => return copy.take().map(|_| Delta::everything()),
         };
-        if reading.heads() != doc.get_heads().as_slice() {
-            reading.refresh(doc).ok()?;
-        }
-        match copy {
+        let applied = match copy {
             Some(_) if reading.version() == *seen => None,
             Some(c) => {
                 let applied = reading.update_copy(c, *seen);
@@ -446,7 +476,13 @@ impl Workspace {
                 *seen = reading.version();
                 Some(Delta::everything())
             }
+        };
+        drop((readings, client));
+        if made {
+            // First opened on this page: keep its reading for the next open.
+            self.keep_soon(*id);
         }
+        applied
     }
 
     /// The member typed in `field` of `id`, which stood at `before`: read that record again.

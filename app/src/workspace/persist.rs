@@ -71,6 +71,9 @@ impl Workspace {
                 }
             }
             w.saving.borrow_mut().remove(&doc);
+            // What is stored changed (and its kept reading was dropped): keep it again once
+            // the document is quiet.
+            w.keep_soon(doc);
         });
     }
 }
