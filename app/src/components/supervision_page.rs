@@ -105,9 +105,12 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
 
     let tab = RwSignal::new(Tab::Work);
     let read_only = Memo::new(move |_| docs.read_only(&id));
+    let loaded = signals.loaded;
     let waiting = move || {
         revision.track();
-        if docs.is_wanted(&id) {
+        // Before the documents are loaded (a kept reading that could not be read), it may
+        // well be on the tablet.
+        if !loaded.get() || docs.is_wanted(&id) {
             t(Msg::Loading)()
         } else {
             t(Msg::NotOnThisDevice)()
@@ -128,7 +131,6 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
             hold.update_value(|h| drop(h.take()));
         }
     });
-    let loaded = signals.loaded;
     view! {
         <a class="back" href="#/" on:click=move |ev| { ev.prevent_default(); router.go(Route::List); }>{t(Msg::Back)}</a>
         <Show when=move || held.get() fallback=move || view! { <p class="empty" data-testid="waiting">{waiting}</p> }>

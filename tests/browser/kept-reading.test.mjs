@@ -1,0 +1,135 @@
+// A supervision opens from the reading the tablet kept of it (app/src/workspace/kept.rs,
+// shared/src/kept.rs), before the engine has loaded its document: readable at once, its
+// controls disabled and busy until the document is there. What a kept reading shows is
+// never behind what the tablet stored: every write of the document deletes it in the same
+// transaction, and it is kept again once the document is quiet. One that cannot be read
+// (damaged, another build's) is passed over: the page waits for the document instead.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BOUND, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors } from "./harness.mjs";
+
+const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
+const TITLE = "Giám sát tại phường An Hải Bắc";
+const FINDING = "Đã niêm yết công khai danh sách hộ nghèo tại nhà văn hóa tổ dân phố.";
+const MORE = " Sổ theo dõi còn thiếu chữ ký của tổ trưởng.";
+const ENGINE = /\/split_giamsat_engine[^/]*\.wasm$/;
+
+/** What IndexedDB keeps as the reading of supervision `id` (its text, or null); in the page. */
+function readKept(id) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("giamsat");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction("meta").objectStore("meta").get(`reading:${id}`);
+      get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
+      get.onerror = () => reject(get.error);
+    };
+  });
+}
+
+const keptReading = (page, id) => page.evaluate(`(${readKept})(${JSON.stringify(id)})`);
+
+/** Wait (bounded) until the tablet keeps a reading of `id` holding `text`. */
+const keptWith = (page, id, text) =>
+  page.waitForFunction(
+    `(${readKept})(${JSON.stringify(id)}).then((kept) => kept !== null && kept.includes(${JSON.stringify(text)}))`,
+    null,
+    { timeout: BOUND, polling: 200 },
+  );
+
+test("a supervision opens from its kept reading before the engine comes; never behind what is stored; a damaged one is passed over", async () => {
+  const dataDir = tempDir("giamsat-kept-");
+  const { server } = await startWithDelegation(dataDir, { delegation: "Đoàn giám sát An Hải Bắc", members: [LAN] });
+  const browser = await launchBrowser();
+  const errors = [];
+  let refused = 0;
+  const refuse = (route) => { refused += 1; return route.abort("internetdisconnected"); };
+  try {
+    // No service worker: each page fetches the modules, so the engine's can be refused.
+    const context = await browser.newContext({ serviceWorkers: "block" });
+    let page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(server.url);
+    await signIn(page, LAN.username, LAN.password);
+    await createSupervision(page, { title: TITLE, date: "05/06/2024" });
+    await page.getByTestId("unit-name").fill("UBND phường An Hải Bắc");
+    await page.getByTestId("add-unit").click();
+    await page.getByTestId("new-finding").fill(FINDING);
+    await page.getByTestId("add-finding").click();
+    await waitValue(page, '[data-testid="finding-text"]', FINDING);
+    await waitSync(page, "synced");
+    const url = page.url();
+    const id = url.split("#/s/")[1];
+    assert.ok(id, `the supervision's address names it: ${url}`);
+    // The document has gone quiet: its reading is kept.
+    await keptWith(page, id, FINDING);
+
+    // Next visit, the engine's module refused: the supervision is there to read, its
+    // controls waiting for the document.
+    await page.close();
+    await context.route(ENGINE, refuse);
+    page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(url);
+    await page.getByTestId("supervision-title").filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
+    await waitValue(page, '[data-testid="finding-text"]', FINDING);
+    assert.ok(refused > 0, "the engine was asked for and refused");
+    const body = page.getByTestId("doc-body");
+    assert.equal(await body.getAttribute("aria-busy"), "true");
+    assert.ok(await page.getByTestId("finding-text").isDisabled(), "the finding cannot be typed in before its document is loaded");
+    assert.equal(await page.getByTestId("read-only").count(), 0, "not said to be an observer's");
+
+    // The engine comes: the same page becomes editable; Lan adds a sentence.
+    await context.unroute(ENGINE);
+    await page.locator('[data-testid="doc-body"][aria-busy="false"]').waitFor({ timeout: BOUND });
+    const text = page.getByTestId("finding-text");
+    await text.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type(MORE);
+    await waitValue(page, '[data-testid="finding-text"]', FINDING + MORE);
+    await waitSync(page, "synced");
+    // Written, so the old reading is gone (or already kept again, with the sentence).
+    const after = await keptReading(page, id);
+    assert.ok(after === null || after.includes(MORE), "no kept reading is behind what is stored");
+    await keptWith(page, id, MORE);
+
+    // Opened again without the engine: the kept reading has the sentence.
+    await page.close();
+    await context.route(ENGINE, refuse);
+    page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(url);
+    await waitValue(page, '[data-testid="finding-text"]', FINDING + MORE);
+    assert.equal(await page.getByTestId("doc-body").getAttribute("aria-busy"), "true");
+
+    // A damaged reading (or another build's) is passed over: the page waits for the
+    // document, saying so, and shows it once the engine comes.
+    await page.evaluate(
+      (id) =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("giamsat");
+          open.onsuccess = () => {
+            const tx = open.result.transaction("meta", "readwrite");
+            tx.objectStore("meta").put('{"form":1,"heads":["zz"],"supervision":{}}', `reading:${id}`);
+            tx.oncomplete = () => { open.result.close(); resolve(); };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      id,
+    );
+    await page.close();
+    page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(url);
+    await page.getByText(/Đang tải/).first().waitFor({ timeout: BOUND });
+    assert.equal(await page.getByTestId("finding-text").count(), 0, "nothing drawn from the damaged reading");
+    await context.unroute(ENGINE);
+    await waitValue(page, '[data-testid="finding-text"]', FINDING + MORE);
+    await page.locator('[data-testid="doc-body"][aria-busy="false"]').waitFor({ timeout: BOUND });
+    // The refused module shows as failed fetches; nothing else may go wrong.
+    assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_FAILED|Failed to fetch|kept reading|could not be fetched/.test(e)), []);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});
