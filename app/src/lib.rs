@@ -62,6 +62,7 @@ pub fn start() {
             Ok(_) => {
                 workspace::measure("giamsat:workspace-open", "giamsat:start");
                 mount_to_body(components::app::App);
+                workspace::measure("giamsat:mounted", "giamsat:start");
                 engine::start();
             }
             Err(e) => {

@@ -21,7 +21,18 @@ use crate::supervision;
 use crate::unit;
 
 /// The sections of a conclusion, in the order they are read out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Section {
     /// Khái quát: the basis, who worked with whom, when.
     #[default]

@@ -70,7 +70,9 @@ impl TryFrom<&[u8]> for DocumentId {
 }
 
 /// The key of a record (unit, finding) in one of a document's maps.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize,
+)]
 pub struct RecordId(String);
 
 impl RecordId {

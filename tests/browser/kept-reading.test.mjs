@@ -14,14 +14,23 @@ const FINDING = "Đã niêm yết công khai danh sách hộ nghèo tại nhà v
 const MORE = " Sổ theo dõi còn thiếu chữ ký của tổ trưởng.";
 const ENGINE = /\/split_giamsat_engine[^/]*\.wasm$/;
 
-/** What IndexedDB keeps as the reading of supervision `id` (its text, or null); in the page. */
+/** What IndexedDB keeps as the reading of supervision `id` (its text, or null): its pieces,
+ *  `reading:<id>/<nnnn>`, put together; run in the page. */
 function readKept(id) {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open("giamsat");
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
-      const get = open.result.transaction("meta").objectStore("meta").get(`reading:${id}`);
-      get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
+      const range = IDBKeyRange.bound(`reading:${id}/`, `reading:${id}0`, false, true);
+      const get = open.result.transaction("meta").objectStore("meta").getAll(range);
+      get.onsuccess = () => {
+        open.result.close();
+        if (get.result.length === 0) return resolve(null);
+        const bytes = new Uint8Array(get.result.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of get.result) { bytes.set(p, at); at += p.length; }
+        resolve(new TextDecoder().decode(bytes));
+      };
       get.onerror = () => reject(get.error);
     };
   });
@@ -110,7 +119,9 @@ test("a supervision opens from its kept reading before the engine comes; never b
           const open = indexedDB.open("giamsat");
           open.onsuccess = () => {
             const tx = open.result.transaction("meta", "readwrite");
-            tx.objectStore("meta").put('{"form":1,"heads":["zz"],"supervision":{}}', `reading:${id}`);
+            const meta = tx.objectStore("meta");
+            meta.delete(IDBKeyRange.bound(`reading:${id}/`, `reading:${id}0`, false, true));
+            meta.put(new TextEncoder().encode('{"form":1,"heads":["zz"],"supervision":{}}'), `reading:${id}/0000`);
             tx.oncomplete = () => { open.result.close(); resolve(); };
             tx.onerror = () => reject(tx.error);
           };

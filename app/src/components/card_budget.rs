@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::reading::Supervision;
 
 /// Cards drawn with the page: more than a tablet or a phone shows at once.
-const FIRST: usize = 16;
+const FIRST: usize = 8;
 /// Cards added at the first animation frame after that; each later frame adds twice as many
 /// as the one before, so a long supervision is whole after a few frames.
 const STEP: usize = 32;

@@ -1,4 +1,4 @@
-//! The reading of each opened supervision kept in IndexedDB (`meta` key `reading:<id>`,
+//! The reading of each opened supervision kept in IndexedDB (`meta` keys `reading:<id>/…`,
 //! `shared::kept`), so the supervision opens to be read before the engine has loaded its
 //! document: the 500-finding one is on screen in the time an empty one takes, and its
 //! controls wait (disabled, `aria-busy`) until the document is there to edit.
@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::DocumentId;
 
-use crate::store::{Store, keys};
+use crate::store::Store;
 
 use super::{Workspace, ws};
 
@@ -45,7 +45,7 @@ pub(super) fn fetch_early(store: &Store, id: DocumentId) {
 
 async fn get(store: &Store, id: &DocumentId) -> Option<String> {
     super::mark("giamsat:kept-get");
-    let kept = store.meta(&keys::reading(&id.to_string())).await.ok().flatten();
+    let kept = store.kept_reading(&id.to_string()).await.ok().flatten();
     super::measure("giamsat:kept-get", "giamsat:kept-get");
     kept
 }
@@ -75,6 +75,9 @@ impl Workspace {
         super::measure("giamsat:kept-decode", "giamsat:kept-decode");
         match decoded {
             Ok(reading) => {
+                self.kept_at
+                    .borrow_mut()
+                    .insert(*id, reading.heads().to_vec());
                 self.readings.borrow_mut().entry(*id).or_insert(reading);
                 true
             }
@@ -119,18 +122,28 @@ impl Workspace {
         let w = ws();
         spawn_local(async move {
             // Checked and written in one turn: a write begun after this one deletes it.
-            let Some(kept) = w.reading_to_keep(&id) else {
+            let Some((kept, heads)) = w.reading_to_keep(&id) else {
                 return;
             };
             w.keep_rounds.borrow_mut().remove(&id);
-            if let Err(e) = w.store.set_meta(&keys::reading(&id.to_string()), &kept).await {
+            match w.store.keep_reading(&id.to_string(), &kept).await {
+                // Unless a write deleted it meanwhile (its transaction came after this one).
+                Ok(())
+                    if w.journals.borrow().get(&id).map(|j| j.journal.written())
+                        == Some(heads.as_slice()) =>
+                {
+                    w.kept_at.borrow_mut().insert(id, heads);
+                }
+                Ok(()) => {}
                 // A hint for the next open only: the document itself is stored.
-                web_sys::console::warn_1(&format!("could not keep a reading: {e}").into());
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("could not keep a reading: {e}").into())
+                }
             }
         });
     }
 
-    fn reading_to_keep(&self, id: &DocumentId) -> Option<String> {
+    fn reading_to_keep(&self, id: &DocumentId) -> Option<(String, Vec<automerge::ChangeHash>)> {
         if self.saving.borrow().contains(id)
             || self.dirty.borrow().contains(id)
             || self.write_queued.borrow().contains(id)
@@ -141,7 +154,10 @@ impl Workspace {
         let doc = client.doc(id)?;
         let heads = doc.get_heads();
         let journals = self.journals.borrow();
-        if journals.get(id)?.journal.written() != heads.as_slice() {
+        if journals.get(id)?.journal.written() != heads.as_slice()
+            || self.kept_at.borrow().get(id) == Some(&heads)
+        {
+            // Not all stored yet, or kept already.
             return None;
         }
         let mut readings = self.readings.borrow_mut();
@@ -150,7 +166,7 @@ impl Workspace {
             // Changes no view has asked to see yet.
             reading.refresh(doc).ok()?;
         }
-        Some(shared::kept::encode(reading))
+        Some((shared::kept::encode(reading), heads))
     }
 }
 

@@ -156,6 +156,9 @@ pub struct Workspace {
     /// Readings waiting to be kept in IndexedDB, each with the number of its latest wait
     /// (see [`kept`]).
     keep_rounds: RefCell<BTreeMap<DocumentId, u64>>,
+    /// The heads of the reading IndexedDB keeps of each supervision, as far as this page
+    /// knows (one it adopted or kept, not deleted since by a write).
+    kept_at: RefCell<BTreeMap<DocumentId, Vec<automerge::ChangeHash>>>,
     pub signals: Signals,
 }
 
@@ -263,6 +266,7 @@ impl Workspace {
             asked: Trigger::new(),
             readings: RefCell::new(BTreeMap::new()),
             keep_rounds: RefCell::new(BTreeMap::new()),
+            kept_at: RefCell::new(BTreeMap::new()),
             editors: RefCell::new(Default::default()),
             pending_by_doc: RefCell::new(BTreeMap::new()),
             owner: Owner::new(),

@@ -45,6 +45,10 @@ impl Workspace {
                 };
                 match w.write(doc, &write, &confirmed).await {
                     Ok(()) => {
+                        if write != Write::Nothing {
+                            // The same transaction deleted the kept reading.
+                            w.kept_at.borrow_mut().remove(&doc);
+                        }
                         w.journals
                             .borrow_mut()
                             .entry(doc)
