@@ -13,12 +13,17 @@
 //    worker), on a 4 Mbit/s, 80 ms round-trip link (Chromium's network emulation), REPS
 //    times: ms from navigation until the sign-in form takes typing.
 // 2. Open: the big supervision against the empty one (its title shown), loaded afresh from
-//    IndexedDB, REPS times side by side; the ratio within each repetition, for the big one's
-//    first screen (title and first finding's text: what the member can read and type in)
-//    and for all 500 finding texts shown; with the app's User Timing of where the page
-//    started (`giamsat:open`), the documents' loading before it (`giamsat:load-documents`:
-//    every document the tablet holds, the big one included whichever is opened), the
-//    reading and the building.
+//    IndexedDB, REPS times side by side, each in a tab of its own (the last one closed);
+//    the ratio within each repetition, for the big one's first screen (title and first
+//    finding's text: what the member can read), for the page open to edit (its controls
+//    enabled; in builds that draw a supervision from the reading the tablet kept, they wait
+//    for the document) and for all 500 finding texts shown; with the app's User Timing of
+//    when the app started, opened IndexedDB and mounted, asked for the screen and had its
+//    kept reading (`giamsat:kept-get`, `giamsat:kept-decode`), where the page started
+//    (`giamsat:open`), the documents' loading (`giamsat:load-documents`: every document
+//    the tablet holds, the big one included whichever is opened; before the page in builds
+//    without kept readings, after its first screen in builds with them), the reading and
+//    the building. Builds that keep readings are first given the pause they keep them in.
 // 3. Keystroke bytes: Lan types KEYS characters into a finding of the big supervision, one at
 //    a time; every byte the app hands IndexedDB (put() values: Uint8Array bytes, strings as
 //    UTF-16 bytes) is counted, and each keystroke waits for its write before the next.

@@ -73,13 +73,19 @@ test("a supervision opens from its kept reading before the engine comes; never b
     // The document has gone quiet: its reading is kept.
     await keptWith(page, id, FINDING);
 
+    /** Close the page and open the supervision again in a new one, the engine refused. */
+    const visitWithoutEngine = async () => {
+      await page.close();
+      await context.unroute(ENGINE);
+      await context.route(ENGINE, refuse);
+      page = await context.newPage();
+      watchErrors(page, errors);
+      await page.goto(url);
+    };
+
     // Next visit, the engine's module refused: the supervision is there to read, its
     // controls waiting for the document.
-    await page.close();
-    await context.route(ENGINE, refuse);
-    page = await context.newPage();
-    watchErrors(page, errors);
-    await page.goto(url);
+    await visitWithoutEngine();
     await page.getByTestId("supervision-title").filter({ hasText: TITLE }).waitFor({ timeout: BOUND });
     await waitValue(page, '[data-testid="finding-text"]', FINDING);
     assert.ok(refused > 0, "the engine was asked for and refused");
@@ -103,11 +109,7 @@ test("a supervision opens from its kept reading before the engine comes; never b
     await keptWith(page, id, MORE);
 
     // Opened again without the engine: the kept reading has the sentence.
-    await page.close();
-    await context.route(ENGINE, refuse);
-    page = await context.newPage();
-    watchErrors(page, errors);
-    await page.goto(url);
+    await visitWithoutEngine();
     await waitValue(page, '[data-testid="finding-text"]', FINDING + MORE);
     assert.equal(await page.getByTestId("doc-body").getAttribute("aria-busy"), "true");
 
@@ -128,10 +130,7 @@ test("a supervision opens from its kept reading before the engine comes; never b
         }),
       id,
     );
-    await page.close();
-    page = await context.newPage();
-    watchErrors(page, errors);
-    await page.goto(url);
+    await visitWithoutEngine();
     await page.getByText(/Đang tải/).first().waitFor({ timeout: BOUND });
     assert.equal(await page.getByTestId("finding-text").count(), 0, "nothing drawn from the damaged reading");
     await context.unroute(ENGINE);

@@ -1,7 +1,9 @@
 //! How many finding cards the units tab draws: a screenful at once, then twice as many at
-//! each animation frame until every card is there (five frames for 500). A 500-finding supervision thus shows its first
-//! screen about as fast as an empty one (BENCHMARKS.md, "The tablet's data path"), and the
-//! member can read and type while the rest is drawn, in about half a second.
+//! each animation frame until every card is there (six frames for 500). A 500-finding
+//! supervision thus shows its first screen about as fast as an empty one (BENCHMARKS.md,
+//! "The tablet's data path"), and the member can read and type while the rest is drawn.
+//! A page drawn from the reading the tablet kept draws the rest once its document is
+//! loaded, so typing waits for the document alone.
 
 use std::collections::HashMap;
 
@@ -24,8 +26,9 @@ pub struct CardBudget {
 }
 
 impl CardBudget {
-    /// Start drawing `supervision`'s cards: [`FIRST`] now, then more at each frame.
-    pub fn start(supervision: Signal<Option<Supervision>>) -> Self {
+    /// Start drawing `supervision`'s cards: [`FIRST`] now, then more at each frame once
+    /// `loaded` (the documents are loaded) holds.
+    pub fn start(supervision: Signal<Option<Supervision>>, loaded: Signal<bool>) -> Self {
         let before = Memo::new(move |_| {
             supervision.with(|s| {
                 let mut out = HashMap::new();
@@ -46,8 +49,19 @@ impl CardBudget {
             })
         });
         let budget = RwSignal::new(FIRST);
-        // Not in the first frame: that one paints the first screen alone.
-        request_animation_frame(move || draw_more(budget, total, STEP));
+        // Not in the first frame: that one paints the first screen alone. Nor before the
+        // documents are loaded (a page drawn from a kept reading): the member waits to type
+        // for the document, not for the cards below the screen.
+        Effect::new(move |started: Option<bool>| {
+            if started == Some(true) {
+                return true;
+            }
+            if !loaded.get() {
+                return false;
+            }
+            request_animation_frame(move || draw_more(budget, total, STEP));
+            true
+        });
         CardBudget { budget, before }
     }
 

@@ -77,7 +77,7 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
         |d| (!d.parts.contains(&Part::Recommendations)).then_some(&d.recommendations),
     );
     provide_context(recommendations.clone());
-    provide_context(CardBudget::start(doc));
+    provide_context(CardBudget::start(doc, signals.loaded.into()));
     Effect::new(move |_| {
         revision.track();
         let mut applied = None;
