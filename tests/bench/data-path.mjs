@@ -46,7 +46,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { markOpen } from "./open-marks.mjs";
-import { APP_DIR, launchBrowser, launchTablet, signIn, startWithDelegation, tempDir, waitSync, watchErrors } from "../browser/harness.mjs";
+import { APP_DIR, launchBrowser, launchTablet, signIn, startWithDelegation, tempDir, waitAsync, waitSync, watchErrors } from "../browser/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -262,7 +262,8 @@ async function measure(app) {
     // The supervisions' readings kept on Lan's tablet (builds that keep them), as a tablet
     // has them after a pause: the opens below are drawn from them.
     if (readdirSync(app.dir).some((f) => f.endsWith(".wasm") && readFileSync(join(app.dir, f)).includes("reading:"))) {
-      await lan.waitForFunction(
+      await waitAsync(
+        lan,
         (ids) =>
           new Promise((resolve) => {
             const open = indexedDB.open("giamsat");
@@ -276,6 +277,20 @@ async function measure(app) {
         { timeout: BOUND, polling: 250 },
       );
     }
+    // What keeping the big supervision's reading writes, once per pause.
+    const keptBytes = await lan.evaluate(
+      (id) =>
+        new Promise((resolve) => {
+          const open = indexedDB.open("giamsat");
+          open.onsuccess = () => {
+            const q = open.result.transaction("meta").objectStore("meta").getAll(IDBKeyRange.bound(`reading:${id}/`, `reading:${id}0`, false, true));
+            q.onsuccess = () => { open.result.close(); resolve(q.result.reduce((n, p) => n + p.length, 0)); };
+            q.onerror = () => resolve(0);
+          };
+          open.onerror = () => resolve(0);
+        }),
+      seed.big,
+    );
     const times = { big: [], empty: [], first: [], editable: { big: [], empty: [] }, start: { big: [], empty: [] }, load: { big: [], empty: [] }, read: { big: [], empty: [] }, build: { big: [], empty: [] }, keptGet: { big: [], empty: [] }, keptDecode: { big: [], empty: [] }, screen: { big: [], empty: [] }, screenKept: { big: [], empty: [] }, appStart: { big: [], empty: [] }, wsOpen: { big: [], empty: [] }, mounted: { big: [], empty: [] } };
     const measured = (page, name) => page.evaluate((n) => performance.getEntriesByName(n).at(-1)?.duration ?? 0, name);
     for (let r = 0; r < REPS; r++) {
@@ -360,7 +375,7 @@ async function measure(app) {
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
-    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, editableRatios, bytes, work, merge, receive, wall };
+    return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, editableRatios, keptBytes, bytes, work, merge, receive, wall };
   } finally {
     for (const t of tablets) await t.close().catch(() => {});
     await server.stop();
@@ -384,6 +399,7 @@ row("first load and engine together, gzip", (r) => `${((r.gzip + r.engine) / 100
 row("screens' own parts, loaded when first opened, gzip", (r) => `${(r.lazy / 1000).toFixed(0)} KB`, "");
 row("first visit on a 4 Mbit/s, 80 ms link: sign-in form ready, median (min–max)", (r) => `${median(r.visit).toFixed(0)} ms (${range(r.visit)})`, "—");
 row("IndexedDB bytes per keystroke, median (min–max)", (r) => `${median(r.bytes).toFixed(0)} B (${range(r.bytes)})`, "< 1 KB");
+row("the big supervision's reading kept on the tablet (written once its document has been quiet 3 s), bytes", (r) => (r.keptBytes ? `${(r.keptBytes / 1000).toFixed(0)} KB` : "none kept"), "");
 if (results.some((r) => r.work.length)) row("remote keystroke: script work on the receiving tablet, median (min–max)", (r) => `${median(r.work).toFixed(1)} ms (${range(r.work)})`, "≤ 5 ms");
 if (results.some((r) => r.receive.some((x) => x > 0))) {
   row("… of which the app's `receive` (merge, read again, start the write), median", (r) => (r.receive.some((x) => x > 0) ? `${median(r.receive).toFixed(1)} ms` : "not marked"), "—");

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { BOUND, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync } from "./harness.mjs";
+import { BOUND, artifacts, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitAsync, waitSync } from "./harness.mjs";
 
 const KE = { username: "kexau", displayName: "Kẻ Xấu", password: "mat-khau-cua-ke", role: "member" };
 const MINH = { username: "minh", displayName: "Trần Văn Minh", password: "mat-khau-cua-minh", role: "member" };
@@ -55,7 +55,7 @@ test("an uploaded HTML page and its script never run in the app's origin", async
     const item = b.locator(`[data-testid="evidence"][data-sha="${sha256(page)}"]`);
     await item.waitFor({ timeout: BOUND });
     // Wait until the server has the page (the attacker's tablet uploads it in the background).
-    await b.waitForFunction(async (url) => (await fetch(url)).ok, `/api/blobs/${sha256(page)}?document=${doc}`, { timeout: BOUND, polling: 200 });
+    await waitAsync(b, async (url) => (await fetch(url)).ok, `/api/blobs/${sha256(page)}?document=${doc}`, { polling: 200 });
     const pagesBefore = ctxB.pages().length;
     await item.locator("a").first().click();
     const link = item.getByTestId("evidence-file");

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   ADMIN, BOUND, adminSetup, api, apiSignIn, artifacts, createSupervision, launchBrowser, openSignedIn, startWithDelegation, tempDir,
-  waitSync,
+  waitAsync, waitSync,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -170,7 +170,7 @@ test("a leader above two delegations follows their recommendations up; a reply r
     // The scan went up with it, and the leader may read it.
     const s1 = await minh.evaluate(() => location.hash.replace("#/s/", ""));
     const sha = createHash("sha256").update(SCAN).digest("hex");
-    await leader.waitForFunction(async ([sha, doc]) => (await fetch(`/api/blobs/${sha}?document=${doc}`)).status === 200, [sha, s1], { timeout: BOUND, polling: 250 });
+    await waitAsync(leader, async ([sha, doc]) => (await fetch(`/api/blobs/${sha}?document=${doc}`)).status === 200, [sha, s1], { polling: 250 });
 
     // The year's review, as DOCX, says the figures the screen shows.
     const [download] = await Promise.all([leader.waitForEvent("download", { timeout: BOUND }), leader.getByTestId("export-review").click()]);

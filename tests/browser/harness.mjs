@@ -186,6 +186,28 @@ export async function startWithDelegation(dataDir, setup, { args = [], appDir } 
   return { server, ...made };
 }
 
+let asyncWaits = 0;
+
+/** Wait (bounded) until `check(arg)`, an async function run in the page (a function, or its
+ *  source as a string), resolves truthy.
+ *  Playwright's waitForFunction does not await a promise (a pending one counts as true), so
+ *  each poll starts a check when none is running and passes once one has said yes. */
+export async function waitAsync(page, check, arg, { timeout = BOUND, polling = 100 } = {}) {
+  const key = `__waitAsync${++asyncWaits}`;
+  await page.evaluate(`window.${key} = { check: ${check}, state: undefined }`);
+  await page.waitForFunction(([key, arg]) => {
+    const w = window[key];
+    if (w.state === "yes") return true;
+    if (w.state !== "running") {
+      w.state = "running";
+      Promise.resolve()
+        .then(() => w.check(arg))
+        .then((ok) => { w.state = ok ? "yes" : undefined; }, () => { w.state = undefined; });
+    }
+    return false;
+  }, [key, arg], { timeout, polling });
+}
+
 /** Wait until the sync badge is in `state` (offline / connecting / syncing / synced). */
 export async function waitSync(page, state) {
   try {

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BOUND, artifacts, createSupervision, launchBrowser, openSignedIn, startWithDelegation, tempDir, waitSync, waitValue,
+  BOUND, artifacts, createSupervision, launchBrowser, openSignedIn, startWithDelegation, tempDir, waitAsync, waitSync, waitValue,
 } from "./harness.mjs";
 
 const HUNG = { username: "hung", displayName: "Nguyễn Văn Hùng", password: "mat-khau-cua-hung", role: "head" };
@@ -130,10 +130,10 @@ test("a paragraph two members wrote offline shows each one's part; restoring it 
 
     // Lan has never exported; with no network, her tablet still makes the DOCX: the export
     // module (a wasm of its own, fetched on the first export) was kept by the service worker.
-    await lan.waitForFunction(async () => {
+    await waitAsync(lan, async () => {
       await navigator.serviceWorker.ready;
       return Boolean(await caches.match("/export_bg.wasm")) && Boolean(await caches.match("/fonts/LiberationSerif-Regular.ttf"));
-    }, null, { timeout: BOUND });
+    });
     await lan.context().setOffline(true);
     await waitSync(lan, "offline");
     const [download] = await Promise.all([lan.waitForEvent("download", { timeout: BOUND }), lan.getByTestId("export-draft").click()]);

@@ -6,7 +6,7 @@
 // (damaged, another build's) is passed over: the page waits for the document instead.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BOUND, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitSync, waitValue, watchErrors } from "./harness.mjs";
+import { BOUND, createSupervision, launchBrowser, signIn, startWithDelegation, tempDir, waitAsync, waitSync, waitValue, watchErrors } from "./harness.mjs";
 
 const LAN = { username: "lan", displayName: "Nguyễn Thị Lan", password: "mat-khau-cua-lan", role: "head" };
 const TITLE = "Giám sát tại phường An Hải Bắc";
@@ -40,11 +40,7 @@ const keptReading = (page, id) => page.evaluate(`(${readKept})(${JSON.stringify(
 
 /** Wait (bounded) until the tablet keeps a reading of `id` holding `text`. */
 const keptWith = (page, id, text) =>
-  page.waitForFunction(
-    `(${readKept})(${JSON.stringify(id)}).then((kept) => kept !== null && kept.includes(${JSON.stringify(text)}))`,
-    null,
-    { timeout: BOUND, polling: 200 },
-  );
+  waitAsync(page, `([id, text]) => (${readKept})(id).then((kept) => kept !== null && kept.includes(text))`, [id, text], { polling: 200 });
 
 test("a supervision opens from its kept reading before the engine comes; never behind what is stored; a damaged one is passed over", async () => {
   const dataDir = tempDir("giamsat-kept-");
