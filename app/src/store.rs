@@ -17,7 +17,7 @@
 //!   supervision as read from what is stored, UTF-8 JSON in pieces of at most
 //!   [`READING_PIECE`] bytes under `reading:<doc id>/<nnnn>`, so it opens to be read before
 //!   its document is loaded: `shared::kept`; every write of the document deletes it in the
-//!   same transaction, so one that is there is never behind what is stored), and for evidence
+//!   same transaction, so one that is there is never behind what this tab stored), and for evidence
 //!   `mime:<sha256>`,
 //!   `blob-docs:<sha256>` (the supervisions it was attached in) and
 //!   `uploaded:<doc id>:<sha256>`.

@@ -6,8 +6,10 @@
 //! A reading is kept once its document has been quiet for [`QUIET_MS`] (no change written),
 //! and when the page is hidden; every write of the document deletes it in the same
 //! transaction (`Store::append_chunk`, `Store::write_snapshot`), so a kept reading is never
-//! behind what is stored. Only supervisions opened on this page are kept: their reading is
-//! already in memory.
+//! behind what this page stored. Two tabs on one tablet can leave it behind (one keeps what
+//! it has read after the other wrote more): the page drawn from it then reads the document
+//! again once it is loaded, since the heads differ (`Workspace::mirror`). Only supervisions
+//! opened on this page are kept: their reading is already in memory.
 
 use std::cell::RefCell;
 
