@@ -36,14 +36,13 @@ pub enum Screen {
 #[wasm_split(giamsat_supervision, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_supervision))]
 fn supervision_screen(
     id: DocumentId,
-    kept: Option<(String, Option<engine::Hold>)>,
+    kept: Option<(String, engine::Hold)>,
 ) -> Result<AnyView, NotLoaded> {
     // Decoded here, so reading the kept form is code of this module, not of the first load.
     let hold = kept.and_then(|(kept, hold)| {
         expect_context::<Docs>()
             .adopt_kept(&id, &kept)
             .then_some(hold)
-            .flatten()
     });
     Ok(view! { <SupervisionPage id=id hold=hold/> }.into_any())
 }
@@ -83,14 +82,14 @@ async fn load(
     if let (Screen::Supervision(id), Some(hold)) = (&screen, hold) {
         // IndexedDB's futures stay on this thread; the screen's own must not.
         let (tx, rx) = futures::channel::oneshot::channel();
-        let id_ = *id;
+        let wanted = *id;
         leptos::task::spawn_local(async move {
-            let _taken = tx.send(docs.kept_reading(id_).await);
+            let _taken = tx.send(docs.kept_reading(wanted).await);
         });
         let kept = rx.await;
         measure("giamsat:screen-kept", "giamsat:screen");
         if let Ok(Some(kept)) = kept {
-            return supervision_screen(*id, Some((kept, Some(hold)))).await;
+            return supervision_screen(*id, Some((kept, hold))).await;
         }
     }
     engine::ready().await;
