@@ -13,12 +13,11 @@
 //!   (created here, not yet registered with their delegation; JSON), `titles` (each held
 //!   supervision's title, JSON, so the list shows them before the documents are loaded),
 //!   `confirmed:<doc id>`
-//!   (the server heads last known to cover that document), `reading:<doc id>` (the
+//!   (the server heads last known to cover that document), `reading:<doc id>/<nnnn>` (the
 //!   supervision as read from what is stored, UTF-8 JSON in pieces of at most
-//!   [`READING_PIECE`] bytes under `reading:<doc id>/<nnnn>`, so it opens to be read before
-//!   its document is loaded: `shared::kept`; every write of the document deletes it in the
-//!   same transaction, so one that is there is never behind what this tab stored), and for evidence
-//!   `mime:<sha256>`,
+//!   [`READING_PIECE`] bytes, so it opens to be read before its document is loaded:
+//!   `shared::kept`; every write of the document deletes it in the same transaction, so one
+//!   that is there is never behind what this tab stored), and for evidence `mime:<sha256>`,
 //!   `blob-docs:<sha256>` (the supervisions it was attached in) and
 //!   `uploaded:<doc id>:<sha256>`.
 //! - `blobs` (version 2): sha256 → the bytes of a photo or document attached as evidence.
@@ -54,12 +53,6 @@ pub mod keys {
     /// Piece `n` of supervision `doc` as read from what is stored (`shared::kept`).
     pub fn reading(doc: &str, n: usize) -> String {
         format!("reading:{doc}/{n:04}")
-    }
-
-    /// Every piece of supervision `doc`'s kept reading: from `reading:<doc>/` to
-    /// `reading:<doc>0`, excluded ('0' sorts right after '/').
-    pub fn readings(doc: &str) -> (String, String) {
-        (format!("reading:{doc}/"), format!("reading:{doc}0"))
     }
 
     /// The mime type of the blob `sha`.
@@ -286,10 +279,9 @@ impl Store {
     pub async fn kept_reading(&self, doc: &str) -> Result<Option<String>, StoreError> {
         let tx = self.db.transaction(META).build()?;
         let meta = tx.object_store(META)?;
-        let (from, to) = keys::readings(doc);
         let pieces: Vec<JsValue> = meta
             .get_all::<JsValue>()
-            .with_query::<String, _>(KeyRange::Bound(from, false, to, true))
+            .with_query::<String, _>(reading_pieces(doc))
             .primitive()?
             .await?
             .collect::<Result<_, _>>()?;
@@ -301,7 +293,9 @@ impl Store {
             let piece = piece
                 .dyn_into::<Uint8Array>()
                 .map_err(|_| StoreError("a kept reading's piece is not bytes".into()))?;
-            bytes.extend(piece.to_vec());
+            let at = bytes.len();
+            bytes.resize(at + piece.length() as usize, 0);
+            piece.copy_to(&mut bytes[at..]);
         }
         String::from_utf8(bytes)
             .map(Some)
@@ -493,10 +487,20 @@ fn delete_reading(
     meta: &indexed_db_futures::object_store::ObjectStore<'_>,
     id: &str,
 ) -> Result<(), StoreError> {
-    let (from, to) = keys::readings(id);
-    meta.delete::<String, KeyRange<String>>(KeyRange::Bound(from, false, to, true))
+    meta.delete::<String, KeyRange<String>>(reading_pieces(id))
         .primitive()?;
     Ok(())
+}
+
+/// Every piece of supervision `doc`'s kept reading: the keys from `reading:<doc>/` to
+/// `reading:<doc>0`, excluded ('0' sorts right after '/').
+fn reading_pieces(doc: &str) -> KeyRange<String> {
+    KeyRange::Bound(
+        format!("reading:{doc}/"),
+        false,
+        format!("reading:{doc}0"),
+        true,
+    )
 }
 
 /// The server heads known to cover document `id` (written with every write of it).

@@ -41,11 +41,12 @@ pub(super) fn fetch_early(store: &Store, id: DocumentId) {
     EARLY.with(|e| *e.borrow_mut() = Some((id, rx)));
     let store = store.clone();
     spawn_local(async move {
-        let _taken = tx.send(get(&store, &id).await);
+        let _taken = tx.send(read_kept(&store, &id).await);
     });
 }
 
-async fn get(store: &Store, id: &DocumentId) -> Option<String> {
+/// The kept reading of `id`, if there is one (a failure to read it is as good as none).
+async fn read_kept(store: &Store, id: &DocumentId) -> Option<String> {
     super::mark("giamsat:kept-get");
     let kept = store.kept_reading(&id.to_string()).await.ok().flatten();
     super::measure("giamsat:kept-get", "giamsat:kept-get");
@@ -62,7 +63,7 @@ impl Workspace {
         let early = EARLY.with(|e| e.borrow_mut().take());
         match early {
             Some((early, rx)) if early == *id => rx.await.ok().flatten(),
-            _ => get(&self.store, id).await,
+            _ => read_kept(&self.store, id).await,
         }
     }
 

@@ -27,6 +27,7 @@ impl Workspace {
         }
         let w = ws();
         spawn_local(async move {
+            let mut wrote = false;
             loop {
                 w.dirty.borrow_mut().remove(&doc);
                 let next = {
@@ -48,6 +49,7 @@ impl Workspace {
                         if write != Write::Nothing {
                             // The same transaction deleted the kept reading.
                             w.kept_at.borrow_mut().remove(&doc);
+                            wrote = true;
                         }
                         w.journals
                             .borrow_mut()
@@ -75,9 +77,11 @@ impl Workspace {
                 }
             }
             w.saving.borrow_mut().remove(&doc);
-            // What is stored changed (and its kept reading was dropped): keep it again once
-            // the document is quiet.
-            w.keep_soon(doc);
+            if wrote {
+                // What is stored changed (and its kept reading was dropped): keep it again
+                // once the document is quiet.
+                w.keep_soon(doc);
+            }
         });
     }
 }
