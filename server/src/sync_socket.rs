@@ -366,7 +366,13 @@ async fn read_loop(
         let _ = tokio::time::timeout(LAST_WORDS, out.send(Outgoing::Close(reason))).await;
     }
     for doc in opened.into_keys() {
-        let _ = docs.send(doc, ToDoc::Gone(conn.id));
+        let _ = docs.send(
+            doc,
+            ToDoc::Gone {
+                conn: conn.id,
+                user: conn.user,
+            },
+        );
     }
 }
 

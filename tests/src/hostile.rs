@@ -129,10 +129,19 @@ pub async fn members_still_sync(
         finding::add(d, &fid, unit_id, FindingKind::Strength, &text, stamp("Lan"))
     })
     .expect("add a finding");
+    // Lan's connection closing ends the wait too, so the failure names whose it was.
     minh.wait_for(&format!("Lan's finding after {what}"), BOUND, |m| {
-        m.heads(&id) == lan.heads(&id)
+        m.heads(&id) == lan.heads(&id) || !lan.is_connected() || !m.is_connected()
     })
     .await;
+    for (name, member) in [("Lan", lan), ("Minh", minh)] {
+        assert!(
+            member.is_connected(),
+            "{name}'s connection closed after {what} (server error: {:?})",
+            member.server_error()
+        );
+    }
+    assert_eq!(minh.heads(&id), lan.heads(&id), "Minh has Lan's finding");
 }
 
 /// A raw automerge-repo peer signed in as `account`: connect, `join`, wait for `peer`; the

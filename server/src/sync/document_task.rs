@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::issued;
+use super::share::Shares;
 use super::store::StoreError;
 use super::{ChangeAuthor, Conn, Documents, Outgoing, ToDoc};
 use crate::accounts::audit;
@@ -35,7 +36,12 @@ struct Waiting {
 }
 
 /// Run the document until it unloads or the server stops.
-pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<ToDoc>) {
+pub async fn run(
+    docs: Arc<Documents>,
+    id: DocumentId,
+    mut rx: mpsc::Receiver<ToDoc>,
+    shares: Arc<Shares>,
+) {
     let (mut engine, actions) = DocumentEngine::new(id, docs.peer_id.clone(), docs.now());
     let mut conns: HashMap<ConnId, Arc<Conn>> = HashMap::new();
     let mut waiting = Waiting::default();
@@ -72,7 +78,11 @@ pub async fn run(docs: Arc<Documents>, id: DocumentId, mut rx: mpsc::Receiver<To
                 }
                 Input::Written { ticket, result }
             }
-            msg = rx.recv(), if engine.accepts() && !stopping => match msg {
+            msg = rx.recv(), if engine.accepts() && !stopping => match msg.inspect(|m| {
+                if let Some(user) = m.account() {
+                    shares.release(user);
+                }
+            }) {
                 Some(ToDoc::Stop) | None => {
                     stopping = true;
                     Input::Tick
@@ -195,7 +205,7 @@ fn admit(
             message,
         }),
         ToDoc::Access { conn, access } => Some(Input::Access { conn, access }),
-        ToDoc::Gone(conn) => {
+        ToDoc::Gone { conn, .. } => {
             conns.remove(&conn);
             Some(Input::Gone(conn))
         }

@@ -18,7 +18,8 @@
 //! app's files answer while sync is saturated. And sync never queues without end: a
 //! document's queue holds [`DOC_QUEUE`] messages, and a message that finds it full closes
 //! its connection with "busy, retry" (the tablet reconnects and sends again; nothing it sent
-//! was confirmed).
+//! was confirmed). Presence never fills more than half of it ([`PRESENCE_ROOM`]): past that
+//! it is dropped, as a lost heartbeat is, and changes keep their room.
 //!
 //! With several replicas on one PostgreSQL database, each replica knows only its own peers
 //! and its own unsaved changes (never confirmed, so never owed to anyone); what another
@@ -26,6 +27,7 @@
 
 pub mod document_task;
 pub mod issued;
+pub mod share;
 pub mod store;
 pub mod writer;
 
@@ -43,10 +45,16 @@ use tokio::sync::{Notify, mpsc};
 use crate::accounts::Accounts;
 use crate::change_quota::ChangeQuota;
 use crate::error::ServerError;
+use share::Shares;
 use store::DocStore;
 
 /// Messages one document's task may have waiting; past it, the sender hears "busy".
 pub const DOC_QUEUE: usize = 1024;
+
+/// Presence is taken only while this much of a document's queue is free: past it, presence
+/// is dropped, not refused, so one member's flood of it never makes another member's
+/// change "busy".
+pub const PRESENCE_ROOM: usize = DOC_QUEUE / 2;
 
 /// The niceness of the sync runtime's threads (0 is the default; 19 the lowest priority):
 /// under full load the kernel runs HTTP first and gives sync what is left.
@@ -104,8 +112,8 @@ pub enum ToDoc {
         conn: ConnId,
         access: Option<Access>,
     },
-    /// The connection closed.
-    Gone(ConnId),
+    /// The connection closed (`user`: its account).
+    Gone { conn: ConnId, user: i64 },
     /// Chunks another replica stored ([`crate::replicas`]).
     Stored(Vec<Vec<u8>>),
     /// The server is stopping: finish the write in flight and end.
@@ -116,7 +124,25 @@ pub enum ToDoc {
 #[derive(Debug)]
 pub struct Busy;
 
-type Slot = Mutex<HashMap<DocumentId, mpsc::Sender<ToDoc>>>;
+impl ToDoc {
+    /// The account a message comes from, for its share of the queue ([`share`]); `None`
+    /// for what the server itself sends.
+    fn account(&self) -> Option<i64> {
+        match self {
+            ToDoc::Sync { conn, .. } | ToDoc::Ephemeral { conn, .. } => Some(conn.user),
+            ToDoc::Gone { user, .. } => Some(*user),
+            ToDoc::Access { .. } | ToDoc::Stored(_) | ToDoc::Stop => None,
+        }
+    }
+}
+
+/// A loaded document's queue, and what each account holds of it.
+struct Queue {
+    tx: mpsc::Sender<ToDoc>,
+    shares: Arc<Shares>,
+}
+
+type Slot = Mutex<HashMap<DocumentId, Queue>>;
 
 /// Every loaded document, and what their tasks share.
 pub struct Documents {
@@ -212,13 +238,35 @@ impl Documents {
             return Err(Busy);
         }
         let starts = matches!(msg, ToDoc::Sync { .. });
+        // Presence and goodbyes are dropped, not refused: a lost heartbeat is said again,
+        // and a lost goodbye is found by the task's sweep.
+        let refusal = match msg {
+            ToDoc::Sync { .. } => Err(Busy),
+            _ => Ok(()),
+        };
+        let account = msg.account();
         let mut slot = self.slot(&doc).lock().unwrap_or_else(|p| p.into_inner());
         // Sent under the lock: a task that unloads takes the same lock and checks its queue
         // is empty, so no message lands in a queue nobody reads.
-        if let Some(tx) = slot.get(&doc) {
-            return match tx.try_send(msg) {
+        if let Some(q) = slot.get(&doc) {
+            if matches!(msg, ToDoc::Ephemeral { .. }) && q.tx.capacity() < PRESENCE_ROOM {
+                // Presence is lossy (the next heartbeat says it again): dropped here, so a
+                // flood of it leaves the queue's other half to the members' changes.
+                return Ok(());
+            }
+            if let Some(user) = account
+                && !q.shares.take(user)
+            {
+                return refusal;
+            }
+            return match q.tx.try_send(msg) {
                 Ok(()) => Ok(()),
-                Err(mpsc::error::TrySendError::Full(_)) => Err(Busy),
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    if let Some(user) = account {
+                        q.shares.release(user);
+                    }
+                    Err(Busy)
+                }
                 Err(mpsc::error::TrySendError::Closed(_)) => {
                     slot.remove(&doc);
                     Err(Busy)
@@ -229,8 +277,18 @@ impl Documents {
             return Ok(());
         }
         let (tx, rx) = mpsc::channel(DOC_QUEUE);
+        let shares = Arc::new(Shares::default());
+        if let Some(user) = account {
+            shares.take(user);
+        }
         let _ = tx.try_send(msg);
-        slot.insert(doc, tx);
+        slot.insert(
+            doc,
+            Queue {
+                tx,
+                shares: shares.clone(),
+            },
+        );
         drop(slot);
         self.running.fetch_add(1, Ordering::SeqCst);
         let docs = self.clone();
@@ -239,7 +297,7 @@ impl Documents {
             None => tokio::spawn(f),
         };
         spawn(async move {
-            document_task::run(docs.clone(), doc, rx).await;
+            document_task::run(docs.clone(), doc, rx, shares).await;
             docs.running.fetch_sub(1, Ordering::SeqCst);
             docs.ended.notify_waiters();
         });
@@ -263,7 +321,7 @@ impl Documents {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&doc)
-            .cloned();
+            .map(|q| q.tx.clone());
         if let Some(tx) = tx {
             // A task that ended meanwhile reads everything again when it next loads.
             let _ = tx.blocking_send(ToDoc::Stored(chunks));
@@ -345,7 +403,7 @@ impl Documents {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .values()
-                .cloned()
+                .map(|q| q.tx.clone())
                 .collect();
             for tx in senders {
                 let _ = tx.send(ToDoc::Stop).await;
