@@ -33,7 +33,10 @@
 //    in); per keystroke the work of the messages that arrived until Lan's text area showed
 //    the character is summed. That is main-thread script work, not layout or paint. The
 //    app's User Timing measures split it: `giamsat:receive` (Workspace::receive: merge, read
-//    the touched records again, queue the write, send) and within it `giamsat:merge`.
+//    the touched records again, queue the write, send) and within it `giamsat:merge`. Since
+//    the sixteenth session the app places those only when the page sets
+//    `window.giamsatFrameTiming` (DATA_PATH_FRAME_MARKS=1), and the work measured without
+//    them is what a tablet does; builds before it always place them.
 // 5. The same in the conclusion's first paragraph, both tablets on the conclusion tab (the
 //    head's draft, written together).
 //
@@ -234,6 +237,8 @@ async function measure(app) {
       const tablet = await launchTablet(profile);
       tablets.push(tablet);
       await tablet.addInitScript(instrument);
+      // The app times each frame only when asked (it costs the tablet a few tenths of a ms).
+      if (process.env.DATA_PATH_FRAME_MARKS === "1") await tablet.addInitScript(() => (window.giamsatFrameTiming = true));
       await tablet.addInitScript(markOpen, FINDINGS);
       const page = await tablet.newPage();
       watchErrors(page, errors);
@@ -366,7 +371,19 @@ async function measure(app) {
       await profiler.send("Profiler.setSamplingInterval", { interval: 100 });
       await profiler.send("Profiler.start");
     }
+    const tracer = process.env.DATA_PATH_TRACE ? await lan.context().newCDPSession(lan) : null;
+    const traced = [];
+    if (tracer) {
+      tracer.on("Tracing.dataCollected", ({ value }) => traced.push(...value));
+      await tracer.send("Tracing.start", { categories: "devtools.timeline,v8.execute,blink.user_timing", transferMode: "ReportEvents" });
+    }
     const { work, merge, receive, wall } = await remoteTyping(lan, minh, "finding-text");
+    if (tracer) {
+      const done = new Promise((r) => tracer.once("Tracing.tracingComplete", r));
+      await tracer.send("Tracing.end");
+      await done;
+      (await import("node:fs")).writeFileSync(process.env.DATA_PATH_TRACE, JSON.stringify({ traceEvents: traced }));
+    }
     // 5. The same in the conclusion's first paragraph, both on the conclusion tab.
     for (const page of [lan, minh]) await page.getByTestId("tab-conclusion").click();
     const inConclusion = await remoteTyping(lan, minh, "paragraph");

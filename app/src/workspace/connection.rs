@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use shared::DocumentId;
 use shared::sync::{Event, Link, Output};
 
-use super::timing::{mark, measure};
+use super::timing::{frames_timed, mark, measure};
 use super::{FrameSender, LinkState, Workspace};
 
 impl Workspace {
@@ -35,7 +35,10 @@ impl Workspace {
 
     /// One frame from the server. Returns an error message if the connection must close.
     pub fn receive(&self, bytes: &[u8]) -> Option<String> {
-        mark("giamsat:frame");
+        let timed = frames_timed();
+        if timed {
+            mark("giamsat:frame");
+        }
         // Anchor the caret of the field being typed in before the merge moves text around.
         let anchored = self.anchor_active();
         let result = self.client.borrow_mut().handle(Event::Frame(bytes));
@@ -51,7 +54,9 @@ impl Workspace {
         for patched in std::mem::take(&mut out.patches) {
             self.follow(&patched);
         }
-        measure("giamsat:merge", "giamsat:frame");
+        if timed {
+            measure("giamsat:merge", "giamsat:frame");
+        }
         let ephemeral = out.ephemeral.clone();
         self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
@@ -72,7 +77,9 @@ impl Workspace {
             self.signals.revision.update(|r| *r += 1);
         }
         self.refresh_pending_of(moved);
-        measure("giamsat:receive", "giamsat:frame");
+        if timed {
+            measure("giamsat:receive", "giamsat:frame");
+        }
         server_error
     }
 
