@@ -222,6 +222,34 @@ fn big_supervision(c: &mut Criterion) {
         })
     });
 
+    // The same, as the app does it since the sixteenth session: what the changes wrote, found
+    // from their operations and each object's parents (`shared::touched`), not from patches.
+    g.bench_function("remote_keystroke_read_again_by_touched", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let mut lan = built.doc.clone();
+                let mut reading = Reading::new(&lan).unwrap();
+                for changes in keystrokes.iter().take((iters - done).min(64) as usize) {
+                    let chunks: Vec<Vec<u8>> =
+                        changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+                    let start = Instant::now();
+                    let before = lan.get_heads();
+                    let incoming =
+                        shared::touched::expect(&lan, chunks.iter().map(Vec::as_slice)).unwrap();
+                    lan.apply_changes(changes.clone()).unwrap();
+                    let written = shared::touched::touched(&lan, &incoming);
+                    reading.follow(&lan, &before, written.as_deref()).unwrap();
+                    total += start.elapsed();
+                    done += 1;
+                }
+                assert_eq!(reading.supervision, reading::read(&lan).unwrap());
+            }
+            total
+        })
+    });
+
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("save", |b| b.iter(|| black_box(&built.doc).save()));
     g.finish();

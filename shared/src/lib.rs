@@ -28,6 +28,7 @@
 //! - [`engine`]: the server side of sync, one state machine per document (messages and
 //!   storage results in, messages and writes out).
 //! - [`sync`]: the client side of sync as a state machine (frames in, frames out).
+//! - [`touched`]: what a merge wrote, object by object, for a reading to read again.
 //! - [`sync_guard`]: refuses sync messages that would crash automerge (found by fuzzing).
 //! - [`dates`]: dd/mm/yyyy as members write dates, ISO as documents keep them.
 //! - [`search`]: accent-insensitive matching for Vietnamese ("giam sat" finds "giám sát").
@@ -62,6 +63,7 @@ pub mod supervision;
 pub mod sync;
 pub mod sync_guard;
 pub mod text;
+pub mod touched;
 pub mod unit;
 pub mod wire;
 pub mod wire_form;

@@ -5,12 +5,13 @@
 //! touched — what a remote keystroke costs on a 500-finding supervision is one finding read,
 //! not the ~100 ms of a whole read (BENCHMARKS.md, "Big supervision").
 //!
-//! What a change touched comes from Automerge's patches (the sync client logs them while it
-//! merges, see `SyncClient::with_patches`) or, for the member's own typing, from the field
+//! What a change touched comes from the objects its operations wrote (the sync client notes
+//! them while it merges, see `SyncClient::with_touched` and [`crate::touched`]), from
+//! Automerge's patches ([`Reading::apply`]), or, for the member's own typing, from the field
 //! typed in. Anything this module does not follow record by record (a record added, deleted or
-//! reordered, the set-up, members, units, sessions) re-reads that part whole; patches that
-//! fit nothing known re-read everything. A reading is tied to the heads it was made at: fed
-//! patches from other heads, it reads everything again rather than guess.
+//! reordered, the set-up, members, units, sessions) re-reads that part whole; a write that
+//! fits nothing known re-reads everything. A reading is tied to the heads it was made at: told
+//! of a merge from other heads, it reads everything again rather than guess.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -26,6 +27,7 @@ use crate::recommendation::{self, Recommendation};
 use crate::schema::{self, DocKind};
 use crate::session::{self, Remark, WorkingSession};
 use crate::supervision::{self, Setup};
+use crate::touched::{Touch, Touched};
 use crate::unit::{self, Unit};
 
 /// A whole supervision document, read into plain values for display.
@@ -269,6 +271,24 @@ impl Reading {
         self.read_again(doc, touched)
     }
 
+    /// `doc`, at `before` until then, merged changes that wrote `touched`
+    /// ([`crate::touched`]; `None`: what they wrote is not known, so everything is read).
+    pub fn follow(
+        &mut self,
+        doc: &Automerge,
+        before: &[ChangeHash],
+        touched: Option<&[Touched]>,
+    ) -> Result<(), ModelError> {
+        let (Some(written), true) = (touched, before == self.heads.as_slice()) else {
+            return self.read_all_again(doc);
+        };
+        let mut delta = Delta::default();
+        for t in written {
+            delta.note_touched(t);
+        }
+        self.read_again(doc, delta)
+    }
+
     /// The member typed in `field` of `doc`, which was at `before` until then.
     pub fn typed(
         &mut self,
@@ -386,51 +406,57 @@ impl Reading {
 impl Delta {
     /// Which records `patch` touched. `patch.path` leads from the root to the object patched.
     fn note(&mut self, patch: &Patch) {
-        let key = |i: usize| match patch.path.get(i) {
-            Some((_, Prop::Map(k))) => Some(k.as_str()),
+        let touch = match &patch.action {
+            PatchAction::PutMap { key, .. } => Touch::Put(key.clone()),
+            _ => Touch::Other,
+        };
+        let path = patch.path.iter().map(|(_, prop)| prop.clone()).collect();
+        self.note_touched(&Touched { path, touch });
+    }
+
+    /// Which records an object written touched (`t.path` leads from the root to it).
+    fn note_touched(&mut self, t: &Touched) {
+        let key = |i: usize| match t.path.get(i) {
+            Some(Prop::Map(k)) => Some(k.as_str()),
             _ => None,
         };
+        let put = |name: &str| matches!(&t.touch, Touch::Put(k) if k == name);
         // A key put on the record's own map (`deleted`, `section`, `unit`…) may move it
         // between lists; only what sits inside a record's fields is read record by record.
-        let puts_on_record = |depth: usize| {
-            patch.path.len() == depth && matches!(patch.action, PatchAction::PutMap { .. })
-        };
+        let puts_on_record = |depth: usize| t.path.len() == depth && t.touch != Touch::Other;
         let Some(top) = key(0) else {
             // A key of the root itself: that part whole.
-            match &patch.action {
-                PatchAction::PutMap { key, .. } => {
+            match &t.touch {
+                Touch::Put(key) => {
                     // Keys no reading shows (actors, issued versions…) need nothing read.
                     if let Some(part) = part_of(key) {
                         self.parts.insert(part);
                     }
                 }
-                _ => self.everything = true,
+                Touch::Other => self.everything = true,
             }
             return;
         };
         let record = key(1).map(str::to_owned);
         match (top, record) {
-            ("findings", Some(id)) if patch.path.len() >= 2 => {
+            ("findings", Some(id)) if t.path.len() >= 2 => {
                 // `deleted` changes which causes show their links: every finding again.
-                let flag =
-                    matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
-                if patch.path.len() == 2 && flag {
+                if t.path.len() == 2 && put("deleted") {
                     self.parts.insert(Part::Findings);
                 } else {
                     self.findings.insert(id);
                 }
             }
-            ("recommendations", Some(id)) if patch.path.len() >= 2 => {
-                let flag =
-                    matches!(&patch.action, PatchAction::PutMap { key, .. } if key == "deleted");
-                if patch.path.len() == 2 && flag {
+            ("recommendations", Some(id)) if t.path.len() >= 2 => {
+                if t.path.len() == 2 && put("deleted") {
                     self.parts.insert(Part::Recommendations);
                 } else {
                     self.recommendations.insert(id);
                 }
             }
-            ("conclusion", Some(p)) if p == "paragraphs" && patch.path.len() >= 3 => match key(2) {
-                Some(id) if !puts_on_record(3) || is_text_key(&patch.action) => {
+            ("conclusion", Some(p)) if p == "paragraphs" && t.path.len() >= 3 => match key(2) {
+                // A paragraph's text written as a whole is read paragraph by paragraph.
+                Some(id) if !puts_on_record(3) || put("text") => {
                     self.paragraphs.insert(id.to_owned());
                 }
                 _ => {
@@ -466,11 +492,6 @@ fn replace_by_id<T: Clone>(
             copy[i] = record.clone();
         }
     }
-}
-
-/// A put of the `text` key on a paragraph's map (a paragraph's text written as a whole).
-fn is_text_key(action: &PatchAction) -> bool {
-    matches!(action, PatchAction::PutMap { key, .. } if key == "text")
 }
 
 /// The part a root key belongs to, if a reading shows it.

@@ -1,4 +1,5 @@
-//! A reading kept up to date from patches reads the same as reading the document afresh,
+//! A reading kept up to date from what each merge wrote (`crate::touched`, as the app's sync
+//! client notes it) or from Automerge's patches reads the same as reading the document afresh,
 //! whatever another member did: typed in a finding, a recommendation or a paragraph, agreed
 //! a finding, deleted a shortcoming a cause explained, added records, changed the set-up.
 
@@ -11,6 +12,7 @@ use crate::finding::{self, FindingKind, FindingStatus};
 use crate::reading;
 use crate::recommendation::{self, NewRecommendation, RecommendationKind};
 use crate::supervision::{self, Stamp};
+use crate::touched;
 use crate::{RecordId, unit};
 
 /// One thing Minh does to his copy.
@@ -72,17 +74,85 @@ fn two_tablets() -> (Automerge, Automerge) {
     (doc, minh)
 }
 
-/// Bring `mine` up to `theirs`, logging patches, and feed them to `reading`; it must then
-/// read as `mine` read afresh.
+/// Bring `mine` up to `theirs` and feed `reading` what the merge wrote, as the app's sync
+/// client notes it; it must then read as `mine` read afresh. The same merge followed from
+/// Automerge's patches, on copies, must read the same.
 fn receive(reading: &mut Reading, mine: &mut Automerge, theirs: &Automerge) {
     let before = mine.get_heads();
     let changes = theirs.get_changes(&before);
+
+    let (mut by_patches, mut patched) = (reading.clone(), mine.clone());
     let mut log = PatchLog::active();
-    mine.apply_changes_log_patches(changes, &mut log).unwrap();
-    let patches = mine.make_patches(&mut log);
-    reading.apply(mine, &before, &patches).unwrap();
+    patched
+        .apply_changes_log_patches(changes.clone(), &mut log)
+        .unwrap();
+    let patches = patched.make_patches(&mut log);
+    by_patches.apply(&patched, &before, &patches).unwrap();
+
+    let chunks: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    let incoming = touched::expect(mine, chunks.iter().map(Vec::as_slice))
+        .expect("every chunk is a change whose dependencies are known");
+    mine.apply_changes(changes).unwrap();
+    let written = touched::touched(mine, &incoming).expect("the merge brought those changes");
+    reading.follow(mine, &before, Some(&written)).unwrap();
+
     assert_eq!(reading.heads(), mine.get_heads().as_slice());
     assert_eq!(reading.supervision, reading::read(mine).unwrap());
+    assert_eq!(by_patches.supervision, reading.supervision);
+}
+
+/// A change held back for a missing dependency, then applied with it: what the second merge
+/// wrote is not known from its message alone, so the reading reads everything, and is right.
+#[test]
+fn a_change_held_back_for_its_dependency_makes_the_reading_read_everything() {
+    let (mut lan, mut minh) = two_tablets();
+    let mut reading = Reading::new(&lan).unwrap();
+    let before = lan.get_heads();
+    let f = TextField::new(RecordKind::Finding, &id(3), "text");
+    field::set(
+        &mut minh,
+        &f,
+        "Hồ sơ 03 cuộc chưa đầy đủ.",
+        stamp("Minh", 2),
+    )
+    .unwrap();
+    let first = minh.get_changes(&before);
+    let middle = minh.get_heads();
+    let r = TextField::new(RecordKind::Recommendation, &id(5), "text");
+    field::set(
+        &mut minh,
+        &r,
+        "Hoàn thiện hồ sơ trước 30/9.",
+        stamp("Minh", 3),
+    )
+    .unwrap();
+    let second = minh.get_changes(&middle);
+
+    // The second change alone: its dependency is missing, so nothing is promised.
+    let raw = |cs: &[automerge::Change]| -> Vec<Vec<u8>> {
+        cs.iter().map(|c| c.raw_bytes().to_vec()).collect()
+    };
+    let chunks = raw(&second);
+    assert!(touched::expect(&lan, chunks.iter().map(Vec::as_slice)).is_none());
+    lan.apply_changes(second).unwrap();
+    assert_eq!(lan.get_heads(), before, "Automerge holds it back");
+
+    // The first arrives: the message names one change, the document moved by two.
+    let chunks = raw(&first);
+    let incoming = touched::expect(&lan, chunks.iter().map(Vec::as_slice)).unwrap();
+    lan.apply_changes(first).unwrap();
+    assert_eq!(lan.get_heads(), minh.get_heads());
+    let written = touched::touched(&lan, &incoming);
+    assert!(
+        written.is_none(),
+        "the held change's writes are not in the message"
+    );
+    reading.follow(&lan, &before, written.as_deref()).unwrap();
+    assert_eq!(reading.supervision, reading::read(&lan).unwrap());
+    assert_eq!(
+        reading.supervision.recommendation(&id(5)).unwrap().text,
+        "Hoàn thiện hồ sơ trước 30/9."
+    );
 }
 
 #[test]

@@ -56,17 +56,18 @@ pub struct Output {
     pub server_error: Option<String>,
     /// Ephemeral messages (presence) from other peers: (document, sender, payload).
     pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
-    /// What changed, as Automerge's patches, when the client logs them
-    /// ([`SyncClient::with_patches`]): feed them to `crate::reading::Reading::apply`.
-    pub patches: Vec<Patched>,
+    /// What each merge wrote, when the client notes it ([`SyncClient::with_touched`]): feed
+    /// it to `crate::reading::Reading::follow`.
+    pub merged: Vec<Merged>,
 }
 
-/// One document moved from `before` to its current heads; `patches` say what changed.
+/// One document moved from `before` to its current heads; `touched` says what the merge
+/// wrote (`None`: not known, read it all).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Patched {
+pub struct Merged {
     pub doc: DocumentId,
     pub before: Vec<ChangeHash>,
-    pub patches: Vec<automerge::Patch>,
+    pub touched: Option<Vec<crate::touched::Touched>>,
 }
 
 impl Output {
@@ -76,7 +77,7 @@ impl Output {
         self.confirmed.extend(other.confirmed);
         self.unavailable.extend(other.unavailable);
         self.ephemeral.extend(other.ephemeral);
-        self.patches.extend(other.patches);
+        self.merged.extend(other.merged);
         if other.server_error.is_some() {
             self.server_error = other.server_error;
         }
@@ -127,8 +128,8 @@ pub struct SyncClient {
     /// Ephemeral session id and message counter (automerge-repo dedupes on the pair).
     session_id: String,
     ephemeral_count: u64,
-    /// Log Automerge's patches while merging (the app keeps its reading up to date with them).
-    log_patches: bool,
+    /// Note what each merge wrote (the app keeps its reading up to date with it).
+    note_touched: bool,
 }
 
 impl SyncClient {
@@ -142,14 +143,14 @@ impl SyncClient {
             replicas: BTreeMap::new(),
             own_actors: Vec::new(),
             ephemeral_count: 0,
-            log_patches: false,
+            note_touched: false,
         }
     }
 
-    /// Report what every merge changed as patches ([`Output::patches`]). Off by default:
-    /// logging costs, and only a screen showing the document needs them.
-    pub fn with_patches(mut self) -> Self {
-        self.log_patches = true;
+    /// Report what every merge wrote ([`Output::merged`], [`crate::touched`]). Off by
+    /// default: it costs, and only a screen showing the document needs it.
+    pub fn with_touched(mut self) -> Self {
+        self.note_touched = true;
         self
     }
 
@@ -391,21 +392,21 @@ impl SyncClient {
             confirmed: Vec::new(),
         });
         let before = r.doc.get_heads();
-        let mut log = if self.log_patches {
-            automerge::PatchLog::active()
+        let incoming = if self.note_touched {
+            crate::touched::expect(&r.doc, message.changes.iter())
         } else {
-            automerge::PatchLog::inactive()
+            None
         };
         r.doc
-            .receive_sync_message_log_patches(&mut r.sync, message, &mut log)
+            .receive_sync_message(&mut r.sync, message)
             .map_err(|e| SyncError::Apply(e.to_string()))?;
         let mut out = Output::default();
         if r.doc.get_heads() != before {
             out.changed.push(id);
-            if self.log_patches {
-                out.patches.push(Patched {
+            if self.note_touched {
+                out.merged.push(Merged {
                     doc: id,
-                    patches: r.doc.make_patches(&mut log),
+                    touched: incoming.and_then(|i| crate::touched::touched(&r.doc, &i)),
                     before,
                 });
             }

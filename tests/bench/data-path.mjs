@@ -384,13 +384,13 @@ async function measure(app) {
       await done;
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_TRACE, JSON.stringify({ traceEvents: traced }));
     }
-    // 5. The same in the conclusion's first paragraph, both on the conclusion tab.
-    for (const page of [lan, minh]) await page.getByTestId("tab-conclusion").click();
-    const inConclusion = await remoteTyping(lan, minh, "paragraph");
     if (profiler) {
       const { profile } = await profiler.send("Profiler.stop");
       (await import("node:fs")).writeFileSync(process.env.DATA_PATH_PROFILE, JSON.stringify(profile));
     }
+    // 5. The same in the conclusion's first paragraph, both on the conclusion tab.
+    for (const page of [lan, minh]) await page.getByTestId("tab-conclusion").click();
+    const inConclusion = await remoteTyping(lan, minh, "paragraph");
     if (errors.length) console.error(`${app.label}: page errors:\n${errors.join("\n")}`);
     return { app, gzip: gz(app.dir), brotli: br(app.dir), lazy: lazyGz(app.dir), engine: engineGz(app.dir), visit, inConclusion, times, ratios, firstRatios, editableRatios, keptBytes, bytes, work, merge, receive, wall };
   } finally {

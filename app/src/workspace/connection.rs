@@ -51,8 +51,8 @@ impl Workspace {
         {
             self.restore_active(doc, &field, &element, &start, &end);
         }
-        for patched in std::mem::take(&mut out.patches) {
-            self.follow(&patched);
+        for merged in std::mem::take(&mut out.merged) {
+            self.follow(&merged);
         }
         if timed {
             measure("giamsat:merge", "giamsat:frame");

@@ -151,7 +151,8 @@ pub struct Workspace {
     editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
     /// Owns the signals the workspace hands out, for as long as the page lives.
     owner: Owner,
-    /// Each supervision as last read, kept up to date from patches (see [`Workspace::mirror`]).
+    /// Each supervision as last read, kept up to date with what each merge wrote (see
+    /// [`Workspace::mirror`]).
     readings: RefCell<BTreeMap<DocumentId, Reading>>,
     /// Readings waiting to be kept in IndexedDB, each with the number of its latest wait
     /// (see [`kept`]).
@@ -232,7 +233,7 @@ impl Workspace {
             .into_iter()
             .filter_map(|(id, title)| Some((id.parse().ok()?, title)))
             .collect();
-        let mut client = SyncClient::new(member::peer_id(me.as_ref())).with_patches();
+        let mut client = SyncClient::new(member::peer_id(me.as_ref())).with_touched();
         client.set_own_actors(actors.clone());
         let signals = Signals {
             revision: RwSignal::new(0),
@@ -502,16 +503,16 @@ impl Workspace {
         }
     }
 
-    /// Bring the reading of `patched.doc`, if there is one, up to date with what changed.
-    fn follow(&self, patched: &shared::sync::Patched) {
+    /// Bring the reading of `merged.doc`, if there is one, up to date with what the merge wrote.
+    fn follow(&self, merged: &shared::sync::Merged) {
         let client = self.client.borrow();
         let mut readings = self.readings.borrow_mut();
-        let (Some(doc), Some(reading)) = (client.doc(&patched.doc), readings.get_mut(&patched.doc))
+        let (Some(doc), Some(reading)) = (client.doc(&merged.doc), readings.get_mut(&merged.doc))
         else {
             return;
         };
         if reading
-            .apply(doc, &patched.before, &patched.patches)
+            .follow(doc, &merged.before, merged.touched.as_deref())
             .is_err()
         {
             let _unreadable = reading.refresh(doc);

@@ -1,7 +1,7 @@
 //! The tablet's data path in the app's order, end to end in the deterministic harness: a
 //! member's keystroke is applied with `SyncClient::edit`, written to the tablet's journal,
 //! and only then announced; the server's engine merges it; another member's client logs the
-//! patches, which bring that tablet's reading (and a view's copy of it) up to date, and its
+//! objects the merge wrote, which bring that tablet's reading (and a view's copy of it) up to date, and its
 //! journal writes one chunk. The same calls the app makes, without a browser.
 
 use automerge::Automerge;
@@ -24,7 +24,7 @@ fn stamp(member: &str, now_ms: i64) -> Stamp<'_> {
 fn a_keystroke_goes_journal_then_server_then_the_other_tablets_reading_and_journal() {
     let mut net = Network::new(Vec::new());
     let id = net.id;
-    let lan = net.come_back(SyncClient::new("lan").with_patches(), Access::Write);
+    let lan = net.come_back(SyncClient::new("lan").with_touched(), Access::Write);
     net.run_until_quiet();
     // Lan creates the supervision with a unit and a finding, and brings it to the server.
     let mut doc = supervision::create(&crate::fixtures::thanh_khe_tay(), stamp("Lan", 1)).unwrap();
@@ -48,7 +48,7 @@ fn a_keystroke_goes_journal_then_server_then_the_other_tablets_reading_and_journ
     net.on_tablet(lan, |c| c.insert(id, doc, vec![]));
     net.run_until_quiet();
     // Minh opens it: his reading, a view's copy of it, and his journal start from it.
-    let minh = net.come_back(SyncClient::new("minh").with_patches(), Access::Write);
+    let minh = net.come_back(SyncClient::new("minh").with_touched(), Access::Write);
     net.run_until_quiet();
     net.on_tablet(minh, |c| c.want(id));
     net.run_until_quiet();
@@ -61,7 +61,7 @@ fn a_keystroke_goes_journal_then_server_then_the_other_tablets_reading_and_journ
     let (first, heads) = minh_journal.next(&minh_doc);
     assert!(matches!(first, Write::Snapshot(_)));
     minh_journal.wrote(&first, heads);
-    net.tablet(minh).patches.clear();
+    net.tablet(minh).merged.clear();
 
     // Lan types: edit (nothing sent), write her journal, then announce.
     let field = finding::text_field(&f);
@@ -93,13 +93,15 @@ fn a_keystroke_goes_journal_then_server_then_the_other_tablets_reading_and_journ
     net.on_tablet(lan, |c| c.announce(&id));
     net.run_until_quiet();
 
-    // Minh's client reported patches; they bring his reading and his view up to date.
+    // Minh's client reported what the merge wrote: it brings his reading and his view up to
+    // date, record by record.
     let minh_doc = held(&net, minh).unwrap();
-    let patched = std::mem::take(&mut net.tablet(minh).patches);
-    assert!(!patched.is_empty(), "Minh's client reported what changed");
-    for p in &patched {
+    let merged = std::mem::take(&mut net.tablet(minh).merged);
+    assert!(!merged.is_empty(), "Minh's client reported what changed");
+    for m in &merged {
+        assert!(m.touched.is_some(), "the merge's writes are known: {m:?}");
         minh_reading
-            .apply(&minh_doc, &p.before, &p.patches)
+            .follow(&minh_doc, &m.before, m.touched.as_deref())
             .unwrap();
     }
     assert_eq!(minh_reading.supervision, reading::read(&minh_doc).unwrap());

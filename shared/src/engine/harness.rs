@@ -68,8 +68,9 @@ pub struct Tablet {
     pub unavailable: usize,
     /// Messages the engine produced that its queue could not take.
     pub overflows: usize,
-    /// The patches its client reported (a client made `with_patches`), not yet taken.
-    pub patches: Vec<crate::sync::Patched>,
+    /// What its client reported each merge wrote (a client made `with_touched`), not yet
+    /// taken.
+    pub merged: Vec<crate::sync::Merged>,
 }
 
 pub struct Network {
@@ -165,7 +166,7 @@ impl Network {
                 deepest: 0,
                 unavailable: 0,
                 overflows: 0,
-                patches: Vec::new(),
+                merged: Vec::new(),
             },
         );
         conn
@@ -337,7 +338,7 @@ impl Network {
             Ok(WireMessage::DocUnavailable { .. }) => t.unavailable += 1,
             _ => {}
         }
-        t.patches.extend(out.patches);
+        t.merged.extend(out.merged);
         t.outbox.extend(out.frames);
     }
 
