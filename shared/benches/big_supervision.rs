@@ -200,59 +200,58 @@ fn big_supervision(c: &mut Criterion) {
         .collect();
     g.bench_function("remote_keystroke_read_again_by_patches", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut done = 0;
-            while done < iters {
-                let mut lan = built.doc.clone();
-                let mut reading = Reading::new(&lan).unwrap();
-                for changes in keystrokes.iter().take((iters - done).min(64) as usize) {
-                    let start = Instant::now();
-                    let before = lan.get_heads();
-                    let mut log = PatchLog::active();
-                    lan.apply_changes_log_patches(changes.clone(), &mut log)
-                        .unwrap();
-                    let patches = lan.make_patches(&mut log);
-                    reading.apply(&lan, &before, &patches).unwrap();
-                    total += start.elapsed();
-                    done += 1;
-                }
-                assert_eq!(reading.supervision, reading::read(&lan).unwrap());
-            }
-            total
+            remote_keystrokes(&built.doc, &keystrokes, iters, |lan, reading, changes| {
+                let before = lan.get_heads();
+                let mut log = PatchLog::active();
+                lan.apply_changes_log_patches(changes.to_vec(), &mut log)
+                    .unwrap();
+                let patches = lan.make_patches(&mut log);
+                reading.apply(lan, &before, &patches).unwrap();
+            })
         })
     });
-
     // The same, as the app does it since the sixteenth session: what the changes wrote, found
     // from their operations and each object's parents (`shared::touched`), not from patches.
     g.bench_function("remote_keystroke_read_again_by_touched", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut done = 0;
-            while done < iters {
-                let mut lan = built.doc.clone();
-                let mut reading = Reading::new(&lan).unwrap();
-                for changes in keystrokes.iter().take((iters - done).min(64) as usize) {
-                    let chunks: Vec<Vec<u8>> =
-                        changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
-                    let start = Instant::now();
-                    let before = lan.get_heads();
-                    let incoming =
-                        shared::touched::expect(&lan, chunks.iter().map(Vec::as_slice)).unwrap();
-                    lan.apply_changes(changes.clone()).unwrap();
-                    let written = shared::touched::touched(&lan, &incoming);
-                    reading.follow(&lan, &before, written.as_deref()).unwrap();
-                    total += start.elapsed();
-                    done += 1;
-                }
-                assert_eq!(reading.supervision, reading::read(&lan).unwrap());
-            }
-            total
+            remote_keystrokes(&built.doc, &keystrokes, iters, |lan, reading, changes| {
+                let chunks = changes.iter().map(|c| c.raw_bytes());
+                let before = lan.get_heads();
+                let incoming = shared::touched::expect(lan, chunks).unwrap();
+                lan.apply_changes(changes.to_vec()).unwrap();
+                let written = shared::touched::touched(lan, &incoming);
+                reading.follow(lan, &before, written.as_deref()).unwrap();
+            })
         })
     });
 
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("save", |b| b.iter(|| black_box(&built.doc).save()));
     g.finish();
+}
+
+/// `iters` remote keystrokes merged into copies of `doc` by `merge`, each timed alone; every
+/// 64 keystrokes, the reading must read as the document read afresh.
+fn remote_keystrokes(
+    doc: &Automerge,
+    keystrokes: &[Vec<automerge::Change>],
+    iters: u64,
+    mut merge: impl FnMut(&mut Automerge, &mut Reading, &[automerge::Change]),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let mut lan = doc.clone();
+        let mut reading = Reading::new(&lan).unwrap();
+        for changes in keystrokes.iter().take((iters - done).min(64) as usize) {
+            let start = Instant::now();
+            merge(&mut lan, &mut reading, changes);
+            total += start.elapsed();
+            done += 1;
+        }
+        assert_eq!(reading.supervision, reading::read(&lan).unwrap());
+    }
+    total
 }
 
 criterion_group!(benches, big_supervision);
