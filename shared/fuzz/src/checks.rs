@@ -605,9 +605,10 @@ pub fn held_doc_saved() -> &'static [u8] {
     SAVED.get_or_init(|| held_doc().save())
 }
 
-/// A client that holds [`held`] and wants [`wanted`].
+/// A client that holds [`held`] and wants [`wanted`], noting what each merge wrote as the
+/// app's does (`shared::touched` decodes the changes a stranger sent).
 pub fn fixture_client() -> SyncClient {
-    let mut client = SyncClient::new(CLIENT_PEER);
+    let mut client = SyncClient::new(CLIENT_PEER).with_touched();
     let _ = client.insert(held(), held_doc().clone(), Vec::new());
     let _ = client.want(wanted());
     client
