@@ -37,7 +37,7 @@ use crate::accounts::store;
 use crate::api::session::peer_prefix;
 use crate::auth;
 use crate::error::ServerError;
-use crate::sync::{Conn, Documents, Outgoing, ToDoc};
+use crate::sync::{Busy, Conn, Documents, Outgoing, ToDoc};
 use crate::sync_gate::{Admitted, Gate, engine_access};
 
 #[derive(Deserialize)]
@@ -262,7 +262,12 @@ async fn read_loop(
             changed = memberships.changed() => {
                 if changed.is_ok() {
                     gate.forget_access();
-                    recheck_access(&docs, &conn, &mut gate, &mut opened).await;
+                    if recheck_access(&docs, &conn, &mut gate, &mut opened).await.is_err() {
+                        // A task that cannot be told would go on sending to this connection
+                        // what its account may no longer read: end it (the tablet reconnects,
+                        // and its access is read afresh).
+                        break End::Refused(BUSY.into());
+                    }
                 }
                 continue;
             }
@@ -383,13 +388,14 @@ const BUSY: &str = "máy chủ đang bận; máy tính bảng sẽ kết nối l
                     / the server is busy; the tablet reconnects and sends again";
 
 /// After a membership change: every supervision open on this connection is checked again,
-/// and its task told if this account's access to it changed.
+/// and its task told if this account's access to it changed. `Err` if a task could not be
+/// told (its queue was full): the connection must end.
 async fn recheck_access(
     docs: &Arc<Documents>,
     conn: &Arc<Conn>,
     gate: &mut Gate,
     opened: &mut HashMap<DocumentId, engine::Access>,
-) {
+) -> Result<(), Busy> {
     let ids: Vec<DocumentId> = opened.keys().copied().collect();
     for doc in ids {
         let access = engine_access(gate.access(doc).await);
@@ -400,12 +406,13 @@ async fn recheck_access(
             Some(a) => opened.insert(doc, a),
             None => opened.remove(&doc),
         };
-        let _ = docs.send(
+        docs.send(
             doc,
             ToDoc::Access {
                 conn: conn.id,
                 access,
             },
-        );
+        )?;
     }
+    Ok(())
 }
