@@ -255,6 +255,8 @@ impl Reading {
     }
 
     /// `doc` moved from `before` to its current heads, with `patches` saying what changed.
+    /// The app follows merges with [`Reading::follow`]; this is what the tests and the
+    /// `big_supervision` bench hold it against.
     pub fn apply(
         &mut self,
         doc: &Automerge,

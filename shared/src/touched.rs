@@ -12,13 +12,13 @@
 //! back for a missing dependency, or one held back before and applied now), [`expect`] or
 //! [`touched`] says so and the reading reads everything.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{Automerge, Change, ChangeHash, ObjId, Prop, ReadDoc};
 
 /// What an operation did to its object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Touch {
     /// Set a key of a map (a value or a new object).
     Put(String),
@@ -81,7 +81,10 @@ pub fn touched(doc: &Automerge, incoming: &Incoming) -> Option<Vec<Touched>> {
     if now != incoming.heads {
         return None;
     }
+    // Each object's path is looked up once, and each (object, touch) noted once: a pasted
+    // paragraph is thousands of operations on one text.
     let mut paths: HashMap<ObjectId, Option<Vec<Prop>>> = HashMap::new();
+    let mut seen: HashSet<(ObjectId, Touch)> = HashSet::new();
     let mut out = Vec::new();
     for change in &incoming.changes {
         for op in change.decode().operations {
@@ -89,14 +92,14 @@ pub fn touched(doc: &Automerge, incoming: &Incoming) -> Option<Vec<Touched>> {
                 (Key::Map(k), OpType::Put(_) | OpType::Make(_)) => Touch::Put(k.to_string()),
                 _ => Touch::Other,
             };
+            if !seen.insert((op.obj.clone(), touch.clone())) {
+                continue;
+            }
             let path = paths
                 .entry(op.obj.clone())
                 .or_insert_with(|| path_of(doc, &op.obj))
                 .clone()?;
-            let t = Touched { path, touch };
-            if !out.contains(&t) {
-                out.push(t);
-            }
+            out.push(Touched { path, touch });
         }
     }
     Some(out)

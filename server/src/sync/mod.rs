@@ -240,10 +240,7 @@ impl Documents {
         let starts = matches!(msg, ToDoc::Sync { .. });
         // Presence and goodbyes are dropped, not refused: a lost heartbeat is said again,
         // and a lost goodbye is found by the task's sweep.
-        let refusal = match msg {
-            ToDoc::Sync { .. } => Err(Busy),
-            _ => Ok(()),
-        };
+        let refusal = if starts { Err(Busy) } else { Ok(()) };
         let account = msg.account();
         let mut slot = self.slot(&doc).lock().unwrap_or_else(|p| p.into_inner());
         // Sent under the lock: a task that unloads takes the same lock and checks its queue
