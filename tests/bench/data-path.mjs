@@ -397,7 +397,9 @@ async function measure(app) {
     const tracer = await lan.context().newCDPSession(lan);
     const traced = [];
     tracer.on("Tracing.dataCollected", ({ value }) => traced.push(...value));
-    await tracer.send("Tracing.start", { categories: "toplevel,devtools.timeline,blink.user_timing", transferMode: "ReportEvents" });
+    // DATA_PATH_TRACE_CATEGORIES adds categories to a trace written with DATA_PATH_TRACE (v8, blink…).
+    const categories = ["toplevel,devtools.timeline,blink.user_timing", process.env.DATA_PATH_TRACE_CATEGORIES].filter(Boolean).join(",");
+    await tracer.send("Tracing.start", { categories, transferMode: "ReportEvents" });
     const { work, merge, receive, wall } = await remoteTyping(lan, minh, "finding-text");
     const traceDone = new Promise((r) => tracer.once("Tracing.tracingComplete", r));
     await tracer.send("Tracing.end");

@@ -96,6 +96,23 @@ test("two members spend a working day on one supervision", async () => {
     assert.match(await causeA.getByTestId("finding-author").innerText(), /Trần Văn Minh/);
     assert.equal(await unitA.getByTestId("finding-figures").first().inputValue(), "0/4 buổi đối thoại theo kế hoạch");
 
+    // Minh types in the shortcoming: on Lan's tablet the text follows, and no other control
+    // of the cards is set again (Chromium's autofill reads every form control of the page
+    // again for each <select> value set by script, even to the value it had).
+    await a.evaluate(() => {
+      window.__controlSets = [];
+      for (const [proto, prop] of [[HTMLSelectElement.prototype, "value"], [HTMLInputElement.prototype, "checked"]]) {
+        const d = Object.getOwnPropertyDescriptor(proto, prop);
+        Object.defineProperty(proto, prop, { ...d, set(v) { window.__controlSets.push(`${this.dataset.testid ?? this.name ?? this.type}.${prop}`); d.set.call(this, v); } });
+      }
+    });
+    const shortcomingTextB = unitB.locator('[data-testid="finding"][data-kind="shortcoming"]').getByTestId("finding-text");
+    await shortcomingTextB.click();
+    await b.keyboard.press("Control+End");
+    await b.keyboard.type(" Đã nhắc.");
+    await a.waitForFunction(() => document.querySelector('[data-kind="shortcoming"] [data-testid="finding-text"]')?.value.endsWith(" Đã nhắc."), null, { timeout: BOUND });
+    assert.deepEqual(await a.evaluate(() => window.__controlSets), []);
+
     // 4. The unit explains; the explanation answers the shortcoming.
     const sessionB = unitB.getByTestId("session").first();
     await sessionB.locator('select[name="remark-kind"]').selectOption("explanation");

@@ -13,7 +13,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
-use crate::components::record_signals::{RecordSignals, settled};
+use crate::components::record_signals::{RecordSignals, field_of, settled};
 use crate::components::reply_block::ReplyBlock;
 use crate::i18n::{Language, Msg, now, t, text};
 use crate::workspace::Workspace;
@@ -192,9 +192,19 @@ fn RecommendationCard(
     let lang = expect_context::<Language>().0;
     // Its own signal: a keystroke elsewhere does not wake this card.
     let current = expect_context::<RecordSignals<Recommendation>>().of(&id);
+    // Each control reads its own field: a keystroke in the text wakes only the text.
+    let kind = field_of(current, |r| Some(r.kind));
+    let status = field_of(current, |r| Some(r.status));
+    let author = field_of(current, |r| r.author.clone());
+    let text_now = field_of(current, |r| r.text.clone());
+    let addressee = field_of(current, |r| r.addressee.clone());
+    let due = field_of(current, |r| r.due.clone());
+    let status_choice = field_of(current, |r| r.status_choice.clone());
+    let response = field_of(current, |r| r.response.clone());
     // The findings it answers, by their first words.
+    let answers = field_of(current, |r| Some(r.answers.clone()));
     let answered = settled(move || {
-        let answers = current.with(|r| r.as_ref().map(|r| r.answers.clone()))?;
+        let answers = answers.get()?;
         supervision.with(|s| {
             let s = s.as_ref()?;
             Some(
@@ -240,22 +250,19 @@ fn RecommendationCard(
         }
     };
     let set_status_pick = set_status.clone();
-    let overdue = move || {
-        current
-            .get()
-            .is_some_and(|r: Recommendation| r.is_overdue(&today()))
-    };
+    let overdue =
+        Memo::new(move |_| current.with(|r| r.as_ref().is_some_and(|r| r.is_overdue(&today()))));
     let dom_id = format!("rec-{id}");
     view! {
-        <li class="card recommendation" id=dom_id data-testid="recommendation" class:overdue=overdue
-            data-status=move || current.get().map(|r| r.status.as_str()).unwrap_or_default()>
+        <li class="card recommendation" id=dom_id data-testid="recommendation" class:overdue=move || overdue.get()
+            data-status=move || status.get().map(|f| f.as_str()).unwrap_or_default()>
             <p class="rec-head">
-                <strong>{move || current.get().map(|r| text(lang.get(), kind_msg(r.kind))).unwrap_or_default()}</strong>
-                <Show when=overdue><span class="badge overdue" data-testid="overdue">{t(Msg::Overdue)}</span></Show>
-                <span class="author">{t(Msg::WrittenBy)} ": " {move || current.get().map(|r| r.author).unwrap_or_default()}</span>
+                <strong>{move || kind.get().map(|k| text(lang.get(), kind_msg(k))).unwrap_or_default()}</strong>
+                <Show when=move || overdue.get()><span class="badge overdue" data-testid="overdue">{t(Msg::Overdue)}</span></Show>
+                <span class="author">{t(Msg::WrittenBy)} ": " {move || author.get()}</span>
             </p>
             <LiveText doc=doc field=TextField::new(RecordKind::Recommendation, &id, "text")
-                value=Signal::derive(move || current.get().map(|r| r.text).unwrap_or_default()) rows=2
+                value=text_now rows=2
                 testid="recommendation-text" label=now(Msg::RecText)/>
             <Show when=move || !answered.get().unwrap_or_default().is_empty()>
                 <ul class="answers">
@@ -266,25 +273,25 @@ fn RecommendationCard(
             </Show>
             <div class="rec-fields">
                 <label>{t(Msg::Addressee)}
-                    <input prop:value=move || current.get().map(|r| r.addressee).unwrap_or_default() on:change=on_addressee/></label>
+                    <input prop:value=move || addressee.get() on:change=on_addressee/></label>
                 <label>{t(Msg::Due)}
                     <input data-testid="rec-due" placeholder=now(Msg::DateHint)
-                        prop:value=move || current.get().map(|r| dates::format_vn(&r.due.value)).unwrap_or_default() on:change=on_due/></label>
+                        prop:value=move || due.with(|d| dates::format_vn(&d.value)) on:change=on_due/></label>
                 <label>{t(Msg::FollowUp)}
-                    <select data-testid="rec-status" prop:value=move || current.get().map(|r| r.status.as_str().to_owned()).unwrap_or_default()
+                    <select data-testid="rec-status" prop:value=move || status.get().map(|f| f.as_str().to_owned()).unwrap_or_default()
                         on:change=move |ev| if let Some(f) = FollowUp::parse(&event_target_value(&ev)) { set_status(f) }>
                         {FollowUp::ALL.into_iter().map(|f| view! { <option value=f.as_str()>{t(follow_msg(f))}</option> }).collect_view()}
                     </select></label>
             </div>
             <Show when=move || due_error.get()><p class="error" role="alert">{t(Msg::BadDate)}</p></Show>
-            <ConflictPicker choice=Signal::derive(move || current.get().map(|r| r.due).unwrap_or_default())
+            <ConflictPicker choice=due
                 label=Callback::new(|v: String| dates::format_vn(&v))
                 on_pick=Callback::new(move |v: String| set_due(v))/>
-            <ConflictPicker choice=Signal::derive(move || current.get().map(|r| r.status_choice).unwrap_or_default())
+            <ConflictPicker choice=status_choice
                 label=Callback::new(move |v: String| FollowUp::parse(&v).map(|f| text(lang.get(), follow_msg(f)).to_owned()).unwrap_or(v))
                 on_pick=Callback::new(move |v: String| if let Some(f) = FollowUp::parse(&v) { set_status_pick(f) })/>
             <LiveText doc=doc field=TextField::new(RecordKind::Recommendation, &id, "response")
-                value=Signal::derive(move || current.get().map(|r| r.response).unwrap_or_default()) rows=2
+                value=response rows=2
                 testid="recommendation-response" label=now(Msg::Response) placeholder=now(Msg::Response)/>
             <ReplyBlock doc=doc id=id.clone() current=current/>
         </li>

@@ -132,3 +132,19 @@ where
     });
     value.into()
 }
+
+/// One field of a record, as a memo over the record's signal: a card's controls each read
+/// their own field, so a keystroke in the text re-runs none of the others. It matters beyond
+/// our own script: Chromium's autofill answers every `<select>` value set by script (even to
+/// the value it had) by reading the page's form controls again, ~6 ms of the renderer on a
+/// 500-finding supervision, per remote keystroke (BENCHMARKS.md, seventeenth session).
+pub fn field_of<T, F>(
+    record: Signal<Option<T>>,
+    read: impl Fn(&T) -> F + Send + Sync + 'static,
+) -> Memo<F>
+where
+    T: Send + Sync + 'static,
+    F: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| record.with(|r| r.as_ref().map(&read).unwrap_or_default()))
+}
