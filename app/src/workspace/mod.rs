@@ -149,6 +149,9 @@ pub struct Workspace {
     pending_by_doc: RefCell<BTreeMap<DocumentId, usize>>,
     /// Who edits each text field shown (see `presence::editors`).
     editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
+    /// Who was editing what at the last presence message, by (document, field): a presence
+    /// message then sets only the fields whose editors moved.
+    editing_shown: RefCell<std::collections::HashMap<(DocumentId, String), Vec<String>>>,
     /// Owns the signals the workspace hands out, for as long as the page lives.
     owner: Owner,
     /// Each supervision as last read, kept up to date with what each merge wrote (see
@@ -269,6 +272,7 @@ impl Workspace {
             keep_rounds: RefCell::new(BTreeMap::new()),
             kept_at: RefCell::new(BTreeMap::new()),
             editors: RefCell::new(Default::default()),
+            editing_shown: RefCell::new(Default::default()),
             pending_by_doc: RefCell::new(BTreeMap::new()),
             owner: Owner::new(),
             signals,

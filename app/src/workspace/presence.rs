@@ -100,28 +100,36 @@ impl Workspace {
         sig.into()
     }
 
-    /// Set the editors' signals whose editors changed.
+    /// Set the editors' signals whose editors changed. Only the fields someone edits, edited
+    /// before or edits now, are looked at: a supervision's page has a field signal for every
+    /// text of its 500 findings, and presence comes from every member at every heartbeat.
     fn refresh_editors(&self) {
-        let boards = self.boards.borrow();
-        let mut by_doc: std::collections::HashMap<DocumentId, Vec<shared::presence::Presence>> =
+        let mut now: std::collections::HashMap<(DocumentId, String), Vec<String>> =
             Default::default();
-        let mut changed = Vec::new();
-        for ((doc, target), sig) in self.editors.borrow().iter() {
-            let present = by_doc
-                .entry(*doc)
-                .or_insert_with(|| boards.get(doc).map(Board::present).unwrap_or_default());
-            let now: Vec<String> = present
-                .iter()
-                .filter(|p| p.editing.as_deref() == Some(target.as_str()))
-                .map(|p| p.member.clone())
-                .collect();
-            if sig.with_untracked(|old| *old != now) {
-                changed.push((*sig, now));
+        for (doc, board) in self.boards.borrow().iter() {
+            for p in board.present() {
+                if let Some(target) = p.editing {
+                    now.entry((*doc, target)).or_default().push(p.member);
+                }
             }
         }
-        drop(boards);
-        for (sig, now) in changed {
-            sig.set(now);
+        let mut shown = self.editing_shown.borrow_mut();
+        let moved: Vec<(RwSignal<Vec<String>>, Vec<String>)> = {
+            let editors = self.editors.borrow();
+            let keys: std::collections::HashSet<&(DocumentId, String)> =
+                now.keys().chain(shown.keys()).collect();
+            keys.into_iter()
+                .filter(|key| now.get(*key) != shown.get(*key))
+                .filter_map(|key| {
+                    let sig = editors.get(key)?;
+                    Some((*sig, now.get(key).cloned().unwrap_or_default()))
+                })
+                .collect()
+        };
+        *shown = now;
+        drop(shown);
+        for (sig, members) in moved {
+            sig.set(members);
         }
     }
 
