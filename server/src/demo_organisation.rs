@@ -61,7 +61,7 @@ fn rid(n: u64) -> RecordId {
 fn supervision(w: usize, month: u32) -> Result<Automerge, ModelError> {
     let held = Day::from_ymd(2026, month, 10);
     let topic = TOPICS[(month as usize + w) % TOPICS.len()];
-    let inspection = month % 3 == 0;
+    let inspection = month.is_multiple_of(3);
     let setup = Setup {
         title: format!(
             "{} việc thực hiện {} tháng {month}/2026 (demo)",

@@ -173,7 +173,7 @@ mod tests {
         let mut actors: Vec<_> = found.iter().map(|(a, _)| a.to_hex_string()).collect();
         actors.sort();
         assert_eq!(actors, [hex(b"lan"), hex(b"minh")]);
-        assert_eq!(lan.get(ROOT, "m").unwrap().is_some(), true);
+        assert!(lan.get(ROOT, "m").unwrap().is_some());
     }
 
     #[test]

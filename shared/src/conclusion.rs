@@ -102,8 +102,7 @@ pub fn add_paragraph(
     let anchor = after.map(|a| a.as_str().to_owned()).or_else(|| {
         current
             .iter()
-            .filter(|p| p.section == section)
-            .last()
+            .rfind(|p| p.section == section)
             .map(|p| p.id.as_str().to_owned())
     });
     let pos = anchor
@@ -296,8 +295,7 @@ pub fn generate(
             let list = schema::id_list(&*tx, &order);
             let anchor = sections
                 .iter()
-                .filter(|(s, _)| *s <= section)
-                .last()
+                .rfind(|(s, _)| *s <= section)
                 .map(|(_, i)| i.clone());
             let pos = anchor
                 .and_then(|a| list.iter().position(|i| *i == a).map(|i| i + 1))

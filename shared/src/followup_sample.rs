@@ -37,7 +37,7 @@ pub fn supervision(i: usize) -> Result<Automerge, ModelError> {
     let day = Day::from_ymd(2026, 1, 1).plus((i * 365 / SUPERVISIONS) as i64);
     let setup = Setup {
         title: format!("Giám sát số {i} về {}", TOPICS[i % TOPICS.len()]),
-        kind: if i % 5 == 0 {
+        kind: if i.is_multiple_of(5) {
             SupervisionKind::Inspection
         } else {
             SupervisionKind::Supervision
@@ -87,7 +87,7 @@ pub fn supervision(i: usize) -> Result<Automerge, ModelError> {
             recommendation::set_status(&mut doc, &r, FollowUp::Remedied, stamp(2))?;
         }
     }
-    if i % 10 != 0 {
+    if !i.is_multiple_of(10) {
         let letterhead = Letterhead {
             date: day.plus(3).ymd(),
             ..Default::default()

@@ -349,12 +349,12 @@ impl SyncClient {
             WireMessage::Sync(m) | WireMessage::Request(m) => self.receive_sync(m),
             WireMessage::DocUnavailable { document_id, .. } => {
                 let mut out = Output::default();
-                if let Some(r) = self.replicas.get_mut(&document_id) {
-                    if r.doc.get_heads().is_empty() {
-                        r.status = ReplicaStatus::Unavailable;
-                        r.sync = sync::State::new();
-                        out.unavailable.push(document_id);
-                    }
+                if let Some(r) = self.replicas.get_mut(&document_id)
+                    && r.doc.get_heads().is_empty()
+                {
+                    r.status = ReplicaStatus::Unavailable;
+                    r.sync = sync::State::new();
+                    out.unavailable.push(document_id);
                 }
                 Ok(out)
             }
@@ -414,11 +414,11 @@ impl SyncClient {
         if !r.doc.get_heads().is_empty() {
             r.status = ReplicaStatus::Held;
         }
-        if let Some(theirs) = &r.sync.their_heads {
-            if *theirs != r.confirmed {
-                r.confirmed = theirs.clone();
-                out.confirmed.push(id);
-            }
+        if let Some(theirs) = &r.sync.their_heads
+            && *theirs != r.confirmed
+        {
+            r.confirmed = theirs.clone();
+            out.confirmed.push(id);
         }
         out.merge(self.generate(id));
         Ok(out)

@@ -62,7 +62,9 @@ pub fn FindingCard(
     let figures = field_of(current, |f| f.figures.clone());
     let explains = field_of(current, |f| f.explains.clone());
     let evidence = field_of(current, |f| f.evidence.clone());
-    let written_by = field_of(current, |f| (f.author.clone(), f.author_actor.clone()));
+    let written_by = field_of(current, |f| {
+        Some((f.author.clone(), f.author_actor.clone()))
+    });
     // Only a cause offers the unit's shortcomings to link to.
     let own_id = finding.clone();
     let unit_shortcomings = Memo::new(move |_| {
@@ -105,14 +107,13 @@ pub fn FindingCard(
     let figures_field = TextField::new(RecordKind::Finding, &finding, "figures");
     // Whose it is: the account behind the actor that created it, not the name it carries.
     let author = Memo::new(move |_| {
-        current.with(Option::is_some).then(|| {
-            written_by.with(|(author, actor)| {
-                signals.me.with(|me| {
-                    let empty = Default::default();
-                    let registry = me.as_ref().map(|m| &m.authors).unwrap_or(&empty);
-                    authorship::shown(author, actor.as_deref(), registry)
-                })
-            })
+        written_by.with(|w| {
+            let (author, actor) = w.as_ref()?;
+            Some(signals.me.with(|me| {
+                let empty = Default::default();
+                let registry = me.as_ref().map(|m| &m.authors).unwrap_or(&empty);
+                authorship::shown(author, actor.as_deref(), registry)
+            }))
         })
     });
     let dom_id = format!("finding-{finding}");

@@ -112,6 +112,10 @@ pub enum AttachError {
 /// Sends one binary frame on the open socket.
 pub type FrameSender = Box<dyn Fn(&[u8])>;
 
+/// A text field as presence names it: its supervision and its target
+/// ("finding:<id>:text", see `presence::presence_target`).
+type FieldKey = (DocumentId, String);
+
 pub struct Workspace {
     client: RefCell<SyncClient>,
     store: Store,
@@ -148,10 +152,10 @@ pub struct Workspace {
     /// Local changes the server has not confirmed, per document (see `refresh_pending_of`).
     pending_by_doc: RefCell<BTreeMap<DocumentId, usize>>,
     /// Who edits each text field shown (see `presence::editors`).
-    editors: RefCell<std::collections::HashMap<(DocumentId, String), RwSignal<Vec<String>>>>,
+    editors: RefCell<std::collections::HashMap<FieldKey, RwSignal<Vec<String>>>>,
     /// Who was editing what at the last presence message, by (document, field): a presence
     /// message then sets only the fields whose editors moved.
-    editing_shown: RefCell<std::collections::HashMap<(DocumentId, String), Vec<String>>>,
+    editing_shown: RefCell<std::collections::HashMap<FieldKey, Vec<String>>>,
     /// Owns the signals the workspace hands out, for as long as the page lives.
     owner: Owner,
     /// Each supervision as last read, kept up to date with what each merge wrote (see

@@ -104,8 +104,7 @@ impl Workspace {
     /// before or edits now, are looked at: a supervision's page has a field signal for every
     /// text of its 500 findings, and presence comes from every member at every heartbeat.
     fn refresh_editors(&self) {
-        let mut now: std::collections::HashMap<(DocumentId, String), Vec<String>> =
-            Default::default();
+        let mut now: std::collections::HashMap<super::FieldKey, Vec<String>> = Default::default();
         for (doc, board) in self.boards.borrow().iter() {
             for p in board.present() {
                 if let Some(target) = p.editing {
@@ -116,7 +115,7 @@ impl Workspace {
         let mut shown = self.editing_shown.borrow_mut();
         let moved: Vec<(RwSignal<Vec<String>>, Vec<String>)> = {
             let editors = self.editors.borrow();
-            let keys: std::collections::HashSet<&(DocumentId, String)> =
+            let keys: std::collections::HashSet<&super::FieldKey> =
                 now.keys().chain(shown.keys()).collect();
             keys.into_iter()
                 .filter(|key| now.get(*key) != shown.get(*key))

@@ -286,7 +286,7 @@ impl Network {
         let Some(frame) = t.outbox.pop_front() else {
             return false;
         };
-        self.to_server(conn, access, &frame);
+        self.hand_to_server(conn, access, &frame);
         true
     }
 
@@ -310,7 +310,7 @@ impl Network {
             .iter_mut()
             .find_map(|(c, t)| t.outbox.pop_front().map(|f| (*c, t.access, f)));
         if let Some((conn, access, frame)) = to_server {
-            self.to_server(conn, access, &frame);
+            self.hand_to_server(conn, access, &frame);
             return true;
         }
         let to_tablet = self.tablets.iter_mut().find_map(|(c, t)| {
@@ -343,7 +343,7 @@ impl Network {
     }
 
     /// The shell's part: answer `join`, hand the rest to the engine.
-    fn to_server(&mut self, conn: ConnId, access: Access, frame: &[u8]) {
+    fn hand_to_server(&mut self, conn: ConnId, access: Access, frame: &[u8]) {
         match WireMessage::decode(frame).expect("a tablet's frame decodes") {
             WireMessage::Join { sender_id, .. } => {
                 let answer = WireMessage::Peer {
