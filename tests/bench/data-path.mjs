@@ -232,19 +232,26 @@ async function remoteTyping(lan, minh, testid) {
  *  that received a WebSocket frame: the handler and the microtasks it ran, with Leptos'
  *  effects (`tdur`, the thread's own time, not counting while it waited for a core). */
 function cpuPerKeystroke(events) {
+  const lan = lanThread(events);
+  if (!lan) return [];
+  const handled = lan.tasks.filter((t) => lan.received.some((r) => r.ts >= t.ts && r.ts <= t.ts + t.dur));
+  return lan.marks.map((_, k) => lan.within(handled, k).reduce((sum, t) => sum + t.tdur / 1000, 0));
+}
+
+/** Lan's renderer main thread in a trace (the thread that received WebSocket frames): its
+ *  events, its tasks in time order, the `bench:key:<k>` marks in order, and `within(list, k)`,
+ *  the items of `list` that started between mark k and the next. `null` if nothing arrived. */
+function lanThread(events) {
   const received = events.filter((e) => e.name === "WebSocketReceive");
-  if (!received.length) return [];
+  if (!received.length) return null;
   const { pid, tid } = received[0];
   const main = events.filter((e) => e.pid === pid && e.tid === tid);
-  const tasks = main.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined);
+  const tasks = main.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined).sort((a, b) => a.ts - b.ts);
   const marks = main
     .filter((e) => e.name.startsWith("bench:key:") && (e.ph === "R" || e.ph === "I" || e.ph === "n" || e.ph === "i"))
     .sort((a, b) => a.ts - b.ts);
-  const handled = tasks.filter((t) => received.some((r) => r.ts >= t.ts && r.ts <= t.ts + t.dur));
-  return marks.map((m, i) => {
-    const end = marks[i + 1]?.ts ?? Infinity;
-    return handled.filter((t) => t.ts >= m.ts && t.ts < end).reduce((sum, t) => sum + t.tdur / 1000, 0);
-  });
+  const within = (list, k) => list.filter((t) => t.ts >= marks[k].ts && t.ts < (marks[k + 1]?.ts ?? Infinity));
+  return { received, main, tasks, marks, within };
 }
 
 /** Per keystroke, the thread time of everything Lan's renderer did to show Minh's character:
@@ -254,12 +261,9 @@ function cpuPerKeystroke(events) {
  *  page's forms again, in a task of its own). Playwright's own polling rides in the drawn
  *  frame's animation callbacks (~0.2 ms), and is counted. */
 function shownPerKeystroke(events) {
-  const received = events.filter((e) => e.name === "WebSocketReceive");
-  if (!received.length) return [];
-  const { pid, tid } = received[0];
-  const main = events.filter((e) => e.pid === pid && e.tid === tid);
-  const tasks = main.filter((e) => e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined).sort((a, b) => a.ts - b.ts);
-  const inner = main.filter((e) => e.name !== "ThreadControllerImpl::RunTask" && (e.ph === "X" || e.ph === "I" || e.ph === "i")).sort((a, b) => a.ts - b.ts);
+  const lan = lanThread(events);
+  if (!lan) return [];
+  const inner = lan.main.filter((e) => e.name !== "ThreadControllerImpl::RunTask" && (e.ph === "X" || e.ph === "I" || e.ph === "i")).sort((a, b) => a.ts - b.ts);
   const names = (task) => {
     const found = new Set();
     let lo = 0, hi = inner.length;
@@ -267,13 +271,9 @@ function shownPerKeystroke(events) {
     for (let i = lo; i < inner.length && inner[i].ts <= task.ts + task.dur; i++) found.add(inner[i].name);
     return found;
   };
-  const marks = main
-    .filter((e) => e.name.startsWith("bench:key:") && (e.ph === "R" || e.ph === "I" || e.ph === "n" || e.ph === "i"))
-    .sort((a, b) => a.ts - b.ts);
   const out = [];
-  marks.forEach((m, i) => {
-    const end = marks[i + 1]?.ts ?? Infinity;
-    const span = tasks.filter((t) => t.ts >= m.ts && t.ts < end);
+  lan.marks.forEach((_, k) => {
+    const span = lan.within(lan.tasks, k);
     const first = span.findIndex((t) => names(t).has("WebSocketReceive"));
     if (first < 0) return;
     let total = 0;
