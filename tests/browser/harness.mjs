@@ -19,6 +19,8 @@ export const BOUND = 20_000;
 
 /** Chromium's flags; CHROMIUM_EXTRA adds more, space-separated (a bench run with
  *  `--js-flags=--no-liftoff`, say). */
+/** The browser every test and bench drives. */
+export const CHROMIUM = "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", ...(process.env.CHROMIUM_EXTRA ? process.env.CHROMIUM_EXTRA.split(" ") : []),
@@ -63,16 +65,18 @@ export function startServer(dataDir, addr = "127.0.0.1:0", { appDir = APP_DIR, a
 
 /** Launch headless Chromium. */
 export function launchBrowser() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A browser profile that survives closing (IndexedDB, service worker cache): a tablet. */
-export function launchTablet(profileDir) {
+/** A browser profile that survives closing (IndexedDB, service worker cache): a tablet.
+ *  `options` go to Playwright over these (a touch screen, another executable). */
+export function launchTablet(profileDir, options = {}) {
   return chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
+    ...options,
   });
 }
 

@@ -17,6 +17,11 @@ use crate::i18n::{Msg, now, t};
 use crate::workspace::Workspace;
 use crate::workspace::handles::Docs;
 
+/// A unit's height before the browser first draws it (`content-visibility: auto` in
+/// app.css): its heading and forms, and a card's height (with the gap) per finding.
+const UNIT_BASE_PX: usize = 400;
+const CARD_PX: usize = 240;
+
 /// Props: `doc` the supervision, `unit` this unit, `supervision` the document as read.
 #[component]
 pub fn UnitSection(
@@ -153,7 +158,8 @@ pub fn UnitSection(
         }
     };
     view! {
-        <section class="card unit" data-testid="unit" data-unit=unit_key.clone()>
+        <section class="card unit" data-testid="unit" data-unit=unit_key.clone()
+            style:contain-intrinsic-size=move || format!("auto {}px", UNIT_BASE_PX + CARD_PX * findings.with(Vec::len))>
             <h3>{unit.name.clone()}</h3>
             <details class="sessions">
                 <summary>{t(Msg::Sessions)} " (" {move || sessions.get().len()} ")"</summary>
