@@ -22,7 +22,7 @@ fn has_focus(el: &web_sys::HtmlTextAreaElement) -> bool {
 }
 
 /// Props: `doc` the supervision; `field` the text field; `value` its text as read (reactive);
-/// `rows`, `testid`, `placeholder`, `label` for the element.
+/// `rows` (1 to 4: the box's height, app.css), `testid`, `placeholder`, `label` for the element.
 #[component]
 pub fn LiveText(
     doc: DocumentId,
@@ -64,12 +64,16 @@ pub fn LiveText(
     };
     let on_blur = move |_| here.set_active(None);
     let initial = value.get_untracked();
+    let rows = rows.unwrap_or(3);
     let is_editing = t(Msg::IsEditing);
     view! {
         <div class="live-text">
-            <textarea node_ref=node rows=rows.unwrap_or(3) data-testid=testid.unwrap_or("live-text")
-                placeholder=placeholder.unwrap_or("") aria-label=label.unwrap_or("")
-                on:input=on_input on:focus=on_focus on:blur=on_blur>{initial}</textarea>
+            // A box of fixed size (app.css): a remote keystroke lays out only inside it.
+            <div class=format!("live-text-box rows-{}", rows.clamp(1, 4))>
+                <textarea node_ref=node rows=rows data-testid=testid.unwrap_or("live-text")
+                    placeholder=placeholder.unwrap_or("") aria-label=label.unwrap_or("")
+                    on:input=on_input on:focus=on_focus on:blur=on_blur>{initial}</textarea>
+            </div>
             <Show when=move || !editors.get().is_empty()>
                 <span class="editing-now" data-testid="editing-now">
                     {move || editors.get().join(", ")} " " {is_editing}
