@@ -59,9 +59,6 @@ pub struct Output {
     /// What each merge wrote, when the client notes it ([`SyncClient::with_touched`]): feed
     /// it to `crate::reading::Reading::follow`.
     pub merged: Vec<Merged>,
-    /// Documents whose answer to the server waits, in a client that defers them
-    /// ([`SyncClient::with_deferred_replies`]): call [`SyncClient::announce`] for each.
-    pub owed: Vec<DocumentId>,
 }
 
 /// One document moved from `before` to its current heads; `touched` says what the merge
@@ -81,7 +78,6 @@ impl Output {
         self.unavailable.extend(other.unavailable);
         self.ephemeral.extend(other.ephemeral);
         self.merged.extend(other.merged);
-        self.owed.extend(other.owed);
         if other.server_error.is_some() {
             self.server_error = other.server_error;
         }
@@ -134,8 +130,6 @@ pub struct SyncClient {
     ephemeral_count: u64,
     /// Note what each merge wrote (the app keeps its reading up to date with it).
     note_touched: bool,
-    /// Leave the answer to a sync message to the caller ([`Output::owed`]).
-    defer_replies: bool,
 }
 
 impl SyncClient {
@@ -150,7 +144,6 @@ impl SyncClient {
             own_actors: Vec::new(),
             ephemeral_count: 0,
             note_touched: false,
-            defer_replies: false,
         }
     }
 
@@ -158,16 +151,6 @@ impl SyncClient {
     /// default: it costs, and only a screen showing the document needs it.
     pub fn with_touched(mut self) -> Self {
         self.note_touched = true;
-        self
-    }
-
-    /// Do not answer the server's sync messages at once: list the documents that owe an
-    /// answer in [`Output::owed`], and let the caller [`SyncClient::announce`] them when it
-    /// chooses. The app answers once the frame showing the change is drawn, so what the
-    /// member sees comes first. The answer is built when it is sent, from the state then,
-    /// so nothing sent in between goes out of order.
-    pub fn with_deferred_replies(mut self) -> Self {
-        self.defer_replies = true;
         self
     }
 
@@ -275,8 +258,7 @@ impl SyncClient {
         Some(edit(&mut r.doc))
     }
 
-    /// Send whatever the server has not seen of `id` yet (after [`SyncClient::edit`], or for
-    /// an answer [`Output::owed`]).
+    /// Send whatever the server has not seen of `id` yet (after [`SyncClient::edit`]).
     pub fn announce(&mut self, id: &DocumentId) -> Output {
         self.generate(*id)
     }
@@ -438,11 +420,7 @@ impl SyncClient {
             r.confirmed = theirs.clone();
             out.confirmed.push(id);
         }
-        if self.defer_replies {
-            out.owed.push(id);
-        } else {
-            out.merge(self.generate(id));
-        }
+        out.merge(self.generate(id));
         Ok(out)
     }
 

@@ -282,8 +282,8 @@ function lanThread(events) {
  *  (a BeginMainFrame that laid out or painted), and the autofill tasks in the keystroke's
  *  window (Chromium's autofill answers some script changes to form controls by reading the
  *  page's forms again, in a task of its own). Less the bench's own polling: Playwright's
- *  `waitForFunction` runs in the frames' animation callbacks (the app has none once every
- *  card is drawn), and what it costs is returned apart as `polling`. */
+ *  `waitForFunction` runs in the frames' animation callbacks (told from the app's own, which
+ *  call into its script), and what it costs is returned apart as `polling`. */
 function shownPerKeystroke(events) {
   const lan = lanThread(events);
   if (!lan) return { shown: [], polling: [] };
@@ -296,6 +296,9 @@ function shownPerKeystroke(events) {
     return found;
   };
   const has = (task, name) => inside(task).some((e) => e.name === name);
+  // An animation-frame callback of the app's own calls into its script (app.js); the
+  // bench's, injected by Playwright, has no script address.
+  const fromApp = (fire) => inside(fire).some((e) => e.name === "FunctionCall" && e.args?.data?.url);
   const shown = [];
   const polling = [];
   lan.marks.forEach((_, k) => {
@@ -309,7 +312,7 @@ function shownPerKeystroke(events) {
       const autofill = (t.args?.src_file ?? "").includes("autofill");
       if (drawn && !autofill) continue;
       total += t.tdur;
-      polled += inside(t).filter((e) => e.name === "FireAnimationFrame").reduce((sum, e) => sum + (e.tdur ?? e.dur), 0);
+      polled += inside(t).filter((e) => e.name === "FireAnimationFrame" && !fromApp(e)).reduce((sum, e) => sum + (e.tdur ?? e.dur), 0);
       if (!drawn && t.args?.src_func === "ScheduledActionSendBeginMainFrame") drawn = ["Layout", "UpdateLayoutTree", "Paint"].some((n) => has(t, n));
     }
     shown.push((total - polled) / 1000);

@@ -1,7 +1,6 @@
 //! The connection as the workspace sees it: the socket opened (introduce ourselves),
-//! closed, or brought a frame (merge, keep the caret, store, show, and answer once the
-//! frame showing it is drawn); and the count of local changes the server has not
-//! confirmed, behind the sync badge.
+//! closed, or brought a frame (merge, keep the caret, store, show); and the count of local
+//! changes the server has not confirmed, behind the sync badge.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,7 +8,7 @@ use shared::DocumentId;
 use shared::sync::{Event, Link, Output};
 
 use super::timing::{frames_timed, mark, measure};
-use super::{FrameSender, LinkState, Workspace, ws};
+use super::{FrameSender, LinkState, Workspace};
 
 impl Workspace {
     /// The socket opened: introduce ourselves.
@@ -30,8 +29,6 @@ impl Workspace {
     /// The socket closed.
     pub fn disconnected(&self) {
         *self.outbound.borrow_mut() = None;
-        // A new connection starts its conversations over: nothing is owed on it.
-        self.owed.borrow_mut().clear();
         let _ = self.client.borrow_mut().handle(Event::Disconnected);
         self.signals.link.set(LinkState::Offline);
     }
@@ -60,7 +57,6 @@ impl Workspace {
         if timed {
             measure("giamsat:merge", "giamsat:frame");
         }
-        let owed = std::mem::take(&mut out.owed);
         let ephemeral = out.ephemeral.clone();
         self.observe_presence(ephemeral);
         let server_error = out.server_error.clone();
@@ -68,7 +64,6 @@ impl Workspace {
         let moved: Vec<DocumentId> = changed.iter().chain(&out.confirmed).copied().collect();
         let ready = matches!(self.client.borrow().link(), Link::Ready { .. });
         self.send(out);
-        self.answer_after_paint(owed);
         if ready && self.signals.link.get_untracked() == LinkState::Connecting {
             self.signals.link.set(LinkState::Syncing);
             // Just joined: say who we are, and upload evidence taken offline.
@@ -86,45 +81,6 @@ impl Workspace {
             measure("giamsat:receive", "giamsat:frame");
         }
         server_error
-    }
-
-    /// Answer the server for `docs` (the client defers its answers, `with_deferred_replies`)
-    /// once the frame that shows what came is drawn: what the member sees comes first, and
-    /// the answer (its building and the socket's send, ~0.6 ms on a remote keystroke) after.
-    /// A callback of `requestAnimationFrame` runs just before the frame is drawn, and a task
-    /// it queues just after. A hidden page draws nothing, so it answers at once.
-    fn answer_after_paint(&self, docs: Vec<DocumentId>) {
-        if docs.is_empty() {
-            return;
-        }
-        let scheduled = {
-            let mut owed = self.owed.borrow_mut();
-            let scheduled = !owed.is_empty();
-            owed.extend(docs);
-            scheduled
-        };
-        let hidden = web_sys::window()
-            .and_then(|w| w.document())
-            .is_none_or(|d| d.hidden());
-        if hidden {
-            self.answer_owed();
-        } else if !scheduled {
-            request_animation_frame(|| {
-                spawn_local(async {
-                    gloo_timers::future::TimeoutFuture::new(0).await;
-                    ws().answer_owed();
-                });
-            });
-        }
-    }
-
-    /// Send the answers owed (see [`Workspace::answer_after_paint`]), each built now.
-    fn answer_owed(&self) {
-        let owed = std::mem::take(&mut *self.owed.borrow_mut());
-        for id in owed {
-            let out = self.client.borrow_mut().announce(&id);
-            self.send(out);
-        }
     }
 
     pub(super) fn send(&self, out: Output) {

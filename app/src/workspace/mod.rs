@@ -138,9 +138,6 @@ pub struct Workspace {
     saving: RefCell<BTreeSet<DocumentId>>,
     /// Documents changed from the server, to be written once [`persist::REMOTE_WRITE_MS`] pass.
     write_queued: RefCell<BTreeSet<DocumentId>>,
-    /// Documents whose answer to the server waits for the next frame to be drawn (see
-    /// `Workspace::answer_after_paint`).
-    owed: RefCell<BTreeSet<DocumentId>>,
     dirty: RefCell<BTreeSet<DocumentId>>,
     /// Who is present in each supervision, from ephemeral messages.
     boards: RefCell<std::collections::BTreeMap<DocumentId, Board>>,
@@ -243,9 +240,7 @@ impl Workspace {
             .into_iter()
             .filter_map(|(id, title)| Some((id.parse().ok()?, title)))
             .collect();
-        let mut client = SyncClient::new(member::peer_id(me.as_ref()))
-            .with_touched()
-            .with_deferred_replies();
+        let mut client = SyncClient::new(member::peer_id(me.as_ref())).with_touched();
         client.set_own_actors(actors.clone());
         let signals = Signals {
             revision: RwSignal::new(0),
@@ -269,7 +264,6 @@ impl Workspace {
             active: RefCell::new(None),
             saving: RefCell::new(BTreeSet::new()),
             write_queued: RefCell::new(BTreeSet::new()),
-            owed: RefCell::new(BTreeSet::new()),
             dirty: RefCell::new(BTreeSet::new()),
             boards: RefCell::new(Default::default()),
             viewing: Cell::new(None),

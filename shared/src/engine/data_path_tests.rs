@@ -2,8 +2,7 @@
 //! member's keystroke is applied with `SyncClient::edit`, written to the tablet's journal,
 //! and only then announced; the server's engine merges it; another member's client logs the
 //! objects the merge wrote, which bring that tablet's reading (and a view's copy of it) up to date, and its
-//! journal writes one chunk; its answer to the server waits until it has read what came (the
-//! app answers once the frame is drawn). The same calls the app makes, without a browser.
+//! journal writes one chunk. The same calls the app makes, without a browser.
 
 use automerge::Automerge;
 
@@ -49,12 +48,7 @@ fn a_keystroke_goes_journal_then_server_then_the_other_tablets_reading_and_journ
     net.on_tablet(lan, |c| c.insert(id, doc, vec![]));
     net.run_until_quiet();
     // Minh opens it: his reading, a view's copy of it, and his journal start from it.
-    let minh = net.come_back(
-        SyncClient::new("minh")
-            .with_touched()
-            .with_deferred_replies(),
-        Access::Write,
-    );
+    let minh = net.come_back(SyncClient::new("minh").with_touched(), Access::Write);
     net.run_until_quiet();
     net.on_tablet(minh, |c| c.want(id));
     net.run_until_quiet();

@@ -71,12 +71,6 @@ pub struct Tablet {
     /// What its client reported each merge wrote (a client made `with_touched`), not yet
     /// taken.
     pub merged: Vec<crate::sync::Merged>,
-    /// Documents whose answer waits (a client made `with_deferred_replies`): answered, as
-    /// the app answers once the frame is drawn, when the tablet has read every frame queued
-    /// for it.
-    pub owed: Vec<DocumentId>,
-    /// Answers sent that way.
-    pub deferred_answers: usize,
 }
 
 pub struct Network {
@@ -173,8 +167,6 @@ impl Network {
                 unavailable: 0,
                 overflows: 0,
                 merged: Vec::new(),
-                owed: Vec::new(),
-                deferred_answers: 0,
             },
         );
         conn
@@ -348,17 +340,6 @@ impl Network {
         }
         t.merged.extend(out.merged);
         t.outbox.extend(out.frames);
-        t.owed.extend(out.owed);
-        if t.inbox.is_empty() {
-            let mut owed = std::mem::take(&mut t.owed);
-            owed.sort();
-            owed.dedup();
-            for id in owed {
-                let answer = t.client.announce(&id);
-                t.deferred_answers += answer.frames.len();
-                t.outbox.extend(answer.frames);
-            }
-        }
     }
 
     /// The shell's part: answer `join`, hand the rest to the engine.

@@ -6,7 +6,7 @@ use automerge::{Automerge, ROOT, ReadDoc};
 
 use super::harness::{Network, SERVER};
 use super::*;
-use crate::sync::{Event, ReplicaStatus, SyncClient};
+use crate::sync::ReplicaStatus;
 
 /// A supervision-like document with one field, made on a tablet.
 fn new_doc(title: &str) -> Automerge {
@@ -687,56 +687,4 @@ fn a_change_stored_elsewhere_waits_for_the_write_in_flight_and_both_are_kept() {
         h.sort();
         h
     });
-}
-
-#[test]
-fn a_tablet_that_answers_once_it_has_shown_a_change_gets_every_edit_and_answers_each() {
-    // Step 1: the head's supervision, and a member whose tablet answers the server only after
-    // showing what came (the app's order: draw the change, then answer).
-    let (mut net, head, _) = delegation(0);
-    let id = net.id;
-    let member = net.come_back(
-        SyncClient::new("member").with_deferred_replies(),
-        Access::Write,
-    );
-    net.run_until_quiet();
-    net.on_tablet(member, |c| c.want(id));
-    net.run_until_quiet();
-    assert_eq!(net.heads_of(member), net.heads_of(head));
-
-    // Step 2: a change read on its own sends nothing back; the document owes an answer,
-    // which, built afterwards, says the member now holds the change.
-    net.tablet(member).reading = false;
-    edit(&mut net, head, "n", 0);
-    net.run_until_quiet();
-    let frame = net
-        .tablet(member)
-        .inbox
-        .pop_front()
-        .expect("the change waits for the member");
-    let t = net.tablet(member);
-    let out = t.client.handle(Event::Frame(&frame)).unwrap();
-    assert!(
-        out.frames.is_empty(),
-        "nothing is sent while the change is read"
-    );
-    assert_eq!(out.owed, vec![id]);
-    let answer = t.client.announce(&id);
-    assert_eq!(answer.frames.len(), 1, "the answer, once asked for");
-    t.outbox.extend(answer.frames);
-    t.reading = true;
-    net.run_until_quiet();
-
-    // Step 3: the head types twenty keystrokes, one at a time: the member has each one, and
-    // answered each once it had read what came.
-    let answers = net.tablets[&member].deferred_answers;
-    for i in 1..=20 {
-        edit(&mut net, head, "n", i);
-        net.run_until_quiet();
-        assert_eq!(value(&net, member, "n"), Some(i));
-    }
-    let answered = net.tablets[&member].deferred_answers - answers;
-    assert!(answered >= 20, "{answered} answers to 20 keystrokes");
-    assert_eq!(net.heads_of(member), net.engine.doc().get_heads());
-    assert_eq!(net.tablets[&head].client.pending(&id), 0);
 }
