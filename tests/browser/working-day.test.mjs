@@ -106,12 +106,18 @@ test("two members spend a working day on one supervision", async () => {
         Object.defineProperty(proto, prop, { ...d, set(v) { window.__controlSets.push(`${this.dataset.testid ?? this.name ?? this.type}.${prop}`); d.set.call(this, v); } });
       }
     });
+    // Lan has a search open for words not yet written: her results follow Minh's typing (a
+    // keystroke wakes what reads texts through the whole supervision, not only the card).
+    await a.getByTestId("search").fill("da nhac");
+    await a.getByTestId("search-results").filter({ hasText: "Không tìm thấy" }).waitFor({ timeout: BOUND });
     const shortcomingTextB = unitB.locator('[data-testid="finding"][data-kind="shortcoming"]').getByTestId("finding-text");
     await shortcomingTextB.click();
     await b.keyboard.press("Control+End");
     await b.keyboard.type(" Đã nhắc.");
     await a.waitForFunction(() => document.querySelector('[data-kind="shortcoming"] [data-testid="finding-text"]')?.value.endsWith(" Đã nhắc."), null, { timeout: BOUND });
     assert.deepEqual(await a.evaluate(() => window.__controlSets), []);
+    await a.getByTestId("search-hit").filter({ hasText: "Đã nhắc." }).waitFor({ timeout: BOUND });
+    await a.getByTestId("search").fill("");
 
     // 4. The unit explains; the explanation answers the shortcoming.
     const sessionB = unitB.getByTestId("session").first();

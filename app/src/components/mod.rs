@@ -36,4 +36,5 @@ pub mod sign_in;
 pub mod status;
 pub mod supervision_list;
 pub mod supervision_page;
+pub mod text_edits;
 pub mod unit_section;

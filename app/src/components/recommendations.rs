@@ -15,6 +15,7 @@ use crate::components::conflict::ConflictPicker;
 use crate::components::live_text::LiveText;
 use crate::components::record_signals::{RecordSignals, field_of, settled};
 use crate::components::reply_block::ReplyBlock;
+use crate::components::text_edits::{self, TextEdits};
 use crate::i18n::{Language, Msg, now, t, text};
 use crate::workspace::Workspace;
 use crate::workspace::handles::Docs;
@@ -66,7 +67,9 @@ pub fn RecommendationsPanel(
                 .unwrap_or_default()
         })
     });
+    let texts = TextEdits::here();
     let findings = settled(move || {
+        text_edits::track(texts);
         supervision.with(|s| {
             s.as_ref()
                 .map(|s| {
@@ -203,8 +206,10 @@ fn RecommendationCard(
     let response = field_of(current, |r| r.response.clone());
     // The findings it answers, by their first words.
     let answers = field_of(current, |r| Some(r.answers.clone()));
+    let texts = TextEdits::here();
     let answered = settled(move || {
         let answers = answers.get()?;
+        text_edits::track(texts);
         supervision.with(|s| {
             let s = s.as_ref()?;
             Some(

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use shared::reading::Supervision;
 use shared::search::{self, Hit};
 
+use crate::components::text_edits::{self, TextEdits};
 use crate::i18n::{Msg, now, t};
 
 /// Which tab a search result lives on.
@@ -20,12 +21,14 @@ pub enum Tab {
 #[component]
 pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -> impl IntoView {
     let query = RwSignal::new(String::new());
+    let texts = TextEdits::here();
     let hits = Memo::new(move |_| {
         let q = query.get();
         // No query, no work: typing elsewhere must not copy the supervision.
         if q.trim().is_empty() {
             return Vec::new();
         }
+        text_edits::track(texts);
         supervision.with(|s| {
             let Some(s) = s else {
                 return Vec::new();

@@ -12,6 +12,7 @@ use shared::{DocumentId, RecordId};
 
 use crate::components::issue_panel::standing_letterhead;
 use crate::components::live_text::LiveText;
+use crate::components::text_edits::{self, TextEdits};
 use crate::export::save;
 use crate::i18n::{Msg, now, t};
 use crate::workspace::Workspace;
@@ -42,7 +43,10 @@ pub fn SessionBlock(
         })
     });
     let unit = session.unit.clone();
+    // Excerpts of the unit's findings: they wake on a keystroke in one (text_edits.rs).
+    let texts = TextEdits::here();
     let findings = Memo::new(move |_| {
+        text_edits::track(texts);
         supervision.with(|s| {
             s.as_ref()
                 .map(|s| {
@@ -87,6 +91,7 @@ pub fn SessionBlock(
         }
     };
     let finding_text = move |id: &RecordId| {
+        text_edits::track(texts);
         supervision.with(|s| {
             s.as_ref()
                 .and_then(|s| s.finding(id))

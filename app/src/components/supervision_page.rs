@@ -26,6 +26,7 @@ use crate::components::record_signals::RecordSignals;
 use crate::components::route::{Route, Router};
 use crate::components::search_box::{SearchBox, Tab};
 use crate::components::setup_panel::SetupPanel;
+use crate::components::text_edits::{Shapes, TextEdits};
 use crate::components::unit_section::{AddUnit, UnitSection};
 use crate::engine::Hold;
 use crate::i18n::{Msg, t};
@@ -78,24 +79,41 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
     );
     provide_context(recommendations.clone());
     provide_context(CardBudget::start(doc, signals.loaded.into()));
+    // A change to texts only (a keystroke) wakes the changed records' cards and the readers
+    // of texts, not what is built from the whole copy (text_edits.rs).
+    let texts = TextEdits(Trigger::new());
+    provide_context(texts);
+    let shapes = StoredValue::new(view.with_untracked(|s| s.as_ref().map(Shapes::of)));
     Effect::new(move |_| {
         revision.track();
         let mut applied = None;
-        view.maybe_update(|copy| {
+        view.update_untracked(|copy| {
             let mut at = seen.get_value();
             applied = docs.mirror(&id, copy, &mut at);
             seen.set_value(at);
-            applied.is_some()
         });
-        if let Some(delta) = applied {
-            view.with_untracked(|s| {
-                if let Some(s) = s {
-                    findings.refresh(s, &delta);
-                    paragraphs.refresh(s, &delta);
-                    recommendations.refresh(s, &delta);
-                }
+        let Some(delta) = applied else { return };
+        let only_texts = view.with_untracked(|s| {
+            let Some(s) = s else { return false };
+            let mut only = false;
+            shapes.update_value(|known| match known {
+                Some(known) => only = known.only_texts(s, &delta),
+                None => *known = Some(Shapes::of(s)),
             });
+            only
+        });
+        if only_texts {
+            texts.0.notify();
+        } else {
+            view.notify();
         }
+        view.with_untracked(|s| {
+            if let Some(s) = s {
+                findings.refresh(s, &delta);
+                paragraphs.refresh(s, &delta);
+                recommendations.refresh(s, &delta);
+            }
+        });
     });
     // The header reads the set-up alone, so a finding's edit does not redraw it.
     let setup = Memo::new(move |_| doc.with(|s| s.as_ref().map(|s| s.setup.clone())));

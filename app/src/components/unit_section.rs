@@ -13,6 +13,7 @@ use crate::components::card_budget::CardBudget;
 use crate::components::finding::{FindingCard, kind_label};
 use crate::components::record_signals::settled;
 use crate::components::session_block::SessionBlock;
+use crate::components::text_edits::{self, TextEdits};
 use crate::i18n::{Msg, now, t};
 use crate::workspace::Workspace;
 use crate::workspace::handles::Docs;
@@ -44,7 +45,10 @@ pub fn UnitSection(
     let uk = unit_key.clone();
     let drawn = Memo::new(move |_| findings.with(|ids| budget.drawn(&uk, ids)));
     let uk = unit_key.clone();
+    // The readers of texts (excerpts) wake on a keystroke too; the lists only when they change.
+    let texts = TextEdits::here();
     let deleted = Memo::new(move |_| {
+        text_edits::track(texts);
         supervision.with(|s| {
             s.as_ref()
                 .map(|s| {
@@ -74,6 +78,7 @@ pub fn UnitSection(
     let uk = unit_key.clone();
     // Read by every cause card of the unit: settled, so a keystroke wakes none of them.
     let shortcomings = settled(move || {
+        text_edits::track(texts);
         supervision.with(|s| {
             s.as_ref()
                 .map(|s| {
