@@ -83,7 +83,9 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
     // of texts, not what is built from the whole copy (text_edits.rs).
     let texts = TextEdits(Trigger::new());
     provide_context(texts);
-    let shapes = StoredValue::new(view.with_untracked(|s| s.as_ref().map(Shapes::of)));
+    // A copy filled afresh comes with `Delta::everything`, which sets the shapes anew.
+    let shapes =
+        StoredValue::new(view.with_untracked(|s| s.as_ref().map(Shapes::of).unwrap_or_default()));
     Effect::new(move |_| {
         revision.track();
         let mut applied = None;
@@ -95,12 +97,9 @@ pub fn SupervisionPage(id: DocumentId, hold: Option<Hold>) -> impl IntoView {
         let Some(delta) = applied else { return };
         let only_texts = view.with_untracked(|s| {
             let Some(s) = s else { return false };
-            let mut only = false;
-            shapes.update_value(|known| match known {
-                Some(known) => only = known.only_texts(s, &delta),
-                None => *known = Some(Shapes::of(s)),
-            });
-            only
+            shapes
+                .try_update_value(|known| known.only_texts(s, &delta))
+                .unwrap_or(false)
         });
         if only_texts {
             texts.0.notify();
