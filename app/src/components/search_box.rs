@@ -73,7 +73,9 @@ pub fn SearchBox(supervision: Signal<Option<Supervision>>, tab: RwSignal<Tab>) -
                 <div class="search-results" data-testid="search-results">
                     <Show when=move || !hits.get().is_empty() fallback=|| view! { <p class="empty">{t(Msg::NoResults)}</p> }>
                         <ul>
-                            <For each=move || hits.get() key=|(d, _, _)| d.clone() let((dom_id, to, excerpt))>
+                            // Keyed by the text too: a hit whose text changes (a member typing)
+                            // is drawn again, not left showing the words it had.
+                            <For each=move || hits.get() key=|(d, _, text)| (d.clone(), text.clone()) let((dom_id, to, excerpt))>
                                 <li><button type="button" class="link" data-testid="search-hit" on:click=move |_| go(dom_id.clone(), to)>
                                     {shared::text::excerpt(&excerpt, 120).to_owned()}
                                 </button></li>
